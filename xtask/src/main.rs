@@ -1,0 +1,1 @@
+fn main() { eprintln!("xtask: no subcommands yet"); std::process::exit(2) }
