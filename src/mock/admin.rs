@@ -1,0 +1,220 @@
+//! The mock's admin routes under `/__mock/`: plain JSON, no authentication, for tests written in
+//! any language. See the module documentation of [`super`] for the list.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::faults::{Fault, FaultRule, FaultStage};
+use super::operation::Operation;
+use super::server::{Reply, Shared, ADMIN_PREFIX};
+
+fn error(status: u16, message: impl Into<String>) -> Reply {
+    Reply::json(status, &json!({ "error": message.into() }))
+}
+
+fn ok(value: Value) -> Reply {
+    Reply::json(200, &value)
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Reply> {
+    let text = if body.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        &body[..]
+    };
+    serde_json::from_slice(text).map_err(|e| error(400, format!("invalid JSON body: {e}")))
+}
+
+fn operation(name: Option<&str>) -> Result<Option<Operation>, Reply> {
+    match name {
+        None => Ok(None),
+        Some(n) => n
+            .parse::<Operation>()
+            .map(Some)
+            .map_err(|e| error(400, e.to_string())),
+    }
+}
+
+#[derive(Deserialize)]
+struct FaultRequest {
+    fault: Fault,
+    #[serde(default = "one")]
+    times: u32,
+    #[serde(default)]
+    operation: Option<String>,
+    #[serde(default)]
+    stage: FaultStage,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Deserialize)]
+struct LatencyRequest {
+    millis: u64,
+    #[serde(default)]
+    operation: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AdvanceRequest {
+    seconds: f64,
+}
+
+#[derive(Deserialize)]
+struct StatusRequest {
+    status: String,
+}
+
+/// The state summary shown by `GET /__mock/info`.
+pub(crate) fn info(shared: &Shared) -> Value {
+    let state = shared.state();
+    let creds = &shared.config.credentials;
+    let zones: Vec<Value> = state
+        .zones
+        .iter()
+        .map(|z| {
+            json!({
+                "id": z.id,
+                "name": z.name,
+                "packs": z.packs.len(),
+                "advanced_quota": z.advanced_quota,
+                "advanced_used": z.advanced_used(),
+            })
+        })
+        .collect();
+    json!({
+        "base_url": shared.base_url(),
+        "admin_url": format!("http://{}{ADMIN_PREFIX}", shared.addr),
+        "token": creds.token,
+        "api_email": creds.email,
+        "api_key": creds.key,
+        "user_service_key": creds.user_service_key,
+        "zones": zones,
+        "now": super::state::rfc3339(state.now()),
+        "next_transition": state.next_transition().map(super::state::rfc3339),
+    })
+}
+
+const ROUTES: &[&str] = &[
+    "GET    /__mock/info",
+    "GET    /__mock/counters",
+    "GET    /__mock/violations",
+    "POST   /__mock/faults        {\"fault\": {\"kind\": ...}, \"times\": 1, \"operation\": \"order_certificate_pack\", \"stage\": \"before_handling\"|\"after_handling\"}",
+    "DELETE /__mock/faults",
+    "POST   /__mock/latency       {\"millis\": 250, \"operation\": \"list_certificate_packs\"}",
+    "POST   /__mock/clock/advance {\"seconds\": 60}",
+    "POST   /__mock/clock/tick",
+    "POST   /__mock/clock/settle",
+    "PUT    /__mock/zones/{zone_id}/certificate_packs/{pack_id}/status {\"status\": \"validation_timed_out\"}",
+    "POST   /__mock/reset",
+];
+
+/// Handles one admin request.
+pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) -> Reply {
+    let rest = path
+        .strip_prefix(ADMIN_PREFIX)
+        .unwrap_or("")
+        .trim_matches('/');
+    let segments: Vec<&str> = if rest.is_empty() {
+        Vec::new()
+    } else {
+        rest.split('/').collect()
+    };
+    match (method, segments.as_slice()) {
+        ("GET", []) => ok(json!({ "routes": ROUTES, "info": info(shared) })),
+        ("GET", ["info"]) => ok(info(shared)),
+        ("GET", ["counters"]) => ok(json!(shared.state().counters)),
+        ("GET", ["violations"]) => ok(json!(shared.violations())),
+        ("POST", ["faults"]) => {
+            let req: FaultRequest = match parse(body) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            let op = match operation(req.operation.as_deref()) {
+                Ok(op) => op,
+                Err(e) => return e,
+            };
+            let mut plan = shared.faults();
+            if req.times > 0 {
+                plan.push(FaultRule {
+                    operation: op,
+                    fault: req.fault,
+                    remaining: req.times,
+                    stage: req.stage,
+                });
+            }
+            ok(json!({ "pending": plan.pending() }))
+        }
+        ("DELETE", ["faults"]) => {
+            shared.faults().clear();
+            ok(json!({ "pending": 0 }))
+        }
+        ("POST", ["latency"]) => {
+            let req: LatencyRequest = match parse(body) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            let op = match operation(req.operation.as_deref()) {
+                Ok(op) => op,
+                Err(e) => return e,
+            };
+            shared
+                .faults()
+                .set_latency(op, Duration::from_millis(req.millis));
+            ok(json!({ "operation": op.map(Operation::operation_id), "millis": req.millis }))
+        }
+        ("POST", ["clock", "advance"]) => {
+            let req: AdvanceRequest = match parse(body) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            let Ok(by) = Duration::try_from_secs_f64(req.seconds) else {
+                return error(400, "seconds must be a non-negative number");
+            };
+            shared.state().advance(by);
+            ok(info(shared))
+        }
+        ("POST", ["clock", "tick"]) => {
+            let moved = shared.state().tick();
+            let mut v = info(shared);
+            if let Value::Object(map) = &mut v {
+                map.insert("advanced".into(), json!(moved));
+            }
+            ok(v)
+        }
+        ("POST", ["clock", "settle"]) => {
+            let ticks = shared.state().settle();
+            let mut v = info(shared);
+            if let Value::Object(map) = &mut v {
+                map.insert("ticks".into(), json!(ticks));
+            }
+            ok(v)
+        }
+        ("PUT" | "POST", ["zones", zone_id, "certificate_packs", pack_id, "status"]) => {
+            let req: StatusRequest = match parse(body) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            match shared
+                .state()
+                .set_pack_status(zone_id, pack_id, &req.status)
+            {
+                Ok(pack) => ok(pack),
+                Err(e) => error(404, e),
+            }
+        }
+        ("POST", ["reset"]) => {
+            shared.reset();
+            ok(info(shared))
+        }
+        (_, _) => error(
+            404,
+            format!("no admin route {method} {path}; see GET {ADMIN_PREFIX}/"),
+        ),
+    }
+}

@@ -1,0 +1,297 @@
+//! Fault injection and request counters, for reliability tests.
+//!
+//! Faults are queued rules: "the next `n` requests (to one operation, or to any) are answered
+//! with this fault". Rules are consumed in the order they were added. Latency is a standing
+//! per-operation (or global) delay. Both are reachable from Rust ([`Faults`]) and over HTTP under
+//! `/__mock/` (see [`super`] for the admin routes).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::operation::Operation;
+use super::server::Shared;
+
+/// A way for the mock to misbehave on one request.
+///
+/// The JSON form (for `POST /__mock/faults`) is tagged by `kind`, e.g.
+/// `{"kind": "rate_limited", "retry_after_secs": 2}` or `{"kind": "drop_connection"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Fault {
+    /// HTTP 429 with a failure envelope (code 971) and, when `retry_after_secs` is set, a
+    /// `Retry-After` header with that many seconds. The `Ratelimit` header reports `r=0`.
+    RateLimited {
+        /// Seconds for the `Retry-After` header; `None` sends no `Retry-After`.
+        #[serde(default)]
+        retry_after_secs: Option<u64>,
+    },
+    /// A 5xx status (500 when out of range) with a failure envelope (code 10002).
+    ServerError {
+        /// The HTTP status, 500–599.
+        #[serde(default = "default_server_status")]
+        status: u16,
+    },
+    /// HTTP 200, `content-type: application/json`, and a body that is not JSON at all.
+    MalformedJson,
+    /// HTTP 200 and a complete HTTP message whose JSON body is cut in half (`Content-Length`
+    /// matches the cut body, so only JSON decoding fails).
+    TruncatedJson,
+    /// The headers promise the full body (`Content-Length`), then the connection is closed
+    /// halfway through it: reading the body fails.
+    TruncatedBody,
+    /// Cloudflare's HTML error page (`content-type: text/html`) instead of JSON.
+    HtmlErrorPage {
+        /// The HTTP status of the page (502 by default).
+        #[serde(default = "default_html_status")]
+        status: u16,
+    },
+    /// The connection is closed without sending any response.
+    DropConnection,
+}
+
+fn default_server_status() -> u16 {
+    500
+}
+
+fn default_html_status() -> u16 {
+    502
+}
+
+/// When a fault strikes relative to the real handling of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultStage {
+    /// The request is not processed at all: the fault replaces the whole exchange (an order is
+    /// not placed). Body-corrupting faults then corrupt a generic success envelope.
+    #[default]
+    BeforeHandling,
+    /// The request is processed (an order *is* placed, state changes), then the real response is
+    /// replaced or corrupted: the client cannot tell whether its call succeeded.
+    AfterHandling,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FaultRule {
+    pub(crate) operation: Option<Operation>,
+    pub(crate) fault: Fault,
+    pub(crate) remaining: u32,
+    pub(crate) stage: FaultStage,
+}
+
+/// Queued faults and standing latencies.
+#[derive(Debug, Default)]
+pub(crate) struct FaultPlan {
+    rules: Vec<FaultRule>,
+    latency: BTreeMap<Option<Operation>, Duration>,
+}
+
+impl FaultPlan {
+    /// Consumes one use of the first rule matching `operation`.
+    pub(crate) fn take(&mut self, operation: Option<Operation>) -> Option<(Fault, FaultStage)> {
+        let index = self
+            .rules
+            .iter()
+            .position(|r| r.remaining > 0 && (r.operation.is_none() || r.operation == operation))?;
+        let rule = self.rules.get_mut(index)?;
+        rule.remaining -= 1;
+        let taken = (rule.fault.clone(), rule.stage);
+        if rule.remaining == 0 {
+            self.rules.remove(index);
+        }
+        Some(taken)
+    }
+
+    pub(crate) fn latency(&self, operation: Option<Operation>) -> Option<Duration> {
+        operation
+            .and_then(|op| self.latency.get(&Some(op)))
+            .or_else(|| self.latency.get(&None))
+            .copied()
+    }
+
+    pub(crate) fn pending(&self) -> u64 {
+        self.rules.iter().map(|r| u64::from(r.remaining)).sum()
+    }
+
+    pub(crate) fn push(&mut self, rule: FaultRule) {
+        if rule.remaining > 0 {
+            self.rules.push(rule);
+        }
+    }
+
+    pub(crate) fn set_latency(&mut self, operation: Option<Operation>, delay: Duration) {
+        if delay.is_zero() {
+            self.latency.remove(&operation);
+        } else {
+            self.latency.insert(operation, delay);
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.rules.clear();
+        self.latency.clear();
+    }
+}
+
+/// Handle for injecting faults into a running [`super::MockServer`], from
+/// [`super::MockServer::faults`].
+///
+/// ```no_run
+/// # async fn demo() {
+/// use cloudflare_ssl::mock::{Fault, MockServer, Operation};
+/// use std::time::Duration;
+///
+/// let mock = MockServer::start().await;
+/// // The next two requests, whatever they are, get a 429 with `Retry-After: 1`.
+/// mock.faults().next(2, Fault::RateLimited { retry_after_secs: Some(1) });
+/// // The next order is placed, but its response is lost with the connection.
+/// mock.faults()
+///     .on(Operation::OrderCertificatePack)
+///     .after_handling()
+///     .next(1, Fault::DropConnection);
+/// // Every list call takes 200 ms longer.
+/// mock.faults().on(Operation::ListCertificatePacks).latency(Duration::from_millis(200));
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Faults {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) operation: Option<Operation>,
+    pub(crate) stage: FaultStage,
+}
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Faults")
+            .field("operation", &self.operation)
+            .field("stage", &self.stage)
+            .finish()
+    }
+}
+
+impl Faults {
+    /// Scopes the following calls to one operation (default: every operation).
+    #[must_use]
+    pub fn on(&self, operation: Operation) -> Faults {
+        Faults {
+            operation: Some(operation),
+            ..self.clone()
+        }
+    }
+
+    /// Makes the following faults strike after the request was processed
+    /// ([`FaultStage::AfterHandling`]).
+    #[must_use]
+    pub fn after_handling(&self) -> Faults {
+        Faults {
+            stage: FaultStage::AfterHandling,
+            ..self.clone()
+        }
+    }
+
+    /// Answers the next `n` matching requests with `fault`.
+    pub fn next(&self, n: u32, fault: Fault) -> &Faults {
+        self.shared.faults().push(FaultRule {
+            operation: self.operation,
+            fault,
+            remaining: n,
+            stage: self.stage,
+        });
+        self
+    }
+
+    /// Delays every matching request by `delay` (zero removes the delay). A per-operation
+    /// latency takes precedence over the global one.
+    pub fn latency(&self, delay: Duration) -> &Faults {
+        self.shared.faults().set_latency(self.operation, delay);
+        self
+    }
+
+    /// Removes every queued fault and every latency.
+    pub fn clear(&self) {
+        self.shared.faults().clear();
+    }
+
+    /// How many injected responses are still queued (all operations).
+    pub fn pending(&self) -> u64 {
+        self.shared.faults().pending()
+    }
+}
+
+/// Request counters of a [`super::MockServer`], from [`super::MockServer::counters`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// API requests received (everything under `/client/v4`, admin routes excluded), including
+    /// rejected and faulted ones.
+    pub total: u64,
+    /// API requests per `operationId`; requests that matched no operation count under
+    /// `"unmatched"`.
+    pub by_operation: BTreeMap<String, u64>,
+    /// Certificate packs created by `order_certificate_pack` (for "no duplicate order" checks).
+    pub orders_created: u64,
+    /// Responses replaced or corrupted by an injected fault.
+    pub faults_injected: u64,
+    /// Responses answered 429 by the mock's own rate limiter.
+    pub rate_limited: u64,
+}
+
+impl Counters {
+    /// Requests received for `operation`.
+    pub fn requests(&self, operation: Operation) -> u64 {
+        self.by_operation
+            .get(operation.operation_id())
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_consumed_in_order_and_scoped() {
+        let mut plan = FaultPlan::default();
+        plan.rules.push(FaultRule {
+            operation: Some(Operation::OrderCertificatePack),
+            fault: Fault::DropConnection,
+            remaining: 1,
+            stage: FaultStage::AfterHandling,
+        });
+        plan.rules.push(FaultRule {
+            operation: None,
+            fault: Fault::MalformedJson,
+            remaining: 2,
+            stage: FaultStage::BeforeHandling,
+        });
+        assert_eq!(
+            plan.take(Some(Operation::ListCertificatePacks)),
+            Some((Fault::MalformedJson, FaultStage::BeforeHandling))
+        );
+        assert_eq!(
+            plan.take(Some(Operation::OrderCertificatePack)),
+            Some((Fault::DropConnection, FaultStage::AfterHandling))
+        );
+        assert_eq!(plan.pending(), 1);
+        assert!(plan.take(None).is_some());
+        assert_eq!(plan.take(None), None);
+    }
+
+    #[test]
+    fn fault_json_form() {
+        let f: Fault = serde_json::from_str(r#"{"kind":"rate_limited","retry_after_secs":3}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            f,
+            Fault::RateLimited {
+                retry_after_secs: Some(3)
+            }
+        );
+        let f: Fault =
+            serde_json::from_str(r#"{"kind":"html_error_page"}"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(f, Fault::HtmlErrorPage { status: 502 });
+    }
+}

@@ -1,0 +1,427 @@
+//! An embedded, stateful mock of Cloudflare's SSL/TLS API (feature `mock`).
+//!
+//! [`MockServer::start`] serves real HTTP on `127.0.0.1` (a free port) under the same path prefix
+//! as the real API, so any client — this crate's, or one written from Cloudflare's documentation
+//! alone — works against it by swapping the base URL:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use cloudflare_ssl::mock::MockServer;
+//!
+//! let mock = MockServer::start().await;
+//! let response = reqwest::Client::new()
+//!     .get(format!("{}/zones/{}/ssl/certificate_packs/quota", mock.base_url(), mock.zone_id()))
+//!     .bearer_auth(mock.token())
+//!     .send()
+//!     .await?;
+//! assert_eq!(response.status(), 200);
+//! # Ok(()) }
+//! ```
+//!
+//! # What it does
+//!
+//! * **All 14 operations of the curated document, stateful.** Two zones are seeded
+//!   ([`DEFAULT_ZONE_ID`] `example.com`: a universal pack and 5 active advanced packs, quota 10;
+//!   [`SECOND_ZONE_ID`] `example.net`: a universal pack, quota 1). `order` creates an advanced
+//!   pack in `initializing` with DCV records for the chosen method (`txt` → `txt_name`/`txt_value`,
+//!   `http` → `http_url`/`http_body`, `email` → `emails`); it fails with code 1405 once the zone's
+//!   quota is used up. `delete` removes a pack and frees its quota. List honours `page`,
+//!   `per_page`, `status=all` (otherwise only `active` packs) and `deploy`, with exact
+//!   `result_info`. Verification shows one entry per pack; its PATCH changes the method (fresh
+//!   records, back to `pending_validation`) or, with the method already in use, performs the
+//!   "immediate validation check", which passes (`pending_issuance`). Universal SSL (disabling it
+//!   removes the universal pack, re-enabling orders a new one) and automatic SSL/TLS mode
+//!   persist. Analyze parses the PEM it is given (hosts from SAN, else CN; signature algorithm;
+//!   expiry) and answers `{"hosts", "signature_algorithm", "expires_on", "issuer"}`.
+//! * **A lifecycle on a clock.** New packs go `initializing` → `pending_validation` →
+//!   `pending_issuance` → `pending_deployment` → `active` after the [`LifecycleTimings`]. With
+//!   the default [`ClockMode::Manual`] time only moves with [`MockServer::advance`],
+//!   [`MockServer::tick`] (to the next transition) or [`MockServer::settle`] (until nothing
+//!   moves), so tests never sleep. [`ClockMode::Realtime`] follows the wall clock.
+//! * **Wire fidelity.** Every answer uses Cloudflare's envelope (`success`, `errors`,
+//!   `messages`, `result`, and `result_info` on lists; failures have `success: false`, at least
+//!   one error and `result: null`), carries `cf-ray`, `Ratelimit` and `Ratelimit-Policy`
+//!   headers, and needs credentials (`Authorization: Bearer`, `X-Auth-Email` + `X-Auth-Key`, or
+//!   `X-Auth-User-Service-Key`; see [`DEFAULT_API_TOKEN`] and friends). Every request is validated
+//!   against the curated OpenAPI document (path, query, body): a violation is a 400 whose errors
+//!   carry `source.pointer` (`/hosts`, `/validity_days`, `/per_page`, `""` for malformed JSON).
+//!   Every response the mock builds is checked against the document too; mismatches are recorded
+//!   ([`MockServer::schema_violations`]). The error codes are listed in [`envelope`].
+//! * **Fault injection** ([`MockServer::faults`], [`Fault`]): per-operation latency, and the
+//!   next N requests answered with 429 (+ `Retry-After`, or without), 5xx, malformed JSON,
+//!   truncated JSON, a body cut off mid-stream, Cloudflare's HTML error page, or a dropped
+//!   connection — before the request is processed, or after ([`FaultStage`]). Counters
+//!   ([`MockServer::counters`]) give requests per operation and orders created.
+//!
+//! # Admin routes
+//!
+//! Under `http://127.0.0.1:PORT/__mock/` (no authentication), so tests in any language can
+//! drive the mock started by the `cloudflare-ssl-mock` binary:
+//!
+//! | route | effect |
+//! |---|---|
+//! | `GET /__mock/` | this list of routes, and the info below |
+//! | `GET /__mock/info` | base URL, credentials, zones, the mock's clock |
+//! | `GET /__mock/counters` | [`Counters`] as JSON |
+//! | `GET /__mock/violations` | response-schema violations recorded so far |
+//! | `POST /__mock/faults` | `{"fault": {"kind": "rate_limited", "retry_after_secs": 2}, "times": 3, "operation": "order_certificate_pack", "stage": "after_handling"}` (`operation` and `stage` optional) |
+//! | `DELETE /__mock/faults` | clears faults and latencies |
+//! | `POST /__mock/latency` | `{"millis": 250, "operation": "list_certificate_packs"}` (`operation` optional) |
+//! | `POST /__mock/clock/advance` | `{"seconds": 60}` |
+//! | `POST /__mock/clock/tick` | to the next lifecycle transition |
+//! | `POST /__mock/clock/settle` | until every pack has stopped moving |
+//! | `PUT /__mock/zones/{zone}/certificate_packs/{pack}/status` | `{"status": "validation_timed_out"}` |
+//! | `POST /__mock/reset` | back to the seeded state |
+//!
+//! Fault kinds in JSON: `rate_limited` (`retry_after_secs`), `server_error` (`status`),
+//! `malformed_json`, `truncated_json`, `truncated_body`, `html_error_page` (`status`),
+//! `drop_connection`.
+
+mod admin;
+mod config;
+pub mod envelope;
+mod faults;
+mod operation;
+mod pem;
+mod routes;
+mod server;
+mod spec;
+mod state;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::{
+    ClockMode, LifecycleTimings, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL, DEFAULT_API_KEY,
+    DEFAULT_API_TOKEN, DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME,
+    SECOND_ZONE_ID, SECOND_ZONE_NAME,
+};
+pub use faults::{Counters, Fault, FaultStage, Faults};
+pub use operation::{Operation, UnknownOperation};
+pub use pem::SAMPLE_CERTIFICATE_PEM;
+pub use spec::{Contract, Violation};
+
+use config::{Credentials, MockConfig};
+use server::Shared;
+
+/// An error of the mock's own API (not of the HTTP API it serves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockError(String);
+
+impl std::fmt::Display for MockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for MockError {}
+
+/// A zone the mock serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockZone {
+    /// The zone identifier (path parameter `zone_id`).
+    pub id: String,
+    /// The zone apex, e.g. `example.com`.
+    pub name: String,
+}
+
+/// A running mock of the API. Dropping it stops the server.
+pub struct MockServer {
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("base_url", &self.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+/// Configures a [`MockServer`] before starting it; from [`MockServer::builder`].
+#[derive(Debug, Clone, Default)]
+pub struct MockServerBuilder {
+    config: MockConfig,
+}
+
+impl MockServerBuilder {
+    /// Listens on this port of 127.0.0.1 (default 0: any free port).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.config.port = port;
+        self
+    }
+
+    /// The API token accepted as `Authorization: Bearer <token>` (default [`DEFAULT_API_TOKEN`]).
+    #[must_use]
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.config.credentials.token = token.into();
+        self
+    }
+
+    /// The email and global API key accepted as `X-Auth-Email` + `X-Auth-Key`.
+    #[must_use]
+    pub fn global_api_key(mut self, email: impl Into<String>, key: impl Into<String>) -> Self {
+        self.config.credentials.email = email.into();
+        self.config.credentials.key = key.into();
+        self
+    }
+
+    /// The key accepted as `X-Auth-User-Service-Key`.
+    #[must_use]
+    pub fn user_service_key(mut self, key: impl Into<String>) -> Self {
+        self.config.credentials.user_service_key = key.into();
+        self
+    }
+
+    /// Replaces the seeded zones (default [`ZoneSeed::defaults`]). The first one is
+    /// [`MockServer::zone_id`].
+    #[must_use]
+    pub fn zones(mut self, zones: Vec<ZoneSeed>) -> Self {
+        self.config.zones = zones;
+        self
+    }
+
+    /// How the clock moves (default [`ClockMode::Manual`]).
+    #[must_use]
+    pub fn clock(mut self, mode: ClockMode) -> Self {
+        self.config.clock = mode;
+        self
+    }
+
+    /// The mock's time at start (default: the wall clock, to the second).
+    #[must_use]
+    pub fn start_time(mut self, at: DateTime<Utc>) -> Self {
+        self.config.start_time = Some(at);
+        self
+    }
+
+    /// How long new packs stay in each status (default [`LifecycleTimings::default`]).
+    #[must_use]
+    pub fn timings(mut self, timings: LifecycleTimings) -> Self {
+        self.config.timings = timings;
+        self
+    }
+
+    /// The rate limit per credential, on the mock's clock; `None` disables it (default
+    /// [`RateLimitPolicy::default`]: 1,200 requests per 5 minutes).
+    #[must_use]
+    pub fn rate_limit(mut self, policy: Option<RateLimitPolicy>) -> Self {
+        self.config.rate_limit = policy;
+        self
+    }
+
+    /// Seed of the generator of pack identifiers and DCV tokens (same seed, same identifiers).
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
+    /// Serves the `/__mock/` admin routes (default `true`).
+    #[must_use]
+    pub fn admin_routes(mut self, enabled: bool) -> Self {
+        self.config.admin_routes = enabled;
+        self
+    }
+
+    /// Binds and starts serving on the current Tokio runtime.
+    ///
+    /// # Errors
+    /// When the port cannot be bound, or (a defect of the crate) the embedded OpenAPI document
+    /// does not compile.
+    pub async fn try_start(self) -> std::io::Result<MockServer> {
+        let contract = Contract::shared().map_err(std::io::Error::other)?;
+        let listener =
+            TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.config.port))).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::new(self.config, contract, addr));
+        let (shutdown, receiver) = watch::channel(false);
+        tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
+        Ok(MockServer { shared, shutdown })
+    }
+
+    /// Binds and starts serving on the current Tokio runtime.
+    ///
+    /// # Panics
+    /// When [`MockServerBuilder::try_start`] fails (the port is taken).
+    pub async fn start(self) -> MockServer {
+        match self.try_start().await {
+            Ok(server) => server,
+            Err(e) => panic!("cannot start the Cloudflare SSL mock: {e}"),
+        }
+    }
+}
+
+impl MockServer {
+    /// Starts a mock with the default configuration on a free port of 127.0.0.1.
+    ///
+    /// # Panics
+    /// When no port can be bound; use [`MockServer::try_start`] to handle that.
+    pub async fn start() -> MockServer {
+        MockServer::builder().start().await
+    }
+
+    /// Like [`MockServer::start`], returning the error instead of panicking.
+    ///
+    /// # Errors
+    /// When no port can be bound.
+    pub async fn try_start() -> std::io::Result<MockServer> {
+        MockServer::builder().try_start().await
+    }
+
+    /// A builder to configure the mock.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// The API base URL, `http://127.0.0.1:PORT/client/v4` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        self.shared.base_url()
+    }
+
+    /// The URL of the admin routes, `http://127.0.0.1:PORT/__mock`.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}{}", self.shared.addr, server::ADMIN_PREFIX)
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared.addr
+    }
+
+    fn credentials(&self) -> &Credentials {
+        &self.shared.config.credentials
+    }
+
+    /// The accepted API token (`Authorization: Bearer <token>`).
+    pub fn token(&self) -> &str {
+        &self.credentials().token
+    }
+
+    /// The accepted `X-Auth-Email`.
+    pub fn api_email(&self) -> &str {
+        &self.credentials().email
+    }
+
+    /// The accepted `X-Auth-Key` (global API key).
+    pub fn api_key(&self) -> &str {
+        &self.credentials().key
+    }
+
+    /// The accepted `X-Auth-User-Service-Key`.
+    pub fn user_service_key(&self) -> &str {
+        &self.credentials().user_service_key
+    }
+
+    /// The first seeded zone's identifier ([`DEFAULT_ZONE_ID`] by default); empty when the mock
+    /// was configured without zones.
+    pub fn zone_id(&self) -> &str {
+        self.shared
+            .config
+            .zones
+            .first()
+            .map_or("", |z| z.id.as_str())
+    }
+
+    /// Every zone served.
+    pub fn zones(&self) -> Vec<MockZone> {
+        self.shared
+            .state()
+            .zones
+            .iter()
+            .map(|z| MockZone {
+                id: z.id.clone(),
+                name: z.name.clone(),
+            })
+            .collect()
+    }
+
+    /// Fault injection (all operations; narrow with [`Faults::on`]).
+    pub fn faults(&self) -> Faults {
+        Faults {
+            shared: Arc::clone(&self.shared),
+            operation: None,
+            stage: FaultStage::BeforeHandling,
+        }
+    }
+
+    /// A snapshot of the request counters.
+    pub fn counters(&self) -> Counters {
+        self.shared.state().counters.clone()
+    }
+
+    /// Certificate packs created by `order` so far.
+    pub fn orders_created(&self) -> u64 {
+        self.shared.state().counters.orders_created
+    }
+
+    /// The mock's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.shared.state().now()
+    }
+
+    /// Moves the mock's clock forward and applies the lifecycle transitions that fall due.
+    pub fn advance(&self, by: Duration) {
+        self.shared.state().advance(by);
+    }
+
+    /// Moves the clock to the next lifecycle transition of any pack and applies it; `false`
+    /// when no pack is moving.
+    pub fn tick(&self) -> bool {
+        self.shared.state().tick()
+    }
+
+    /// Ticks until no pack is moving (every new pack is `active`); returns the number of ticks.
+    pub fn settle(&self) -> usize {
+        self.shared.state().settle()
+    }
+
+    /// A certificate pack as the API would show it (`CertificatePack` JSON), if it exists.
+    pub fn certificate_pack(&self, zone_id: &str, pack_id: &str) -> Option<serde_json::Value> {
+        let mut state = self.shared.state();
+        state.settle_lifecycle();
+        let zone = state.zone(zone_id)?;
+        zone.pack(pack_id).map(|p| p.to_json(zone))
+    }
+
+    /// Forces a pack into any status of the document (e.g. `validation_timed_out`), as of now.
+    ///
+    /// # Errors
+    /// Unknown zone, pack or status.
+    pub fn set_pack_status(
+        &self,
+        zone_id: &str,
+        pack_id: &str,
+        status: &str,
+    ) -> Result<(), MockError> {
+        self.shared
+            .state()
+            .set_pack_status(zone_id, pack_id, status)
+            .map(|_| ())
+            .map_err(MockError)
+    }
+
+    /// Responses the mock sent that do not conform to the curated document (should be empty;
+    /// tests assert it). Fault-injected responses are not checked.
+    pub fn schema_violations(&self) -> Vec<String> {
+        self.shared.violations()
+    }
+
+    /// Back to the seeded state: zones, packs, clock, counters, faults, recorded violations.
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+}

@@ -1,0 +1,731 @@
+//! The HTTP side of the mock: accept loop, per-request pipeline (counters, latency, faults, rate
+//! limit, authentication, validation against the curated document, dispatch), wire headers.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{HeaderMap, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+
+use super::config::MockConfig;
+use super::envelope::{self, ApiError, CODE_AUTHENTICATION, CODE_BODY_TOO_LARGE};
+use super::faults::{Fault, FaultPlan, FaultStage};
+use super::operation::Operation;
+use super::spec::{Contract, ParamKind, ParamSpec, RouteMatch, Violation};
+use super::state::{RateDecision, State};
+use super::{admin, routes};
+
+/// The path prefix of the API, as on `api.cloudflare.com`.
+pub(crate) const API_PREFIX: &str = "/client/v4";
+/// The path prefix of the mock's admin routes.
+pub(crate) const ADMIN_PREFIX: &str = "/__mock";
+/// Largest request body accepted.
+const MAX_BODY: usize = 1 << 20;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Everything the request handlers share.
+pub(crate) struct Shared {
+    pub(crate) config: MockConfig,
+    pub(crate) contract: Arc<Contract>,
+    pub(crate) addr: SocketAddr,
+    state: Mutex<State>,
+    faults: Mutex<FaultPlan>,
+    violations: Mutex<Vec<String>>,
+    rays: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(config: MockConfig, contract: Arc<Contract>, addr: SocketAddr) -> Self {
+        Shared {
+            state: Mutex::new(State::new(&config)),
+            config,
+            contract,
+            addr,
+            faults: Mutex::new(FaultPlan::default()),
+            violations: Mutex::new(Vec::new()),
+            rays: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    pub(crate) fn faults(&self) -> MutexGuard<'_, FaultPlan> {
+        lock(&self.faults)
+    }
+
+    pub(crate) fn violations(&self) -> Vec<String> {
+        lock(&self.violations).clone()
+    }
+
+    pub(crate) fn base_url(&self) -> String {
+        format!("http://{}{API_PREFIX}", self.addr)
+    }
+
+    /// Back to the seeded state: zones, clock, counters, faults and recorded violations.
+    pub(crate) fn reset(&self) {
+        *self.state() = State::new(&self.config);
+        *self.faults() = FaultPlan::default();
+        lock(&self.violations).clear();
+    }
+
+    fn ray(&self) -> String {
+        let n = self.rays.fetch_add(1, Ordering::Relaxed);
+        let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15) ^ (u64::from(self.addr.port()) << 40);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        format!("{:016x}-SJC", z ^ (z >> 31))
+    }
+}
+
+/// What the pipeline decided to send.
+pub(crate) enum Reply {
+    /// A complete response.
+    Complete {
+        status: u16,
+        content_type: &'static str,
+        body: Bytes,
+        headers: Vec<(&'static str, String)>,
+    },
+    /// Headers announcing `full_len` bytes, then `partial`, then the connection is cut.
+    Truncated {
+        status: u16,
+        full_len: usize,
+        partial: Bytes,
+        headers: Vec<(&'static str, String)>,
+    },
+    /// Close the connection without a response.
+    Drop,
+}
+
+impl Reply {
+    pub(crate) fn json(status: u16, body: &Value) -> Reply {
+        Reply::Complete {
+            status,
+            content_type: "application/json",
+            body: Bytes::from(serde_json::to_vec(body).unwrap_or_default()),
+            headers: Vec::new(),
+        }
+    }
+
+    fn with_header(mut self, name: &'static str, value: String) -> Reply {
+        match &mut self {
+            Reply::Complete { headers, .. } | Reply::Truncated { headers, .. } => {
+                headers.push((name, value));
+            }
+            Reply::Drop => {}
+        }
+        self
+    }
+}
+
+/// The response body type: complete, or cut short with an error (which makes hyper abort the
+/// connection).
+pub(crate) enum MockBody {
+    Full(Option<Bytes>),
+    Truncated(Option<Bytes>),
+}
+
+impl Body for MockBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        match self.get_mut() {
+            MockBody::Full(data) => Poll::Ready(data.take().map(|b| Ok(Frame::data(b)))),
+            MockBody::Truncated(data) => Poll::Ready(Some(match data.take() {
+                Some(b) => Ok(Frame::data(b)),
+                None => Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "response truncated by fault injection",
+                )),
+            })),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, MockBody::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            MockBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
+            MockBody::Full(None) => SizeHint::with_exact(0),
+            MockBody::Truncated(_) => SizeHint::default(),
+        }
+    }
+}
+
+/// Serves connections until `shutdown` flips (or its sender is dropped).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _peer)) = accepted else {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let shared = Arc::clone(&shared);
+                let mut shutdown = shutdown.clone();
+                tokio::spawn(async move {
+                    let kill = Arc::new(Notify::new());
+                    let kill_handle = Arc::clone(&kill);
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let shared = Arc::clone(&shared);
+                        let kill = Arc::clone(&kill_handle);
+                        async move { Ok::<_, Infallible>(handle(shared, req, kill).await) }
+                    });
+                    let conn = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = conn => {}
+                        () = kill.notified() => {}
+                        _ = shutdown.changed() => {}
+                    }
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    kill: Arc<Notify>,
+) -> Response<MockBody> {
+    let reply = pipeline(&shared, req).await;
+    let ray = shared.ray();
+    match reply {
+        Reply::Drop => {
+            kill.notify_one();
+            std::future::pending::<()>().await;
+            Response::new(MockBody::Full(None))
+        }
+        Reply::Complete {
+            status,
+            content_type,
+            body,
+            headers,
+        } => {
+            let mut response = Response::new(MockBody::Full(Some(body)));
+            *response.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            finish_headers(response.headers_mut(), content_type, &ray, &headers);
+            response
+        }
+        Reply::Truncated {
+            status,
+            full_len,
+            partial,
+            headers,
+        } => {
+            let mut response = Response::new(MockBody::Truncated(Some(partial)));
+            *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            finish_headers(response.headers_mut(), "application/json", &ray, &headers);
+            response
+                .headers_mut()
+                .insert(CONTENT_LENGTH, HeaderValue::from(full_len));
+            response
+        }
+    }
+}
+
+fn finish_headers(
+    map: &mut HeaderMap,
+    content_type: &'static str,
+    ray: &str,
+    extra: &[(&'static str, String)],
+) {
+    map.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    map.insert("server", HeaderValue::from_static("cloudflare"));
+    if let Ok(v) = HeaderValue::from_str(ray) {
+        map.insert("cf-ray", v);
+    }
+    for (name, value) in extra {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            map.insert(HeaderName::from_static(name), v);
+        }
+    }
+}
+
+fn rate_headers(reply: Reply, decision: Option<RateDecision>) -> Reply {
+    match decision {
+        Some(d) => reply
+            .with_header(
+                "ratelimit",
+                format!("\"default\";r={};t={}", d.remaining, d.reset_secs),
+            )
+            .with_header(
+                "ratelimit-policy",
+                format!("\"default\";q={};w={}", d.limit, d.window_secs),
+            ),
+        None => reply,
+    }
+}
+
+/// The key a request is rate limited under: the credential it presents.
+fn rate_key(headers: &HeaderMap) -> String {
+    for name in ["authorization", "x-auth-email", "x-auth-user-service-key"] {
+        if let Some(v) = headers.get(name).and_then(|v| v.to_str().ok()) {
+            return format!("{name}:{v}");
+        }
+    }
+    "anonymous".into()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// Checks the credentials: 401 when none are presented, 403 when they are wrong.
+fn authenticate(headers: &HeaderMap, config: &MockConfig) -> Result<(), ApiError> {
+    let creds = &config.credentials;
+    let missing = || ApiError::new(401, CODE_AUTHENTICATION, "Authentication error");
+    let wrong = || ApiError::new(403, CODE_AUTHENTICATION, "Authentication error");
+    if let Some(auth) = header(headers, "authorization") {
+        let token = auth
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        return match token {
+            Some(t) if t == creds.token => Ok(()),
+            _ => Err(wrong()),
+        };
+    }
+    let email = header(headers, "x-auth-email");
+    let key = header(headers, "x-auth-key");
+    if email.is_some() || key.is_some() {
+        return match (email, key) {
+            (Some(e), Some(k)) if e.eq_ignore_ascii_case(&creds.email) && k == creds.key => Ok(()),
+            (Some(_), Some(_)) => Err(wrong()),
+            _ => Err(missing()),
+        };
+    }
+    if let Some(k) = header(headers, "x-auth-user-service-key") {
+        return if k == creds.user_service_key {
+            Ok(())
+        } else {
+            Err(wrong())
+        };
+    }
+    Err(missing())
+}
+
+async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
+    let path = req.uri().path().to_owned();
+    if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
+        if shared.config.admin_routes {
+            let method = req.method().as_str().to_owned();
+            let body = match read_body(req.into_body()).await {
+                Ok(b) => b,
+                Err(e) => return Reply::json(e.status, &e.body()),
+            };
+            return admin::handle(shared, &method, &path, &body);
+        }
+        return Reply::json(404, &no_route().body());
+    }
+    let method = req.method().as_str().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let headers = req.headers().clone();
+
+    let relative = path
+        .strip_prefix(API_PREFIX)
+        .filter(|r| r.is_empty() || r.starts_with('/'));
+    let route = relative.map(|r| shared.contract.route(&method, r));
+    let operation = match &route {
+        Some(RouteMatch::Found(op, _)) => Operation::from_operation_id(&op.operation_id),
+        _ => None,
+    };
+
+    let (latency, fault, decision) = {
+        let mut state = shared.state();
+        state.counters.total += 1;
+        let key = operation.map_or("unmatched", Operation::operation_id);
+        *state
+            .counters
+            .by_operation
+            .entry(key.to_owned())
+            .or_insert(0) += 1;
+        let decision = state.rate(&rate_key(&headers));
+        drop(state);
+        let mut plan = shared.faults();
+        (plan.latency(operation), plan.take(operation), decision)
+    };
+    if let Some(delay) = latency {
+        tokio::time::sleep(delay).await;
+    }
+    if let Some((fault, FaultStage::BeforeHandling)) = &fault {
+        shared.state().counters.faults_injected += 1;
+        let generic = envelope::success(json!({}));
+        return inject(fault, 200, &generic, decision);
+    }
+
+    if let Some(d) = decision.filter(|d| d.limited) {
+        shared.state().counters.rate_limited += 1;
+        let e = ApiError::new(
+            429,
+            envelope::CODE_RATE_LIMITED,
+            "Please wait and consider throttling your request speed",
+        );
+        let reply =
+            Reply::json(429, &e.body()).with_header("retry-after", d.reset_secs.to_string());
+        return rate_headers(reply, decision);
+    }
+    let raw = read_body(req.into_body()).await;
+    let (status, body) = match process(shared, &method, &path, route, &headers, &query, raw) {
+        Ok(v) => (200, v),
+        Err(e) => (e.status, e.body()),
+    };
+
+    if let Some(op) = operation {
+        if let Err(violations) = shared
+            .contract
+            .validate_response(op.operation_id(), status, &body)
+        {
+            let mut recorded = lock(&shared.violations);
+            for v in violations {
+                recorded.push(format!("{method} {path} -> {status}: {v}"));
+            }
+        }
+    }
+
+    if let Some((fault, FaultStage::AfterHandling)) = &fault {
+        shared.state().counters.faults_injected += 1;
+        return inject(fault, status, &body, decision);
+    }
+    rate_headers(Reply::json(status, &body), decision)
+}
+
+fn no_route() -> ApiError {
+    ApiError::new(404, envelope::CODE_NO_ROUTE, "No route for that URI")
+}
+
+async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(_) => Err(ApiError::new(
+            413,
+            CODE_BODY_TOO_LARGE,
+            "Request body too large (or unreadable)",
+        )),
+    }
+}
+
+/// Authentication, routing, validation against the document, then the operation itself.
+fn process(
+    shared: &Shared,
+    method: &str,
+    path: &str,
+    route: Option<RouteMatch<'_>>,
+    headers: &HeaderMap,
+    query: &str,
+    raw: Result<Bytes, ApiError>,
+) -> Result<Value, ApiError> {
+    authenticate(headers, &shared.config)?;
+    let (spec, params) = match route {
+        Some(RouteMatch::Found(spec, params)) => (spec, params),
+        Some(RouteMatch::MethodNotAllowed) => {
+            return Err(ApiError::new(
+                405,
+                envelope::CODE_METHOD_NOT_ALLOWED,
+                format!("Method {method} not allowed for this route"),
+            ))
+        }
+        Some(RouteMatch::NotFound) | None => return Err(no_route()),
+    };
+    let Some(operation) = Operation::from_operation_id(&spec.operation_id) else {
+        return Err(ApiError::new(
+            501,
+            envelope::CODE_NO_ROUTE,
+            format!("{} is not implemented by the mock", spec.operation_id),
+        ));
+    };
+    let raw = raw?;
+
+    // Path parameters: a malformed identifier cannot be routed.
+    for param in &spec.path_params {
+        let value = params.get(&param.name).cloned().unwrap_or_default();
+        if param.validate(&Value::String(value)).is_err() {
+            return Err(ApiError::unknown_object(
+                path,
+                400,
+                Some(&format!("/{}", param.name)),
+            ));
+        }
+    }
+
+    // Query parameters, decoded by their schema type, then validated.
+    let mut pairs: BTreeMap<String, String> = BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        pairs.insert(k.into_owned(), v.into_owned());
+    }
+    let mut violations = Vec::new();
+    let mut query_values: BTreeMap<String, Value> = BTreeMap::new();
+    for param in &spec.query_params {
+        match pairs.get(&param.name) {
+            Some(text) => match decode_param(param, text) {
+                Ok(value) => {
+                    if let Err(vs) = param.validate(&value) {
+                        violations.extend(vs);
+                    }
+                    query_values.insert(param.name.clone(), value);
+                }
+                Err(v) => violations.push(v),
+            },
+            None if param.required => violations.push(Violation {
+                pointer: format!("/{}", param.name),
+                message: format!("query parameter `{}` is required", param.name),
+            }),
+            None => {}
+        }
+    }
+
+    // Body.
+    let mut body = Value::Null;
+    if let Some(body_spec) = &spec.body {
+        let text = String::from_utf8_lossy(&raw);
+        if text.trim().is_empty() {
+            if body_spec.required {
+                violations.push(Violation {
+                    pointer: String::new(),
+                    message: "a JSON request body is required".into(),
+                });
+            }
+        } else {
+            match serde_json::from_slice::<Value>(&raw) {
+                Ok(value) => {
+                    if let Err(vs) = body_spec.validate(&value) {
+                        violations.extend(vs);
+                    }
+                    body = value;
+                }
+                Err(e) => violations.push(Violation {
+                    pointer: String::new(),
+                    message: format!("malformed JSON in request body: {e}"),
+                }),
+            }
+        }
+    }
+    if !violations.is_empty() {
+        return Err(ApiError::invalid(violations));
+    }
+
+    let call = routes::Call {
+        operation,
+        path,
+        params: &params,
+        query: &query_values,
+        body: &body,
+    };
+    let mut state = shared.state();
+    routes::dispatch(&mut state, &call)
+}
+
+fn decode_param(param: &ParamSpec, text: &str) -> Result<Value, Violation> {
+    let bad = |what: &str| Violation {
+        pointer: format!("/{}", param.name),
+        message: format!("{}: `{text}` is not {what}", param.name),
+    };
+    match param.kind {
+        ParamKind::String => Ok(Value::String(text.to_owned())),
+        ParamKind::Boolean => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(bad("a boolean")),
+        },
+        ParamKind::Integer => text
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| bad("an integer")),
+        ParamKind::Number => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .and_then(|f| {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    // Keep integers integral on the wire (`5`, not `5.0`).
+                    #[allow(clippy::cast_possible_truncation)]
+                    Some(Value::from(f as i64))
+                } else {
+                    serde_json::Number::from_f64(f).map(Value::Number)
+                }
+            })
+            .ok_or_else(|| bad("a number")),
+    }
+}
+
+/// The response a fault turns `(status, body)` into.
+fn inject(fault: &Fault, status: u16, body: &Value, decision: Option<RateDecision>) -> Reply {
+    match fault {
+        Fault::RateLimited { retry_after_secs } => {
+            let e = ApiError::new(
+                429,
+                envelope::CODE_RATE_LIMITED,
+                "Please wait and consider throttling your request speed",
+            );
+            let mut reply = Reply::json(429, &e.body());
+            if let Some(secs) = retry_after_secs {
+                reply = reply.with_header("retry-after", secs.to_string());
+            }
+            let exhausted = decision.map(|d| RateDecision {
+                remaining: 0,
+                reset_secs: retry_after_secs.unwrap_or(d.reset_secs).max(1),
+                ..d
+            });
+            rate_headers(reply, exhausted)
+        }
+        Fault::ServerError { status } => {
+            let status = if (500..=599).contains(status) {
+                *status
+            } else {
+                500
+            };
+            let e = ApiError::new(status, envelope::CODE_INTERNAL, "Internal server error");
+            rate_headers(Reply::json(status, &e.body()), decision)
+        }
+        Fault::MalformedJson => rate_headers(
+            Reply::Complete {
+                status,
+                content_type: "application/json",
+                body: Bytes::from_static(
+                    b"{\"success\": true, \"errors\": [], \"result\": {\"id\": 'oops', }, <html>",
+                ),
+                headers: Vec::new(),
+            },
+            decision,
+        ),
+        Fault::TruncatedJson => {
+            let full = Bytes::from(serde_json::to_vec(body).unwrap_or_default());
+            let cut = full.slice(..full.len() / 2);
+            rate_headers(
+                Reply::Complete {
+                    status,
+                    content_type: "application/json",
+                    body: cut,
+                    headers: Vec::new(),
+                },
+                decision,
+            )
+        }
+        Fault::TruncatedBody => {
+            let full = Bytes::from(serde_json::to_vec(body).unwrap_or_default());
+            let half = full.len() / 2;
+            rate_headers(
+                Reply::Truncated {
+                    status,
+                    full_len: full.len(),
+                    partial: full.slice(..half),
+                    headers: Vec::new(),
+                },
+                decision,
+            )
+        }
+        Fault::HtmlErrorPage { status } => {
+            let status = if (400..=599).contains(status) {
+                *status
+            } else {
+                502
+            };
+            Reply::Complete {
+                status,
+                content_type: "text/html; charset=UTF-8",
+                body: Bytes::from(html_error_page(status)),
+                headers: Vec::new(),
+            }
+        }
+        Fault::DropConnection => Reply::Drop,
+    }
+}
+
+fn html_error_page(status: u16) -> String {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en-US\">\n<head>\n<title>api.cloudflare.com | {status}: {reason}</title>\n\
+         <meta charset=\"UTF-8\" />\n</head>\n<body>\n<div id=\"cf-error-details\">\n\
+         <h1><span>Error</span> <span>{status}</span></h1>\n<h2>{reason}</h2>\n\
+         <p>The web server reported a bad gateway error.</p>\n\
+         <p>Cloudflare Ray ID: <strong>mock</strong> &bull; Performance &amp; security by Cloudflare</p>\n\
+         </div>\n</body>\n</html>\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                map.insert(*k, v);
+            }
+        }
+        map
+    }
+
+    #[test]
+    fn authentication_schemes() {
+        let config = MockConfig::default();
+        let c = &config.credentials;
+        let bearer = format!("Bearer {}", c.token);
+        assert!(authenticate(&headers(&[("authorization", &bearer)]), &config).is_ok());
+        assert!(authenticate(
+            &headers(&[("x-auth-email", &c.email), ("x-auth-key", &c.key)]),
+            &config
+        )
+        .is_ok());
+        assert!(authenticate(
+            &headers(&[("x-auth-user-service-key", &c.user_service_key)]),
+            &config
+        )
+        .is_ok());
+        let status = |h: HeaderMap| authenticate(&h, &config).err().map(|e| e.status);
+        assert_eq!(status(headers(&[])), Some(401));
+        assert_eq!(status(headers(&[("x-auth-key", &c.key)])), Some(401));
+        assert_eq!(
+            status(headers(&[("authorization", "Bearer nope")])),
+            Some(403)
+        );
+        assert_eq!(
+            status(headers(&[("authorization", "Basic abc")])),
+            Some(403)
+        );
+    }
+}

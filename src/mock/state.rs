@@ -1,0 +1,778 @@
+//! The mock's world: zones, certificate packs and their lifecycle, settings, the clock, rate-limit
+//! windows and counters. Everything here is synchronous and guarded by one mutex in
+//! [`super::server::Shared`].
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use serde_json::{json, Map, Value};
+
+use super::config::{ClockMode, LifecycleTimings, MockConfig, RateLimitPolicy, ZoneSeed};
+use super::faults::Counters;
+
+/// Every `CertificatePackStatus` of the curated document.
+pub(crate) const PACK_STATUSES: [&str; 21] = [
+    "initializing",
+    "pending_validation",
+    "deleted",
+    "pending_issuance",
+    "pending_deployment",
+    "pending_deletion",
+    "pending_expiration",
+    "expired",
+    "active",
+    "initializing_timed_out",
+    "validation_timed_out",
+    "issuance_timed_out",
+    "deployment_timed_out",
+    "deletion_timed_out",
+    "pending_cleanup",
+    "staging_deployment",
+    "staging_active",
+    "deactivating",
+    "inactive",
+    "backup_issued",
+    "holding_deployment",
+];
+
+/// Statuses in which a pack's certificates have been issued.
+const ISSUED: [&str; 7] = [
+    "pending_deployment",
+    "active",
+    "pending_expiration",
+    "expired",
+    "staging_deployment",
+    "staging_active",
+    "backup_issued",
+];
+
+/// Statuses whose validation records are still relevant.
+const VALIDATING: [&str; 3] = ["initializing", "pending_validation", "validation_timed_out"];
+
+/// The clock the lifecycle runs on.
+#[derive(Debug, Clone)]
+pub(crate) struct Clock {
+    mode: ClockMode,
+    base: DateTime<Utc>,
+    offset: TimeDelta,
+    started: tokio::time::Instant,
+}
+
+impl Clock {
+    pub(crate) fn new(mode: ClockMode, base: DateTime<Utc>) -> Self {
+        Clock {
+            mode,
+            base,
+            offset: TimeDelta::zero(),
+            started: tokio::time::Instant::now(),
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        let mut now = self.base + self.offset;
+        if self.mode == ClockMode::Realtime {
+            now += TimeDelta::from_std(self.started.elapsed()).unwrap_or(TimeDelta::zero());
+        }
+        now
+    }
+
+    pub(crate) fn advance(&mut self, by: Duration) {
+        self.offset += TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
+    }
+}
+
+/// The kind of a pack, as far as the mock distinguishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PackKind {
+    Universal,
+    Advanced,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Pack {
+    pub(crate) id: String,
+    pub(crate) kind: PackKind,
+    pub(crate) hosts: Vec<String>,
+    pub(crate) status: String,
+    pub(crate) status_since: DateTime<Utc>,
+    pub(crate) certificate_authority: String,
+    pub(crate) validity_days: i64,
+    /// `txt`, `http`, `email` or `cname` (the last only through verification PATCH).
+    pub(crate) method: String,
+    pub(crate) cloudflare_branding: bool,
+    pub(crate) dcv_seed: u64,
+    pub(crate) cert_ids: [String; 2],
+    pub(crate) issued_on: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Zone {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) advanced_quota: u32,
+    pub(crate) packs: Vec<Pack>,
+    pub(crate) universal_enabled: bool,
+    pub(crate) automatic_mode: String,
+    pub(crate) automatic_mode_modified: DateTime<Utc>,
+}
+
+impl Zone {
+    pub(crate) fn advanced_used(&self) -> usize {
+        self.packs
+            .iter()
+            .filter(|p| p.kind == PackKind::Advanced)
+            .count()
+    }
+
+    pub(crate) fn pack(&self, id: &str) -> Option<&Pack> {
+        self.packs.iter().find(|p| p.id == id)
+    }
+
+    pub(crate) fn pack_mut(&mut self, id: &str) -> Option<&mut Pack> {
+        self.packs.iter_mut().find(|p| p.id == id)
+    }
+
+    /// Whether `host` (possibly a wildcard) belongs to this zone.
+    pub(crate) fn covers(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        let base = host.strip_prefix("*.").unwrap_or(&host);
+        let apex = self.name.to_ascii_lowercase();
+        base == apex || base.ends_with(&format!(".{apex}"))
+    }
+}
+
+/// A rate-limit window of one credential.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    start: DateTime<Utc>,
+    used: u32,
+}
+
+/// The outcome of counting one request against the rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RateDecision {
+    pub(crate) limit: u32,
+    pub(crate) window_secs: u64,
+    pub(crate) remaining: u32,
+    pub(crate) reset_secs: u64,
+    pub(crate) limited: bool,
+}
+
+/// A small deterministic generator (SplitMix64) for identifiers and DCV tokens.
+#[derive(Debug, Clone)]
+pub(crate) struct Ids(u64);
+
+impl Ids {
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        mix(self.0)
+    }
+
+    /// 32 lowercase hex characters, like Cloudflare identifiers.
+    pub(crate) fn next_id(&mut self) -> String {
+        format!("{:016x}{:016x}", self.next_u64(), self.next_u64())
+    }
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A stable hex token derived from a seed and a label.
+fn token(seed: u64, label: &str, len: usize) -> String {
+    let mut h = seed ^ 0xcbf2_9ce4_8422_2325;
+    for b in label.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut out = String::new();
+    let mut n = 0u64;
+    while out.len() < len {
+        out.push_str(&format!("{:016x}", mix(h.wrapping_add(n))));
+        n += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+pub(crate) fn rfc3339_micros(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The whole mutable world of a mock.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) clock: Clock,
+    pub(crate) zones: Vec<Zone>,
+    pub(crate) ids: Ids,
+    pub(crate) timings: LifecycleTimings,
+    pub(crate) counters: Counters,
+    rate_limit: Option<RateLimitPolicy>,
+    windows: BTreeMap<String, Window>,
+}
+
+impl State {
+    pub(crate) fn new(config: &MockConfig) -> Self {
+        let base = config.start_time.unwrap_or_else(|| {
+            let now = Utc::now();
+            DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+        });
+        let mut state = State {
+            clock: Clock::new(config.clock, base),
+            zones: Vec::new(),
+            ids: Ids(config.seed),
+            timings: config.timings,
+            counters: Counters::default(),
+            rate_limit: config.rate_limit,
+            windows: BTreeMap::new(),
+        };
+        for seed in &config.zones {
+            state.seed_zone(seed, base);
+        }
+        state
+    }
+
+    fn seed_zone(&mut self, seed: &ZoneSeed, now: DateTime<Utc>) {
+        let apex = seed.name.to_ascii_lowercase();
+        let mut zone = Zone {
+            id: seed.id.clone(),
+            name: apex.clone(),
+            advanced_quota: seed.advanced_quota,
+            packs: Vec::new(),
+            universal_enabled: true,
+            automatic_mode: "auto".into(),
+            automatic_mode_modified: now - TimeDelta::days(30),
+        };
+        let issued = now - TimeDelta::days(20);
+        let mut universal = self.new_pack(
+            PackKind::Universal,
+            vec![apex.clone(), format!("*.{apex}")],
+            "lets_encrypt",
+            90,
+            "txt",
+            issued,
+        );
+        universal.status = "active".into();
+        universal.issued_on = Some(issued);
+        zone.packs.push(universal);
+        let samples: [(&str, &str, &str, i64); 5] = [
+            ("*", "lets_encrypt", "txt", 90),
+            ("www", "google", "txt", 90),
+            ("shop", "lets_encrypt", "http", 30),
+            ("api", "ssl_com", "email", 365),
+            ("*.dev", "google", "txt", 14),
+        ];
+        for i in 0..seed.advanced_packs {
+            let index = usize::try_from(i).unwrap_or(0) % samples.len();
+            let (sub, ca, method, days) = samples[index];
+            let round = usize::try_from(i).unwrap_or(0) / samples.len();
+            let sub = if round == 0 {
+                sub.to_owned()
+            } else {
+                format!("{}{round}", sub.trim_start_matches("*."))
+            };
+            let issued = now - TimeDelta::days(i64::from(i % 10) + 1);
+            let mut pack = self.new_pack(
+                PackKind::Advanced,
+                vec![apex.clone(), format!("{sub}.{apex}")],
+                ca,
+                days,
+                method,
+                issued,
+            );
+            pack.status = "active".into();
+            pack.issued_on = Some(issued);
+            zone.packs.push(pack);
+        }
+        self.zones.push(zone);
+    }
+
+    pub(crate) fn new_pack(
+        &mut self,
+        kind: PackKind,
+        hosts: Vec<String>,
+        certificate_authority: &str,
+        validity_days: i64,
+        method: &str,
+        now: DateTime<Utc>,
+    ) -> Pack {
+        Pack {
+            id: self.ids.next_id(),
+            kind,
+            hosts,
+            status: "initializing".into(),
+            status_since: now,
+            certificate_authority: certificate_authority.into(),
+            validity_days,
+            method: method.into(),
+            cloudflare_branding: false,
+            dcv_seed: self.ids.next_u64(),
+            cert_ids: [self.ids.next_id(), self.ids.next_id()],
+            issued_on: None,
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn zone(&self, id: &str) -> Option<&Zone> {
+        self.zones.iter().find(|z| z.id == id)
+    }
+
+    pub(crate) fn zone_mut(&mut self, id: &str) -> Option<&mut Zone> {
+        self.zones.iter_mut().find(|z| z.id == id)
+    }
+
+    fn dwell(&self, status: &str) -> Option<(&'static str, TimeDelta)> {
+        let t = &self.timings;
+        let (next, d) = match status {
+            "initializing" => ("pending_validation", t.initializing),
+            "pending_validation" => ("pending_issuance", t.pending_validation),
+            "pending_issuance" => ("pending_deployment", t.pending_issuance),
+            "pending_deployment" => ("active", t.pending_deployment),
+            _ => return None,
+        };
+        Some((next, TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)))
+    }
+
+    /// Applies every lifecycle transition due at the current time.
+    pub(crate) fn settle_lifecycle(&mut self) {
+        let now = self.now();
+        let mut zones = std::mem::take(&mut self.zones);
+        for zone in &mut zones {
+            for pack in &mut zone.packs {
+                while let Some((next, dwell)) = self.dwell(&pack.status) {
+                    let due = pack.status_since.checked_add_signed(dwell);
+                    match due {
+                        Some(due) if due <= now => {
+                            pack.status = next.into();
+                            pack.status_since = due;
+                            if next == "pending_deployment" && pack.issued_on.is_none() {
+                                pack.issued_on = Some(due);
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            }
+        }
+        self.zones = zones;
+    }
+
+    /// The earliest future lifecycle transition, if any pack is still moving.
+    pub(crate) fn next_transition(&self) -> Option<DateTime<Utc>> {
+        self.zones
+            .iter()
+            .flat_map(|z| z.packs.iter())
+            .filter_map(|p| {
+                let (_, dwell) = self.dwell(&p.status)?;
+                p.status_since.checked_add_signed(dwell)
+            })
+            .min()
+    }
+
+    /// Moves the clock forward by `by` and applies due transitions.
+    pub(crate) fn advance(&mut self, by: Duration) {
+        self.clock.advance(by);
+        self.settle_lifecycle();
+    }
+
+    /// Moves the clock to the next transition (if any) and applies it.
+    pub(crate) fn tick(&mut self) -> bool {
+        self.settle_lifecycle();
+        let Some(due) = self.next_transition() else {
+            return false;
+        };
+        let now = self.now();
+        if due > now {
+            self.clock
+                .advance((due - now).to_std().unwrap_or(Duration::ZERO));
+        }
+        self.settle_lifecycle();
+        true
+    }
+
+    /// Ticks until no pack is moving any more; returns the number of ticks.
+    pub(crate) fn settle(&mut self) -> usize {
+        let mut ticks = 0;
+        while ticks < 10_000 && self.tick() {
+            ticks += 1;
+        }
+        ticks
+    }
+
+    /// Forces a pack into `status` (any status of the document), as of now.
+    pub(crate) fn set_pack_status(
+        &mut self,
+        zone_id: &str,
+        pack_id: &str,
+        status: &str,
+    ) -> Result<Value, String> {
+        if !PACK_STATUSES.contains(&status) {
+            return Err(format!(
+                "unknown certificate pack status `{status}` (expected one of {})",
+                PACK_STATUSES.join(", ")
+            ));
+        }
+        self.settle_lifecycle();
+        let now = self.now();
+        let zone = self
+            .zones
+            .iter_mut()
+            .find(|z| z.id == zone_id)
+            .ok_or_else(|| format!("unknown zone `{zone_id}`"))?;
+        let pack = zone
+            .packs
+            .iter_mut()
+            .find(|p| p.id == pack_id)
+            .ok_or_else(|| format!("unknown certificate pack `{pack_id}` in zone `{zone_id}`"))?;
+        pack.status = status.to_owned();
+        pack.status_since = now;
+        if pack.is_issued() && pack.issued_on.is_none() {
+            pack.issued_on = Some(now);
+        }
+        let pack = pack.clone();
+        Ok(pack.to_json(zone))
+    }
+
+    /// Counts one request of `key` against the rate limit.
+    pub(crate) fn rate(&mut self, key: &str) -> Option<RateDecision> {
+        let policy = self.rate_limit?;
+        let now = self.now();
+        let window = TimeDelta::from_std(policy.window).unwrap_or(TimeDelta::MAX);
+        let entry = self.windows.entry(key.to_owned()).or_insert(Window {
+            start: now,
+            used: 0,
+        });
+        if entry
+            .start
+            .checked_add_signed(window)
+            .is_some_and(|end| end <= now)
+        {
+            *entry = Window {
+                start: now,
+                used: 0,
+            };
+        }
+        let limited = entry.used >= policy.limit;
+        if !limited {
+            entry.used += 1;
+        }
+        let end = entry.start.checked_add_signed(window).unwrap_or(now);
+        let left = (end - now).num_milliseconds().max(0);
+        let reset_secs = u64::try_from((left + 999) / 1000).unwrap_or(0).max(1);
+        Some(RateDecision {
+            limit: policy.limit,
+            window_secs: policy.window.as_secs().max(1),
+            remaining: policy.limit.saturating_sub(entry.used),
+            reset_secs,
+            limited,
+        })
+    }
+}
+
+/// Cloudflare's name for the issuer of each certificate authority.
+fn issuer(ca: &str) -> &'static str {
+    match ca {
+        "google" => "Google Trust Services",
+        "ssl_com" => "SSL.com",
+        _ => "Let's Encrypt",
+    }
+}
+
+impl Pack {
+    fn bases(&self) -> Vec<String> {
+        let mut bases: Vec<String> = Vec::new();
+        for host in &self.hosts {
+            let base = host.strip_prefix("*.").unwrap_or(host).to_owned();
+            if !bases.contains(&base) {
+                bases.push(base);
+            }
+        }
+        bases
+    }
+
+    pub(crate) fn is_issued(&self) -> bool {
+        ISSUED.contains(&self.status.as_str())
+    }
+
+    pub(crate) fn is_validating(&self) -> bool {
+        VALIDATING.contains(&self.status.as_str())
+    }
+
+    /// The DCV records of the pack's validation method, one per host.
+    pub(crate) fn validation_records(&self, apex: &str) -> Vec<Value> {
+        let seed = self.dcv_seed;
+        self.hosts
+            .iter()
+            .map(|host| {
+                let base = host.strip_prefix("*.").unwrap_or(host);
+                match self.method.as_str() {
+                    "http" => {
+                        let name = token(seed, &format!("http-url {host}"), 32);
+                        let body = token(seed, &format!("http-body {host}"), 32);
+                        json!({
+                            "http_url": format!("http://{base}/.well-known/pki-validation/ca3-{name}.txt"),
+                            "http_body": format!("ca3-{body}"),
+                            "status": "pending",
+                        })
+                    }
+                    "email" => json!({
+                        "emails": [
+                            format!("administrator@{apex}"),
+                            format!("webmaster@{apex}"),
+                            format!("hostmaster@{apex}"),
+                            format!("postmaster@{apex}"),
+                            format!("admin@{apex}"),
+                        ],
+                        "status": "pending",
+                    }),
+                    "cname" => json!({
+                        "cname": format!("_acme-challenge.{base}"),
+                        "cname_target": format!("{base}.{}.dcv.cloudflare.com", token(seed, "cname", 16)),
+                        "status": "pending",
+                    }),
+                    _ => json!({
+                        "txt_name": format!("_acme-challenge.{base}"),
+                        "txt_value": token(seed, &format!("txt {host}"), 32),
+                        "status": "pending",
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// DCV delegation records: one CNAME per distinct base host.
+    fn dcv_delegation_records(&self, zone_id: &str) -> Vec<Value> {
+        let zone_token = token(0, zone_id, 16);
+        self.bases()
+            .into_iter()
+            .map(|base| {
+                json!({
+                    "cname": format!("_acme-challenge.{base}"),
+                    "cname_target": format!("{base}.{zone_token}.dcv.cloudflare.com"),
+                })
+            })
+            .collect()
+    }
+
+    fn certificates(&self, zone_id: &str) -> Vec<Value> {
+        let Some(issued) = self.issued_on else {
+            return Vec::new();
+        };
+        let expires = issued
+            .checked_add_signed(TimeDelta::days(self.validity_days))
+            .unwrap_or(issued);
+        let status = match self.status.as_str() {
+            "pending_deployment" | "staging_deployment" => "pending_deployment",
+            "expired" => "expired",
+            _ => "active",
+        };
+        let mut hosts = self.hosts.clone();
+        if self.cloudflare_branding {
+            hosts.push(format!(
+                "sni{}.cloudflaressl.com",
+                &token(self.dcv_seed, "sni", 8)
+            ));
+        }
+        [("ECDSAWithSHA256", 1), ("SHA256WithRSA", 2)]
+            .iter()
+            .zip(self.cert_ids.iter())
+            .map(|((signature, priority), id)| {
+                json!({
+                    "id": id,
+                    "hosts": hosts,
+                    "status": status,
+                    "bundle_method": "ubiquitous",
+                    "expires_on": rfc3339(expires),
+                    "issuer": issuer(&self.certificate_authority),
+                    "modified_on": rfc3339(issued),
+                    "priority": priority,
+                    "signature": signature,
+                    "uploaded_on": rfc3339(issued),
+                    "zone_id": zone_id,
+                })
+            })
+            .collect()
+    }
+
+    /// The pack as the API shows it (`CertificatePack`).
+    pub(crate) fn to_json(&self, zone: &Zone) -> Value {
+        let mut map = Map::new();
+        map.insert("id".into(), json!(self.id));
+        map.insert(
+            "type".into(),
+            json!(match self.kind {
+                PackKind::Universal => "universal",
+                PackKind::Advanced => "advanced",
+            }),
+        );
+        map.insert("hosts".into(), json!(self.hosts));
+        map.insert("status".into(), json!(self.status));
+        map.insert(
+            "certificate_authority".into(),
+            json!(self.certificate_authority),
+        );
+        map.insert(
+            "cloudflare_branding".into(),
+            json!(self.cloudflare_branding),
+        );
+        if matches!(self.method.as_str(), "txt" | "http" | "email") {
+            map.insert("validation_method".into(), json!(self.method));
+        }
+        map.insert("validity_days".into(), json!(self.validity_days));
+        let certificates = self.certificates(&zone.id);
+        if let Some(primary) = self.cert_ids.first().filter(|_| !certificates.is_empty()) {
+            map.insert("primary_certificate".into(), json!(primary));
+        }
+        map.insert("certificates".into(), Value::Array(certificates));
+        if self.is_validating() {
+            map.insert(
+                "validation_records".into(),
+                Value::Array(self.validation_records(&zone.name)),
+            );
+        }
+        map.insert(
+            "dcv_delegation_records".into(),
+            Value::Array(self.dcv_delegation_records(&zone.id)),
+        );
+        Value::Object(map)
+    }
+
+    /// The pack's entry of `GET /ssl/verification` (`Verification`), if it has one.
+    pub(crate) fn verification_json(&self) -> Option<Value> {
+        let certificate_status = match self.status.as_str() {
+            "initializing" => "initializing",
+            "pending_validation" => "authorizing",
+            "pending_issuance" => "issuing",
+            "pending_deployment" | "staging_deployment" | "holding_deployment" => {
+                "pending_deployment"
+            }
+            "active" | "staging_active" | "pending_expiration" | "backup_issued" => "active",
+            "expired" => "expired",
+            s if s.ends_with("_timed_out") => "timing_out",
+            _ => return None,
+        };
+        let mut map = Map::new();
+        map.insert("certificate_status".into(), json!(certificate_status));
+        map.insert("brand_check".into(), json!(false));
+        map.insert("cert_pack_uuid".into(), json!(self.id));
+        map.insert("signature".into(), json!("ECDSAWithSHA256"));
+        map.insert("verification_type".into(), json!("cname"));
+        if matches!(self.method.as_str(), "http" | "cname" | "txt") {
+            map.insert("validation_method".into(), json!(self.method));
+        }
+        let info = match self.method.as_str() {
+            "txt" => Some(("txt_name", "txt_value")),
+            "http" => Some(("http_url", "http_body")),
+            "cname" => Some(("cname", "cname_target")),
+            _ => None,
+        };
+        if let Some((name, target)) = info {
+            map.insert(
+                "verification_info".into(),
+                json!({ "record_name": name, "record_target": target }),
+            );
+        }
+        match certificate_status {
+            "initializing" => {}
+            "authorizing" | "timing_out" => {
+                map.insert("verification_status".into(), json!(false));
+            }
+            _ => {
+                map.insert("verification_status".into(), json!(true));
+            }
+        }
+        Some(Value::Object(map))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        let config = MockConfig {
+            start_time: DateTime::from_timestamp(1_700_000_000, 0),
+            ..MockConfig::default()
+        };
+        State::new(&config)
+    }
+
+    #[test]
+    fn seeded_zones() {
+        let s = state();
+        assert_eq!(s.zones.len(), 2);
+        let z = s.zone(super::super::config::DEFAULT_ZONE_ID);
+        assert_eq!(z.map(|z| z.packs.len()), Some(6));
+        assert_eq!(z.map(Zone::advanced_used), Some(5));
+        assert!(z.is_some_and(|z| z.packs.iter().all(|p| p.status == "active")));
+    }
+
+    #[test]
+    fn lifecycle_follows_the_clock() {
+        let mut s = state();
+        let now = s.now();
+        let pack = s.new_pack(
+            PackKind::Advanced,
+            vec!["example.com".into()],
+            "lets_encrypt",
+            90,
+            "txt",
+            now,
+        );
+        let id = pack.id.clone();
+        if let Some(z) = s.zones.first_mut() {
+            z.packs.push(pack);
+        }
+        let status = |s: &State| {
+            s.zones
+                .first()
+                .and_then(|z| z.pack(&id))
+                .map(|p| p.status.clone())
+                .unwrap_or_default()
+        };
+        s.advance(Duration::from_secs(9));
+        assert_eq!(status(&s), "initializing");
+        s.advance(Duration::from_secs(1));
+        assert_eq!(status(&s), "pending_validation");
+        assert!(s.tick());
+        assert_eq!(status(&s), "pending_issuance");
+        s.advance(Duration::from_secs(3600));
+        assert_eq!(status(&s), "active");
+        assert!(!s.tick());
+    }
+
+    #[test]
+    fn statuses_match_the_document() {
+        let doc: Value =
+            serde_json::from_str(crate::OPENAPI_JSON).unwrap_or_else(|e| panic!("{e}"));
+        let documented: Vec<&str> = doc
+            .pointer("/components/schemas/CertificatePackStatus/enum")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(documented, PACK_STATUSES.to_vec());
+    }
+
+    #[test]
+    fn rate_limit_windows() {
+        let mut s = state();
+        s.rate_limit = Some(RateLimitPolicy {
+            limit: 2,
+            window: Duration::from_secs(10),
+        });
+        assert!(s.rate("k").is_some_and(|d| !d.limited && d.remaining == 1));
+        assert!(s.rate("k").is_some_and(|d| !d.limited && d.remaining == 0));
+        assert!(s.rate("k").is_some_and(|d| d.limited && d.reset_secs == 10));
+        s.advance(Duration::from_secs(10));
+        assert!(s.rate("k").is_some_and(|d| !d.limited));
+    }
+}
