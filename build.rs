@@ -18,7 +18,8 @@ fn main() {
 }
 
 fn run(manifest_dir: &Path, out_dir: &Path) -> Result<(), String> {
-    let spec = codegen::load_spec(&manifest_dir.join(codegen::SPEC_PATH)).map_err(|e| e.to_string())?;
+    let spec =
+        codegen::load_spec(&manifest_dir.join(codegen::SPEC_PATH)).map_err(|e| e.to_string())?;
     let code = codegen::generate(&spec).map_err(|e| e.to_string())?;
     write_if_changed(&out_dir.join(codegen::OUTPUT_FILE), &code)?;
     // The document as JSON, for code that needs it at run time (the mock validates against it).

@@ -78,8 +78,8 @@ pub struct Spec {
 
 /// Reads and parses the document, reporting YAML or OpenAPI structure errors with their location.
 pub fn load_spec(path: &Path) -> Result<Spec, CodegenError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| err(path, "reading the file", e.to_string()))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| err(path, "reading the file", e.to_string()))?;
     parse_spec(path, &text)
 }
 
@@ -92,19 +92,21 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<Spec, CodegenError> {
             .unwrap_or_else(|| "YAML".to_owned());
         err(path, at, format!("invalid YAML: {e}"))
     })?;
-    let openapi: openapiv3::OpenAPI =
-        serde_path_to_error::deserialize(&json).map_err(|e| {
-            err(
-                path,
-                format!("at `{}`", e.path()),
-                format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
-            )
-        })?;
+    let openapi: openapiv3::OpenAPI = serde_path_to_error::deserialize(&json).map_err(|e| {
+        err(
+            path,
+            format!("at `{}`", e.path()),
+            format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
+        )
+    })?;
     if !openapi.openapi.starts_with("3.0.") {
         return Err(err(
             path,
             "at `openapi`",
-            format!("expected an OpenAPI 3.0.x document, found {}", openapi.openapi),
+            format!(
+                "expected an OpenAPI 3.0.x document, found {}",
+                openapi.openapi
+            ),
         ));
     }
     Ok(Spec {
@@ -233,7 +235,9 @@ fn response_schemas(spec: &Spec) -> Vec<(String, serde_json::Value)> {
         return out;
     };
     for (path, item) in paths {
-        let Some(item) = item.as_object() else { continue };
+        let Some(item) = item.as_object() else {
+            continue;
+        };
         for (method, op) in item {
             let Some(responses) = op.get("responses").and_then(|r| r.as_object()) else {
                 continue;
@@ -291,7 +295,10 @@ fn find_inline_enum(v: &serde_json::Value, path: &mut Vec<String>) -> Option<Str
 /// `meta tag` → `MetaTag`, `ECDSAWithSHA256` → `EcdsaWithSha256`.
 pub fn variant_name(value: &str) -> String {
     let mut out = String::new();
-    for word in value.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         // Split runs like "ECDSAWith" into "ECDSA" + "With", then title-case each part.
         let chars: Vec<char> = word.chars().collect();
         let mut start = 0;
@@ -363,7 +370,11 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
         let given_names: Option<Vec<String>> = schema
             .get("x-enum-varnames")
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect());
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            });
         let mut variants = Vec::new();
         for (i, value) in values.iter().enumerate() {
             let variant = match (&given_names, kind) {
@@ -375,7 +386,11 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
                     )
                 })?,
                 (None, EnumKind::String) => variant_name(value.as_str().ok_or_else(|| {
-                    err(&spec.path, format!("schema `{name}`"), format!("value {value} is not a string"))
+                    err(
+                        &spec.path,
+                        format!("schema `{name}`"),
+                        format!("value {value} is not a string"),
+                    )
                 })?),
                 (None, EnumKind::Integer) => format!("V{value}"),
             };
@@ -449,7 +464,9 @@ pub fn lenient_strings(spec: &Spec) -> Result<Vec<LenientString>, CodegenError> 
         let Some(schema) = spec.json.pointer(&format!("/components/schemas/{name}")) else {
             continue;
         };
-        if schema.get("type").and_then(|t| t.as_str()) != Some("string") || schema.get("enum").is_some() {
+        if schema.get("type").and_then(|t| t.as_str()) != Some("string")
+            || schema.get("enum").is_some()
+        {
             continue;
         }
         let min_length = schema.get("minLength").and_then(|v| v.as_u64());
@@ -468,7 +485,10 @@ pub fn lenient_strings(spec: &Spec) -> Result<Vec<LenientString>, CodegenError> 
             name,
             min_length,
             max_length,
-            description: schema.get("description").and_then(|d| d.as_str()).map(str::to_owned),
+            description: schema
+                .get("description")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned),
         });
     }
     Ok(out)
@@ -477,7 +497,10 @@ pub fn lenient_strings(spec: &Spec) -> Result<Vec<LenientString>, CodegenError> 
 fn lenient_string_item(l: &LenientString) -> TokenStream {
     let name = Ident::new(&l.name, Span::call_site());
     let name_str = &l.name;
-    let description = l.description.clone().unwrap_or_else(|| format!("The `{}` string.", l.name));
+    let description = l
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("The `{}` string.", l.name));
     let limits = match (l.min_length, l.max_length) {
         (Some(min), Some(max)) => format!("{min} to {max} characters"),
         (Some(min), None) => format!("at least {min} characters"),
@@ -498,11 +521,17 @@ fn lenient_string_item(l: &LenientString) -> TokenStream {
         None => quote!(::std::option::Option::None),
     };
     let schema_min = match l.min_length {
-        Some(v) => { let v = v as u32; quote!(::std::option::Option::Some(#v)) }
+        Some(v) => {
+            let v = v as u32;
+            quote!(::std::option::Option::Some(#v))
+        }
         None => quote!(::std::option::Option::None),
     };
     let schema_max = match l.max_length {
-        Some(v) => { let v = v as u32; quote!(::std::option::Option::Some(#v)) }
+        Some(v) => {
+            let v = v as u32;
+            quote!(::std::option::Option::Some(#v))
+        }
         None => quote!(::std::option::Option::None),
     };
     quote! {
@@ -668,7 +697,6 @@ fn length_error_item() -> TokenStream {
     }
 }
 
-
 /// The progenitor settings every generation uses.
 pub fn settings(open: &[OpenEnum], lenient: &[LenientString]) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::default();
@@ -676,7 +704,11 @@ pub fn settings(open: &[OpenEnum], lenient: &[LenientString]) -> progenitor::Gen
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_derive("PartialEq")
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        // Auth, retries, rate limiting and tracing live in `crate::transport::Transport`,
+        // which implements progenitor's `ClientHooks` for the generated client.
+        .with_inner_type(quote!(crate::transport::Transport))
+        .with_hooks(progenitor::HooksMode::Expected);
     for l in lenient {
         settings.with_replacement(
             &l.name,
@@ -725,13 +757,20 @@ fn locate_failure(spec: &Spec, open: &[OpenEnum], lenient: &[LenientString]) -> 
     std::panic::set_hook(Box::new(|_| {}));
     let mut found = None;
     // 1. Schemas alone (no paths): each component with what it references.
-    if let Some(schemas) = spec.json.pointer("/components/schemas").and_then(|s| s.as_object()) {
+    if let Some(schemas) = spec
+        .json
+        .pointer("/components/schemas")
+        .and_then(|s| s.as_object())
+    {
         for (name, schema) in schemas {
             let mut keep = reachable_schemas(spec, schema);
             keep.insert(name.clone());
             let mut doc = spec.json.clone();
             doc["paths"] = serde_json::json!({});
-            if let Some(map) = doc.pointer_mut("/components/schemas").and_then(|s| s.as_object_mut()) {
+            if let Some(map) = doc
+                .pointer_mut("/components/schemas")
+                .and_then(|s| s.as_object_mut())
+            {
                 map.retain(|k, _| keep.contains(k));
             }
             if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc) {
@@ -746,13 +785,19 @@ fn locate_failure(spec: &Spec, open: &[OpenEnum], lenient: &[LenientString]) -> 
     if found.is_none() {
         if let Some(paths) = spec.json.get("paths").and_then(|p| p.as_object()) {
             'outer: for (path, item) in paths {
-                let Some(item) = item.as_object() else { continue };
+                let Some(item) = item.as_object() else {
+                    continue;
+                };
                 for (method, op) in item {
                     let mut doc = spec.json.clone();
-                    doc["paths"] = serde_json::json!({ path.clone(): { method.clone(): op.clone() } });
+                    doc["paths"] =
+                        serde_json::json!({ path.clone(): { method.clone(): op.clone() } });
                     if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc) {
                         if let Err(e) = run_progenitor(&openapi, open, lenient) {
-                            let id = op.get("operationId").and_then(|i| i.as_str()).unwrap_or("?");
+                            let id = op
+                                .get("operationId")
+                                .and_then(|i| i.as_str())
+                                .unwrap_or("?");
                             found = Some(format!(
                                 "operation `{id}` ({} {path}): {e}",
                                 method.to_uppercase()
@@ -800,7 +845,10 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
         .iter()
         .map(|v| Ident::new(v, Span::call_site()))
         .collect();
-    let description = e.description.clone().unwrap_or_else(|| format!("The `{}` enum.", e.name));
+    let description = e
+        .description
+        .clone()
+        .unwrap_or_else(|| format!("The `{}` enum.", e.name));
     let doc_open = "\n\nThis enum is *open*: a value this version of the crate does not know \
                     decodes into `Unknown` and is encoded back unchanged.";
     let doc = format!("{description}{doc_open}");
@@ -1067,12 +1115,22 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
         Err(message) => {
             let location = locate_failure(spec, &open, &lenient)
                 .unwrap_or_else(|| "the document as a whole".to_owned());
-            return Err(err(&spec.path, location, format!("code generation failed: {message}")));
+            return Err(err(
+                &spec.path,
+                location,
+                format!("code generation failed: {message}"),
+            ));
         }
     };
     let enums = open_tokens(&open, &lenient);
-    let file: syn::File = syn::parse2(quote! { #tokens #enums })
-        .map_err(|e| err(&spec.path, "generated code", format!("does not parse as Rust: {e}")))?;
+    let table = operations_table(spec);
+    let file: syn::File = syn::parse2(quote! { #tokens #enums #table }).map_err(|e| {
+        err(
+            &spec.path,
+            "generated code",
+            format!("does not parse as Rust: {e}"),
+        )
+    })?;
     let mut text = String::from(
         "// @generated by openapi/codegen.rs from openapi/cloudflare-ssl.yaml; do not edit.\n\n",
     );
@@ -1080,7 +1138,37 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
     Ok(text)
 }
 
-/// Operation inventory: `(method, path, operationId)` in document order.
+/// A table of every operation (id, method, path template), for tracing and error messages.
+fn operations_table(spec: &Spec) -> TokenStream {
+    let rows = operations(spec).into_iter().map(|(id, (method, path))| {
+        quote! { Operation { id: #id, method: #method, path: #path }, }
+    });
+    quote! {
+        /// Every operation of the document.
+        pub mod operations {
+            /// One operation: its `operationId`, HTTP method and path template.
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub struct Operation {
+                /// The `operationId` (also the generated client's method name).
+                pub id: &'static str,
+                /// The HTTP method, upper case.
+                pub method: &'static str,
+                /// The path template, relative to the base URL.
+                pub path: &'static str,
+            }
+
+            /// Every operation, sorted by `operationId`.
+            pub const ALL: &[Operation] = &[ #(#rows)* ];
+
+            /// The operation with this `operationId`.
+            pub fn find(id: &str) -> ::std::option::Option<&'static Operation> {
+                ALL.binary_search_by(|op| op.id.cmp(id)).ok().and_then(|i| ALL.get(i))
+            }
+        }
+    }
+}
+
+/// Operation inventory: `operationId` → `(method, path)`.
 pub fn operations(spec: &Spec) -> BTreeMap<String, (String, String)> {
     let mut out = BTreeMap::new();
     for (path, item) in spec.openapi.paths.paths.iter() {

@@ -132,10 +132,14 @@ fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
                             return Some(d);
                         }
                     }
-                    (l, r) => {
+                    (l, _) => {
                         return Some(format!(
                             "{path}.{key}: {} on one side only",
-                            if l.is_some() { "original" } else { "re-encoded" }
+                            if l.is_some() {
+                                "original"
+                            } else {
+                                "re-encoded"
+                            }
                         ))
                     }
                 }
@@ -242,7 +246,8 @@ fn unknown_values_in_verification_survive() {
         "verification_info": {"record_name": "srv_name", "record_target": "srv_target"},
         "cert_pack_uuid": "a77f8bd7-3b47-46b4-a6f1-75cf98109948"
     }]});
-    let decoded: types::VerificationResponse = serde_json::from_value(body.clone()).expect("decode");
+    let decoded: types::VerificationResponse =
+        serde_json::from_value(body.clone()).expect("decode");
     let v = &decoded.result[0];
     assert_eq!(
         v.certificate_status,
@@ -294,7 +299,10 @@ fn known_values_stay_strongly_typed() {
         "90".parse::<types::ValidityDays>().expect("int"),
         types::ValidityDays::Days90
     );
-    assert_eq!(types::ValidityDays::from(7), types::ValidityDays::Unknown(7));
+    assert_eq!(
+        types::ValidityDays::from(7),
+        types::ValidityDays::Unknown(7)
+    );
     assert!("x14".parse::<types::ValidityDays>().is_err());
     assert_eq!(types::CertificatePackStatus::VALUES.len(), 21);
     assert_eq!(types::ValidityDays::VALUES, &[14, 30, 90, 365]);
@@ -339,8 +347,7 @@ fn document_is_valid_openapi_30_and_every_ref_resolves() {
                     if k == "$ref" {
                         let target = child.as_str().expect("$ref is a string");
                         assert!(
-                            target.starts_with("#/")
-                                && spec.pointer(&target[1..]).is_some(),
+                            target.starts_with("#/") && spec.pointer(&target[1..]).is_some(),
                             "{at}: $ref {target} does not resolve"
                         );
                         *count += 1;
@@ -365,7 +372,10 @@ fn document_is_valid_openapi_30_and_every_ref_resolves() {
     for (method, path, op) in operations(&spec) {
         let id = op["operationId"].as_str().expect("operationId");
         assert!(ids.insert(id.to_owned()), "duplicate operationId {id}");
-        assert!(!op["tags"].as_array().expect("tags").is_empty(), "{id}: no tag");
+        assert!(
+            !op["tags"].as_array().expect("tags").is_empty(),
+            "{id}: no tag"
+        );
         for code in ["4XX", "5XX"] {
             let failure = resolve(&spec, &op["responses"][code]);
             assert_eq!(
@@ -378,11 +388,16 @@ fn document_is_valid_openapi_30_and_every_ref_resolves() {
         schema_name(&ok["content"]["application/json"]["schema"]);
     }
     // Security: token, email + global key, user service key.
-    let schemes = spec["components"]["securitySchemes"].as_object().expect("schemes");
+    let schemes = spec["components"]["securitySchemes"]
+        .as_object()
+        .expect("schemes");
     assert_eq!(schemes["api_token"]["scheme"], "bearer");
     assert_eq!(schemes["api_email"]["name"], "X-Auth-Email");
     assert_eq!(schemes["api_key"]["name"], "X-Auth-Key");
-    assert_eq!(schemes["user_service_key"]["name"], "X-Auth-User-Service-Key");
+    assert_eq!(
+        schemes["user_service_key"]["name"],
+        "X-Auth-User-Service-Key"
+    );
     assert_eq!(
         spec["servers"][0]["url"],
         "https://api.cloudflare.com/client/v4"

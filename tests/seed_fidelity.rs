@@ -161,7 +161,10 @@ fn flatten(spec: &Value, schema: &Value, out: &mut Section) {
 
 fn spec_operation(spec: &Value, method: &str, path: &str) -> Operation {
     let op = &spec["paths"][path][method.to_lowercase()];
-    assert!(op.is_object(), "{method} {path} is missing from the document");
+    assert!(
+        op.is_object(),
+        "{method} {path} is missing from the document"
+    );
     let mut out = Operation::default();
     for param in op["parameters"].as_array().into_iter().flatten() {
         let param = resolve(spec, param);
@@ -192,16 +195,22 @@ fn spec_operation(spec: &Value, method: &str, path: &str) -> Operation {
 
 fn compare(what: &str, seed: &Section, spec: &Section, problems: &mut Vec<String>) {
     for f in seed.fields.difference(&spec.fields) {
-        problems.push(format!("{what}: seed has field {f:?}, the document does not"));
+        problems.push(format!(
+            "{what}: seed has field {f:?}, the document does not"
+        ));
     }
     for f in spec.fields.difference(&seed.fields) {
-        problems.push(format!("{what}: document has field {f:?}, the seed does not"));
+        problems.push(format!(
+            "{what}: document has field {f:?}, the seed does not"
+        ));
     }
     for v in seed.strings.symmetric_difference(&spec.strings) {
         problems.push(format!("{what}: enum value {v:?} is on one side only"));
     }
     for v in seed.integers.symmetric_difference(&spec.integers) {
-        problems.push(format!("{what}: integer enum value {v} is on one side only"));
+        problems.push(format!(
+            "{what}: integer enum value {v} is on one side only"
+        ));
     }
     for d in seed.descriptions.difference(&spec.descriptions) {
         problems.push(format!("{what}: seed description missing: {d:?}"));
@@ -227,7 +236,12 @@ fn document_says_what_the_seeds_say() {
             &doc.params,
             &mut problems,
         );
-        compare(&format!("{name} body"), &seed.body, &doc.body, &mut problems);
+        compare(
+            &format!("{name} body"),
+            &seed.body,
+            &doc.body,
+            &mut problems,
+        );
         compare(
             &format!("{name} response"),
             &seed.returns,
@@ -250,7 +264,10 @@ fn parser_sees_fields_enums_and_optionality() {
                 - `days: 14 or 30` Days. - `14` - `30` ### Example ```http curl x ```";
     let ops = parse_seed(text);
     assert_eq!(ops.len(), 1);
-    assert_eq!((ops[0].method.as_str(), ops[0].path.as_str()), ("GET", "/things/{id}"));
+    assert_eq!(
+        (ops[0].method.as_str(), ops[0].path.as_str()),
+        ("GET", "/things/{id}")
+    );
     assert!(ops[0].params.fields.contains(&("id".to_owned(), false)));
     assert!(ops[0].returns.fields.contains(&("kind".to_owned(), true)));
     assert!(ops[0].returns.fields.contains(&("days".to_owned(), false)));
