@@ -199,7 +199,7 @@ fn order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, Api
         }
         seen.push(host);
     }
-    if !hosts.iter().any(|h| *h == zone.name) {
+    if !hosts.contains(&zone.name) {
         return Err(invalid(
             format!("hosts must include the zone apex {}", zone.name),
             "/hosts",

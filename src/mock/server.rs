@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -142,7 +143,8 @@ impl Reply {
 /// connection).
 pub(crate) enum MockBody {
     Full(Option<Bytes>),
-    Truncated(Option<Bytes>),
+    /// The partial body, then a pause (so hyper flushes what it has), then an error.
+    Truncated(Option<Bytes>, Option<Pin<Box<tokio::time::Sleep>>>),
 }
 
 impl Body for MockBody {
@@ -151,17 +153,25 @@ impl Body for MockBody {
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         match self.get_mut() {
             MockBody::Full(data) => Poll::Ready(data.take().map(|b| Ok(Frame::data(b)))),
-            MockBody::Truncated(data) => Poll::Ready(Some(match data.take() {
-                Some(b) => Ok(Frame::data(b)),
-                None => Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    "response truncated by fault injection",
-                )),
-            })),
+            MockBody::Truncated(data, pause) => {
+                if let Some(b) = data.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(b))));
+                }
+                let sleep = pause.get_or_insert_with(|| {
+                    Box::pin(tokio::time::sleep(std::time::Duration::from_millis(50)))
+                });
+                match sleep.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(()) => Poll::Ready(Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "response truncated by fault injection",
+                    )))),
+                }
+            }
         }
     }
 
@@ -173,7 +183,7 @@ impl Body for MockBody {
         match self {
             MockBody::Full(Some(b)) => SizeHint::with_exact(b.len() as u64),
             MockBody::Full(None) => SizeHint::with_exact(0),
-            MockBody::Truncated(_) => SizeHint::default(),
+            MockBody::Truncated(..) => SizeHint::default(),
         }
     }
 }
@@ -248,7 +258,7 @@ async fn handle(
             partial,
             headers,
         } => {
-            let mut response = Response::new(MockBody::Truncated(Some(partial)));
+            let mut response = Response::new(MockBody::Truncated(Some(partial), None));
             *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             finish_headers(response.headers_mut(), "application/json", &ray, &headers);
             response

@@ -209,7 +209,7 @@ impl Contract {
         if candidates.is_empty() {
             return RouteMatch::NotFound;
         }
-        candidates.sort_by(|a, b| b.1.cmp(&a.1));
+        candidates.sort_by_key(|c| std::cmp::Reverse(c.1));
         match candidates
             .into_iter()
             .find(|(op, _, _)| op.method.eq_ignore_ascii_case(method))
