@@ -402,21 +402,22 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         return inject(fault, 200, &generic, decision);
     }
 
-    if let Some(d) = decision.filter(|d| d.limited) {
+    let mut retry_after = None;
+    let (status, body) = if let Some(d) = decision.filter(|d| d.limited) {
         shared.state().counters.rate_limited += 1;
+        retry_after = Some(d.reset_secs);
         let e = ApiError::new(
             429,
             envelope::CODE_RATE_LIMITED,
             "Please wait and consider throttling your request speed",
         );
-        let reply =
-            Reply::json(429, &e.body()).with_header("retry-after", d.reset_secs.to_string());
-        return rate_headers(reply, decision);
-    }
-    let raw = read_body(req.into_body()).await;
-    let (status, body) = match process(shared, &method, &path, route, &headers, &query, raw) {
-        Ok(v) => (200, v),
-        Err(e) => (e.status, e.body()),
+        (429, e.body())
+    } else {
+        let raw = read_body(req.into_body()).await;
+        match process(shared, &method, &path, route, &headers, &query, raw) {
+            Ok(v) => (200, v),
+            Err(e) => (e.status, e.body()),
+        }
     };
 
     if let Some(op) = operation {
@@ -435,7 +436,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         shared.state().counters.faults_injected += 1;
         return inject(fault, status, &body, decision);
     }
-    rate_headers(Reply::json(status, &body), decision)
+    let mut reply = Reply::json(status, &body);
+    if let Some(secs) = retry_after {
+        reply = reply.with_header("retry-after", secs.to_string());
+    }
+    rate_headers(reply, decision)
 }
 
 fn no_route() -> ApiError {
