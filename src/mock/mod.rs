@@ -9,14 +9,22 @@
 //! use cloudflare_ssl::mock::MockServer;
 //!
 //! let mock = MockServer::start().await;
-//! let response = reqwest::Client::new()
-//!     .get(format!("{}/zones/{}/ssl/certificate_packs/quota", mock.base_url(), mock.zone_id()))
-//!     .bearer_auth(mock.token())
-//!     .send()
-//!     .await?;
-//! assert_eq!(response.status(), 200);
+//! let client = cloudflare_ssl::Client::builder()
+//!     .api_token(mock.token())
+//!     .base_url(mock.base_url())
+//!     .build()?;
+//! let quota = client.zone(mock.zone_id())?.certificate_packs().quota().await?;
+//! assert_eq!(quota.advanced.and_then(|a| a.allocated), Some(10));
+//!
+//! // Drive the lifecycle without sleeping, inject faults, read counters:
+//! mock.settle();
+//! assert!(mock.schema_violations().is_empty());
 //! # Ok(()) }
 //! ```
+//!
+//! Any HTTP client works too (with `curl`: `-H "Authorization: Bearer $TOKEN"`). A plain
+//! `reqwest::Client` needs a rustls crypto provider installed first, as this crate builds
+//! reqwest without one: `rustls::crypto::ring::default_provider().install_default()`.
 //!
 //! # What it does
 //!
