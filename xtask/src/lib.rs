@@ -1,0 +1,79 @@
+//! Maintainer tasks for `cloudflare-ssl`, run as `cargo xtask <task>` (see `src/main.rs`).
+//!
+//! * [`tasks::generate`] / [`tasks::check`]: the canonical spec, the reviewed copy of the
+//!   generated code and the exported JSON Schemas, written or compared.
+//! * [`drift`]: compares the curated document with Cloudflare's upstream document.
+//!
+//! Every function takes the repository root (or the files) as a parameter, so tests run on copies.
+
+use std::fmt;
+use std::path::Path;
+
+/// The generation code shared with `build.rs`: the very same file, not a copy.
+#[rustfmt::skip] // Formatted (or not) by its owner, as part of the root crate's build script.
+#[path = "../../openapi/codegen.rs"]
+pub mod codegen;
+
+pub mod canonical;
+pub mod diff;
+pub mod drift;
+pub mod tasks;
+
+/// Where the reviewed copy of the generated code lives, relative to the repository root.
+pub const REVIEW_COPY_PATH: &str = "openapi/generated/codegen.rs";
+/// Where the exported JSON Schemas live, relative to the repository root.
+pub const SCHEMAS_DIR: &str = "openapi/schemas";
+
+/// A task's failure. [`Error::exit_code`] tells the process exit status.
+#[derive(Debug)]
+pub enum Error {
+    /// The command line is wrong (exit status 2).
+    Usage(String),
+    /// A file could not be read, parsed or written, or a tool could not be run (exit status 2).
+    Io(String),
+    /// The task ran and found a problem: stale files, drift, a spec that does not generate
+    /// (exit status 1).
+    Failed(String),
+}
+
+impl Error {
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Failed(_) => 1,
+            Error::Usage(_) | Error::Io(_) => 2,
+        }
+    }
+
+    /// A read/write failure naming the file.
+    pub fn io(action: &str, path: &Path, e: impl fmt::Display) -> Self {
+        Error::Io(format!("{action} {}: {e}", path.display()))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(m) | Error::Io(m) | Error::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Reads a UTF-8 text file, naming it on failure.
+pub fn read_text(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))
+}
+
+/// Writes a file (creating its folder), naming it on failure. Leaves an identical file untouched.
+pub fn write_text(path: &Path, contents: &str) -> Result<bool, Error> {
+    if std::fs::read(path).ok().as_deref() == Some(contents.as_bytes()) {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    }
+    std::fs::write(path, contents).map_err(|e| Error::io("writing", path, e))?;
+    Ok(true)
+}
