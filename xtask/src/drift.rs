@@ -479,6 +479,7 @@ impl Difference {
                     "field" => format!("field {} ({})", self.location, plain(what)),
                     "media_type" => format!("{} media type {}", self.location, plain(what)),
                     "parameter" | "request_body" => format!("{} ({})", self.location, plain(what)),
+                    "response" => format!("success response (status {})", plain(what)),
                     kind => format!("{} {kind} ({})", self.location, plain(what)),
                 };
                 format!("{marker} {side}: {detail}")
@@ -578,7 +579,8 @@ pub struct DriftReport {
     pub curated_label: String,
     /// How the upstream document is named in the report.
     pub upstream_label: String,
-    /// Every curated operation (document order) then every in-scope upstream-only operation.
+    /// Every curated operation, then every in-scope upstream-only operation (each by path, then
+    /// method).
     pub operations: Vec<OperationReport>,
 }
 

@@ -14,10 +14,12 @@ tasks:
       Rewrite openapi/cloudflare-ssl.yaml in canonical form, write the reviewed copy of the
       generated code (openapi/generated/codegen.rs) and the JSON Schemas (openapi/schemas/), and
       refresh the insta snapshots (tests/snapshots/, xtask/tests/snapshots/). A second run
-      changes nothing. --skip-cargo: only the spec and the generated copy (no nested cargo).
+      changes nothing. --skip-cargo: only the spec and the generated copy (no nested cargo, so it
+      works while the crate does not compile).
   check [--skip-cargo]
       Fail (exit 1) with a unified diff when the spec is not canonical, or the generated copy, a
-      schema or a snapshot is stale. CI runs this.
+      schema or a snapshot is stale, or the generated copy differs from what build.rs generates.
+      CI runs this. --skip-cargo: only the spec and the generated copy (no nested cargo).
   drift --upstream <file> [--curated <file>] [--json] [--allow-drift] [--scope <prefix>]...
       Compare the curated document (default openapi/cloudflare-ssl.yaml) with Cloudflare's
       upstream OpenAPI document for the operations this crate covers. Exit 1 when they differ,
