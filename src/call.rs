@@ -254,6 +254,7 @@ fn unwrap_envelope<E: Envelope>(
         status: value.status().as_u16(),
         headers: value.headers().clone(),
         attempts: 1,
+        retry_delays: Vec::new(),
     });
     let parts = value.into_inner().into_parts();
     if parts.success == Some(false) {
@@ -375,7 +376,7 @@ async fn map_error<E: Envelope>(
             let meta = ResponseMeta {
                 status: value.status().as_u16(),
                 headers: value.headers().clone(),
-                attempts: meta.map_or(1, |m| m.attempts),
+                ..meta.unwrap_or_default()
             };
             let body = value.into_inner();
             api_error(
@@ -411,7 +412,7 @@ async fn map_error<E: Envelope>(
             let meta = ResponseMeta {
                 status: response.status().as_u16(),
                 headers: response.headers().clone(),
-                attempts: meta.map_or(1, |m| m.attempts),
+                ..meta.unwrap_or_default()
             };
             match response.bytes().await {
                 Ok(bytes) => unexpected(operation, &meta, &bytes),

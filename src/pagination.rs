@@ -165,14 +165,16 @@ impl<'z> ListCertificatePacks<'z> {
 
     async fn fetch(&self, page: u32) -> Result<Page<types::CertificatePack>> {
         self.validate()?;
+        let page_number = std::num::NonZeroU32::new(page)
+            .ok_or_else(|| Error::input("page", Some("0".into()), "must be at least 1"))?;
         let mut builder = self
             .zone
             .api()
             .list_certificate_packs()
             .zone_id(self.zone.id())
-            .page(f64::from(page));
+            .page(page_number);
         if let Some(p) = self.per_page {
-            builder = builder.per_page(f64::from(p));
+            builder = builder.per_page(i64::from(p));
         }
         if let Some(s) = self.status {
             builder = builder.status(s);

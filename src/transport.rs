@@ -50,6 +50,8 @@ pub struct ResponseMeta {
     pub headers: HeaderMap,
     /// Attempts made (1 when the first succeeded).
     pub attempts: u32,
+    /// The delay slept before each retry, in order.
+    pub retry_delays: Vec<Duration>,
 }
 
 impl ResponseMeta {
@@ -129,6 +131,7 @@ impl Transport {
         );
         async move {
             let mut attempt: u32 = 0;
+            let mut retry_delays = Vec::new();
             loop {
                 attempt += 1;
                 tracing::Span::current().record("attempt", attempt);
@@ -165,6 +168,7 @@ impl Transport {
                             Err(e) => tracing::debug!(error = %e, ?delay, "retrying"),
                         }
                         drop(outcome);
+                        retry_delays.push(delay);
                         tokio::time::sleep(delay).await;
                         request = copy;
                     }
@@ -175,6 +179,7 @@ impl Transport {
                                     status: r.status().as_u16(),
                                     headers: r.headers().clone(),
                                     attempts: attempt,
+                                    retry_delays: std::mem::take(&mut retry_delays),
                                 });
                             }
                         }
