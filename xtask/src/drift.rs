@@ -658,8 +658,12 @@ impl DriftReport {
         out
     }
 
-    /// The report as JSON.
+    /// The report as JSON (object keys sorted).
     pub fn to_json(&self) -> Value {
+        crate::sorted_json(&self.to_json_unsorted())
+    }
+
+    fn to_json_unsorted(&self) -> Value {
         let (both, curated_only, upstream_only) = self.counts();
         let op_ref = |o: &Option<OperationRef>| match o {
             Some(o) => json!({"path": o.path, "operation_id": o.operation_id}),
@@ -736,6 +740,9 @@ fn operations(doc: &Value) -> Vec<(String, Op<'_>)> {
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return out;
     };
+    // Sorted explicitly: the map's own order depends on serde_json's `preserve_order` feature.
+    let mut paths: Vec<(&String, &Value)> = paths.iter().collect();
+    paths.sort_by(|a, b| a.0.cmp(b.0));
     for (path, item) in paths {
         let Some(item_map) = item.as_object() else {
             continue;
@@ -1065,7 +1072,8 @@ fn content(content: Option<&Value>) -> (Vec<String>, Option<&Value>) {
     let Some(map) = content.and_then(Value::as_object) else {
         return (Vec::new(), None);
     };
-    let media_types: Vec<String> = map.keys().cloned().collect();
+    let mut media_types: Vec<String> = map.keys().cloned().collect();
+    media_types.sort();
     let schema = map
         .get("application/json")
         .or_else(|| {

@@ -120,24 +120,35 @@ fn run(args: &[String]) -> Result<u8, Error> {
     }
 }
 
-fn generate(root: &Path, flags: &Flags) -> Result<u8, Error> {
-    let schemas = if flags.skip_cargo {
-        None
-    } else {
-        Some(tasks::export_schemas(root)?)
-    };
-    let written = tasks::generate(root, schemas.as_ref())?;
+fn print_written(written: &tasks::Written) {
     for path in &written.changed {
         println!("wrote     {path}");
     }
     for path in &written.removed {
         println!("removed   {path}");
     }
-    println!("unchanged: {} files", written.unchanged.len());
+    if !written.unchanged.is_empty() {
+        println!("unchanged: {} files", written.unchanged.len());
+    }
+}
+
+fn generate(root: &Path, flags: &Flags) -> Result<u8, Error> {
+    // The spec and the generated copy first: they need no cargo, so a maintainer gets the new
+    // generated code to review even when the change breaks the crate.
+    print_written(&tasks::generate(root, None)?);
     if flags.skip_cargo {
         println!("skipped (--skip-cargo): {SCHEMAS_DIR}/, snapshots and the build.rs comparison");
         return Ok(0);
     }
+    println!("exporting JSON Schemas: cargo run --package xtask --example export_schemas");
+    let schemas = tasks::export_schemas(root).map_err(|e| {
+        Error::Failed(format!(
+            "{e}\n{} and {REVIEW_COPY_PATH} are written; fix the crate, then run `cargo xtask \
+             generate` again",
+            codegen::SPEC_PATH
+        ))
+    })?;
+    print_written(&tasks::write_schemas(root, &schemas)?);
     println!("comparing {REVIEW_COPY_PATH} with build.rs's output");
     if let Some(detail) = tasks::compare_with_build_rs(root)? {
         return Err(Error::Failed(detail));
@@ -164,17 +175,27 @@ fn generate(root: &Path, flags: &Flags) -> Result<u8, Error> {
 }
 
 fn check(root: &Path, flags: &Flags) -> Result<u8, Error> {
-    let schemas = if flags.skip_cargo {
-        None
-    } else {
-        Some(tasks::export_schemas(root)?)
-    };
-    let stale = tasks::check(root, schemas.as_ref())?;
+    let stale = tasks::check(root, None)?;
     let mut problems: Vec<String> = stale.iter().map(|s| s.path.clone()).collect();
     for s in &stale {
         println!("{}", s.detail);
     }
     if !flags.skip_cargo {
+        println!("exporting JSON Schemas: cargo run --package xtask --example export_schemas");
+        match tasks::export_schemas(root) {
+            Ok(schemas) => {
+                for s in tasks::check_schemas(root, &schemas)? {
+                    println!("{}", s.detail);
+                    problems.push(s.path);
+                }
+            }
+            Err(e) => {
+                println!("{e}");
+                problems.push(format!(
+                    "{SCHEMAS_DIR}/ (the schemas could not be exported)"
+                ));
+            }
+        }
         println!("comparing {REVIEW_COPY_PATH} with build.rs's output");
         if let Some(detail) = tasks::compare_with_build_rs(root)? {
             println!("{detail}");

@@ -30,16 +30,15 @@ pub struct ManagedFile {
     pub contents: String,
 }
 
-/// Computes every managed file's expected contents: the canonical spec, the reviewed generated
-/// code and, when `schemas` is given, one JSON file per schema.
-pub fn expected_files(root: &Path, schemas: Option<&Schemas>) -> Result<Vec<ManagedFile>, Error> {
+/// The expected contents of the canonical spec and the reviewed generated code.
+pub fn expected_files(root: &Path) -> Result<Vec<ManagedFile>, Error> {
     let spec_path = root.join(codegen::SPEC_PATH);
     let text = read_text(&spec_path)?;
     let canonical_text = canonical::canonicalize(&spec_path, &text)?;
     // Generate from the canonical text: it is the same document, and it is what will be on disk.
     let spec = parse_spec(&spec_path, &canonical_text)?;
     let code = codegen::generate(&spec).map_err(|e| Error::Failed(e.to_string()))?;
-    let mut files = vec![
+    Ok(vec![
         ManagedFile {
             path: codegen::SPEC_PATH.to_owned(),
             contents: canonical_text,
@@ -48,11 +47,7 @@ pub fn expected_files(root: &Path, schemas: Option<&Schemas>) -> Result<Vec<Mana
             path: REVIEW_COPY_PATH.to_owned(),
             contents: code,
         },
-    ];
-    if let Some(schemas) = schemas {
-        files.extend(schema_files(schemas)?);
-    }
-    Ok(files)
+    ])
 }
 
 /// Parses the curated document for generation, as `build.rs` does.
@@ -75,7 +70,7 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<codegen::Spec, Error> {
     Ok(spec)
 }
 
-/// One pretty-printed JSON file (with a trailing newline) per schema.
+/// One pretty-printed JSON file (object keys sorted, a trailing newline) per schema.
 pub fn schema_files(schemas: &Schemas) -> Result<Vec<ManagedFile>, Error> {
     schemas
         .iter()
@@ -85,7 +80,7 @@ pub fn schema_files(schemas: &Schemas) -> Result<Vec<ManagedFile>, Error> {
                     "schema name {name:?} is not a valid type name"
                 )));
             }
-            let mut contents = serde_json::to_string_pretty(schema)
+            let mut contents = serde_json::to_string_pretty(&crate::sorted_json(schema))
                 .map_err(|e| Error::Io(format!("schema {name}: {e}")))?;
             contents.push('\n');
             Ok(ManagedFile {
@@ -132,20 +127,34 @@ pub struct Written {
 /// Writes every managed file under `root` (schemas only when given), removing orphaned schema
 /// files. Running it twice writes nothing the second time.
 pub fn generate(root: &Path, schemas: Option<&Schemas>) -> Result<Written, Error> {
-    let files = expected_files(root, schemas)?;
+    let mut out = write_files(root, expected_files(root)?)?;
+    if let Some(schemas) = schemas {
+        let more = write_schemas(root, schemas)?;
+        out.changed.extend(more.changed);
+        out.unchanged.extend(more.unchanged);
+        out.removed.extend(more.removed);
+    }
+    Ok(out)
+}
+
+/// Writes one JSON file per schema to the schemas folder and removes orphaned ones.
+pub fn write_schemas(root: &Path, schemas: &Schemas) -> Result<Written, Error> {
+    let mut out = write_files(root, schema_files(schemas)?)?;
+    for orphan in orphan_schema_files(root, schemas)? {
+        let path = root.join(&orphan);
+        std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
+        out.removed.push(orphan);
+    }
+    Ok(out)
+}
+
+fn write_files(root: &Path, files: Vec<ManagedFile>) -> Result<Written, Error> {
     let mut out = Written::default();
     for file in files {
         if write_text(&root.join(&file.path), &file.contents)? {
             out.changed.push(file.path);
         } else {
             out.unchanged.push(file.path);
-        }
-    }
-    if let Some(schemas) = schemas {
-        for orphan in orphan_schema_files(root, schemas)? {
-            let path = root.join(&orphan);
-            std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
-            out.removed.push(orphan);
         }
     }
     Ok(out)
@@ -163,8 +172,28 @@ pub struct Stale {
 /// Compares every managed file with what `generate` would write (schemas only when given).
 /// Returns the stale ones with a unified diff each; an empty list means all is up to date.
 pub fn check(root: &Path, schemas: Option<&Schemas>) -> Result<Vec<Stale>, Error> {
+    let mut stale = compare_files(root, expected_files(root)?)?;
+    if let Some(schemas) = schemas {
+        stale.extend(check_schemas(root, schemas)?);
+    }
+    Ok(stale)
+}
+
+/// Compares the schemas folder with `schemas` (see [`check`]).
+pub fn check_schemas(root: &Path, schemas: &Schemas) -> Result<Vec<Stale>, Error> {
+    let mut stale = compare_files(root, schema_files(schemas)?)?;
+    for orphan in orphan_schema_files(root, schemas)? {
+        stale.push(Stale {
+            detail: format!("{orphan} is not an exported type any more: `generate` removes it"),
+            path: orphan,
+        });
+    }
+    Ok(stale)
+}
+
+fn compare_files(root: &Path, files: Vec<ManagedFile>) -> Result<Vec<Stale>, Error> {
     let mut stale = Vec::new();
-    for file in expected_files(root, schemas)? {
+    for file in files {
         let path = root.join(&file.path);
         let current = match std::fs::read(&path) {
             Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
@@ -192,14 +221,6 @@ pub fn check(root: &Path, schemas: Option<&Schemas>) -> Result<Vec<Stale>, Error
                 detail: format!("{} is missing", file.path),
                 path: file.path,
             }),
-        }
-    }
-    if let Some(schemas) = schemas {
-        for orphan in orphan_schema_files(root, schemas)? {
-            stale.push(Stale {
-                detail: format!("{orphan} is not an exported type any more: `generate` removes it"),
-                path: orphan,
-            });
         }
     }
     Ok(stale)
