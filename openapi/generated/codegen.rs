@@ -5591,8 +5591,8 @@ pub mod builder {
         client: &'a super::Client,
         zone_id: Result<crate::generated::open::Identifier, String>,
         deploy: Result<Option<types::CertificatePackDeploy>, String>,
-        page: Result<Option<f64>, String>,
-        per_page: Result<Option<f64>, String>,
+        page: Result<Option<::std::num::NonZeroU32>, String>,
+        per_page: Result<Option<i32>, String>,
         status: Result<Option<types::CertificatePackListStatus>, String>,
     }
     impl<'a> ListCertificatePacks<'a> {
@@ -5632,22 +5632,25 @@ pub mod builder {
         }
         pub fn page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
         {
             self.page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for page failed".to_string());
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page failed"
+                        .to_string()
+                });
             self
         }
         pub fn per_page<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<f64>,
+            V: std::convert::TryInto<i32>,
         {
             self.per_page = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `f64` for per_page failed".to_string());
+                .map_err(|_| "conversion to `i32` for per_page failed".to_string());
             self
         }
         pub fn status<V>(mut self, value: V) -> Self
