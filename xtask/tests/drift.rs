@@ -185,6 +185,23 @@ fn operations_on_one_side_only() {
 }
 
 #[test]
+fn scope_prefixes_widen_what_counts_as_upstream_only() {
+    let mut options = Options::new("curated.yaml", "upstream.json");
+    options.scope.push("/accounts/".to_owned());
+    let report = drift::run(
+        &fixture("curated.yaml"),
+        &fixture("upstream.json"),
+        &options,
+    )
+    .unwrap();
+    let lines = lines_of(&report, "GET", "/accounts/{account_id}/unrelated");
+    assert_eq!(
+        lines,
+        ["+ upstream only: operation (the curated document has no GET /accounts/{}/unrelated)"]
+    );
+}
+
+#[test]
 fn envelope_all_of_chains_are_merged_without_noise() {
     // Upstream's result is `allOf(anyOf(object, string) nullable, $ref pack)`: once merged it is
     // the same non-null object as the curated one, so no type or nullable line appears for it.

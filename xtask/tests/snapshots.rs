@@ -92,6 +92,11 @@ fn drift_against_real_upstream() {
         recommendation.upstream.as_ref().map(|u| u.path.as_str()),
         Some("/zones/{zone_identifier}/ssl/recommendation")
     );
+    // Its certificate authorities are the curated ones (google, lets_encrypt, ssl_com).
+    assert!(
+        !human.contains("certificate_authority enum value"),
+        "{human}"
+    );
     // It documents no `result_info.total_pages`.
     assert!(
         human.contains("- curated only: field result_info.total_pages"),
