@@ -77,3 +77,8 @@ pub mod types {
 
 /// The curated OpenAPI document this crate is generated from, as JSON.
 pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/cloudflare-ssl.json"));
+
+/// The README's examples, compiled as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
