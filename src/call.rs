@@ -41,7 +41,7 @@ pub trait Envelope: DeserializeOwned + Send + 'static {
 }
 
 macro_rules! envelope {
-    ($t:ident => $r:ty, success: optional, result: optional) => {
+    ($t:ident => $r:ty, result: optional) => {
         impl Envelope for types::$t {
             type Result = $r;
             fn into_parts(self) -> Parts<$r> {
@@ -55,7 +55,7 @@ macro_rules! envelope {
             }
         }
     };
-    ($t:ident => $r:ty, success: optional, result: list, result_info) => {
+    ($t:ident => $r:ty, result: list_with_info) => {
         impl Envelope for types::$t {
             type Result = $r;
             fn into_parts(self) -> Parts<$r> {
@@ -70,7 +70,7 @@ macro_rules! envelope {
             }
         }
     };
-    ($t:ident => $r:ty, success: required, result: required) => {
+    ($t:ident => $r:ty, result: required) => {
         impl Envelope for types::$t {
             type Result = $r;
             fn into_parts(self) -> Parts<$r> {
@@ -86,14 +86,14 @@ macro_rules! envelope {
     };
 }
 
-envelope!(CertificatePackListResponse => Vec<types::CertificatePack>, success: optional, result: list, result_info);
-envelope!(CertificatePackResponse => types::CertificatePack, success: optional, result: optional);
-envelope!(CertificatePackDeleteResponse => types::CertificatePackDeleteResult, success: optional, result: optional);
-envelope!(QuotaResponse => types::Quota, success: optional, result: optional);
-envelope!(UniversalSslSettingsResponse => types::UniversalSslSettings, success: optional, result: optional);
-envelope!(ValidationMethodUpdateResponse => types::ValidationMethodUpdateResult, success: optional, result: optional);
-envelope!(RecommendationResponse => types::AutomaticModeSetting, success: required, result: required);
-envelope!(AutomaticModeResponse => types::AutomaticModeSetting, success: required, result: required);
+envelope!(CertificatePackListResponse => Vec<types::CertificatePack>, result: list_with_info);
+envelope!(CertificatePackResponse => types::CertificatePack, result: optional);
+envelope!(CertificatePackDeleteResponse => types::CertificatePackDeleteResult, result: optional);
+envelope!(QuotaResponse => types::Quota, result: optional);
+envelope!(UniversalSslSettingsResponse => types::UniversalSslSettings, result: optional);
+envelope!(ValidationMethodUpdateResponse => types::ValidationMethodUpdateResult, result: optional);
+envelope!(RecommendationResponse => types::AutomaticModeSetting, result: required);
+envelope!(AutomaticModeResponse => types::AutomaticModeSetting, result: required);
 
 impl Envelope for types::AnalyzeCertificateResponse {
     type Result = Value;
