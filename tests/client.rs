@@ -743,6 +743,19 @@ fn paged(total: usize, with_info: bool) -> impl Fn(&Recorded) -> Reply {
     }
 }
 
+/// Walks every pack of the listing, `per_page` at a time, and counts them.
+async fn count_items(zone: &cloudflare_ssl::Zone, per_page: u32) -> usize {
+    let items: Vec<_> = zone
+        .certificate_packs()
+        .list()
+        .per_page(per_page)
+        .items()
+        .try_collect()
+        .await
+        .expect("listing");
+    items.len()
+}
+
 #[tokio::test]
 async fn streams_stop_exactly_at_total_pages() {
     let server = TestServer::start(paged(23, true)).await;
@@ -769,28 +782,13 @@ async fn streams_stop_exactly_at_total_pages() {
     // 20 packs = exactly 4 full pages: still no empty 5th page.
     let server = TestServer::start(paged(20, true)).await;
     let zone = client(&server).zone(ZONE).unwrap();
-    let n = zone
-        .certificate_packs()
-        .list()
-        .per_page(5)
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-        .len();
+    let n = count_items(&zone, 5).await;
     assert_eq!((n, server.count()), (20, 4));
 
     // An empty listing: one request.
     let server = TestServer::start(paged(0, true)).await;
     let zone = client(&server).zone(ZONE).unwrap();
-    let n = zone
-        .certificate_packs()
-        .list()
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-        .len();
+    let n = count_items(&zone, 20).await;
     assert_eq!((n, server.count()), (0, 1));
 }
 
@@ -798,28 +796,12 @@ async fn streams_stop_exactly_at_total_pages() {
 async fn streams_tolerate_a_missing_result_info() {
     let server = TestServer::start(paged(12, false)).await;
     let zone = client(&server).zone(ZONE).unwrap();
-    let n = zone
-        .certificate_packs()
-        .list()
-        .per_page(5)
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-        .len();
+    let n = count_items(&zone, 5).await;
     assert_eq!((n, server.count()), (12, 3), "the short third page ends it");
     // A multiple of per_page needs one empty page to know it is over.
     let server = TestServer::start(paged(10, false)).await;
     let zone = client(&server).zone(ZONE).unwrap();
-    let n = zone
-        .certificate_packs()
-        .list()
-        .per_page(5)
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-        .len();
+    let n = count_items(&zone, 5).await;
     assert_eq!((n, server.count()), (10, 3));
 }
 
