@@ -825,7 +825,7 @@ pub fn open_tokens(open: &[OpenEnum], lenient: &[LenientString]) -> TokenStream 
         ///
         /// * Enums are *open*: every documented value is a variant, and any other value decodes
         ///   into `Unknown(..)` and is encoded back unchanged.
-        /// * Length-limited strings (such as [`Identifier`]) check the documented limit when
+        /// * Length-limited strings (such as `Identifier`) check the documented limit when
         ///   built from user input, but decode any string the server sends, so a server-given
         ///   value can always be passed back in a request.
         pub mod #module {
