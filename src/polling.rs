@@ -192,7 +192,10 @@ impl CertificatePacks<'_> {
             }
             // Never sleep past the deadline: the last poll happens at it.
             tokio::time::sleep(delay.min(options.deadline - elapsed)).await;
-            delay = delay.mul_f64(options.backoff).min(options.max_interval);
+            // `mul_f64` panics on overflow (a huge interval or backoff): saturate instead.
+            delay = Duration::try_from_secs_f64(delay.as_secs_f64() * options.backoff)
+                .unwrap_or(Duration::MAX)
+                .min(options.max_interval);
         }
     }
 }

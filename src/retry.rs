@@ -71,7 +71,7 @@ impl RetryPolicy {
 
     /// Fraction (0–1) of the delay that random jitter may subtract.
     pub fn jitter(mut self, fraction: f64) -> Self {
-        self.jitter = fraction.clamp(0.0, 1.0);
+        self.jitter = unit(fraction);
         self
     }
 
@@ -87,14 +87,15 @@ impl RetryPolicy {
     }
 
     /// The computed delay before retry number `attempt` (1-based), with `random` in `[0, 1)`
-    /// choosing how much jitter to subtract.
+    /// choosing how much jitter to subtract (values outside are clamped; NaN counts as 0).
     pub fn delay_for_attempt(&self, attempt: u32, random: f64) -> Duration {
         let exp = attempt.saturating_sub(1).min(30);
         let base = self
             .initial_delay
             .saturating_mul(1u32 << exp)
             .min(self.max_delay);
-        base.mul_f64(1.0 - self.jitter * random.clamp(0.0, 1.0))
+        // Both factors are in [0, 1], so this is too: `mul_f64` cannot overflow or see NaN.
+        base.mul_f64(1.0 - unit(self.jitter) * unit(random))
     }
 
     /// The delay before retry `attempt`: the server's request if it made one, else backoff.
@@ -103,6 +104,15 @@ impl RetryPolicy {
             .and_then(|h| retry_after(h, SystemTime::now()))
             .map(|d| d.min(self.max_retry_after))
             .unwrap_or_else(|| self.delay_for_attempt(attempt, fastrand::f64()))
+    }
+}
+
+/// `x` clamped to `[0, 1]`, NaN as 0 (`f64::clamp` passes NaN through).
+fn unit(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else {
+        x.clamp(0.0, 1.0)
     }
 }
 
@@ -122,7 +132,8 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     };
     if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
         if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+            // Capped like the seconds form: `from_secs_f64` panics past ~5.8e11 years.
+            return Some(Duration::from_secs_f64((ms / 1000.0).min(1e9)));
         }
     }
     let value = text("retry-after")?;
