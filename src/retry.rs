@@ -94,8 +94,12 @@ impl RetryPolicy {
             .initial_delay
             .saturating_mul(1u32 << exp)
             .min(self.max_delay);
-        // Both factors are in [0, 1], so this is too: `mul_f64` cannot overflow or see NaN.
-        base.mul_f64(1.0 - unit(self.jitter) * unit(random))
+        // The factor is in [0, 1], never NaN. Not `mul_f64`: near `Duration::MAX`, `as_secs_f64`
+        // rounds up past the largest Duration and even `× 1.0` would panic.
+        let factor = 1.0 - unit(self.jitter) * unit(random);
+        Duration::try_from_secs_f64(base.as_secs_f64() * factor)
+            .unwrap_or(base)
+            .min(base)
     }
 
     /// The delay before retry `attempt`: the server's request if it made one, else backoff.

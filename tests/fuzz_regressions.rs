@@ -145,7 +145,7 @@ fn helpers_input(
         }
     }
     if build {
-        present |= 0x80;
+        present |= 0xE0;
     }
     out.push(present);
     for value in env.into_iter().flatten() {
@@ -346,6 +346,21 @@ fn nan_jitter_or_random_does_not_panic() {
         let d = cloudflare_ssl::RetryPolicy::default().delay_for_attempt(1, random);
         assert!(d <= Duration::from_millis(500), "{random}: {d:?}");
     }
+}
+
+/// `public_helpers` (crash-dbf8b76e…, after the NaN fix): with delays near `Duration::MAX`
+/// (`initial_delay` and `max_delay` of ~u64::MAX seconds), `mul_f64` panicked even for a factor
+/// of 1: `as_secs_f64` rounds u64::MAX seconds up to 2^64. The delay now saturates.
+#[test]
+fn huge_retry_delays_do_not_panic() {
+    let policy = cloudflare_ssl::RetryPolicy::default()
+        .initial_delay(Duration::MAX)
+        .max_delay(Duration::MAX);
+    for random in [0.0, 0.5, 0.999] {
+        let d = policy.delay_for_attempt(3, random);
+        assert!(d >= Duration::MAX.mul_f64(0.7), "{random}: {d:?}");
+    }
+    assert_eq!(policy.jitter(0.0).delay_for_attempt(1, 0.0), Duration::MAX);
 }
 
 /// Found while writing the `public_helpers` and `client_response` harnesses, before the
