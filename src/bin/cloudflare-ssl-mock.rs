@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cloudflare_ssl::mock::{ClockMode, LifecycleTimings, MockServer};
+use cloudflare_ssl::mock::{ClockMode, LifecycleTimings, MockServer, ZoneSeed};
 
 const USAGE: &str = "\
 Usage: cloudflare-ssl-mock [OPTIONS]
@@ -24,6 +24,8 @@ Options:
                        (default: 10/60/30/30 for initializing/validation/issuance/deployment)
   --manual-clock       freeze the clock: time moves only through POST /__mock/clock/...
   --no-rate-limit      disable the mock's 1,200 requests / 5 minutes rate limit
+  --packs <N>          active advanced certificate packs seeded in the first zone (default 5;
+                       its quota is raised to N when smaller), e.g. for listing benchmarks
   -h, --help           print this help
 ";
 
@@ -33,6 +35,7 @@ struct Args {
     step: Option<Duration>,
     manual: bool,
     rate_limit: bool,
+    packs: Option<u32>,
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
@@ -42,6 +45,7 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String>
         step: None,
         manual: false,
         rate_limit: true,
+        packs: None,
     };
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -72,6 +76,10 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String>
             }
             "--manual-clock" => parsed.manual = true,
             "--no-rate-limit" => parsed.rate_limit = false,
+            "--packs" => {
+                let v = value("--packs")?;
+                parsed.packs = Some(v.parse().map_err(|_| format!("invalid --packs `{v}`"))?);
+            }
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
@@ -117,6 +125,12 @@ async fn run(args: Args) -> ExitCode {
     }
     if !args.rate_limit {
         builder = builder.rate_limit(None);
+    }
+    if let Some(packs) = args.packs {
+        let mut zones = ZoneSeed::defaults();
+        zones[0].advanced_packs = packs;
+        zones[0].advanced_quota = zones[0].advanced_quota.max(packs);
+        builder = builder.zones(zones);
     }
     let mock = match builder.try_start().await {
         Ok(mock) => mock,

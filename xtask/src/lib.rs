@@ -14,6 +14,7 @@ use std::path::Path;
 #[path = "../../openapi/codegen.rs"]
 pub mod codegen;
 
+pub mod bench;
 pub mod canonical;
 pub mod diff;
 pub mod drift;
