@@ -227,7 +227,9 @@ impl<'a, E: Envelope> Call<'a, E> {
         let meta = context.take_meta();
         match outcome {
             Ok(value) => unwrap_envelope::<E>(operation, value, meta),
-            Err(e) => Err(map_error::<E>(operation, e, meta).await),
+            // Boxed: the error path (which may read a body) would otherwise make every call's
+            // future larger; the success path allocates and copies less.
+            Err(e) => Err(Box::pin(map_error::<E>(operation, e, meta)).await),
         }
     }
 }
