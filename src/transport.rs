@@ -12,12 +12,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use tracing::Instrument;
 
 use crate::generated::{operations, Client as GeneratedClient};
 use crate::ratelimit::RateLimiter;
 use crate::retry::{is_retryable_status, RetryPolicy};
+
+/// Header names used on every request, as constants (a `&str` name is parsed and hashed anew each
+/// time).
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
 /// The operation that creates a certificate pack: never blindly retried.
 pub(crate) const ORDER_OPERATION: &str = "order_certificate_pack";
@@ -113,9 +118,7 @@ impl Transport {
             .unwrap_or_default();
         let policy = options.retry.clone().unwrap_or_else(|| self.retry.clone());
         let is_order = info.operation_id == ORDER_OPERATION;
-        let path = operations::find(info.operation_id).map_or("?", |op| op.path);
-
-        request.headers_mut().remove("api-version");
+        request.headers_mut().remove(API_VERSION);
         if let Some(timeout) = options.timeout {
             *request.timeout_mut() = Some(timeout);
         }
@@ -124,17 +127,21 @@ impl Transport {
             "cloudflare_ssl.request",
             operation = info.operation_id,
             method = %request.method(),
-            path,
+            // Evaluated only when the span is enabled.
+            path = operations::find(info.operation_id).map_or("?", |op| op.path),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             cf_ray = tracing::field::Empty,
         );
+        // The span itself rather than `Span::current()` (a thread-local lookup) for recording;
+        // nothing to record when no subscriber wants it.
+        let recorder = span.clone();
         async move {
             let mut attempt: u32 = 0;
             let mut retry_delays = Vec::new();
             loop {
                 attempt += 1;
-                tracing::Span::current().record("attempt", attempt);
+                recorder.record("attempt", attempt);
                 // Keep a copy for a retry; bodies here are always in memory, so cloning works.
                 let retry_copy = if attempt <= policy.max_retries {
                     request.try_clone()
@@ -145,15 +152,14 @@ impl Transport {
                     limiter.acquire().await;
                 }
                 let outcome = http.execute(request).await;
-                if let Ok(response) = &outcome {
-                    let span = tracing::Span::current();
-                    span.record("status", response.status().as_u16());
+                if let (Ok(response), false) = (&outcome, recorder.is_disabled()) {
+                    recorder.record("status", response.status().as_u16());
                     if let Some(ray) = response
                         .headers()
-                        .get("cf-ray")
+                        .get(&CF_RAY)
                         .and_then(|v| v.to_str().ok())
                     {
-                        span.record("cf_ray", ray);
+                        recorder.record("cf_ray", ray);
                     }
                 }
                 let retry = retry_decision(&outcome, is_order, options.retry_orders);

@@ -59,3 +59,12 @@ pub fn runtime() -> tokio::runtime::Runtime {
 pub fn nanos(samples: &[std::time::Duration]) -> serde_json::Value {
     samples.iter().map(|d| d.as_nanos() as u64).collect()
 }
+
+/// CPU time this thread has run so far (`/proc/thread-self/schedstat`), in ns. The drivers run
+/// everything on one thread (a current-thread runtime), so this is the client's CPU cost.
+pub fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}

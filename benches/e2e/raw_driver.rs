@@ -71,13 +71,15 @@ async fn get(args: &args::Args) -> Value {
     }
     let n = args.num("n", 1000) as usize;
     let mut samples = Vec::with_capacity(n);
+    let cpu = args::thread_cpu_ns();
     for _ in 0..n {
         let start = Instant::now();
         let got = raw.get_json(url()).await;
         samples.push(start.elapsed());
         std::hint::black_box(got);
     }
-    json!({ "samples_ns": args::nanos(&samples) })
+    let cpu = args::thread_cpu_ns() - cpu;
+    json!({ "samples_ns": args::nanos(&samples), "cpu_ns": cpu })
 }
 
 async fn list(args: &args::Args) -> Value {

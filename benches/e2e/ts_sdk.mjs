@@ -35,13 +35,15 @@ if (mode === 'get') {
   const id = a.pack;
   for (let i = 0; i < Number(a.warmup ?? 50); i++) await client.ssl.certificatePacks.get(id, { zone_id });
   const samples = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < Number(a.n ?? 1000); i++) {
     const start = process.hrtime.bigint();
     const got = await client.ssl.certificatePacks.get(id, { zone_id });
     samples.push(Number(process.hrtime.bigint() - start));
     if (!got) throw new Error('empty result');
   }
-  report = { samples_ns: samples };
+  const used = process.cpuUsage(cpu);
+  report = { samples_ns: samples, cpu_ns: (used.user + used.system) * 1000 };
 } else if (mode === 'list') {
   const per_page = Number(a['per-page'] ?? 50);
   await client.ssl.certificatePacks.list({ zone_id, per_page: 5 }); // opens the connection

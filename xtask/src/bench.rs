@@ -55,8 +55,8 @@ struct Options {
 fn parse(root: &Path, args: &[String]) -> Result<Options, Error> {
     let mut o = Options {
         quick: false,
-        requests: 1000,
-        rounds: 5,
+        requests: 250,
+        rounds: 20,
         prefetch: 8,
         sdks: true,
         micro: true,
@@ -118,10 +118,10 @@ fn parse(root: &Path, args: &[String]) -> Result<Options, Error> {
     }
     if o.quick {
         if !explicit.0 {
-            o.requests = 200;
+            o.requests = 100;
         }
         if !explicit.1 {
-            o.rounds = 2;
+            o.rounds = 3;
         }
     }
     Ok(o)
@@ -154,6 +154,12 @@ fn spread(round_medians: &[f64]) -> f64 {
         .copied()
         .fold(f64::NEG_INFINITY, f64::max);
     (hi - lo) / median(round_medians)
+}
+
+/// The headline latency of a client: the median of its per-round medians, so one disturbed round
+/// (the machine is shared) moves it less than a pooled median.
+fn headline(g: &GetResult) -> f64 {
+    median(&g.round_medians)
 }
 
 fn nanos(v: &Value, key: &str) -> Result<Vec<f64>, Error> {
@@ -626,6 +632,9 @@ struct GetResult {
     round_medians: Vec<f64>,
     /// Requests per second: requests / total time, all rounds.
     rps: f64,
+    /// The client process's own CPU time per request (ns), all rounds.
+    cpu_per_request: f64,
+    cpu_total: f64,
 }
 
 fn get_overhead(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<GetResult>, Error> {
@@ -646,9 +655,11 @@ fn get_overhead(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<GetResult>, E
             samples: Vec::new(),
             round_medians: Vec::new(),
             rps: 0.0,
+            cpu_per_request: 0.0,
+            cpu_total: 0.0,
         })
         .collect();
-    let warmup = (o.requests / 10).clamp(20, 100);
+    let warmup = (o.requests / 10).clamp(20, 50);
     let extra = [
         "--pack".to_owned(),
         pack,
@@ -668,6 +679,7 @@ fn get_overhead(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<GetResult>, E
             )?;
             let samples = nanos(&out, "samples_ns")?;
             let r = &mut results[index];
+            r.cpu_total += out["cpu_ns"].as_f64().unwrap_or(f64::NAN);
             r.round_medians.push(median(&samples));
             r.samples.extend(samples);
             println!(
@@ -681,6 +693,7 @@ fn get_overhead(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<GetResult>, E
     for r in &mut results {
         let total: f64 = r.samples.iter().sum();
         r.rps = r.samples.len() as f64 / (total / 1e9);
+        r.cpu_per_request = r.cpu_total / r.samples.len() as f64;
     }
     Ok(results)
 }
@@ -694,7 +707,7 @@ struct ListResult {
 
 fn listing(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<ListResult>, Error> {
     let repeat = if o.quick { 2 } else { 3 };
-    let rounds = o.rounds.clamp(1, 3);
+    let rounds = o.rounds.clamp(1, 4);
     println!(
         "\n== (b) listing {LIST_PACKS} packs, per_page 50, {LIST_LATENCY_MS} ms latency per list request: {rounds} rounds x {repeat} walks per client"
     );
@@ -948,17 +961,19 @@ fn targets(r: &Report) -> Vec<Target> {
     let mut t = Vec::new();
     let get = |c: Client| r.gets.iter().find(|g| g.client == c);
     if let (Some(c), Some(raw)) = (get(Client::Crate), get(Client::Raw)) {
-        let ratio = median(&c.samples) / median(&raw.samples);
+        let ratio = headline(c) / headline(raw);
         t.push(Target {
             name: "per-request overhead vs raw floor".into(),
             ratio,
             goal: "≤ 1.10×".into(),
             met: ratio <= 1.10,
             detail: format!(
-                "median {} vs {} (+{})",
-                fmt_us(median(&c.samples)),
-                fmt_us(median(&raw.samples)),
-                fmt_us(median(&c.samples) - median(&raw.samples))
+                "median {} vs {} (+{}); client CPU {} vs {} per request",
+                fmt_us(headline(c)),
+                fmt_us(headline(raw)),
+                fmt_us(headline(c) - headline(raw)),
+                fmt_us(c.cpu_per_request),
+                fmt_us(raw.cpu_per_request)
             ),
         });
     }
@@ -1120,14 +1135,16 @@ fn markdown(r: &Report) -> String {
             w,
             "\n### (a) Per-request overhead: sequential `GET` of one certificate pack\n\n{} rounds \
              × {} requests per client (after a warm-up), interleaved; one process per client and \
-             round, one connection kept alive.\n",
+             round, one connection kept alive. Client CPU: the driver's own CPU time per request \
+             (Rust: its one thread, `/proc/thread-self/schedstat`; Python: `process_time`; Node: \
+             `process.cpuUsage`, all of its threads).\n",
             r.rounds, r.requests
         );
         let floor = r
             .gets
             .iter()
             .find(|g| g.client == Client::Raw)
-            .map(|g| median(&g.samples));
+            .map(headline);
         let crate_rps = r
             .gets
             .iter()
@@ -1135,13 +1152,13 @@ fn markdown(r: &Report) -> String {
             .map(|g| g.rps);
         let _ = writeln!(
             w,
-            "| client | median | p90 | round-to-round spread | vs floor (median) | requests/s | this crate's requests/s ÷ theirs |\n|---|---|---|---|---|---|---|"
+            "| client | median (of round medians) | p90 (all requests) | round-to-round spread | vs floor (median) | requests/s | this crate's requests/s ÷ theirs | client CPU per request |\n|---|---|---|---|---|---|---|---|"
         );
         for g in &r.gets {
-            let med = median(&g.samples);
+            let med = headline(g);
             let _ = writeln!(
                 w,
-                "| {} | {} | {} | {:.0}% | {} | {:.0} | {} |",
+                "| {} | {} | {} | {:.0}% | {} | {:.0} | {} | {} |",
                 g.client.label(r.prefetch),
                 fmt_us(med),
                 fmt_us(percentile(&g.samples, 0.9)),
@@ -1149,6 +1166,7 @@ fn markdown(r: &Report) -> String {
                 floor.map_or("".into(), |f| format!("{:.2}×", med / f)),
                 g.rps,
                 crate_rps.map_or("".into(), |c| format!("{:.2}×", c / g.rps)),
+                fmt_us(g.cpu_per_request),
             );
         }
     }
@@ -1249,9 +1267,45 @@ fn markdown(r: &Report) -> String {
     s
 }
 
-/// A horizontal bar chart of the target ratios on a log scale, with each goal marked.
+/// Ratios shown in the chart without a goal (grey): how far ahead of the SDKs the crate is.
+fn comparisons(r: &Report) -> Vec<Target> {
+    let mut rows = Vec::new();
+    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
+    if let (Some(c), Some(ts)) = (get(Client::Crate), get(Client::Node)) {
+        rows.push(("requests/s vs TypeScript SDK".to_owned(), c.rps / ts.rps));
+    }
+    let list = |c: Client| {
+        r.lists
+            .iter()
+            .find(|l| l.client == c)
+            .map(|l| median(&l.walks))
+    };
+    if let Some(pre) = list(Client::CratePrefetch) {
+        for (client, name) in [(Client::Python, "Python"), (Client::Node, "TypeScript")] {
+            if let Some(theirs) = list(client) {
+                rows.push((
+                    format!("2,000-pack listing: {name} SDK time ÷ prefetch"),
+                    theirs / pre,
+                ));
+            }
+        }
+    }
+    rows.into_iter()
+        .map(|(name, ratio)| Target {
+            name,
+            ratio,
+            goal: String::new(),
+            met: true,
+            detail: String::new(),
+        })
+        .collect()
+}
+
+/// A horizontal bar chart of the target ratios on a log scale, with each goal marked, then the
+/// comparisons with the SDKs in grey.
 fn svg(r: &Report) -> String {
-    let rows: Vec<&Target> = r.targets.iter().collect();
+    let extra = comparisons(r);
+    let rows: Vec<&Target> = r.targets.iter().chain(extra.iter()).collect();
     let (width, left, right, row_h, top) = (860.0, 330.0, 40.0, 46.0, 64.0);
     let height = top + row_h * rows.len() as f64 + 56.0;
     let (lo, hi) = (0.05f64, 50.0f64);
@@ -1273,7 +1327,7 @@ fn svg(r: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        r##"<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed</text>"##
+        r##"<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed; grey: comparisons without a goal</text>"##
     );
     for tick in [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0] {
         let tx = x(tick);
@@ -1286,7 +1340,13 @@ fn svg(r: &Report) -> String {
     }
     for (i, t) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let color = if t.met { "#2e9e44" } else { "#d43f3a" };
+        let color = if t.goal.is_empty() {
+            "#777"
+        } else if t.met {
+            "#2e9e44"
+        } else {
+            "#d43f3a"
+        };
         let (a, b) = (x(1.0), x(t.ratio));
         let _ = writeln!(
             s,
@@ -1309,6 +1369,9 @@ fn svg(r: &Report) -> String {
             y + 23.0,
             t.ratio
         );
+        if t.goal.is_empty() {
+            continue;
+        }
         let goal: f64 = t
             .goal
             .chars()
