@@ -419,3 +419,34 @@ async fn a_huge_poll_interval_or_backoff_does_not_panic() {
         assert!(matches!(err, Error::WaitTimeout { .. }), "{err:?}");
     }
 }
+
+/// `decode_responses` (crash-1ddce47c…): a list response whose pack carried an unknown field
+/// with a 126-digit integer decoded, re-encoded, and decoded back *different*: serde_json's
+/// default float parser is not exact for long literals, so the `f64` kept in `extra` drifted by
+/// an ulp between the two parses. The crate now enables serde_json's `float_roundtrip`.
+///
+/// In this test binary the feature is on anyway (the mock's jsonschema enables it, and the
+/// mock is a dev-dependency), which is why the fuzzer — building the library alone — saw what
+/// the tests could not. So this also checks that the crate's own dependency asks for it.
+#[test]
+fn long_numbers_survive_a_round_trip() {
+    let long = format!("1{}", "4222222222".repeat(12));
+    let body = format!(
+        r#"{{"errors":[],"messages":[],"success":true,"result":[],
+            "result_info":{{"count":{long},"total_count":0.1000000000000000055511151231257827}},
+            "x_extra":{long}.5e-3}}"#
+    );
+    let first: cloudflare_ssl::types::CertificatePackListResponse =
+        serde_json::from_str(&body).expect("decodes");
+    let again: cloudflare_ssl::types::CertificatePackListResponse =
+        serde_json::from_slice(&serde_json::to_vec(&first).expect("encodes")).expect("decodes");
+    assert_eq!(first, again);
+
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+    let dependencies = &manifest[manifest.find("[dependencies]").expect("[dependencies]")..];
+    let line = dependencies
+        .lines()
+        .find(|l| l.starts_with("serde_json"))
+        .expect("serde_json is a dependency");
+    assert!(line.contains("float_roundtrip"), "{line}");
+}
