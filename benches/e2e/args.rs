@@ -29,6 +29,10 @@ impl Args {
             .unwrap_or_else(|| panic!("missing --{key}"))
     }
 
+    pub fn opt(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
     pub fn num(&self, key: &str, default: u64) -> u64 {
         self.values.get(key).map_or(default, |v| {
             v.parse()

@@ -2,8 +2,12 @@
 //! `serde_json::Value`, doing the same requests as `bench-crate` with nothing on top: no
 //! envelope types, no retries, no tracing, no task-local call context.
 //!
+//! With `--decode typed`, `get` decodes into the crate's generated
+//! `types::CertificatePackResponse` instead of `Value`: the floor plus the typed decode alone, to
+//! split the crate's overhead between decoding and the rest of its machinery.
+//!
 //! ```text
-//! bench-raw get  --base-url U --token T --zone Z --pack P --n 1000 --warmup 50
+//! bench-raw get  --base-url U --token T --zone Z --pack P --n 1000 --warmup 50 [--decode typed]
 //! bench-raw list --base-url U --token T --zone Z --per-page 50 --repeat 5
 //! ```
 
@@ -20,6 +24,7 @@ struct Raw {
     http: reqwest::Client,
     base: String,
     auth: HeaderValue,
+    typed: bool,
 }
 
 impl Raw {
@@ -32,6 +37,7 @@ impl Raw {
             http: reqwest::Client::new(),
             base: format!("{}/zones/{}", args.str("base-url"), args.str("zone")),
             auth,
+            typed: args.opt("decode") == Some("typed"),
         }
     }
 
@@ -46,6 +52,13 @@ impl Raw {
             .expect("send");
         assert!(response.status().is_success(), "{}", response.status());
         let bytes = response.bytes().await.expect("body");
+        if self.typed {
+            let typed: cloudflare_ssl::types::CertificatePackResponse =
+                serde_json::from_slice(&bytes).expect("typed");
+            assert!(typed.success);
+            std::hint::black_box(typed);
+            return Value::Null;
+        }
         let value: Value = serde_json::from_slice(&bytes).expect("json");
         assert_eq!(value["success"], Value::Bool(true));
         value
