@@ -1309,10 +1309,7 @@ fn comparisons(r: &Report) -> Vec<Target> {
     if let Some(pre) = list(Client::CratePrefetch) {
         for (client, name) in [(Client::Python, "Python"), (Client::Node, "TypeScript")] {
             if let Some(theirs) = list(client) {
-                rows.push((
-                    format!("2,000-pack listing: {name} SDK time ÷ prefetch"),
-                    theirs / pre,
-                ));
+                rows.push((format!("listing: {name} SDK time ÷ prefetch"), theirs / pre));
             }
         }
     }
@@ -1390,9 +1387,15 @@ fn svg(r: &Report) -> String {
         );
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" fill="{color}" font-weight="bold">{:.2}×</text>"#,
-            a.max(b) + 6.0,
+            r#"<text x="{:.1}" y="{:.1}" fill="{color}" font-weight="bold" text-anchor="{}">{:.2}×</text>"#,
+            // Below 1× the bar grows leftwards: label on its left, clear of the goal marks.
+            if t.ratio < 1.0 {
+                a.min(b) - 6.0
+            } else {
+                a.max(b) + 6.0
+            },
             y + 23.0,
+            if t.ratio < 1.0 { "end" } else { "start" },
             t.ratio
         );
         if t.goal.is_empty() {
