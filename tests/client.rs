@@ -64,8 +64,13 @@ fn api(req: &Recorded) -> Reply {
 }
 
 fn order() -> OrderRequest {
+    order_for(["example.com", "*.example.com"])
+}
+
+/// An order for `hosts` (Let's Encrypt, TXT, 90 days).
+fn order_for(hosts: impl IntoIterator<Item = impl Into<String>>) -> OrderRequest {
     OrderRequest::new(
-        ["example.com", "*.example.com"],
+        hosts,
         types::CertificateAuthority::LetsEncrypt,
         types::CertificatePackValidationMethod::Txt,
         types::ValidityDays::Days90,
@@ -563,36 +568,25 @@ async fn invalid_input_is_rejected_before_sending() {
         ),
         (
             packs
-                .order(OrderRequest::new(
-                    (0..51).map(|i| format!("h{i}.example.com")),
-                    types::CertificateAuthority::Google,
-                    types::CertificatePackValidationMethod::Txt,
-                    types::ValidityDays::Days90,
-                ))
+                .order(order_for((0..51).map(|i| format!("h{i}.example.com"))))
                 .await
                 .unwrap_err(),
             "`hosts`: must hold 1 to 50 hosts, got 51",
         ),
         (
             packs
-                .order(OrderRequest::new(
-                    ["example.com", "WWW.example.com", "www.example.com"],
-                    types::CertificateAuthority::Google,
-                    types::CertificatePackValidationMethod::Txt,
-                    types::ValidityDays::Days90,
-                ))
+                .order(order_for([
+                    "example.com",
+                    "WWW.example.com",
+                    "www.example.com",
+                ]))
                 .await
                 .unwrap_err(),
             "`hosts[2]` = \"www.example.com\": duplicates an earlier host",
         ),
         (
             packs
-                .order(OrderRequest::new(
-                    ["example.com", " "],
-                    types::CertificateAuthority::Google,
-                    types::CertificatePackValidationMethod::Txt,
-                    types::ValidityDays::Days90,
-                ))
+                .order(order_for(["example.com", " "]))
                 .await
                 .unwrap_err(),
             "`hosts[1]` = \" \": must not be empty",
