@@ -14,7 +14,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use cloudflare_ssl::mock::{ClockMode, LifecycleTimings, MockServer, SAMPLE_CERTIFICATE_PEM};
+use cloudflare_ssl_mock::{ClockMode, LifecycleTimings, MockServer, SAMPLE_CERTIFICATE_PEM};
 use cloudflare_ssl::types::{
     AutomaticModeUpdateValue, CertificateAuthority, CertificatePack, CertificatePackListStatus,
     CertificatePackValidationMethod, DesiredValidationMethod, ValidationRecord, ValidityDays,

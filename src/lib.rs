@@ -41,8 +41,6 @@ mod call;
 mod client;
 mod error;
 pub mod generated;
-#[cfg(feature = "mock")]
-pub mod mock;
 mod pagination;
 mod polling;
 mod ratelimit;

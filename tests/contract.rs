@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cloudflare_ssl::mock::{
+use cloudflare_ssl_mock::{
     MockServer, Operation, DEFAULT_API_EMAIL, DEFAULT_API_KEY, DEFAULT_USER_SERVICE_KEY,
     SAMPLE_CERTIFICATE_PEM, SECOND_ZONE_ID,
 };
@@ -393,7 +393,7 @@ fn second_zone_apex(mock: &MockServer) -> String {
 
 #[tokio::test]
 async fn injected_faults_are_retried_or_reported_and_orders_never_duplicate() {
-    use cloudflare_ssl::mock::Fault;
+    use cloudflare_ssl_mock::Fault;
     let mock = MockServer::start().await;
     let zone = zone(&mock);
     let packs = zone.certificate_packs();

@@ -12,13 +12,12 @@
 //! duplicate.
 //!
 //! `cargo test --all-features --test faults -- --nocapture` prints the numbers.
-#![cfg(feature = "mock")]
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use cloudflare_ssl::mock::{
+use cloudflare_ssl_mock::{
     Fault, MockServer, Operation, ZoneSeed, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME,
     SAMPLE_CERTIFICATE_PEM,
 };

@@ -382,7 +382,7 @@ fn huge_retry_after_ms_does_not_panic() {
 /// `interval(Duration::MAX)` or a huge `backoff`. It now saturates at `max_interval`.
 #[tokio::test]
 async fn a_huge_poll_interval_or_backoff_does_not_panic() {
-    use cloudflare_ssl::mock::{MockServer, DEFAULT_ZONE_ID};
+    use cloudflare_ssl_mock::{MockServer, DEFAULT_ZONE_ID};
     use cloudflare_ssl::{Error, WaitOptions};
 
     let mock = MockServer::start().await;

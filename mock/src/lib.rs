@@ -1,4 +1,6 @@
-//! An embedded, stateful mock of Cloudflare's SSL/TLS API (feature `mock`).
+//! A stateful mock of Cloudflare's SSL/TLS API, for contract tests of code built on
+//! [`cloudflare-ssl`](cloudflare_ssl) (or any other client), and as a standalone server
+//! (the `cloudflare-ssl-mock` binary).
 //!
 //! [`MockServer::start`] serves real HTTP on `127.0.0.1` (a free port) under the same path prefix
 //! as the real API, so any client — this crate's, or one written from Cloudflare's documentation
@@ -6,7 +8,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use cloudflare_ssl::mock::MockServer;
+//! use cloudflare_ssl_mock::MockServer;
 //!
 //! let mock = MockServer::start().await;
 //! let client = cloudflare_ssl::Client::builder()
@@ -84,6 +86,9 @@
 //! Fault kinds in JSON: `rate_limited` (`retry_after_secs`), `server_error` (`status`),
 //! `malformed_json`, `truncated_json`, `truncated_body`, `html_error_page` (`status`),
 //! `drop_connection`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod admin;
 mod config;

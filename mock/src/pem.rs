@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use x509_parser::extensions::GeneralName;
 use x509_parser::pem::Pem;
 
-use super::state::rfc3339;
+use crate::state::rfc3339;
 
 /// A self-signed ECDSA P-256 certificate for `example.com`, `*.example.com` and
 /// `www.example.com` (valid from 2026 to 2036), handy to try the analyze operation.

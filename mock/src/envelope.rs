@@ -22,7 +22,7 @@
 
 use serde_json::{json, Value};
 
-use super::spec::Violation;
+use crate::spec::Violation;
 
 /// Authentication failed (missing or wrong credentials).
 pub const CODE_AUTHENTICATION: i64 = 10000;

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::operation::Operation;
-use super::server::Shared;
+use crate::operation::Operation;
+use crate::server::Shared;
 
 /// A way for the mock to misbehave on one request.
 ///
@@ -141,7 +141,7 @@ impl FaultPlan {
 ///
 /// ```no_run
 /// # async fn demo() {
-/// use cloudflare_ssl::mock::{Fault, MockServer, Operation};
+/// use cloudflare_ssl_mock::{Fault, MockServer, Operation};
 /// use std::time::Duration;
 ///
 /// let mock = MockServer::start().await;

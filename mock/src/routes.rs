@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Value};
 
-use super::envelope::{self, ApiError};
-use super::operation::Operation;
-use super::pem;
-use super::state::{rfc3339_micros, PackKind, State, Zone};
+use crate::envelope::{self, ApiError};
+use crate::operation::Operation;
+use crate::pem;
+use crate::state::{rfc3339_micros, PackKind, State, Zone};
 
 /// One validated API call.
 pub(crate) struct Call<'a> {
@@ -389,7 +389,7 @@ fn verification(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Val
     let result: Vec<Value> = zone
         .packs
         .iter()
-        .filter_map(super::state::Pack::verification_json)
+        .filter_map(crate::state::Pack::verification_json)
         .collect();
     Ok(envelope::success(Value::Array(result)))
 }

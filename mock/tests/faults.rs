@@ -1,11 +1,10 @@
 //! Fault injection, counters and the admin routes of the mock, plus the standalone binary.
-#![cfg(feature = "mock")]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cloudflare_ssl::mock::{Fault, MockServer, Operation, DEFAULT_ZONE_ID};
+use cloudflare_ssl_mock::{Fault, MockServer, Operation, DEFAULT_ZONE_ID};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 

@@ -7,9 +7,9 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::faults::{Fault, FaultRule, FaultStage};
-use super::operation::Operation;
-use super::server::{Reply, Shared, ADMIN_PREFIX};
+use crate::faults::{Fault, FaultRule, FaultStage};
+use crate::operation::Operation;
+use crate::server::{Reply, Shared, ADMIN_PREFIX};
 
 fn error(status: u16, message: impl Into<String>) -> Reply {
     Reply::json(status, &json!({ "error": message.into() }))
@@ -95,8 +95,8 @@ pub(crate) fn info(shared: &Shared) -> Value {
         "api_key": creds.key,
         "user_service_key": creds.user_service_key,
         "zones": zones,
-        "now": super::state::rfc3339(state.now()),
-        "next_transition": state.next_transition().map(super::state::rfc3339),
+        "now": crate::state::rfc3339(state.now()),
+        "next_transition": state.next_transition().map(crate::state::rfc3339),
     })
 }
 

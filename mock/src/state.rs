@@ -8,11 +8,11 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{json, Map, Value};
 
-use super::config::{ClockMode, LifecycleTimings, MockConfig, RateLimitPolicy, ZoneSeed};
-use super::faults::Counters;
+use crate::config::{ClockMode, LifecycleTimings, MockConfig, RateLimitPolicy, ZoneSeed};
+use crate::faults::Counters;
 
 /// Every `CertificatePackStatus` of the curated document (generated from it).
-pub(crate) const PACK_STATUSES: &[&str] = crate::types::CertificatePackStatus::VALUES;
+pub(crate) const PACK_STATUSES: &[&str] = cloudflare_ssl::types::CertificatePackStatus::VALUES;
 
 /// Statuses in which a pack's certificates have been issued.
 const ISSUED: [&str; 7] = [
@@ -688,7 +688,7 @@ mod tests {
     fn seeded_zones() {
         let s = state();
         assert_eq!(s.zones.len(), 2);
-        let z = s.zone(super::super::config::DEFAULT_ZONE_ID);
+        let z = s.zone(crate::config::DEFAULT_ZONE_ID);
         assert_eq!(z.map(|z| z.packs.len()), Some(6));
         assert_eq!(z.map(Zone::advanced_used), Some(5));
         assert!(z.is_some_and(|z| z.packs.iter().all(|p| p.status == "active")));

@@ -23,13 +23,13 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
-use super::config::MockConfig;
-use super::envelope::{self, ApiError, CODE_AUTHENTICATION, CODE_BODY_TOO_LARGE};
-use super::faults::{Fault, FaultPlan, FaultStage};
-use super::operation::Operation;
-use super::spec::{Contract, ParamKind, ParamSpec, RouteMatch, Violation};
-use super::state::{RateDecision, State};
-use super::{admin, routes};
+use crate::config::MockConfig;
+use crate::envelope::{self, ApiError, CODE_AUTHENTICATION, CODE_BODY_TOO_LARGE};
+use crate::faults::{Fault, FaultPlan, FaultStage};
+use crate::operation::Operation;
+use crate::spec::{Contract, ParamKind, ParamSpec, RouteMatch, Violation};
+use crate::state::{RateDecision, State};
+use crate::{admin, routes};
 
 /// The path prefix of the API, as on `api.cloudflare.com`.
 pub(crate) const API_PREFIX: &str = "/client/v4";

@@ -2,7 +2,7 @@
 //! for clients written in any language.
 //!
 //! ```text
-//! cargo run --features mock --bin cloudflare-ssl-mock -- --port 8787
+//! cargo run -p cloudflare-ssl-mock -- --port 8787
 //! ```
 //!
 //! Prints the base URL, a ready token and the seeded zones, then serves until Ctrl-C.
@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cloudflare_ssl::mock::{ClockMode, LifecycleTimings, MockServer, ZoneSeed};
+use cloudflare_ssl_mock::{ClockMode, LifecycleTimings, MockServer, ZoneSeed};
 
 const USAGE: &str = "\
 Usage: cloudflare-ssl-mock [OPTIONS]

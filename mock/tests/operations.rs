@@ -1,11 +1,10 @@
 //! The mock's behaviour, operation by operation, over real HTTP: seeded data, ordering and DCV
 //! records, the lifecycle on the mock's clock, verification, quota, deletion, pagination,
 //! settings and certificate analysis.
-#![cfg(feature = "mock")]
 
 use std::time::Duration;
 
-use cloudflare_ssl::mock::{
+use cloudflare_ssl_mock::{
     MockServer, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME, SAMPLE_CERTIFICATE_PEM, SECOND_ZONE_ID,
 };
 use reqwest::{Method, StatusCode};

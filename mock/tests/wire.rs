@@ -2,12 +2,11 @@
 //! validation against the curated document (with `source.pointer`), the rate limit, and — for
 //! every operation, success and failure — responses that validate against the document and
 //! decode into the generated types.
-#![cfg(feature = "mock")]
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use cloudflare_ssl::mock::{
+use cloudflare_ssl_mock::{
     Contract, MockServer, Operation, RateLimitPolicy, DEFAULT_ZONE_ID, SAMPLE_CERTIFICATE_PEM,
 };
 use cloudflare_ssl::types;

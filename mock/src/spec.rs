@@ -1,7 +1,7 @@
 //! The curated OpenAPI document compiled into request routing and JSON Schema validators.
 //!
 //! The mock never hard-codes the contract: routes, parameters, request bodies and response bodies
-//! all come from [`crate::OPENAPI_JSON`]. OpenAPI 3.0 schemas are turned into JSON Schema (draft
+//! all come from [`cloudflare_ssl::OPENAPI_JSON`]. OpenAPI 3.0 schemas are turned into JSON Schema (draft
 //! 2020-12) before compilation: `nullable: true` becomes a `type` array that includes `"null"`.
 
 use std::collections::BTreeMap;
@@ -97,14 +97,14 @@ impl std::fmt::Debug for Contract {
 static SHARED: OnceLock<Result<Arc<Contract>, String>> = OnceLock::new();
 
 impl Contract {
-    /// The document embedded in the crate ([`crate::OPENAPI_JSON`]), compiled once per process.
+    /// The document embedded in the crate ([`cloudflare_ssl::OPENAPI_JSON`]), compiled once per process.
     ///
     /// # Errors
     /// A message naming the schema or operation that could not be compiled (a defect of the
     /// curated document, never of a request).
     pub fn shared() -> Result<Arc<Contract>, String> {
         SHARED
-            .get_or_init(|| Contract::from_json(crate::OPENAPI_JSON).map(Arc::new))
+            .get_or_init(|| Contract::from_json(cloudflare_ssl::OPENAPI_JSON).map(Arc::new))
             .clone()
     }
 
