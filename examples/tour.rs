@@ -14,12 +14,12 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use cloudflare_ssl_mock::{ClockMode, LifecycleTimings, MockServer, SAMPLE_CERTIFICATE_PEM};
 use cloudflare_ssl::types::{
     AutomaticModeUpdateValue, CertificateAuthority, CertificatePack, CertificatePackListStatus,
     CertificatePackValidationMethod, DesiredValidationMethod, ValidationRecord, ValidityDays,
 };
 use cloudflare_ssl::{Client, Credentials, OrderRequest, WaitOptions, Zone};
+use cloudflare_ssl_mock::{ClockMode, LifecycleTimings, MockServer, SAMPLE_CERTIFICATE_PEM};
 use futures::TryStreamExt;
 
 #[tokio::main]

@@ -15,7 +15,7 @@
 
 #![allow(dead_code)] // build.rs and xtask each use a different subset.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -1123,7 +1123,7 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
         }
     };
     let enums = open_tokens(&open, &lenient);
-    let table = operations_table(spec);
+    let table = operation_enum(&operation_defs(spec)?);
     let file: syn::File = syn::parse2(quote! { #tokens #enums #table }).map_err(|e| {
         err(
             &spec.path,
@@ -1138,47 +1138,151 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
     Ok(text)
 }
 
-/// A table of every operation (id, method, path template), for tracing and error messages.
-fn operations_table(spec: &Spec) -> TokenStream {
-    let rows = operations(spec).into_iter().map(|(id, (method, path))| {
-        quote! { Operation { id: #id, method: #method, path: #path }, }
-    });
-    quote! {
-        /// Every operation of the document.
-        pub mod operations {
-            /// One operation: its `operationId`, HTTP method and path template.
-            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-            pub struct Operation {
-                /// The `operationId` (also the generated client's method name).
-                pub id: &'static str,
-                /// The HTTP method, upper case.
-                pub method: &'static str,
-                /// The path template, relative to the base URL.
-                pub path: &'static str,
-            }
-
-            /// Every operation, sorted by `operationId`.
-            pub const ALL: &[Operation] = &[ #(#rows)* ];
-
-            /// The operation with this `operationId`.
-            pub fn find(id: &str) -> ::std::option::Option<&'static Operation> {
-                ALL.binary_search_by(|op| op.id.cmp(id)).ok().and_then(|i| ALL.get(i))
-            }
-        }
-    }
+/// One operation of the document, in document order: what the generated [`Operation`] enum is
+/// made of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationDef {
+    /// The `operationId`.
+    pub id: String,
+    /// The Rust variant name (`get_certificate_pack` → `GetCertificatePack`).
+    pub variant: String,
+    /// The HTTP method, upper case.
+    pub method: String,
+    /// The path template.
+    pub path: String,
+    /// Whether a repeat of the request has the effect of one: the `x-idempotent` extension when
+    /// present, else by method (GET, HEAD, PUT, DELETE, OPTIONS are; POST and PATCH are not).
+    pub idempotent: bool,
 }
 
-/// Operation inventory: `operationId` → `(method, path)`.
-pub fn operations(spec: &Spec) -> BTreeMap<String, (String, String)> {
-    let mut out = BTreeMap::new();
+/// Every operation of the document in document order. Fails on a missing or duplicate
+/// `operationId`, or a non-boolean `x-idempotent`.
+pub fn operation_defs(spec: &Spec) -> Result<Vec<OperationDef>, CodegenError> {
+    let mut out: Vec<OperationDef> = Vec::new();
     for (path, item) in spec.openapi.paths.paths.iter() {
-        if let Some(item) = item.as_item() {
-            for (method, op) in item.iter() {
-                if let Some(id) = &op.operation_id {
-                    out.insert(id.clone(), (method.to_uppercase(), path.clone()));
+        let Some(item) = item.as_item() else { continue };
+        for (method, op) in item.iter() {
+            let location = format!("operation {} {path}", method.to_uppercase());
+            let id = op
+                .operation_id
+                .clone()
+                .ok_or_else(|| err(&spec.path, &location, "has no operationId"))?;
+            let idempotent = match op.extensions.get("x-idempotent") {
+                None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(other) => {
+                    return Err(err(
+                        &spec.path,
+                        &location,
+                        format!("x-idempotent must be a boolean, found {other}"),
+                    ))
+                }
+            };
+            let variant = variant_name(&id);
+            if let Some(twin) = out.iter().find(|o| o.id == id || o.variant == variant) {
+                return Err(err(
+                    &spec.path,
+                    &location,
+                    format!(
+                        "operationId `{id}` clashes with `{}` (same id or variant name)",
+                        twin.id
+                    ),
+                ));
+            }
+            out.push(OperationDef {
+                id,
+                variant,
+                method: method.to_uppercase(),
+                path: path.clone(),
+                idempotent,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The `Operation` enum: one variant per `operationId`, with its method, path template and
+/// idempotency, for the transport, the resources and the mock alike.
+fn operation_enum(ops: &[OperationDef]) -> TokenStream {
+    let count = ops.len();
+    let variants: Vec<Ident> = ops
+        .iter()
+        .map(|o| Ident::new(&o.variant, Span::call_site()))
+        .collect();
+    let docs: Vec<String> = ops
+        .iter()
+        .map(|o| format!("`{} {}` (`{}`)", o.method, o.path, o.id))
+        .collect();
+    let ids: Vec<&str> = ops.iter().map(|o| o.id.as_str()).collect();
+    let methods: Vec<&str> = ops.iter().map(|o| o.method.as_str()).collect();
+    let paths: Vec<&str> = ops.iter().map(|o| o.path.as_str()).collect();
+    let idempotent: Vec<bool> = ops.iter().map(|o| o.idempotent).collect();
+    quote! {
+        /// An operation of the API, identified by its `operationId` in the curated document.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            #( #[doc = #docs] #variants, )*
+        }
+
+        impl Operation {
+            /// Every operation, in the order of the document.
+            pub const ALL: [Operation; #count] = [ #( Operation::#variants, )* ];
+
+            /// The `operationId` (also the generated client's method name).
+            pub const fn operation_id(self) -> &'static str {
+                match self { #( Operation::#variants => #ids, )* }
+            }
+
+            /// The HTTP method, upper case.
+            pub const fn method(self) -> &'static str {
+                match self { #( Operation::#variants => #methods, )* }
+            }
+
+            /// The path template, relative to the base URL (e.g. `/zones/{zone_id}/ssl/analyze`).
+            pub const fn path(self) -> &'static str {
+                match self { #( Operation::#variants => #paths, )* }
+            }
+
+            /// Whether sending the request twice has the effect of sending it once, so that it
+            /// may be retried when its outcome is unknown (the document's `x-idempotent`, else
+            /// by method). Ordering a certificate pack is not.
+            pub const fn is_idempotent(self) -> bool {
+                match self { #( Operation::#variants => #idempotent, )* }
+            }
+
+            /// The operation with this `operationId`, if any.
+            pub fn from_operation_id(id: &str) -> ::std::option::Option<Operation> {
+                match id {
+                    #( #ids => ::std::option::Option::Some(Operation::#variants), )*
+                    _ => ::std::option::Option::None,
                 }
             }
         }
+
+        impl ::std::fmt::Display for Operation {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.operation_id())
+            }
+        }
+
+        /// The error of parsing a string that is not an `operationId` of the document.
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct UnknownOperation(pub ::std::string::String);
+
+        impl ::std::fmt::Display for UnknownOperation {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "unknown operation `{}`", self.0)
+            }
+        }
+
+        impl ::std::error::Error for UnknownOperation {}
+
+        impl ::std::str::FromStr for Operation {
+            type Err = UnknownOperation;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                Operation::from_operation_id(s).ok_or_else(|| UnknownOperation(s.to_owned()))
+            }
+        }
     }
-    out
 }

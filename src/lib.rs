@@ -54,6 +54,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT,
 };
 pub use error::{ApiError, ApiMessage, Error, InputError, Result};
+pub use generated::{Operation, UnknownOperation};
 pub use pagination::{ListCertificatePacks, Page, DEFAULT_PER_PAGE, PER_PAGE_RANGE};
 pub use polling::{is_terminal_failure, StatusChange, WaitOptions};
 pub use ratelimit::RateLimit;

@@ -15,7 +15,7 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderMap, HeaderName};
 use tracing::Instrument;
 
-use crate::generated::{operations, Client as GeneratedClient};
+use crate::generated::{Client as GeneratedClient, Operation};
 use crate::ratelimit::RateLimiter;
 use crate::retry::{is_retryable_status, RetryPolicy};
 
@@ -23,9 +23,6 @@ use crate::retry::{is_retryable_status, RetryPolicy};
 /// time).
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
-
-/// The operation that creates a certificate pack: never blindly retried.
-pub(crate) const ORDER_OPERATION: &str = "order_certificate_pack";
 
 /// Settings shared by every request of a client; the generated client's "inner" value.
 #[derive(Clone, Debug)]
@@ -117,7 +114,9 @@ impl Transport {
             .map(|c| c.options.clone())
             .unwrap_or_default();
         let policy = options.retry.clone().unwrap_or_else(|| self.retry.clone());
-        let is_order = info.operation_id == ORDER_OPERATION;
+        let operation = Operation::from_operation_id(info.operation_id);
+        // Unknown operations are treated as not idempotent: never resent blindly.
+        let is_order = !operation.is_some_and(Operation::is_idempotent);
         request.headers_mut().remove(API_VERSION);
         if let Some(timeout) = options.timeout {
             *request.timeout_mut() = Some(timeout);
@@ -128,7 +127,7 @@ impl Transport {
             operation = info.operation_id,
             method = %request.method(),
             // Evaluated only when the span is enabled.
-            path = operations::find(info.operation_id).map_or("?", |op| op.path),
+            path = operation.map_or("?", Operation::path),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             cf_ray = tracing::field::Empty,

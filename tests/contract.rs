@@ -4,16 +4,16 @@
 
 use std::time::Duration;
 
-use cloudflare_ssl_mock::{
-    MockServer, Operation, DEFAULT_API_EMAIL, DEFAULT_API_KEY, DEFAULT_USER_SERVICE_KEY,
-    SAMPLE_CERTIFICATE_PEM, SECOND_ZONE_ID,
-};
 use cloudflare_ssl::types::{
     AutomaticModeUpdateValue, CertificateAuthority, CertificatePackListStatus,
     CertificatePackStatus as Status, CertificatePackType, CertificatePackValidationMethod,
     DesiredValidationMethod, EditCertificatePackRequest, ValidityDays,
 };
 use cloudflare_ssl::{Client, Credentials, Error, OrderRequest, RetryPolicy, WaitOptions, Zone};
+use cloudflare_ssl_mock::{
+    MockServer, Operation, DEFAULT_API_EMAIL, DEFAULT_API_KEY, DEFAULT_USER_SERVICE_KEY,
+    SAMPLE_CERTIFICATE_PEM, SECOND_ZONE_ID,
+};
 use futures::TryStreamExt;
 
 fn client_for(mock: &MockServer, credentials: Credentials) -> Client {

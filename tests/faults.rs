@@ -17,15 +17,15 @@ use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use cloudflare_ssl_mock::{
-    Fault, MockServer, Operation, ZoneSeed, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME,
-    SAMPLE_CERTIFICATE_PEM,
-};
 use cloudflare_ssl::types::{
     AutomaticModeUpdateValue, CertificateAuthority, CertificatePackValidationMethod,
     DesiredValidationMethod, EditCertificatePackRequest, Identifier, ValidityDays,
 };
 use cloudflare_ssl::{Client, Error, OrderRequest, RequestOptions, ResponseMeta, RetryPolicy};
+use cloudflare_ssl_mock::{
+    Fault, MockServer, Operation, ZoneSeed, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME,
+    SAMPLE_CERTIFICATE_PEM,
+};
 
 const MAX_RETRIES: u32 = 2;
 const INITIAL_DELAY: Duration = Duration::from_millis(5);

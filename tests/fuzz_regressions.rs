@@ -382,8 +382,8 @@ fn huge_retry_after_ms_does_not_panic() {
 /// `interval(Duration::MAX)` or a huge `backoff`. It now saturates at `max_interval`.
 #[tokio::test]
 async fn a_huge_poll_interval_or_backoff_does_not_panic() {
-    use cloudflare_ssl_mock::{MockServer, DEFAULT_ZONE_ID};
     use cloudflare_ssl::{Error, WaitOptions};
+    use cloudflare_ssl_mock::{MockServer, DEFAULT_ZONE_ID};
 
     let mock = MockServer::start().await;
     let client = cloudflare_ssl::Client::builder()

@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use cloudflare_ssl::types;
 use cloudflare_ssl_mock::{
     Contract, MockServer, Operation, RateLimitPolicy, DEFAULT_ZONE_ID, SAMPLE_CERTIFICATE_PEM,
 };
-use cloudflare_ssl::types;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{json, Value};

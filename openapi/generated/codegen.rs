@@ -578,8 +578,11 @@ pub mod types {
         pub errors: ::std::vec::Vec<ResponseInfo>,
         ///Informational messages.
         pub messages: ::std::vec::Vec<ResponseInfo>,
-        ///Always null for a failed call.
-        pub result: ::serde_json::Value,
+        ///Always null for a failed call. (Typed as a nullable object because OpenAPI 3.0 allows `nullable` only beside a `type`.)
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub result: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
         ///Whether the API call was successful (always false here).
         pub success: bool,
         #[serde(flatten)]
@@ -845,69 +848,6 @@ pub mod types {
     impl RecommendationResponse {
         pub fn builder() -> builder::RecommendationResponse {
             Default::default()
-        }
-    }
-    ///The number of days for which the certificate should be valid.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(transparent)]
-    pub struct RequestValidity(i64);
-    impl ::std::ops::Deref for RequestValidity {
-        type Target = i64;
-        fn deref(&self) -> &i64 {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RequestValidity> for i64 {
-        fn from(value: RequestValidity) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::TryFrom<i64> for RequestValidity {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: i64,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if ![7_i64, 30_i64, 90_i64, 365_i64, 730_i64, 1095_i64, 5475_i64]
-                .contains(&value)
-            {
-                Err("invalid value".into())
-            } else {
-                Ok(Self(value))
-            }
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for RequestValidity {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            Self::try_from(<i64>::deserialize(deserializer)?)
-                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
-        }
-    }
-    impl ::schemars::JsonSchema for RequestValidity {
-        fn schema_name() -> ::std::string::String {
-            "RequestValidity".to_string()
-        }
-        fn json_schema(
-            gen: &mut ::schemars::gen::SchemaGenerator,
-        ) -> ::schemars::schema::Schema {
-            let mut schema = <i64 as ::schemars::JsonSchema>::json_schema(gen)
-                .into_object();
-            schema.enum_values = ::std::option::Option::Some(
-                [
-                    ::serde_json::from_str("7").unwrap(),
-                    ::serde_json::from_str("30").unwrap(),
-                    ::serde_json::from_str("90").unwrap(),
-                    ::serde_json::from_str("365").unwrap(),
-                    ::serde_json::from_str("730").unwrap(),
-                    ::serde_json::from_str("1095").unwrap(),
-                    ::serde_json::from_str("5475").unwrap(),
-                ]
-                    .into_iter()
-                    .collect(),
-            );
-            schema.into()
         }
     }
     ///A message or error returned by the Cloudflare API.
@@ -2895,7 +2835,12 @@ If you do not have a valid custom or advanced certificate at Cloudflare's edge a
                 ::std::vec::Vec<super::ResponseInfo>,
                 ::std::string::String,
             >,
-            result: ::std::result::Result<::serde_json::Value, ::std::string::String>,
+            result: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
             success: ::std::result::Result<bool, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2940,7 +2885,11 @@ If you do not have a valid custom or advanced certificate at Cloudflare's edge a
             }
             pub fn result<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::serde_json::Value>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.result = value
@@ -9153,93 +9102,221 @@ This enum is *open*: a value this version of the crate does not know decodes int
         }
     }
 }
-/// Every operation of the document.
-pub mod operations {
-    /// One operation: its `operationId`, HTTP method and path template.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub struct Operation {
-        /// The `operationId` (also the generated client's method name).
-        pub id: &'static str,
-        /// The HTTP method, upper case.
-        pub method: &'static str,
-        /// The path template, relative to the base URL.
-        pub path: &'static str,
-    }
-    /// Every operation, sorted by `operationId`.
-    pub const ALL: &[Operation] = &[
-        Operation {
-            id: "analyze_certificate",
-            method: "POST",
-            path: "/zones/{zone_id}/ssl/analyze",
-        },
-        Operation {
-            id: "delete_certificate_pack",
-            method: "DELETE",
-            path: "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}",
-        },
-        Operation {
-            id: "edit_automatic_ssl_mode",
-            method: "PATCH",
-            path: "/zones/{zone_id}/settings/ssl_automatic_mode",
-        },
-        Operation {
-            id: "edit_certificate_pack",
-            method: "PATCH",
-            path: "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}",
-        },
-        Operation {
-            id: "edit_universal_ssl_settings",
-            method: "PATCH",
-            path: "/zones/{zone_id}/ssl/universal/settings",
-        },
-        Operation {
-            id: "edit_validation_method",
-            method: "PATCH",
-            path: "/zones/{zone_id}/ssl/verification/{certificate_pack_id}",
-        },
-        Operation {
-            id: "get_automatic_ssl_mode",
-            method: "GET",
-            path: "/zones/{zone_id}/settings/ssl_automatic_mode",
-        },
-        Operation {
-            id: "get_certificate_pack",
-            method: "GET",
-            path: "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}",
-        },
-        Operation {
-            id: "get_certificate_pack_quota",
-            method: "GET",
-            path: "/zones/{zone_id}/ssl/certificate_packs/quota",
-        },
-        Operation {
-            id: "get_ssl_recommendation",
-            method: "GET",
-            path: "/zones/{zone_id}/ssl/recommendation",
-        },
-        Operation {
-            id: "get_ssl_verification",
-            method: "GET",
-            path: "/zones/{zone_id}/ssl/verification",
-        },
-        Operation {
-            id: "get_universal_ssl_settings",
-            method: "GET",
-            path: "/zones/{zone_id}/ssl/universal/settings",
-        },
-        Operation {
-            id: "list_certificate_packs",
-            method: "GET",
-            path: "/zones/{zone_id}/ssl/certificate_packs",
-        },
-        Operation {
-            id: "order_certificate_pack",
-            method: "POST",
-            path: "/zones/{zone_id}/ssl/certificate_packs/order",
-        },
+/// An operation of the API, identified by its `operationId` in the curated document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Operation {
+    ///`POST /zones/{zone_id}/ssl/analyze` (`analyze_certificate`)
+    AnalyzeCertificate,
+    ///`GET /zones/{zone_id}/ssl/certificate_packs` (`list_certificate_packs`)
+    ListCertificatePacks,
+    ///`POST /zones/{zone_id}/ssl/certificate_packs/order` (`order_certificate_pack`)
+    OrderCertificatePack,
+    ///`GET /zones/{zone_id}/ssl/certificate_packs/quota` (`get_certificate_pack_quota`)
+    GetCertificatePackQuota,
+    ///`GET /zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}` (`get_certificate_pack`)
+    GetCertificatePack,
+    ///`DELETE /zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}` (`delete_certificate_pack`)
+    DeleteCertificatePack,
+    ///`PATCH /zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}` (`edit_certificate_pack`)
+    EditCertificatePack,
+    ///`GET /zones/{zone_id}/ssl/recommendation` (`get_ssl_recommendation`)
+    GetSslRecommendation,
+    ///`GET /zones/{zone_id}/settings/ssl_automatic_mode` (`get_automatic_ssl_mode`)
+    GetAutomaticSslMode,
+    ///`PATCH /zones/{zone_id}/settings/ssl_automatic_mode` (`edit_automatic_ssl_mode`)
+    EditAutomaticSslMode,
+    ///`GET /zones/{zone_id}/ssl/universal/settings` (`get_universal_ssl_settings`)
+    GetUniversalSslSettings,
+    ///`PATCH /zones/{zone_id}/ssl/universal/settings` (`edit_universal_ssl_settings`)
+    EditUniversalSslSettings,
+    ///`GET /zones/{zone_id}/ssl/verification` (`get_ssl_verification`)
+    GetSslVerification,
+    ///`PATCH /zones/{zone_id}/ssl/verification/{certificate_pack_id}` (`edit_validation_method`)
+    EditValidationMethod,
+}
+impl Operation {
+    /// Every operation, in the order of the document.
+    pub const ALL: [Operation; 14usize] = [
+        Operation::AnalyzeCertificate,
+        Operation::ListCertificatePacks,
+        Operation::OrderCertificatePack,
+        Operation::GetCertificatePackQuota,
+        Operation::GetCertificatePack,
+        Operation::DeleteCertificatePack,
+        Operation::EditCertificatePack,
+        Operation::GetSslRecommendation,
+        Operation::GetAutomaticSslMode,
+        Operation::EditAutomaticSslMode,
+        Operation::GetUniversalSslSettings,
+        Operation::EditUniversalSslSettings,
+        Operation::GetSslVerification,
+        Operation::EditValidationMethod,
     ];
-    /// The operation with this `operationId`.
-    pub fn find(id: &str) -> ::std::option::Option<&'static Operation> {
-        ALL.binary_search_by(|op| op.id.cmp(id)).ok().and_then(|i| ALL.get(i))
+    /// The `operationId` (also the generated client's method name).
+    pub const fn operation_id(self) -> &'static str {
+        match self {
+            Operation::AnalyzeCertificate => "analyze_certificate",
+            Operation::ListCertificatePacks => "list_certificate_packs",
+            Operation::OrderCertificatePack => "order_certificate_pack",
+            Operation::GetCertificatePackQuota => "get_certificate_pack_quota",
+            Operation::GetCertificatePack => "get_certificate_pack",
+            Operation::DeleteCertificatePack => "delete_certificate_pack",
+            Operation::EditCertificatePack => "edit_certificate_pack",
+            Operation::GetSslRecommendation => "get_ssl_recommendation",
+            Operation::GetAutomaticSslMode => "get_automatic_ssl_mode",
+            Operation::EditAutomaticSslMode => "edit_automatic_ssl_mode",
+            Operation::GetUniversalSslSettings => "get_universal_ssl_settings",
+            Operation::EditUniversalSslSettings => "edit_universal_ssl_settings",
+            Operation::GetSslVerification => "get_ssl_verification",
+            Operation::EditValidationMethod => "edit_validation_method",
+        }
+    }
+    /// The HTTP method, upper case.
+    pub const fn method(self) -> &'static str {
+        match self {
+            Operation::AnalyzeCertificate => "POST",
+            Operation::ListCertificatePacks => "GET",
+            Operation::OrderCertificatePack => "POST",
+            Operation::GetCertificatePackQuota => "GET",
+            Operation::GetCertificatePack => "GET",
+            Operation::DeleteCertificatePack => "DELETE",
+            Operation::EditCertificatePack => "PATCH",
+            Operation::GetSslRecommendation => "GET",
+            Operation::GetAutomaticSslMode => "GET",
+            Operation::EditAutomaticSslMode => "PATCH",
+            Operation::GetUniversalSslSettings => "GET",
+            Operation::EditUniversalSslSettings => "PATCH",
+            Operation::GetSslVerification => "GET",
+            Operation::EditValidationMethod => "PATCH",
+        }
+    }
+    /// The path template, relative to the base URL (e.g. `/zones/{zone_id}/ssl/analyze`).
+    pub const fn path(self) -> &'static str {
+        match self {
+            Operation::AnalyzeCertificate => "/zones/{zone_id}/ssl/analyze",
+            Operation::ListCertificatePacks => "/zones/{zone_id}/ssl/certificate_packs",
+            Operation::OrderCertificatePack => {
+                "/zones/{zone_id}/ssl/certificate_packs/order"
+            }
+            Operation::GetCertificatePackQuota => {
+                "/zones/{zone_id}/ssl/certificate_packs/quota"
+            }
+            Operation::GetCertificatePack => {
+                "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}"
+            }
+            Operation::DeleteCertificatePack => {
+                "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}"
+            }
+            Operation::EditCertificatePack => {
+                "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}"
+            }
+            Operation::GetSslRecommendation => "/zones/{zone_id}/ssl/recommendation",
+            Operation::GetAutomaticSslMode => {
+                "/zones/{zone_id}/settings/ssl_automatic_mode"
+            }
+            Operation::EditAutomaticSslMode => {
+                "/zones/{zone_id}/settings/ssl_automatic_mode"
+            }
+            Operation::GetUniversalSslSettings => {
+                "/zones/{zone_id}/ssl/universal/settings"
+            }
+            Operation::EditUniversalSslSettings => {
+                "/zones/{zone_id}/ssl/universal/settings"
+            }
+            Operation::GetSslVerification => "/zones/{zone_id}/ssl/verification",
+            Operation::EditValidationMethod => {
+                "/zones/{zone_id}/ssl/verification/{certificate_pack_id}"
+            }
+        }
+    }
+    /// Whether sending the request twice has the effect of sending it once, so that it
+    /// may be retried when its outcome is unknown (the document's `x-idempotent`, else
+    /// by method). Ordering a certificate pack is not.
+    pub const fn is_idempotent(self) -> bool {
+        match self {
+            Operation::AnalyzeCertificate => true,
+            Operation::ListCertificatePacks => true,
+            Operation::OrderCertificatePack => false,
+            Operation::GetCertificatePackQuota => true,
+            Operation::GetCertificatePack => true,
+            Operation::DeleteCertificatePack => true,
+            Operation::EditCertificatePack => true,
+            Operation::GetSslRecommendation => true,
+            Operation::GetAutomaticSslMode => true,
+            Operation::EditAutomaticSslMode => true,
+            Operation::GetUniversalSslSettings => true,
+            Operation::EditUniversalSslSettings => true,
+            Operation::GetSslVerification => true,
+            Operation::EditValidationMethod => true,
+        }
+    }
+    /// The operation with this `operationId`, if any.
+    pub fn from_operation_id(id: &str) -> ::std::option::Option<Operation> {
+        match id {
+            "analyze_certificate" => {
+                ::std::option::Option::Some(Operation::AnalyzeCertificate)
+            }
+            "list_certificate_packs" => {
+                ::std::option::Option::Some(Operation::ListCertificatePacks)
+            }
+            "order_certificate_pack" => {
+                ::std::option::Option::Some(Operation::OrderCertificatePack)
+            }
+            "get_certificate_pack_quota" => {
+                ::std::option::Option::Some(Operation::GetCertificatePackQuota)
+            }
+            "get_certificate_pack" => {
+                ::std::option::Option::Some(Operation::GetCertificatePack)
+            }
+            "delete_certificate_pack" => {
+                ::std::option::Option::Some(Operation::DeleteCertificatePack)
+            }
+            "edit_certificate_pack" => {
+                ::std::option::Option::Some(Operation::EditCertificatePack)
+            }
+            "get_ssl_recommendation" => {
+                ::std::option::Option::Some(Operation::GetSslRecommendation)
+            }
+            "get_automatic_ssl_mode" => {
+                ::std::option::Option::Some(Operation::GetAutomaticSslMode)
+            }
+            "edit_automatic_ssl_mode" => {
+                ::std::option::Option::Some(Operation::EditAutomaticSslMode)
+            }
+            "get_universal_ssl_settings" => {
+                ::std::option::Option::Some(Operation::GetUniversalSslSettings)
+            }
+            "edit_universal_ssl_settings" => {
+                ::std::option::Option::Some(Operation::EditUniversalSslSettings)
+            }
+            "get_ssl_verification" => {
+                ::std::option::Option::Some(Operation::GetSslVerification)
+            }
+            "edit_validation_method" => {
+                ::std::option::Option::Some(Operation::EditValidationMethod)
+            }
+            _ => ::std::option::Option::None,
+        }
+    }
+}
+impl ::std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.operation_id())
+    }
+}
+/// The error of parsing a string that is not an `operationId` of the document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownOperation(pub ::std::string::String);
+impl ::std::fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        write!(f, "unknown operation `{}`", self.0)
+    }
+}
+impl ::std::error::Error for UnknownOperation {}
+impl ::std::str::FromStr for Operation {
+    type Err = UnknownOperation;
+    fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+        Operation::from_operation_id(s).ok_or_else(|| UnknownOperation(s.to_owned()))
     }
 }
