@@ -8,7 +8,6 @@ use crate::auth::Credentials;
 use crate::error::{Error, Result};
 use crate::generated::Client as GeneratedClient;
 use crate::ratelimit::{RateLimit, RateLimiter};
-use crate::resources::Zone;
 use crate::retry::RetryPolicy;
 use crate::transport::Transport;
 
@@ -18,10 +17,20 @@ pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default time to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default deadline of a whole call: every attempt, and every wait between attempts.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+/// Default limit on a response body, in bytes (Cloudflare's answers here are a few KiB; a
+/// listing page of 50 packs is well under 1 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 /// The `User-Agent` sent with every request.
 pub const USER_AGENT: &str = concat!("cloudflare-ssl/", env!("CARGO_PKG_VERSION"), " (rust)");
 
-/// A client for Cloudflare's SSL/TLS API. Cheap to clone: clones share one connection pool.
+/// A client for Cloudflare's SSL/TLS API. Cheap to clone (one `Arc`): clones share one
+/// connection pool, rate limiter and configuration.
+///
+/// Building a client has no process-wide side effect: TLS (rustls with the *ring* provider and
+/// the platform's certificate verifier) is configured for this client only, and no global
+/// crypto provider is installed.
 ///
 /// ```no_run
 /// use cloudflare_ssl::{Client, Credentials};
@@ -70,11 +79,6 @@ impl Client {
         ClientBuilder::from_env()?.build()
     }
 
-    /// A handle on one zone. The id must be non-empty and at most 32 characters.
-    pub fn zone(&self, zone_id: impl AsRef<str>) -> Result<Zone> {
-        Zone::new(self.clone(), zone_id.as_ref())
-    }
-
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
@@ -82,9 +86,22 @@ impl Client {
 
     /// The generated low-level client, for power use: every operation, every parameter, with
     /// progenitor's builder interface. Requests still go through this client's auth, retries,
-    /// rate limit and tracing.
+    /// rate limit, body limit, path checks and tracing (the per-call deadline applies to calls
+    /// of the ergonomic layer only).
     pub fn generated(&self) -> &GeneratedClient {
         &self.inner.generated
+    }
+
+    /// The HTTP client requests go through.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        use progenitor_client::ClientInfo;
+        self.inner.generated.client()
+    }
+
+    /// The transport settings (retries, limits) requests go through.
+    pub(crate) fn transport(&self) -> &Transport {
+        use progenitor_client::ClientInfo;
+        self.inner.generated.inner()
     }
 }
 
@@ -98,6 +115,9 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
     user_agent: Option<String>,
+    deadline: Duration,
+    max_response_bytes: u64,
+    http_client: Option<reqwest::Client>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -109,6 +129,9 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("deadline", &self.deadline)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("http_client", &self.http_client.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +146,9 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             rate_limit: None,
             user_agent: None,
+            deadline: DEFAULT_DEADLINE,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http_client: None,
         }
     }
 }
@@ -170,6 +196,57 @@ impl ClientBuilder {
     /// Total time for one attempt of a request (default 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Deadline of a whole call, every attempt and every wait between attempts included
+    /// (default [`DEFAULT_DEADLINE`], 120 s). A `Retry-After` that would end past the deadline
+    /// ends the call with the rate-limit error instead of sleeping. Per call:
+    /// [`Call::deadline`](crate::Call::deadline).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Largest response body read, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`], 8 MiB).
+    /// Enforced on `Content-Length` before reading and while streaming; a larger response is
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Sends requests through this `reqwest::Client` instead of one the crate builds: for a
+    /// proxy, custom root certificates, a TLS backend or connection settings of your own.
+    ///
+    /// The crate still applies, per request: the credentials' headers, `User-Agent` (only if
+    /// your client sets none), the per-attempt timeout, the call deadline, retries, the rate
+    /// limit, the response size limit, path checks and tracing. Redirect policy, proxies and
+    /// TLS are your client's: configure it **not** to follow redirects to other hosts, as
+    /// credentials travel in headers. [`connect_timeout`](Self::connect_timeout) does not
+    /// apply (set it on your client).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// // Start from this crate's TLS settings (no global provider), add what you need.
+    /// let http = reqwest::Client::builder()
+    ///     .tls_backend_preconfigured(cloudflare_ssl::tls_config()?)
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .build()
+    ///     .expect("HTTP client");
+    /// let client = cloudflare_ssl::Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .http_client(http)
+    ///     .build()?;
+    /// let quota = client.zone(mock.zone_id())?.certificate_packs().quota().await?;
+    /// # let _ = quota;
+    /// # Ok(()) }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
         self
     }
 
@@ -232,30 +309,47 @@ impl ClientBuilder {
                 )))
             }
         }
-        let headers = match &self.credentials {
-            Some(c) => c.headers()?,
-            None => reqwest::header::HeaderMap::new(),
-        };
         let user_agent = match &self.user_agent {
             Some(suffix) => format!("{USER_AGENT} {suffix}"),
             None => USER_AGENT.to_owned(),
         };
-        // reqwest is built without a bundled crypto provider; use ring unless the application
-        // installed one already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .default_headers(headers)
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            // An API client has no business following redirects; a redirect to another host
-            // would otherwise carry the X-Auth-* headers along.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
+        let credentials = match &self.credentials {
+            Some(c) => c.headers()?,
+            None => reqwest::header::HeaderMap::new(),
+        };
+        let (http, per_request_headers) = match self.http_client {
+            // The caller's client: credentials and User-Agent go on each request.
+            Some(http) => {
+                let mut headers = credentials;
+                if let Ok(value) = reqwest::header::HeaderValue::from_str(&user_agent) {
+                    headers.insert(reqwest::header::USER_AGENT, value);
+                }
+                (http, headers)
+            }
+            None => {
+                let http = reqwest::Client::builder()
+                    .user_agent(user_agent)
+                    .default_headers(credentials)
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    // An API client has no business following redirects; a redirect to another
+                    // host would otherwise carry the credentials along.
+                    .redirect(reqwest::redirect::Policy::none())
+                    // TLS for this client only: no process-wide provider is installed.
+                    .tls_backend_preconfigured(crate::tls::tls_config()?)
+                    .build()
+                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
+                (http, reqwest::header::HeaderMap::new())
+            }
+        };
         let transport = Transport {
             retry: self.retry,
             limiter: self.rate_limit.map(|l| Arc::new(RateLimiter::new(l))),
+            max_body: self.max_response_bytes,
+            deadline: self.deadline,
+            base_path: url.path().trim_end_matches('/').to_owned(),
+            timeout: self.timeout,
+            headers: per_request_headers,
         };
         let auth = match &self.credentials {
             None => "none",

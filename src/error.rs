@@ -78,6 +78,62 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// The response body was larger than the client's limit
+    /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); it was
+    /// not read past the limit.
+    #[error("the {operation} response (HTTP {status}) is larger than the limit of {limit} bytes{}{}", declared.map(|d| format!(" (Content-Length {d})")).unwrap_or_default(), ray(.cf_ray))]
+    ResponseTooLarge {
+        /// The operation called.
+        operation: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The `Content-Length` the server declared, if any.
+        declared: Option<u64>,
+        /// The `cf-ray` header, if any.
+        cf_ray: Option<String>,
+    },
+    /// The call's deadline (every attempt and wait together) passed. See
+    /// [`ClientBuilder::deadline`](crate::ClientBuilder::deadline) and
+    /// [`Call::deadline`](crate::Call::deadline).
+    #[error("{operation} did not finish within its deadline of {deadline:?}")]
+    DeadlineExceeded {
+        /// The operation called.
+        operation: &'static str,
+        /// The deadline that passed.
+        deadline: Duration,
+    },
+    /// A request that is not idempotent (a certificate pack order) may have reached the server,
+    /// and then the call failed (timeout, dropped connection, deadline): **whether it took
+    /// effect is unknown**. Do not resend it blindly: look first (for an order,
+    /// [`CertificatePacks::find_order`](crate::CertificatePacks::find_order) or
+    /// [`CertificatePacks::ensure`](crate::CertificatePacks::ensure)).
+    #[error(
+        "{operation}: the outcome is unknown (the request may have reached the server): {source}"
+    )]
+    OutcomeUnknown {
+        /// The operation called.
+        operation: &'static str,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+    /// The server **accepted** a request that is not idempotent (a 2xx to a certificate pack
+    /// order) but its answer could not be read. The resource probably exists: do not resend.
+    /// [`AcceptedResponse::resource_id`] holds the new pack's id when it could be read.
+    #[error("{0}")]
+    Accepted(Box<AcceptedResponse>),
+    /// A listing stream stopped because the server's pagination cannot be trusted: it answered
+    /// for another page than the one asked for, repeated a page, sent a `total_pages` that
+    /// `total_count` and `per_page` do not explain, or the stream passed its page cap
+    /// ([`ListCertificatePacks::max_pages`](crate::ListCertificatePacks::max_pages)). Every
+    /// page before it was yielded.
+    #[error("listing stopped: {problem}")]
+    Pagination {
+        /// What was wrong.
+        problem: String,
+    },
     /// Input rejected before anything was sent.
     #[error("invalid input: {0}")]
     InvalidInput(InputError),
@@ -109,6 +165,48 @@ fn ray(cf_ray: &Option<String>) -> String {
         .as_ref()
         .map(|r| format!(" (cf-ray {r})"))
         .unwrap_or_default()
+}
+
+/// A 2xx answer to a request that is not idempotent whose body could not be decoded (see
+/// [`Error::Accepted`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AcceptedResponse {
+    /// The operation called.
+    pub operation: &'static str,
+    /// HTTP status (2xx).
+    pub status: u16,
+    /// The `cf-ray` header, for Cloudflare support.
+    pub cf_ray: Option<String>,
+    /// The body as received (lossy UTF-8), at most
+    /// [`ACCEPTED_BODY_LIMIT`](crate::ACCEPTED_BODY_LIMIT) bytes.
+    pub body: String,
+    /// Whether `body` was cut at the limit.
+    pub body_truncated: bool,
+    /// `result.id`, when it could be read: the id of what the server created.
+    pub resource_id: Option<String>,
+    /// Why the body could not be used (a decode error with its JSON path, or a missing `result`).
+    pub cause: Error,
+}
+
+impl fmt::Display for AcceptedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} was accepted (HTTP {}) but its response could not be read",
+            self.operation, self.status
+        )?;
+        match &self.resource_id {
+            Some(id) => write!(f, "; the new resource is {id:?}")?,
+            None => f.write_str("; the new resource's id could not be read")?,
+        }
+        write!(
+            f,
+            "{}: {}. Do not resend it; look it up instead",
+            ray(&self.cf_ray),
+            self.cause
+        )
+    }
 }
 
 /// One entry of the envelope's `errors` or `messages`.
@@ -218,14 +316,26 @@ impl Error {
         value: Option<String>,
         problem: impl Into<String>,
     ) -> Self {
-        Self::InvalidInput(InputError::new(field, value, problem))
+        Self::InvalidInput(InputError::new(field, value.map(|v| truncate(&v)), problem))
+    }
+
+    /// Wraps `error` as [`Error::OutcomeUnknown`].
+    pub(crate) fn outcome_unknown(operation: &'static str, error: Error) -> Self {
+        Self::OutcomeUnknown {
+            operation,
+            source: Box::new(error),
+        }
     }
 
     /// The HTTP status, when a response was received.
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api(e) => Some(e.status),
-            Self::UnexpectedResponse { status, .. } | Self::Decode { status, .. } => Some(*status),
+            Self::UnexpectedResponse { status, .. }
+            | Self::Decode { status, .. }
+            | Self::ResponseTooLarge { status, .. } => Some(*status),
+            Self::Accepted(a) => Some(a.status),
+            Self::OutcomeUnknown { source, .. } => source.status(),
             Self::Transport { source, .. } => source.status().map(|s| s.as_u16()),
             _ => None,
         }
@@ -235,9 +345,19 @@ impl Error {
     pub fn cf_ray(&self) -> Option<&str> {
         match self {
             Self::Api(e) => e.cf_ray.as_deref(),
-            Self::UnexpectedResponse { cf_ray, .. } => cf_ray.as_deref(),
+            Self::UnexpectedResponse { cf_ray, .. } | Self::ResponseTooLarge { cf_ray, .. } => {
+                cf_ray.as_deref()
+            }
+            Self::Accepted(a) => a.cf_ray.as_deref(),
+            Self::OutcomeUnknown { source, .. } => source.cf_ray(),
             _ => None,
         }
+    }
+
+    /// Whether a request that is not idempotent may have taken effect although the call failed
+    /// ([`Error::OutcomeUnknown`] or [`Error::Accepted`]): look before resending.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Self::OutcomeUnknown { .. } | Self::Accepted(_))
     }
 
     /// Whether the resource (zone, certificate pack) does not exist.
@@ -250,11 +370,19 @@ impl Error {
         self.status() == Some(429)
     }
 
-    /// Whether trying again later may succeed: 408, 409, 429, 5xx, timeouts and connection or
-    /// transport failures.
+    /// Whether sending the same request again later may succeed without harm: 408, 409, 429,
+    /// 5xx, timeouts, deadlines, connection and transport failures. Never for
+    /// [`Error::OutcomeUnknown`] and [`Error::Accepted`] (a resent order could create a second
+    /// pack), nor for a response over the size limit.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Timeout { .. } | Self::Connect { .. } | Self::Transport { .. } => true,
+            Self::OutcomeUnknown { .. } | Self::Accepted(_) | Self::ResponseTooLarge { .. } => {
+                false
+            }
+            Self::Timeout { .. }
+            | Self::Connect { .. }
+            | Self::Transport { .. }
+            | Self::DeadlineExceeded { .. } => true,
             _ => self.status().is_some_and(crate::retry::is_retryable_status),
         }
     }
@@ -273,6 +401,18 @@ impl Error {
             Self::Api(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// At most this many characters of a rejected value are quoted in an error.
+const QUOTE_LIMIT: usize = 64;
+
+/// `value` cut to [`QUOTE_LIMIT`] characters, with `…` when cut: error messages built from
+/// input or server data stay short.
+pub(crate) fn truncate(value: &str) -> String {
+    match value.char_indices().nth(QUOTE_LIMIT) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
     }
 }
 

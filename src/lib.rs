@@ -2,15 +2,24 @@
 //! order, edit, delete, quota), certificate analysis, the SSL/TLS Recommender, Automatic SSL/TLS,
 //! Universal SSL settings and SSL verification.
 //!
-//! ```no_run
+//! ```
 //! use cloudflare_ssl::{Client, OrderRequest, WaitOptions};
 //! use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
 //!
-//! # async fn demo() -> cloudflare_ssl::Result<()> {
-//! let client = Client::from_env()?; // CLOUDFLARE_API_TOKEN, ...
-//! let zone = client.zone("023e105f4ecef8ad9ca31a8372d0c353")?;
-//! let pack = zone
-//!     .certificate_packs()
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> cloudflare_ssl::Result<()> {
+//! # let mock = cloudflare_ssl_mock::MockServer::start().await;
+//! # let lookup = |name: &str| match name {
+//! #     "CLOUDFLARE_API_TOKEN" => Some(mock.token().to_owned()),
+//! #     "CLOUDFLARE_BASE_URL" => Some(mock.base_url()),
+//! #     _ => None,
+//! # };
+//! # let client = cloudflare_ssl::ClientBuilder::from_lookup(lookup)?.build()?;
+//! # let zone_id = mock.zone_id();
+//! // let client = Client::from_env()?; // CLOUDFLARE_API_TOKEN, ...
+//! let zone = client.zone(zone_id)?;
+//! let packs = zone.certificate_packs();
+//! let pack = packs
 //!     .order(OrderRequest::new(
 //!         ["example.com", "*.example.com"],
 //!         CertificateAuthority::LetsEncrypt,
@@ -18,52 +27,107 @@
 //!         ValidityDays::Days90,
 //!     ))
 //!     .await?;
+//! let pack = packs.wait_for_validation_records(&pack.id, WaitOptions::default()).await?;
 //! for record in &pack.validation_records {
 //!     println!("TXT {:?} = {:?}", record.txt_name, record.txt_value);
 //! }
-//! let active = zone
-//!     .certificate_packs()
-//!     .wait_until_active(&pack.id, WaitOptions::default())
-//!     .await?;
-//! println!("{} is {}", active.id, active.status);
 //! # Ok(()) }
 //! ```
 //!
-//! How it fits together: the curated OpenAPI document `openapi/cloudflare-ssl.yaml` is turned
-//! into [`generated`] (client, [`types`], open enums) at build time; the handwritten modules
-//! add credentials ([`Credentials`]), one [`Error`] type, retries ([`RetryPolicy`]), rate
-//! limiting ([`RateLimit`]), zone-scoped handles ([`Zone`]), pagination streams and polling.
+//! # Crate organization
+//!
+//! The curated OpenAPI document `openapi/cloudflare-ssl.yaml` is turned into [`generated`]
+//! (progenitor's client, the [`types`], open enums, the [`Operation`] enum) at build time by
+//! `build.rs` through `openapi/codegen.rs`. Nothing generated is edited by hand. Beside it, the
+//! handwritten layer, one concern per file:
+//!
+//! | file | what users touch |
+//! |---|---|
+//! | `client.rs` | [`Client`], [`ClientBuilder`]: credentials, base URL, timeouts, limits, your own `reqwest::Client` |
+//! | `zone.rs` | [`Zone`], from [`Client::zone`] |
+//! | `certificate_packs/mod.rs` | [`CertificatePacks`]: get, edit, delete, quota, validation method |
+//! | `certificate_packs/list.rs` | [`ListCertificatePacks`], [`Page`]: pages and streams that always end |
+//! | `certificate_packs/order.rs` | [`OrderRequest`], [`OrderCall`], [`CertificatePacks::ensure`] |
+//! | `certificate_packs/wait.rs` | [`WaitOptions`], [`StatusChange`], waiting and watching |
+//! | `settings.rs` | [`UniversalSsl`], [`AutomaticSsl`], the recommendation |
+//! | `verification.rs` | [`Verification`] |
+//! | `analyze.rs` | [`Zone::analyze_certificate`] |
+//! | `raw.rs` | [`Client::request`], [`RawRequest`]: any v4 path |
+//! | `call.rs` | [`Call`], [`ApiResponse`]: per-call options, `.await` |
+//! | `error.rs` | [`Error`], [`ApiError`], [`InputError`] |
+//! | `ids.rs` | [`IntoIdentifier`]: ids that cannot leave their path segment |
+//!
+//! Mechanisms, beside them: `transport.rs` (every request: path check, body limit, retries,
+//! deadline, rate limit, tracing), `envelope.rs` (unwrapping `result`, mapping failures),
+//! `retry.rs` ([`RetryPolicy`]), `ratelimit.rs` ([`RateLimit`]), `auth.rs` ([`Credentials`]),
+//! `tls.rs` (this client's TLS, no global provider), `strict.rs` (no undocumented enum value in a
+//! request), `lists.rs` (iterating the generated list types). The mock of the API is the
+//! separate crate `cloudflare-ssl-mock`.
+//!
+//! # Limits
+//!
+//! Every call is bounded: [`DEFAULT_TIMEOUT`] per attempt, [`DEFAULT_DEADLINE`] for the whole
+//! call, [`DEFAULT_MAX_RESPONSE_BYTES`] per response body, [`DEFAULT_MAX_PAGES`] per listing
+//! stream, [`DEFAULT_WAIT_DEADLINE`] per wait. All are configurable.
+//!
+//! # Features
+//!
+//! * `gzip` (off): accept gzip-compressed responses.
+//! * `http2` (off): negotiate HTTP/2. Both are off because this API's answers are small and a
+//!   keep-alive HTTP/1.1 pool serves it well; each adds crates to every build.
+//!
+//! Proxies are taken from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`) as
+//! `reqwest` does; bring your own `reqwest::Client` ([`ClientBuilder::http_client`]) for
+//! anything else.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod analyze;
 mod auth;
 mod call;
+mod certificate_packs;
 mod client;
+mod envelope;
 mod error;
 pub mod generated;
-mod pagination;
-mod polling;
+mod ids;
+mod lists;
 mod ratelimit;
-mod resources;
+mod raw;
 mod retry;
+mod settings;
+mod strict;
+mod tls;
 mod transport;
+mod verification;
+mod zone;
 
 pub use auth::{Credentials, Secret};
 pub use call::{ApiResponse, Call};
+pub use certificate_packs::list::{
+    ListCertificatePacks, Page, DEFAULT_MAX_PAGES, DEFAULT_PER_PAGE, PER_PAGE_RANGE,
+};
+pub use certificate_packs::order::{Ensured, OrderCall, OrderRequest, MAX_HOSTS};
+pub use certificate_packs::wait::{
+    is_terminal_failure, StatusChange, WaitOptions, DEFAULT_WAIT_DEADLINE,
+};
+pub use certificate_packs::CertificatePacks;
 pub use client::{
-    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, USER_AGENT,
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
-pub use error::{ApiError, ApiMessage, Error, InputError, Result};
+pub use envelope::{ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
+pub use error::{AcceptedResponse, ApiError, ApiMessage, Error, InputError, Result};
 pub use generated::{Operation, UnknownOperation};
-pub use pagination::{ListCertificatePacks, Page, DEFAULT_PER_PAGE, PER_PAGE_RANGE};
-pub use polling::{is_terminal_failure, StatusChange, WaitOptions};
+pub use ids::{IntoIdentifier, MAX_IDENTIFIER_LENGTH, MAX_SERVER_ID_LENGTH};
 pub use ratelimit::RateLimit;
-pub use resources::{
-    AutomaticSsl, CertificatePacks, IntoIdentifier, OrderCall, OrderRequest, UniversalSsl,
-    Verification, Zone, MAX_HOSTS,
-};
+pub use raw::{RawRequest, RawResponse};
 pub use retry::{is_retryable_status, retry_after, RetryPolicy};
-pub use transport::{RequestOptions, ResponseMeta, Transport};
+pub use settings::{AutomaticSsl, UniversalSsl};
+pub use tls::tls_config;
+pub use transport::{LocalFailure, RequestOptions, ResponseMeta, Transport};
+pub use verification::Verification;
+pub use zone::Zone;
 
 /// Every request and response type of the API, generated from the curated OpenAPI document.
 ///

@@ -1,18 +1,35 @@
-//! The transport behind every request: progenitor's `ClientHooks` for the generated client.
+//! The transport behind every request: progenitor's `ClientHooks` for the generated client, and
+//! the raw requests of [`Client::request`](crate::Client::request).
 //!
-//! Each request goes through [`Transport::execute`]: the `api-version` header progenitor adds is
-//! dropped, the per-request timeout applied, the client-side rate limiter consulted, and retryable
-//! failures retried by the [`RetryPolicy`], all inside one `tracing` span. Credentials are default
-//! headers of the `reqwest::Client` (marked sensitive); nothing here logs headers or bodies.
+//! Each request goes through [`Transport::execute`]:
+//! * its path is checked against its operation's path template under the base path (defence in
+//!   depth behind the id checks of [`IntoIdentifier`](crate::IntoIdentifier));
+//! * the `api-version` header progenitor adds is dropped, the per-attempt timeout applied (never
+//!   past the call's deadline), the client-side rate limiter consulted;
+//! * the response body is read **inside the attempt**, bounded by the body limit (checked on
+//!   `Content-Length` before reading and while streaming), so that a body cut off mid-read can be
+//!   retried like a connection error for idempotent operations;
+//! * retryable failures are retried by the [`RetryPolicy`], never sleeping past the deadline,
+//!   and requests that are not idempotent (a certificate pack order) are never resent once they
+//!   may have reached the server;
+//! * all inside one `tracing` span. Credentials are default headers of the `reqwest::Client`
+//!   (marked sensitive); nothing here logs headers or bodies.
 //!
-//! Per-call options (timeout, retries) and the metadata of the last response travel through a
-//! task-local [`CallContext`] that the ergonomic layer sets around each call.
+//! Per-call options and the metadata of the last response travel through a task-local
+//! [`CallContext`] that the ergonomic layer sets around each call. Failures the transport itself
+//! decides (a body over the limit, a refused path) reach the generated client as a response whose
+//! body fails to read with a [`LocalFailure`] as the error's source, which the ergonomic layer
+//! turns into its own error variants.
 
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderMap, HeaderName};
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::generated::{Client as GeneratedClient, Operation};
@@ -29,17 +46,30 @@ const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 pub struct Transport {
     pub(crate) retry: RetryPolicy,
     pub(crate) limiter: Option<Arc<RateLimiter>>,
+    /// Largest response body read, in bytes.
+    pub(crate) max_body: u64,
+    /// Default deadline of a whole call (every attempt and wait).
+    pub(crate) deadline: Duration,
+    /// The base URL's path (e.g. `/client/v4`), without a trailing slash.
+    pub(crate) base_path: String,
+    /// Default time for one attempt.
+    pub(crate) timeout: Duration,
+    /// Headers added to every request (credentials and `User-Agent` when the caller brought
+    /// their own `reqwest::Client`; empty otherwise, as the crate's client has them as defaults).
+    pub(crate) headers: HeaderMap,
 }
 
 /// Options for one call, overriding the client's.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestOptions {
-    /// Total time allowed for each attempt (connect, send, receive).
+    /// Total time allowed for each attempt (connect, send, receive the whole body).
     pub timeout: Option<Duration>,
+    /// Total time allowed for the whole call: every attempt and every wait between attempts.
+    pub deadline: Option<Duration>,
     /// Retry policy for this call.
     pub retry: Option<RetryPolicy>,
-    /// Allow retrying a certificate pack order even after it may have reached the server.
-    /// Off by default: a retried order can create a second pack.
+    /// Allow resending a request that is not idempotent (a certificate pack order) even after it
+    /// may have reached the server. Off by default: a resent order can create a second pack.
     pub retry_orders: bool,
 }
 
@@ -59,7 +89,7 @@ pub struct ResponseMeta {
 impl ResponseMeta {
     /// The `cf-ray` header: quote it to Cloudflare support.
     pub fn cf_ray(&self) -> Option<&str> {
-        self.headers.get("cf-ray").and_then(|v| v.to_str().ok())
+        self.headers.get(CF_RAY).and_then(|v| v.to_str().ok())
     }
 }
 
@@ -67,7 +97,14 @@ impl ResponseMeta {
 #[derive(Debug, Default)]
 pub(crate) struct CallContext {
     pub(crate) options: RequestOptions,
+    /// When the whole call must be over, and the limit it came from; started by the call (an
+    /// explicit deadline) or by the transport's first attempt (the client's default).
+    pub(crate) deadline: std::sync::OnceLock<(Instant, Duration)>,
+    /// For raw requests: whether the request is idempotent (known operations say it themselves).
+    pub(crate) idempotent: Option<bool>,
     pub(crate) meta: Mutex<Option<ResponseMeta>>,
+    /// Whether any attempt may have reached the server (a request was written).
+    pub(crate) sent: std::sync::atomic::AtomicBool,
 }
 
 tokio::task_local! {
@@ -78,56 +115,263 @@ impl CallContext {
     pub(crate) fn take_meta(&self) -> Option<ResponseMeta> {
         self.meta.lock().ok().and_then(|mut m| m.take())
     }
+
+    /// Starts the deadline `limit` from now, unless it is already running; returns when it ends.
+    pub(crate) fn start_deadline(&self, limit: Duration) -> Instant {
+        self.deadline
+            .get_or_init(|| {
+                (
+                    Instant::now().checked_add(limit).unwrap_or_else(far_future),
+                    limit,
+                )
+            })
+            .0
+    }
+
+    /// The deadline's limit, if the deadline has passed.
+    pub(crate) fn deadline_passed(&self) -> Option<Duration> {
+        self.deadline
+            .get()
+            .filter(|(at, _)| Instant::now() >= *at)
+            .map(|(_, limit)| *limit)
+    }
+
+    pub(crate) fn may_have_sent(&self) -> bool {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
-/// Why an attempt's outcome is (not) retried.
-fn retry_decision(
-    outcome: &reqwest::Result<reqwest::Response>,
-    is_order: bool,
-    retry_orders: bool,
-) -> bool {
-    // An order may create a pack as soon as the server sees it: retry it only when the
-    // connection was never established, unless the caller opted in.
-    let may_have_reached_server = match outcome {
-        Err(e) => !e.is_connect(),
-        Ok(_) => true,
-    };
-    if is_order && may_have_reached_server && !retry_orders {
-        return false;
+/// An instant no deadline reaches (about 30 years away), for limits too large to add.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// A failure the transport decided on its own, delivered as the source of the body-read error
+/// of a synthetic response (progenitor's hook can only return `reqwest` values).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LocalFailure {
+    /// The response body is larger than the client's limit.
+    #[error("the response body {} exceeds the limit of {limit} bytes", declared.map(|d| format!("({d} bytes declared)")).unwrap_or_else(|| "(streamed)".into()))]
+    TooLarge {
+        /// HTTP status of the response.
+        status: u16,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The `Content-Length`, when the server declared one.
+        declared: Option<u64>,
+        /// The response headers (for `cf-ray`).
+        headers: HeaderMap,
+    },
+    /// The request path did not match the operation's path template under the base path.
+    #[error("refused to send a request to {path:?}: it is not {template:?} under {base:?}")]
+    PathRefused {
+        /// The path the request would have gone to (truncated).
+        path: String,
+        /// The operation's path template.
+        template: String,
+        /// The base path.
+        base: String,
+    },
+    /// The call's deadline passed while waiting for the client-side rate limiter.
+    #[error("the call's deadline passed while waiting for the client-side rate limiter")]
+    RateLimiterDeadline,
+    /// Reading the body failed after the headers arrived.
+    #[error("reading the response body failed: {0}")]
+    Body(#[source] reqwest::Error),
+}
+
+impl LocalFailure {
+    /// The `LocalFailure` behind a `reqwest` error, if any.
+    pub fn find<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e LocalFailure> {
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = current {
+            if let Some(found) = e.downcast_ref::<LocalFailure>() {
+                return Some(found);
+            }
+            current = e.source();
+        }
+        None
     }
-    match outcome {
-        Ok(response) => is_retryable_status(response.status().as_u16()),
-        Err(e) => e.is_connect() || e.is_timeout() || e.is_request() || e.is_body(),
+}
+
+/// A body whose first read fails with the failure it holds.
+struct FailingBody(Option<LocalFailure>);
+
+impl http_body::Body for FailingBody {
+    type Data = Bytes;
+    type Error = LocalFailure;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, LocalFailure>>> {
+        Poll::Ready(self.0.take().map(Err))
+    }
+}
+
+/// A response with these parts and `body`.
+fn response(
+    status: reqwest::StatusCode,
+    version: reqwest::Version,
+    headers: HeaderMap,
+    body: reqwest::Body,
+) -> reqwest::Response {
+    let mut r = http::Response::new(body);
+    *r.status_mut() = status;
+    *r.version_mut() = version;
+    *r.headers_mut() = headers;
+    reqwest::Response::from(r)
+}
+
+/// A response whose body read fails with `failure`.
+fn failing(
+    status: reqwest::StatusCode,
+    headers: HeaderMap,
+    failure: LocalFailure,
+) -> reqwest::Response {
+    response(
+        status,
+        reqwest::Version::HTTP_11,
+        headers,
+        reqwest::Body::wrap(FailingBody(Some(failure))),
+    )
+}
+
+/// What reading a body gave.
+enum Body {
+    Complete(Bytes),
+    TooLarge { declared: Option<u64> },
+    Failed(reqwest::Error),
+}
+
+/// Reads the body, at most `limit` bytes: refused on `Content-Length` before reading, and as
+/// soon as the streamed bytes pass the limit.
+async fn read_limited(response: &mut reqwest::Response, limit: u64) -> Body {
+    if let Some(declared) = response.content_length().filter(|len| *len > limit) {
+        return Body::TooLarge {
+            declared: Some(declared),
+        };
+    }
+    let capacity = response.content_length().unwrap_or(0).min(64 * 1024) as usize;
+    let mut buffer = Vec::with_capacity(capacity);
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if (buffer.len() + chunk.len()) as u64 > limit {
+                    return Body::TooLarge { declared: None };
+                }
+                buffer.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Body::Complete(Bytes::from(buffer)),
+            Err(e) => return Body::Failed(e),
+        }
+    }
+}
+
+/// Whether `path` is `template` under `base`, every `{parameter}` one segment of
+/// `[A-Za-z0-9_-]`.
+pub(crate) fn path_matches(path: &str, base: &str, template: &str) -> bool {
+    let Some(rest) = path.strip_prefix(base) else {
+        return false;
+    };
+    let mut actual = rest.split('/');
+    let mut expected = template.split('/');
+    loop {
+        match (actual.next(), expected.next()) {
+            (None, None) => return true,
+            (Some(a), Some(t)) if t.starts_with('{') && t.ends_with('}') => {
+                if a.is_empty()
+                    || !a
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
+                    return false;
+                }
+            }
+            (Some(a), Some(t)) if a == t => {}
+            _ => return false,
+        }
+    }
+}
+
+/// Whether a raw request's path stays under `base` (after the URL parser resolved dot segments).
+pub(crate) fn raw_path_allowed(path: &str, base: &str) -> bool {
+    path.strip_prefix(base)
+        .is_some_and(|rest| rest.starts_with('/') && !rest.contains("/../") && !rest.contains('\\'))
+}
+
+/// One request's identity, as the transport needs it.
+pub(crate) struct Target {
+    pub(crate) operation_id: &'static str,
+    pub(crate) template: Option<&'static str>,
+    pub(crate) idempotent: bool,
+}
+
+impl Target {
+    fn of(info: &OperationInfo, context: Option<&CallContext>) -> Self {
+        let operation = Operation::from_operation_id(info.operation_id);
+        Self {
+            operation_id: info.operation_id,
+            template: operation.map(Operation::path),
+            // Unknown operations are not idempotent unless the call said so: never resent blindly.
+            idempotent: operation.map_or_else(
+                || context.and_then(|c| c.idempotent).unwrap_or(false),
+                Operation::is_idempotent,
+            ),
+        }
     }
 }
 
 impl Transport {
-    async fn execute(
+    /// Sends `request`, retrying as the policy allows, and returns the response with its body
+    /// already read (or failing with a [`LocalFailure`]).
+    pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
-        info: &OperationInfo,
+        target: Target,
     ) -> reqwest::Result<reqwest::Response> {
         let context = CALL.try_with(Arc::clone).ok();
         let options = context
             .as_ref()
             .map(|c| c.options.clone())
             .unwrap_or_default();
+        let deadline = context.as_ref().map(|c| c.start_deadline(self.deadline));
         let policy = options.retry.clone().unwrap_or_else(|| self.retry.clone());
-        let operation = Operation::from_operation_id(info.operation_id);
-        // Unknown operations are treated as not idempotent: never resent blindly.
-        let is_order = !operation.is_some_and(Operation::is_idempotent);
+        let may_resend = target.idempotent || options.retry_orders;
         request.headers_mut().remove(API_VERSION);
-        if let Some(timeout) = options.timeout {
-            *request.timeout_mut() = Some(timeout);
+        for (name, value) in &self.headers {
+            if !request.headers().contains_key(name) {
+                request.headers_mut().insert(name.clone(), value.clone());
+            }
         }
+
+        let path = request.url().path();
+        let allowed = match target.template {
+            Some(template) => path_matches(path, &self.base_path, template),
+            None => raw_path_allowed(path, &self.base_path),
+        };
+        if !allowed {
+            let failure = LocalFailure::PathRefused {
+                path: crate::error::truncate(path),
+                template: target.template.unwrap_or("/…").to_owned(),
+                base: self.base_path.clone(),
+            };
+            tracing::warn!(operation = target.operation_id, "{failure}");
+            return Ok(failing(
+                reqwest::StatusCode::BAD_REQUEST,
+                HeaderMap::new(),
+                failure,
+            ));
+        }
+        let attempt_timeout = options.timeout.unwrap_or(self.timeout);
 
         let span = tracing::info_span!(
             "cloudflare_ssl.request",
-            operation = info.operation_id,
+            operation = target.operation_id,
             method = %request.method(),
-            // Evaluated only when the span is enabled.
-            path = operation.map_or("?", Operation::path),
+            path = target.template.unwrap_or("(raw)"),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             cf_ray = tracing::field::Empty,
@@ -148,26 +392,74 @@ impl Transport {
                     None
                 };
                 if let Some(limiter) = &self.limiter {
-                    limiter.acquire().await;
+                    let acquired = match deadline {
+                        Some(at) => tokio::time::timeout_at(at, limiter.acquire()).await.is_ok(),
+                        None => {
+                            limiter.acquire().await;
+                            true
+                        }
+                    };
+                    if !acquired {
+                        // The deadline passed while waiting for the client-side rate limiter:
+                        // nothing was sent by this attempt.
+                        return Ok(failing(
+                            reqwest::StatusCode::TOO_MANY_REQUESTS,
+                            HeaderMap::new(),
+                            LocalFailure::RateLimiterDeadline,
+                        ));
+                    }
                 }
+                // Never let an attempt run past the call's deadline.
+                let remaining = deadline.map(|d| {
+                    d.saturating_duration_since(Instant::now())
+                        .max(Duration::from_millis(1))
+                });
+                *request.timeout_mut() =
+                    Some(remaining.map_or(attempt_timeout, |r| attempt_timeout.min(r)));
                 let outcome = http.execute(request).await;
-                if let (Ok(response), false) = (&outcome, recorder.is_disabled()) {
-                    recorder.record("status", response.status().as_u16());
-                    if let Some(ray) = response
-                        .headers()
-                        .get(&CF_RAY)
-                        .and_then(|v| v.to_str().ok())
-                    {
+                let reached = match &outcome {
+                    Ok(_) => true,
+                    Err(e) => !e.is_connect(),
+                };
+                if reached {
+                    if let Some(context) = &context {
+                        context
+                            .sent
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+                // Read the body inside the attempt.
+                let outcome = match outcome {
+                    Ok(mut r) => {
+                        let body = read_limited(&mut r, self.max_body).await;
+                        Ok((r, body))
+                    }
+                    Err(e) => Err(e),
+                };
+                if let (Ok((r, _)), false) = (&outcome, recorder.is_disabled()) {
+                    recorder.record("status", r.status().as_u16());
+                    if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {
                         recorder.record("cf_ray", ray);
                     }
                 }
-                let retry = retry_decision(&outcome, is_order, options.retry_orders);
-                match (retry, retry_copy) {
-                    (true, Some(copy)) => {
-                        let delay =
-                            policy.delay(attempt, outcome.as_ref().ok().map(|r| r.headers()));
+                let retry = match &outcome {
+                    Err(e) if e.is_connect() => true,
+                    Err(e) => may_resend && (e.is_timeout() || e.is_request() || e.is_body()),
+                    Ok((_, Body::TooLarge { .. })) => false,
+                    Ok((_, Body::Failed(_))) => may_resend,
+                    Ok((r, Body::Complete(_))) => {
+                        may_resend && is_retryable_status(r.status().as_u16())
+                    }
+                };
+                if let (true, Some(copy)) = (retry, retry_copy) {
+                    let delay =
+                        policy.delay(attempt, outcome.as_ref().ok().map(|(r, _)| r.headers()));
+                    // A wait that would end past the deadline ends the call now, with what
+                    // this attempt gave (e.g. the 429 and its Retry-After).
+                    let past_deadline = deadline.is_some_and(|d| Instant::now() + delay >= d);
+                    if !past_deadline {
                         match &outcome {
-                            Ok(r) => {
+                            Ok((r, _)) => {
                                 tracing::debug!(status = r.status().as_u16(), ?delay, "retrying")
                             }
                             Err(e) => tracing::debug!(error = %e, ?delay, "retrying"),
@@ -176,25 +468,48 @@ impl Transport {
                         retry_delays.push(delay);
                         tokio::time::sleep(delay).await;
                         request = copy;
+                        continue;
                     }
-                    _ => {
+                    tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
+                }
+                return match outcome {
+                    Err(e) => {
+                        tracing::debug!(error = %e, "request failed");
+                        Err(e)
+                    }
+                    Ok((r, body)) => {
+                        let status = r.status();
+                        let version = r.version();
+                        let headers = r.headers().clone();
+                        tracing::debug!(status = status.as_u16(), "response");
                         if let Some(context) = &context {
-                            if let (Ok(r), Ok(mut meta)) = (&outcome, context.meta.lock()) {
+                            if let Ok(mut meta) = context.meta.lock() {
                                 *meta = Some(ResponseMeta {
-                                    status: r.status().as_u16(),
-                                    headers: r.headers().clone(),
+                                    status: status.as_u16(),
+                                    headers: headers.clone(),
                                     attempts: attempt,
                                     retry_delays: std::mem::take(&mut retry_delays),
                                 });
                             }
                         }
-                        match &outcome {
-                            Ok(r) => tracing::debug!(status = r.status().as_u16(), "response"),
-                            Err(e) => tracing::debug!(error = %e, "request failed"),
-                        }
-                        return outcome;
+                        Ok(match body {
+                            Body::Complete(bytes) => {
+                                response(status, version, headers, reqwest::Body::from(bytes))
+                            }
+                            Body::TooLarge { declared } => failing(
+                                status,
+                                headers.clone(),
+                                LocalFailure::TooLarge {
+                                    status: status.as_u16(),
+                                    limit: self.max_body,
+                                    declared,
+                                    headers,
+                                },
+                            ),
+                            Body::Failed(e) => failing(status, headers, LocalFailure::Body(e)),
+                        })
                     }
-                }
+                };
             }
         }
         .instrument(span)
@@ -209,6 +524,39 @@ impl ClientHooks<Transport> for GeneratedClient {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         use progenitor_client::ClientInfo;
-        self.inner().execute(self.client(), request, info).await
+        let context = CALL.try_with(Arc::clone).ok();
+        let target = Target::of(info, context.as_deref());
+        self.inner().execute(self.client(), request, target).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_must_match_their_template() {
+        let t = "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}";
+        let base = "/client/v4";
+        assert!(path_matches(
+            "/client/v4/zones/abc/ssl/certificate_packs/def-1_2",
+            base,
+            t
+        ));
+        for bad in [
+            "/client/v4/zones/abc/ssl/certificate_packs/",
+            "/client/v4/zones/abc/ssl/certificate_packs",
+            "/client/v4/zones/abc/ssl/certificate_packs/a/b",
+            "/client/v4/zones/abc/user/tokens",
+            "/client/v4/zones/abc/ssl/certificate_packs/%2e%2e",
+            "/client/v4/zones/abc/ssl/certificate_packs/..",
+            "/other/zones/abc/ssl/certificate_packs/def",
+            "/client/v4zones/abc/ssl/certificate_packs/def",
+        ] {
+            assert!(!path_matches(bad, base, t), "{bad}");
+        }
+        assert!(raw_path_allowed("/client/v4/zones/x/dns_records", base));
+        assert!(!raw_path_allowed("/client/v4", base));
+        assert!(!raw_path_allowed("/user/tokens", base));
     }
 }

@@ -543,7 +543,7 @@ async fn invalid_input_is_rejected_before_sending() {
     let err = client.zone(&long).unwrap_err();
     assert_eq!(
         err.to_string(),
-        format!("invalid input: `zone_id` = {long:?}: Identifier must be at most 32 characters long, got 33")
+        format!("invalid input: `zone_id` = {long:?}: must be at most 32 characters, got 33")
     );
     assert!(client.zone("").is_err());
     let zone = client.zone(ZONE).unwrap();

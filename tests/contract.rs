@@ -428,7 +428,12 @@ async fn injected_faults_are_retried_or_reported_and_orders_never_duplicate() {
         ))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    // The order may have taken effect: its outcome is unknown, and it must not invite a retry.
+    assert!(
+        matches!(&err, Error::OutcomeUnknown { source, .. } if matches!(**source, Error::Transport { .. })),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable() && err.is_outcome_unknown());
     assert_eq!(mock.orders_created(), 1, "exactly one pack was created");
     assert_eq!(mock.counters().requests(Operation::OrderCertificatePack), 1);
     assert_clean(&mock);

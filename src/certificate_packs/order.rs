@@ -1,0 +1,319 @@
+//! Ordering advanced certificate packs: a checked order, an order call that is never resent
+//! blindly, and [`ensure`](CertificatePacks::ensure), which reconciles before ordering and after
+//! an order whose outcome is unknown.
+
+use std::collections::{BTreeSet, HashSet};
+use std::future::IntoFuture;
+use std::time::Duration;
+
+use futures::TryStreamExt;
+
+use crate::call::{ApiResponse, Call};
+use crate::certificate_packs::wait::is_terminal_failure;
+use crate::certificate_packs::CertificatePacks;
+use crate::error::{Error, Result};
+use crate::strict;
+use crate::types;
+use crate::zone::zone_call;
+
+/// Maximum number of hosts in one certificate pack order.
+pub const MAX_HOSTS: usize = 50;
+
+/// An order for an advanced certificate pack, checked before it is sent.
+///
+/// `hosts` must contain the zone apex (e.g. `example.com` for zone `example.com`), may not be
+/// empty and may not hold more than 50 names. Cloudflare checks the apex; this crate checks
+/// the count, empty names, duplicates, and that every enum value is one the API documents.
+///
+/// ```
+/// use cloudflare_ssl::OrderRequest;
+/// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+///
+/// let order = OrderRequest::new(
+///     ["example.com", "*.example.com"],
+///     CertificateAuthority::LetsEncrypt,
+///     CertificatePackValidationMethod::Txt,
+///     ValidityDays::Days90,
+/// )
+/// .cloudflare_branding(false);
+/// assert!(order.validate().is_ok());
+///
+/// let empty = OrderRequest::new(Vec::<String>::new(), CertificateAuthority::Google,
+///     CertificatePackValidationMethod::Http, ValidityDays::Days30);
+/// assert_eq!(empty.validate().unwrap_err().to_string(),
+///     "invalid input: `hosts`: must hold 1 to 50 hosts, got 0");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderRequest {
+    hosts: Vec<String>,
+    certificate_authority: types::CertificateAuthority,
+    validation_method: types::CertificatePackValidationMethod,
+    validity_days: types::ValidityDays,
+    cloudflare_branding: Option<bool>,
+}
+
+impl OrderRequest {
+    /// An order for `hosts` from `certificate_authority`, validated by `validation_method`,
+    /// valid for `validity_days`.
+    pub fn new(
+        hosts: impl IntoIterator<Item = impl Into<String>>,
+        certificate_authority: types::CertificateAuthority,
+        validation_method: types::CertificatePackValidationMethod,
+        validity_days: types::ValidityDays,
+    ) -> Self {
+        Self {
+            hosts: hosts.into_iter().map(Into::into).collect(),
+            certificate_authority,
+            validation_method,
+            validity_days,
+            cloudflare_branding: None,
+        }
+    }
+
+    /// Adds a subdomain of sni.cloudflaressl.com as the Common Name when `true`.
+    pub fn cloudflare_branding(mut self, branding: bool) -> Self {
+        self.cloudflare_branding = Some(branding);
+        self
+    }
+
+    /// The hosts ordered.
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// The certificate authority ordered from.
+    pub fn certificate_authority(&self) -> &types::CertificateAuthority {
+        &self.certificate_authority
+    }
+
+    /// Checks the order: 1 to 50 hosts, none empty or blank, no duplicates (case-insensitive),
+    /// and only documented enum values (an `Unknown(..)` read from a response is refused).
+    pub fn validate(&self) -> Result<()> {
+        if self.hosts.is_empty() || self.hosts.len() > MAX_HOSTS {
+            return Err(Error::input(
+                "hosts",
+                None,
+                format!("must hold 1 to {MAX_HOSTS} hosts, got {}", self.hosts.len()),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, host) in self.hosts.iter().enumerate() {
+            if host.trim().is_empty() {
+                return Err(Error::input(
+                    format!("hosts[{i}]"),
+                    Some(host.clone()),
+                    "must not be empty",
+                ));
+            }
+            if host.trim() != host {
+                return Err(Error::input(
+                    format!("hosts[{i}]"),
+                    Some(host.clone()),
+                    "must not have leading or trailing whitespace",
+                ));
+            }
+            if !seen.insert(host.to_ascii_lowercase()) {
+                return Err(Error::input(
+                    format!("hosts[{i}]"),
+                    Some(host.clone()),
+                    "duplicates an earlier host",
+                ));
+            }
+        }
+        strict::known("certificate_authority", &self.certificate_authority)?;
+        strict::known("validation_method", &self.validation_method)?;
+        strict::known("validity_days", &self.validity_days)?;
+        Ok(())
+    }
+
+    /// The hosts as a case-insensitive set, to compare with existing packs.
+    fn host_set(&self) -> BTreeSet<String> {
+        self.hosts.iter().map(|h| h.to_ascii_lowercase()).collect()
+    }
+
+    /// Whether `pack` is this order, already placed: same hosts (as a set, ignoring case),
+    /// same certificate authority, and not in a status it cannot recover from.
+    pub fn matches(&self, pack: &types::CertificatePack) -> bool {
+        let hosts: BTreeSet<String> = pack.hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
+        hosts == self.host_set()
+            && pack
+                .certificate_authority
+                .as_ref()
+                .is_none_or(|ca| *ca == self.certificate_authority)
+            && !is_terminal_failure(&pack.status)
+    }
+
+    fn into_body(self) -> types::OrderCertificatePackRequest {
+        types::OrderCertificatePackRequest {
+            certificate_authority: self.certificate_authority,
+            cloudflare_branding: self.cloudflare_branding,
+            hosts: types::Hosts(self.hosts.into_iter().map(types::Host).collect()),
+            type_: types::OrderType::Advanced,
+            validation_method: self.validation_method,
+            validity_days: self.validity_days,
+        }
+    }
+}
+
+/// A pending certificate pack order (see [`CertificatePacks::order`]). `.await` it for the new
+/// [`CertificatePack`](types::CertificatePack).
+///
+/// It is never resent once it may have reached the server: a timeout or dropped connection
+/// after sending is [`Error::OutcomeUnknown`], a 2xx whose body does not decode is
+/// [`Error::Accepted`] (with the new pack's id when it can be read), and
+/// [`Error::is_retryable`] is `false` for both. Use [`CertificatePacks::ensure`] to have the
+/// crate look the pack up instead.
+#[must_use = "an order does nothing until awaited"]
+#[derive(Debug)]
+pub struct OrderCall {
+    call: Call<types::CertificatePack>,
+}
+
+impl OrderCall {
+    /// Allows resending the order even after it may have reached the server (on 5xx, 429,
+    /// timeouts...). Off by default because each resend can create another pack; turn it on
+    /// only if duplicates are acceptable or you check for them.
+    pub fn retry_orders(self, allow: bool) -> Self {
+        Self {
+            call: self.call.set_retry_orders(allow),
+        }
+    }
+
+    /// Timeout for each attempt.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        Self {
+            call: self.call.timeout(timeout),
+        }
+    }
+
+    /// Deadline for the whole call.
+    pub fn deadline(self, deadline: Duration) -> Self {
+        Self {
+            call: self.call.deadline(deadline),
+        }
+    }
+
+    /// Runs the order and returns the new pack with the envelope and HTTP metadata.
+    pub async fn with_response(self) -> Result<ApiResponse<types::CertificatePack>> {
+        self.call.with_response().await
+    }
+}
+
+impl IntoFuture for OrderCall {
+    type Output = Result<types::CertificatePack>;
+    type IntoFuture = <Call<types::CertificatePack> as IntoFuture>::IntoFuture;
+    fn into_future(self) -> Self::IntoFuture {
+        self.call.into_future()
+    }
+}
+
+/// What [`CertificatePacks::ensure`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Ensured {
+    /// A matching pack existed already; nothing was ordered.
+    Existing,
+    /// The order was placed and answered normally.
+    Ordered,
+    /// The order's outcome was unknown (timeout after sending, undecodable 2xx); the pack was
+    /// found by its hosts afterwards.
+    Recovered,
+}
+
+impl CertificatePacks {
+    /// Orders an advanced certificate pack. The order is checked first
+    /// ([`OrderRequest::validate`]); it is never resent once it may have reached the server.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    ///
+    /// let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let pack = packs
+    ///     .order(OrderRequest::new(
+    ///         ["example.com", "shop.example.com"],
+    ///         CertificateAuthority::LetsEncrypt,
+    ///         CertificatePackValidationMethod::Txt,
+    ///         ValidityDays::Days90,
+    ///     ))
+    ///     .await?;
+    /// for record in &pack.validation_records {
+    ///     println!("TXT {:?} = {:?}", record.txt_name, record.txt_value);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn order(&self, order: OrderRequest) -> OrderCall {
+        let call = match order.validate() {
+            Ok(()) => {
+                let body = order.into_body();
+                zone_call!(self.zone => zone, api, OrderCertificatePack,
+                    api.order_certificate_pack().zone_id(zone.id()).body(body))
+            }
+            Err(e) => Call::fail(crate::Operation::OrderCertificatePack, e),
+        };
+        OrderCall { call }
+    }
+
+    /// The existing pack that `order` would create, if any: same hosts and certificate
+    /// authority, in a status other than a terminal failure (lists packs of every status).
+    pub async fn find_order(&self, order: &OrderRequest) -> Result<Option<types::CertificatePack>> {
+        let mut packs = std::pin::pin!(self
+            .list()
+            .status(types::CertificatePackListStatus::All)
+            .per_page(*super::list::PER_PAGE_RANGE.end())
+            .items());
+        while let Some(pack) = packs.try_next().await? {
+            if order.matches(&pack) {
+                return Ok(Some(pack));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Orders `order` unless a matching pack exists: the reconciling order for programs that
+    /// run unattended. Looks for a pack with the same hosts and certificate authority in any
+    /// status other than a terminal failure; returns it if found. Otherwise orders; and when
+    /// the order's outcome is unknown ([`Error::is_outcome_unknown`]), looks again before giving
+    /// up, so a retry of the whole `ensure` never orders a duplicate of a pack the server
+    /// created.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl::{Ensured, OrderRequest};
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    ///
+    /// let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let order = OrderRequest::new(["example.com", "api.example.com"], CertificateAuthority::Google,
+    ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// let (first, how) = packs.ensure(order.clone()).await?;
+    /// assert_eq!(how, Ensured::Ordered);
+    /// let (again, how) = packs.ensure(order).await?;
+    /// assert_eq!((again.id, how), (first.id, Ensured::Existing));
+    /// # Ok(()) }
+    /// ```
+    pub async fn ensure(&self, order: OrderRequest) -> Result<(types::CertificatePack, Ensured)> {
+        order.validate()?;
+        if let Some(existing) = self.find_order(&order).await? {
+            return Ok((existing, Ensured::Existing));
+        }
+        match self.order(order.clone()).await {
+            Ok(pack) => Ok((pack, Ensured::Ordered)),
+            Err(e) if e.is_outcome_unknown() => {
+                tracing::warn!(error = %e, "order outcome unknown; looking the pack up by its hosts");
+                match self.find_order(&order).await {
+                    Ok(Some(pack)) => Ok((pack, Ensured::Recovered)),
+                    // Not found (or the lookup failed): the original error says what happened.
+                    _ => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+}

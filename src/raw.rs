@@ -1,0 +1,399 @@
+//! The raw escape hatch: any Cloudflare v4 path, with the client's credentials, retries
+//! (idempotent methods only, by default), rate limit, deadline, body limit and tracing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::call::{ApiResponse, Call};
+use crate::client::Client;
+use crate::envelope::{self, Facts};
+use crate::error::{ApiMessage, Error, Result};
+use crate::retry::RetryPolicy;
+use crate::transport::{RequestOptions, ResponseMeta, Target, CALL};
+use crate::types;
+
+/// The operation name raw requests carry in errors and traces.
+const RAW: &str = "raw_request";
+
+/// A request to any path of Cloudflare's v4 API, from [`Client::request`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+/// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+/// use reqwest::Method;
+/// let path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
+///
+/// // The envelope's `result` as JSON:
+/// let quota: serde_json::Value = client.request(Method::GET, &path).send().await?;
+/// println!("{}", quota["advanced"]);
+///
+/// // ... as your own type, with the envelope and HTTP metadata:
+/// #[derive(serde::Deserialize)]
+/// struct Quota { advanced: Option<serde_json::Value> }
+/// let full = client.request(Method::GET, &path).send_json::<Quota>().with_response().await?;
+/// println!("{:?} (cf-ray {:?})", full.result.advanced, full.cf_ray());
+///
+/// // ... or the raw bytes, whatever the status:
+/// let raw = client.request(Method::GET, &path).send_bytes().await?;
+/// assert_eq!(raw.status, 200);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+#[must_use = "a request does nothing until sent"]
+pub struct RawRequest {
+    client: Client,
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    body: Option<Result<Vec<u8>>>,
+    options: RequestOptions,
+    idempotent: bool,
+}
+
+/// A raw response: status, headers and body as received (bounded by the client's limit).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+    /// Attempts and retry delays (the status and headers again).
+    pub meta: ResponseMeta,
+}
+
+impl Client {
+    /// A request to any path of the API under the base URL (e.g.
+    /// `/zones/{zone_id}/ssl/certificate_packs`), for endpoints outside the 14 this crate
+    /// models. It goes through the same credentials, retries (GET, HEAD, PUT, DELETE, OPTIONS
+    /// only, unless [`idempotent`](RawRequest::idempotent) says otherwise), rate limit,
+    /// deadline, body limit and tracing. The path must start with `/` and its segments hold
+    /// only `A-Z a-z 0-9 _ - . ~` (no `.` or `..` segments); query parameters go through
+    /// [`query`](RawRequest::query).
+    pub fn request(&self, method: Method, path: impl Into<String>) -> RawRequest {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+        );
+        RawRequest {
+            client: self.clone(),
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            options: RequestOptions::default(),
+            idempotent,
+        }
+    }
+}
+
+/// Checks a raw path: `/`-separated segments of `[A-Za-z0-9_.~-]`, none `.` or `..`.
+fn check_path(path: &str) -> Result<()> {
+    let bad = |problem: &str| Err(Error::input("path", Some(path.to_owned()), problem));
+    let Some(rest) = path.strip_prefix('/') else {
+        return bad("must start with `/`");
+    };
+    for segment in rest.split('/') {
+        if segment.is_empty() || segment == "." || segment == ".." {
+            return bad("must not have empty, `.` or `..` segments");
+        }
+        if !segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'~'))
+        {
+            return bad("segments may hold only A-Z, a-z, 0-9, `_`, `-`, `.` and `~` (use `query` for parameters)");
+        }
+    }
+    Ok(())
+}
+
+impl RawRequest {
+    /// Adds a query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sends `body` as JSON.
+    pub fn json(mut self, body: &impl Serialize) -> Self {
+        self.body =
+            Some(serde_json::to_vec(body).map_err(|e| {
+                Error::input("body", None, format!("could not be encoded as JSON: {e}"))
+            }));
+        self
+    }
+
+    /// Whether the request may be resent when its outcome is unknown (default: by method).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Timeout for each attempt.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// Deadline for the whole call.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.options.deadline = Some(deadline);
+        self
+    }
+
+    /// Retry policy for this request.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+
+    /// Builds the `reqwest` request.
+    fn build(&self) -> Result<reqwest::Request> {
+        check_path(&self.path)?;
+        let url = format!("{}{}", self.client.base_url(), self.path);
+        let mut builder = self.client.http().request(self.method.clone(), url);
+        if !self.query.is_empty() {
+            builder = builder.query(&self.query);
+        }
+        if let Some(body) = &self.body {
+            let body = body
+                .as_ref()
+                .map_err(|e| Error::input("body", None, e.to_string()))?;
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        builder
+            .build()
+            .map_err(|e| Error::input("path", Some(self.path.clone()), e.to_string()))
+    }
+
+    /// The request's work: send through the transport, read the bounded body.
+    fn work(self) -> (RequestOptions, bool, crate::call::Work<RawResponse>) {
+        let (client, idempotent, options) =
+            (self.client.clone(), self.idempotent, self.options.clone());
+        let request = self.build();
+        let work = Box::pin(async move {
+            let request = request?;
+            let outcome = client
+                .transport()
+                .execute(
+                    client.http(),
+                    request,
+                    Target {
+                        operation_id: RAW,
+                        template: None,
+                        idempotent,
+                    },
+                )
+                .await;
+            let context = CALL.try_with(Arc::clone).ok();
+            let facts = Facts {
+                operation: RAW,
+                idempotent,
+                sent: context.as_ref().is_some_and(|c| c.may_have_sent()),
+                deadline_passed: context.as_ref().and_then(|c| c.deadline_passed()),
+            };
+            let meta = context.and_then(|c| c.take_meta()).unwrap_or_default();
+            let response = outcome.map_err(|e| envelope::transport_error(&facts, e))?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| envelope::transport_error(&facts, e))?;
+            let raw = RawResponse {
+                status,
+                headers: headers.clone(),
+                body,
+                meta: ResponseMeta {
+                    status,
+                    headers,
+                    ..meta
+                },
+            };
+            Ok(ApiResponse {
+                result: raw,
+                messages: Vec::new(),
+                errors: Vec::new(),
+                result_info: None,
+                meta: ResponseMeta::default(),
+            })
+        });
+        (options, idempotent, work)
+    }
+
+    /// Sends the request and returns status, headers and body as received, whatever the status.
+    pub async fn send_bytes(self) -> Result<RawResponse> {
+        let (options, idempotent, work) = self.work();
+        let response = crate::call::run(RAW, idempotent, options, Some(idempotent), work).await?;
+        Ok(response.result)
+    }
+
+    /// Sends the request and decodes the envelope's `result` as `T`. A failure envelope (any
+    /// status) is [`Error::Api`]; a non-JSON answer [`Error::UnexpectedResponse`].
+    pub fn send_json<T: DeserializeOwned + Send + 'static>(self) -> Call<T> {
+        let (options, idempotent, work) = self.work();
+        let decoded = Box::pin(async move { decode::<T>(idempotent, work.await?.result) });
+        Call::from_work(RAW, idempotent, decoded)
+            .raw(idempotent)
+            .options(options)
+    }
+
+    /// Sends the request and returns the envelope's `result` as JSON (`null` when absent).
+    pub fn send(self) -> Call<Value> {
+        self.send_json::<Value>()
+    }
+}
+
+/// A lenient envelope around a caller's `T`.
+#[derive(Deserialize)]
+#[serde(bound = "T: DeserializeOwned")]
+struct RawEnvelope<T> {
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    errors: Vec<RawMessage>,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    messages: Vec<RawMessage>,
+    #[serde(default)]
+    result: Option<T>,
+    #[serde(default)]
+    result_info: Option<types::ResultInfo>,
+}
+
+#[derive(Deserialize)]
+struct RawMessage {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    documentation_url: Option<String>,
+    #[serde(default)]
+    source: Option<RawSource>,
+}
+
+#[derive(Deserialize)]
+struct RawSource {
+    #[serde(default)]
+    pointer: Option<String>,
+}
+
+impl From<RawMessage> for ApiMessage {
+    fn from(m: RawMessage) -> Self {
+        ApiMessage {
+            code: m.code.unwrap_or(0),
+            message: m.message.unwrap_or_default(),
+            documentation_url: m.documentation_url,
+            pointer: m.source.and_then(|s| s.pointer),
+        }
+    }
+}
+
+fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    de: D,
+) -> std::result::Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(de)?.unwrap_or_default())
+}
+
+/// Decodes a raw response's envelope.
+fn decode<T: DeserializeOwned>(idempotent: bool, raw: RawResponse) -> Result<ApiResponse<T>> {
+    let meta = ResponseMeta {
+        status: raw.status,
+        headers: raw.headers,
+        ..raw.meta
+    };
+    let mut de = serde_json::Deserializer::from_slice(&raw.body);
+    let parsed: std::result::Result<RawEnvelope<T>, _> = serde_path_to_error::deserialize(&mut de);
+    let failed = !(200..300).contains(&meta.status);
+    match parsed {
+        Ok(envelope) if failed || envelope.success == Some(false) => Err(envelope::api_error(
+            RAW,
+            &meta,
+            envelope.errors.into_iter().map(Into::into).collect(),
+            envelope.messages.into_iter().map(Into::into).collect(),
+        )),
+        Ok(envelope) => {
+            let result = match envelope.result {
+                Some(result) => result,
+                // `T = Value` (or any type that accepts null) takes an absent `result` as null.
+                None => serde_json::from_value(Value::Null).map_err(|e| Error::Decode {
+                    operation: RAW,
+                    status: meta.status,
+                    path: "result".into(),
+                    message: format!("a successful response without a `result`: {e}"),
+                })?,
+            };
+            Ok(ApiResponse {
+                result,
+                messages: envelope.messages.into_iter().map(Into::into).collect(),
+                errors: envelope.errors.into_iter().map(Into::into).collect(),
+                result_info: envelope.result_info,
+                meta,
+            })
+        }
+        Err(e) => {
+            if raw.body.len() <= envelope::ERROR_BODY_PARSE_LIMIT {
+                if let Some((errors, messages)) = envelope::lenient_failure(&raw.body) {
+                    return Err(envelope::api_error(RAW, &meta, errors, messages));
+                }
+            }
+            let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(&raw.body).is_ok();
+            if failed || !is_json {
+                return Err(envelope::unexpected(RAW, &meta, &raw.body));
+            }
+            let error = Error::Decode {
+                operation: RAW,
+                status: meta.status,
+                path: e.path().to_string(),
+                message: e.inner().to_string(),
+            };
+            if idempotent {
+                Err(error)
+            } else {
+                let facts = Facts {
+                    operation: RAW,
+                    idempotent,
+                    sent: true,
+                    deadline_passed: None,
+                };
+                Err(envelope::accepted(&facts, &meta, &raw.body, error))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_paths_stay_paths() {
+        assert!(check_path("/zones/abc/dns_records").is_ok());
+        assert!(check_path("/accounts/a-b_c.d~e").is_ok());
+        for bad in [
+            "zones",
+            "/zones/../user",
+            "/zones/./x",
+            "/zones//x",
+            "/zones/a\\b",
+            "/zones/%2e%2e",
+            "/zones/x?y=1",
+            "/zones/x#y",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Zone-wide SSL/TLS settings: Universal SSL, Automatic SSL/TLS, and the SSL/TLS Recommender.
+
+use crate::call::Call;
+use crate::types;
+use crate::zone::{zone_call, Zone};
+
+/// Automatic SSL/TLS enrollment of a zone, from [`Zone::automatic_ssl`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+/// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+/// use cloudflare_ssl::types::AutomaticModeUpdateValue;
+/// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
+/// let now = automatic.set(AutomaticModeUpdateValue::Custom).await?;
+/// assert_eq!(now.value.as_str(), "custom");
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct AutomaticSsl {
+    zone: Zone,
+}
+
+/// Universal SSL settings of a zone, from [`Zone::universal_ssl`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+/// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+/// let universal = client.zone(mock.zone_id())?.universal_ssl();
+/// let settings = universal.get().await?;
+/// println!("Universal SSL is {}", if settings.enabled == Some(true) { "on" } else { "off" });
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct UniversalSsl {
+    zone: Zone,
+}
+
+impl Zone {
+    /// Automatic SSL/TLS enrollment.
+    pub fn automatic_ssl(&self) -> AutomaticSsl {
+        AutomaticSsl { zone: self.clone() }
+    }
+
+    /// Universal SSL settings.
+    pub fn universal_ssl(&self) -> UniversalSsl {
+        UniversalSsl { zone: self.clone() }
+    }
+
+    /// The SSL/TLS Recommender's recommendation for the zone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let recommendation = client.zone(mock.zone_id())?.ssl_recommendation().await?;
+    /// println!("recommended: {}", recommendation.value);
+    /// # Ok(()) }
+    /// ```
+    pub fn ssl_recommendation(&self) -> Call<types::AutomaticModeSetting> {
+        zone_call!(self => zone, api, GetSslRecommendation,
+            api.get_ssl_recommendation().zone_id(zone.id().as_str()))
+    }
+}
+
+impl AutomaticSsl {
+    /// The current enrollment (`value` is `auto` or `custom`).
+    pub fn get(&self) -> Call<types::AutomaticModeSetting> {
+        zone_call!(self.zone => zone, api, GetAutomaticSslMode,
+            api.get_automatic_ssl_mode().zone_id(zone.id().as_str()))
+    }
+
+    /// Enables (`Auto`) or disables (`Custom`) Automatic SSL/TLS.
+    pub fn set(&self, value: types::AutomaticModeUpdateValue) -> Call<types::AutomaticModeSetting> {
+        zone_call!(self.zone => zone, api, EditAutomaticSslMode,
+            api.edit_automatic_ssl_mode()
+                .zone_id(zone.id().as_str())
+                .body(types::AutomaticModeUpdate { value }))
+    }
+}
+
+impl UniversalSsl {
+    /// The current settings.
+    pub fn get(&self) -> Call<types::UniversalSslSettings> {
+        zone_call!(self.zone => zone, api, GetUniversalSslSettings,
+            api.get_universal_ssl_settings().zone_id(zone.id()))
+    }
+
+    /// Enables or disables Universal SSL. Disabling removes the zone's Universal SSL
+    /// certificates from the edge: read the warning on
+    /// [`UniversalSslSettings::enabled`](types::UniversalSslSettings::enabled) first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let universal = client.zone(mock.zone_id())?.universal_ssl();
+    /// let off = universal.set_enabled(false).await?;
+    /// assert_eq!(off.enabled, Some(false));
+    /// universal.set_enabled(true).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn set_enabled(&self, enabled: bool) -> Call<types::UniversalSslSettings> {
+        zone_call!(self.zone => zone, api, EditUniversalSslSettings,
+            api.edit_universal_ssl_settings()
+                .zone_id(zone.id())
+                .body(types::UniversalSslSettingsUpdate { enabled: Some(enabled) }))
+    }
+}

@@ -1,0 +1,32 @@
+//! TLS for the crate's own HTTP client: rustls with the *ring* provider and the platform's
+//! certificate verifier, configured for this client only. Nothing here installs a process-wide
+//! crypto provider, so the application (or another library) stays free to choose its own.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+
+/// The rustls configuration the crate's own HTTP client uses: the *ring* provider, the
+/// platform's certificate verifier, HTTP/1.1 (and `h2` with the `http2` feature) by ALPN. A
+/// starting point for your own `reqwest::Client` (see
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client)), without installing a
+/// process-wide crypto provider.
+pub fn tls_config() -> Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
+        .map_err(|e| Error::Config(format!("could not load the platform's TLS roots: {e}")))?;
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("could not configure TLS: {e}")))?
+        .dangerous()
+        // The platform verifier is the safe, standard verification (the OS's roots and
+        // revocation); `dangerous()` is only the API's door to a custom verifier.
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = if cfg!(feature = "http2") {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    Ok(config)
+}

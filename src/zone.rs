@@ -1,0 +1,84 @@
+//! One zone: the entry point to every operation, from [`Client::zone`].
+
+use crate::client::Client;
+use crate::error::Result;
+use crate::generated::Client as GeneratedClient;
+use crate::ids::{self, IntoIdentifier};
+use crate::types;
+
+/// One zone. Get it from [`Client::zone`]. It owns what it needs (a clone of the client, one
+/// `Arc`, and the id): store it in your own structs, clone it, move it into tasks.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+/// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+/// use cloudflare_ssl::{CertificatePacks, Zone};
+///
+/// // Handles need no lifetime: keep them in a struct.
+/// struct Automation {
+///     zone: Zone,
+///     packs: CertificatePacks,
+/// }
+/// let zone = client.zone(mock.zone_id())?;
+/// let automation = Automation { packs: zone.certificate_packs(), zone };
+/// let quota = automation.packs.quota().await?;
+/// println!("{} uses {:?} advanced packs", automation.zone.id(), quota.advanced);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Zone {
+    client: Client,
+    id: types::Identifier,
+}
+
+impl Client {
+    /// A handle on one zone. The id must be 1 to 32 of `A-Z a-z 0-9 _ -` (see
+    /// [`IntoIdentifier`]).
+    ///
+    /// ```
+    /// # fn demo(client: cloudflare_ssl::Client) {
+    /// assert!(client.zone("023e105f4ecef8ad9ca31a8372d0c353").is_ok());
+    /// let err = client.zone("../../user").unwrap_err();
+    /// assert!(err.to_string().contains("`zone_id`"));
+    /// # }
+    /// ```
+    pub fn zone(&self, zone_id: impl IntoIdentifier) -> Result<Zone> {
+        Ok(Zone {
+            client: self.clone(),
+            id: ids::identifier("zone_id", zone_id)?,
+        })
+    }
+}
+
+impl Zone {
+    /// The zone's identifier.
+    pub fn id(&self) -> &types::Identifier {
+        &self.id
+    }
+
+    /// The client this zone belongs to.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn api(&self) -> &GeneratedClient {
+        self.client.generated()
+    }
+}
+
+/// Builds a `'static` [`Call`](crate::Call) of a generated operation for a zone: clones the
+/// zone into the call's future, binds it to `$zone` and the generated client to `$api`.
+///
+/// `zone_call!(self.zone => zone, api, GetCertificatePack, api.get_certificate_pack().zone_id(zone.id()))`
+macro_rules! zone_call {
+    ($source:expr => $zone:ident, $api:ident, $op:ident, $builder:expr) => {{
+        let $zone = $crate::zone::Zone::clone(&$source);
+        $crate::call::Call::new($crate::generated::Operation::$op, async move {
+            let $api = $zone.api();
+            $builder.send().await
+        })
+    }};
+}
+pub(crate) use zone_call;
