@@ -125,6 +125,29 @@ impl Credentials {
 
     /// The headers these credentials add to every request, marked sensitive.
     pub(crate) fn headers(&self) -> Result<HeaderMap, Error> {
+        /// A credential must be one or more visible ASCII characters (no spaces, controls or
+        /// non-ASCII), as every Cloudflare token, key and email is.
+        fn visible(field: &str, text: &str) -> Result<(), Error> {
+            // Never echo the value: it is (part of) a secret.
+            if text.is_empty() {
+                return Err(Error::InvalidInput(InputError::new(
+                    field,
+                    None,
+                    "must not be empty",
+                )));
+            }
+            if let Some(at) = text.bytes().position(|b| !b.is_ascii_graphic()) {
+                return Err(Error::InvalidInput(InputError::new(
+                    field,
+                    None,
+                    format!(
+                        "must hold only visible ASCII characters (no spaces, control characters \
+                         or non-ASCII); found one at byte {at}"
+                    ),
+                )));
+            }
+            Ok(())
+        }
         fn value(field: &str, text: &str) -> Result<HeaderValue, Error> {
             let mut v = HeaderValue::from_str(text).map_err(|_| {
                 // Never echo the value: it is (part of) a secret.
@@ -140,12 +163,15 @@ impl Credentials {
         let mut headers = HeaderMap::new();
         match self {
             Self::ApiToken(token) => {
+                visible("api_token", token.expose())?;
                 headers.insert(
                     AUTHORIZATION,
                     value("api_token", &format!("Bearer {}", token.expose()))?,
                 );
             }
             Self::ApiKey { email, key } => {
+                visible("email", email)?;
+                visible("api_key", key.expose())?;
                 headers.insert(
                     HeaderName::from_static("x-auth-email"),
                     value("email", email)?,
@@ -156,6 +182,7 @@ impl Credentials {
                 );
             }
             Self::UserServiceKey(key) => {
+                visible("user_service_key", key.expose())?;
                 headers.insert(
                     HeaderName::from_static("x-auth-user-service-key"),
                     value("user_service_key", key.expose())?,

@@ -1,0 +1,584 @@
+//! A hostile server on loopback: crafted ids, huge and endless bodies, hostile pagination,
+//! servers that never answer, tokens that are not tokens. Each attack must end in a typed
+//! error within a bound (time, bytes, requests), not just "no panic".
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cloudflare_ssl::types::{self, DesiredValidationMethod, Identifier};
+use cloudflare_ssl::{Client, Error, RetryPolicy};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+const PACK: &str = "0123456789abcdef0123456789abcdef";
+
+/// What the raw server does with each request it reads.
+#[derive(Clone)]
+enum Behaviour {
+    /// Answer with these bytes (a whole HTTP/1.1 response), then close.
+    Bytes(Vec<u8>),
+    /// Headers, then a chunked body of zeros that never ends.
+    Endless,
+    /// Read the request and never answer.
+    Silent,
+    /// Answer with the JSON the function builds from the request line.
+    Json(Arc<dyn Fn(&str) -> (u16, Value) + Send + Sync>),
+}
+
+/// A raw HTTP/1.1 server on 127.0.0.1:0 counting requests and body bytes written.
+struct Hostile {
+    base_url: String,
+    requests: Arc<AtomicUsize>,
+    written: Arc<AtomicU64>,
+    paths: Arc<Mutex<Vec<String>>>,
+}
+
+impl Hostile {
+    async fn start(behaviour: Behaviour) -> Hostile {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let requests = Arc::new(AtomicUsize::new(0));
+        let written = Arc::new(AtomicU64::new(0));
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let (r, w, p) = (requests.clone(), written.clone(), paths.clone());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let (behaviour, r, w, p) = (behaviour.clone(), r.clone(), w.clone(), p.clone());
+                tokio::spawn(serve(stream, behaviour, r, w, p));
+            }
+        });
+        Hostile {
+            base_url: format!("http://{addr}/client/v4"),
+            requests,
+            written,
+            paths,
+        }
+    }
+
+    fn client(&self) -> Client {
+        Client::builder()
+            .api_token("t")
+            .base_url(&self.base_url)
+            .retry(RetryPolicy::none())
+            .build()
+            .expect("client")
+    }
+}
+
+async fn serve(
+    mut stream: TcpStream,
+    behaviour: Behaviour,
+    requests: Arc<AtomicUsize>,
+    written: Arc<AtomicU64>,
+    paths: Arc<Mutex<Vec<String>>>,
+) {
+    // Requests here have small bodies: read until the end of the headers plus what is there.
+    let mut buffer = vec![0u8; 64 * 1024];
+    let Ok(n) = stream.read(&mut buffer).await else {
+        return;
+    };
+    let head = String::from_utf8_lossy(&buffer[..n]).into_owned();
+    let line = head.lines().next().unwrap_or_default().to_owned();
+    if let Some(path) = line.split(' ').nth(1) {
+        paths.lock().expect("lock").push(path.to_owned());
+    }
+    requests.fetch_add(1, Ordering::SeqCst);
+    match behaviour {
+        Behaviour::Bytes(bytes) => {
+            let _ = stream.write_all(&bytes).await;
+        }
+        Behaviour::Silent => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        }
+        Behaviour::Endless => {
+            let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+            if stream.write_all(head).await.is_err() {
+                return;
+            }
+            let chunk = format!("{:x}\r\n{}\r\n", 16 * 1024, "0".repeat(16 * 1024));
+            // Bounded in time: the client must have given up long before.
+            let until = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < until {
+                if stream.write_all(chunk.as_bytes()).await.is_err() {
+                    return;
+                }
+                written.fetch_add(16 * 1024, Ordering::SeqCst);
+            }
+        }
+        Behaviour::Json(build) => {
+            let (status, body) = build(&line);
+            let body = body.to_string();
+            let response = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(response.as_bytes()).await;
+        }
+    }
+}
+
+fn response(status: u16, headers: &str, body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{headers}content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+fn pack(id: &str) -> Value {
+    json!({"id": id, "type": "advanced", "hosts": ["example.com"], "status": "active", "certificates": []})
+}
+
+#[tokio::test]
+async fn ids_that_would_leave_their_path_are_refused_before_sending() {
+    let server = Hostile::start(Behaviour::Bytes(response(200, "", "{}"))).await;
+    let client = server.client();
+    let hostile = [
+        "..",
+        ".",
+        "..\\..\\user\\tokens",
+        "..\\..",
+        "../../user/tokens",
+        "%2e%2e",
+        "%2E%2E%2F",
+        "\u{ff0e}\u{ff0e}",
+        "\u{2025}",
+        "a b",
+        "x?y=1",
+        "",
+    ];
+    for id in hostile {
+        let err = client.zone(id).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(e) if e.field == "zone_id"),
+            "zone {id:?}: {err:?}"
+        );
+        let zone = client.zone(ZONE).expect("zone");
+        let packs = zone.certificate_packs();
+        for err in [
+            packs.get(id).await.unwrap_err(),
+            packs.delete(id).await.unwrap_err(),
+            packs.restart_validation(id).await.unwrap_err(),
+            packs
+                .set_validation_method(id, DesiredValidationMethod::Txt)
+                .await
+                .unwrap_err(),
+            zone.verification()
+                .edit_method(id, DesiredValidationMethod::Http)
+                .await
+                .unwrap_err(),
+        ] {
+            assert!(
+                matches!(&err, Error::InvalidInput(e) if e.field == "certificate_pack_id"),
+                "pack {id:?}: {err:?}"
+            );
+        }
+    }
+    // An id *from the server* is checked the same way before it goes back into a path.
+    let from_server: Identifier =
+        serde_json::from_str(r#""..\\..\\user\\tokens""#).expect("lenient");
+    let zone = client.zone(ZONE).expect("zone");
+    let err = zone
+        .certificate_packs()
+        .delete(&from_server)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(
+        server.requests.load(Ordering::SeqCst),
+        0,
+        "nothing was sent"
+    );
+
+    // A 100,000-character id: the error quotes a bounded prefix.
+    let huge = format!("{}\\", "a".repeat(100_000));
+    let message = client.zone(huge.as_str()).unwrap_err().to_string();
+    assert!(
+        message.len() < 300,
+        "{} bytes: {message:.200}",
+        message.len()
+    );
+}
+
+#[tokio::test]
+async fn a_declared_huge_body_is_refused_without_reading_it() {
+    let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2147483648\r\ncf-ray: 1-SJC\r\n\r\n";
+    let server = Hostile::start(Behaviour::Bytes(head.as_bytes().to_vec())).await;
+    let err = server
+        .client()
+        .zone(ZONE)
+        .unwrap()
+        .certificate_packs()
+        .quota()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::ResponseTooLarge {
+            declared,
+            limit,
+            status,
+            cf_ray,
+            ..
+        } => {
+            assert_eq!(*declared, Some(2_147_483_648));
+            assert_eq!(*limit, cloudflare_ssl::DEFAULT_MAX_RESPONSE_BYTES);
+            assert_eq!(*status, 200);
+            assert_eq!(cf_ray.as_deref(), Some("1-SJC"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn an_endless_body_stops_at_the_limit() {
+    let server = Hostile::start(Behaviour::Endless).await;
+    let client = Client::builder()
+        .api_token("t")
+        .base_url(&server.base_url)
+        .max_response_bytes(256 * 1024)
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let err = client
+        .zone(ZONE)
+        .unwrap()
+        .certificate_packs()
+        .get(PACK)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ResponseTooLarge {
+                declared: None,
+                limit: 262_144,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // The client stopped reading at the limit: what the server could push is the limit plus
+    // what the sockets buffer, far from the endless body.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let written = server.written.load(Ordering::SeqCst);
+    assert!(written < 32 * 1024 * 1024, "{written} bytes written");
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1, "not retried");
+}
+
+#[tokio::test]
+async fn a_huge_error_body_is_quoted_not_parsed() {
+    // 1 MiB of `[0,0,…]` with a 500: over the error path's parse limit, so no envelope parse.
+    let body = format!("[{}0]", "0,".repeat(512 * 1024));
+    let server = Hostile::start(Behaviour::Bytes(response(500, "", &body))).await;
+    let err = server
+        .client()
+        .zone(ZONE)
+        .unwrap()
+        .universal_ssl()
+        .get()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::UnexpectedResponse {
+            status, excerpt, ..
+        } => {
+            assert_eq!(*status, 500);
+            assert!(
+                excerpt.len() <= 210 && excerpt.starts_with("[0,0"),
+                "{excerpt:.100}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A listing server built from the requested page number.
+fn listing(build: impl Fn(u32) -> Value + Send + Sync + 'static) -> Behaviour {
+    Behaviour::Json(Arc::new(move |line: &str| {
+        let page = line
+            .split(['?', '&', ' '])
+            .find_map(|p| p.strip_prefix("page="))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        (200, build(page))
+    }))
+}
+
+fn full_page(page: u32, per_page: u32) -> Vec<Value> {
+    (0..per_page)
+        .map(|i| pack(&format!("p{page}x{i}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn hostile_pagination_always_ends() {
+    // total_pages in the billions with full pages: stops at the page cap.
+    let server = Hostile::start(listing(|page| {
+        json!({"success": true, "errors": [], "messages": [], "result": full_page(page, 5),
+               "result_info": {"page": page, "per_page": 5, "total_pages": 1e9, "count": 5}})
+    }))
+    .await;
+    let packs = server.client().zone(ZONE).unwrap().certificate_packs();
+    for prefetch in [1, 3] {
+        let before = server.requests.load(Ordering::SeqCst);
+        let got: Vec<_> = packs
+            .list()
+            .per_page(5)
+            .max_pages(4)
+            .prefetch(prefetch)
+            .items()
+            .take(1_000)
+            .collect::<Vec<_>>()
+            .await;
+        let last = got.last().expect("items");
+        assert!(
+            matches!(last, Err(Error::Pagination { problem }) if problem.contains("more than 4 pages")),
+            "prefetch {prefetch}: {last:?}"
+        );
+        assert_eq!(got.iter().filter(|r| r.is_ok()).count(), 20, "4 pages of 5");
+        assert_eq!(
+            server.requests.load(Ordering::SeqCst) - before,
+            4,
+            "prefetch {prefetch}"
+        );
+    }
+
+    // A server that ignores `page`: it answers page 1 every time.
+    let server = Hostile::start(listing(|_| {
+        json!({"success": true, "errors": [], "messages": [], "result": full_page(1, 5),
+               "result_info": {"page": 1, "per_page": 5, "total_pages": 10, "total_count": 50}})
+    }))
+    .await;
+    let packs = server.client().zone(ZONE).unwrap().certificate_packs();
+    let err = packs
+        .list()
+        .per_page(5)
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Pagination { problem } if problem.contains("page 2")),
+        "{err:?}"
+    );
+    assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+
+    // ... and without result_info: the repeated page is noticed.
+    let server = Hostile::start(listing(
+        |_| json!({"success": true, "errors": [], "messages": [], "result": full_page(1, 5)}),
+    ))
+    .await;
+    let packs = server.client().zone(ZONE).unwrap().certificate_packs();
+    let err = packs
+        .list()
+        .per_page(5)
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Pagination { problem } if problem.contains("repeats")),
+        "{err:?}"
+    );
+    assert_eq!(server.requests.load(Ordering::SeqCst), 2);
+
+    // Empty pages with a huge total_pages: one request, no hot loop.
+    let server = Hostile::start(listing(|page| {
+        json!({"success": true, "errors": [], "messages": [], "result": [],
+               "result_info": {"page": page, "per_page": 5, "total_pages": 1e9}})
+    }))
+    .await;
+    let packs = server.client().zone(ZONE).unwrap().certificate_packs();
+    let all: Vec<_> = packs
+        .list()
+        .per_page(5)
+        .prefetch(8)
+        .items()
+        .try_collect()
+        .await
+        .expect("empty");
+    assert!(all.is_empty());
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+
+    // A total_pages that total_count and per_page cannot explain.
+    let server = Hostile::start(listing(|page| {
+        json!({"success": true, "errors": [], "messages": [], "result": full_page(page, 5),
+               "result_info": {"page": page, "per_page": 5, "total_pages": 900, "total_count": 12}})
+    }))
+    .await;
+    let packs = server.client().zone(ZONE).unwrap().certificate_packs();
+    let err = packs
+        .list()
+        .per_page(5)
+        .items()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Pagination { problem } if problem.contains("total_count 12")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_silent_server_costs_one_deadline_not_three_timeouts() {
+    let server = Hostile::start(Behaviour::Silent).await;
+    let client = Client::builder()
+        .api_token("t")
+        .base_url(&server.base_url)
+        .deadline(Duration::from_millis(600))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let err = client
+        .zone(ZONE)
+        .unwrap()
+        .universal_ssl()
+        .get()
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert!(err.is_retryable(), "a GET may be tried again later");
+
+    // Per call, shorter still; and an order that timed out after sending is not retryable.
+    let started = Instant::now();
+    let order = cloudflare_ssl::OrderRequest::new(
+        ["example.com"],
+        types::CertificateAuthority::LetsEncrypt,
+        types::CertificatePackValidationMethod::Txt,
+        types::ValidityDays::Days90,
+    );
+    let err = client
+        .zone(ZONE)
+        .unwrap()
+        .certificate_packs()
+        .order(order)
+        .deadline(Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        matches!(&err, Error::OutcomeUnknown { source, .. } if matches!(**source, Error::DeadlineExceeded { .. })),
+        "{err:?}"
+    );
+    assert!(!err.is_retryable() && err.is_outcome_unknown());
+}
+
+#[tokio::test]
+async fn a_retry_after_past_the_deadline_ends_the_call_at_once() {
+    let body = json!({"success": false, "errors": [{"code": 971, "message": "slow down"}], "messages": [], "result": null});
+    let server = Hostile::start(Behaviour::Bytes(response(
+        429,
+        "retry-after: 60\r\n",
+        &body.to_string(),
+    )))
+    .await;
+    let client = Client::builder()
+        .api_token("t")
+        .base_url(&server.base_url)
+        .retry(
+            RetryPolicy::default()
+                .max_retries(5)
+                .max_retry_after(Duration::from_secs(60)),
+        )
+        .deadline(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let started = Instant::now();
+    let err = client
+        .zone(ZONE)
+        .unwrap()
+        .certificate_packs()
+        .quota()
+        .await
+        .unwrap_err();
+    assert!(err.is_rate_limited(), "{err:?}");
+    assert_eq!(
+        err.api_error().and_then(|a| a.retry_after),
+        Some(Duration::from_secs(60))
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn credentials_must_be_visible_ascii() {
+    for (token, field) in [
+        ("", "api_token"),
+        ("tök", "api_token"),
+        ("a b", "api_token"),
+        ("a\tb", "api_token"),
+    ] {
+        let err = Client::builder()
+            .api_token(token)
+            .base_url("http://127.0.0.1:9/client/v4")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(e) if e.field == field && e.value.is_none()),
+            "{token:?}: {err:?}"
+        );
+        assert!(
+            !err.to_string().contains(token) || token.is_empty(),
+            "{err}"
+        );
+    }
+    let err = Client::builder()
+        .credentials(cloudflare_ssl::Credentials::api_key(
+            "ops@example.com",
+            "kéy",
+        ))
+        .base_url("http://127.0.0.1:9/client/v4")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(e) if e.field == "api_key"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn paths_sent_always_match_their_template() {
+    let server = Hostile::start(listing(|page| {
+        json!({"success": true, "errors": [], "messages": [], "result": full_page(page, 5),
+               "result_info": {"page": page, "per_page": 5, "total_pages": 1}})
+    }))
+    .await;
+    let client = server.client();
+    let zone = client.zone(ZONE).unwrap();
+    let _ = zone
+        .certificate_packs()
+        .list()
+        .per_page(5)
+        .send()
+        .await
+        .expect("list");
+    let _ = zone.certificate_packs().get(PACK).await;
+    let _ = zone.universal_ssl().get().await;
+    let paths = server.paths.lock().expect("lock").clone();
+    assert_eq!(paths.len(), 3);
+    for path in paths {
+        let path = path.split('?').next().unwrap_or_default().to_owned();
+        assert!(
+            path.starts_with(&format!("/client/v4/zones/{ZONE}/ssl/")),
+            "{path}"
+        );
+        assert!(!path.contains("..") && !path.contains('\\'), "{path}");
+    }
+}
