@@ -16,6 +16,9 @@ use tokio::net::{TcpListener, TcpStream};
 const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 const PACK: &str = "0123456789abcdef0123456789abcdef";
 
+/// Builds a JSON answer (status, body) from the request line.
+type Answer = Arc<dyn Fn(&str) -> (u16, Value) + Send + Sync>;
+
 /// What the raw server does with each request it reads.
 #[derive(Clone)]
 enum Behaviour {
@@ -26,7 +29,7 @@ enum Behaviour {
     /// Read the request and never answer.
     Silent,
     /// Answer with the JSON the function builds from the request line.
-    Json(Arc<dyn Fn(&str) -> (u16, Value) + Send + Sync>),
+    Json(Answer),
 }
 
 /// A raw HTTP/1.1 server on 127.0.0.1:0 counting requests and body bytes written.
