@@ -94,7 +94,10 @@ fn quota_numbers(quota: &cloudflare_ssl::types::Quota) -> (i64, i64) {
 }
 
 fn pack_line(p: &CertificatePack) -> String {
-    let hosts: Vec<&str> = p.hosts.iter().map(|h| h.0.as_str()).collect();
+    let mut hosts = Vec::new();
+    for host in &p.hosts {
+        hosts.push(host.as_str());
+    }
     format!(
         "{}  {:<10} {:<20} {}",
         p.id,
@@ -141,14 +144,24 @@ async fn mock_tour() -> TourResult {
         .await?;
     println!("      {}", pack_line(&pack));
 
-    step(3, "Show its DCV records");
-    let pack = packs.get(&pack.id).await?;
+    step(
+        3,
+        "Wait for its DCV records (they can arrive after the order) and show them",
+    );
+    let pack = packs
+        .wait_for_validation_records(
+            &pack.id,
+            WaitOptions::default()
+                .interval(Duration::from_millis(100))
+                .backoff(1.0)
+                .deadline(Duration::from_secs(30)),
+        )
+        .await?;
     records(&pack.validation_records);
 
     step(4, "Switch the validation method to HTTP");
-    let changed = zone
-        .verification()
-        .edit_method(&pack.id, DesiredValidationMethod::Http)
+    let changed = packs
+        .set_validation_method(&pack.id, DesiredValidationMethod::Http)
         .await?;
     println!(
         "      status {}, method {}",
@@ -168,14 +181,7 @@ async fn mock_tour() -> TourResult {
                 .interval(Duration::from_millis(150))
                 .backoff(1.0)
                 .deadline(Duration::from_secs(30))
-                .on_change(|c| {
-                    println!(
-                        "      {:>6.1?}  {} -> {}",
-                        c.elapsed,
-                        c.from.as_ref().map_or("(first seen)", |s| s.as_str()),
-                        c.to
-                    )
-                }),
+                .on_change(|c| println!("      {c}")),
         )
         .await?;
     let expires = active
@@ -246,10 +252,15 @@ async fn universal_ssl(zone: &Zone, toggle: bool) -> TourResult {
         if enabled { "enabled" } else { "disabled" }
     );
     if toggle {
+        let state = |on: Option<bool>| match on {
+            Some(true) => "enabled",
+            Some(false) => "disabled",
+            None => "unknown",
+        };
         let flipped = zone.universal_ssl().set_enabled(!enabled).await?;
-        println!("      set to {:?}", flipped.enabled);
+        println!("      set to {}", state(flipped.enabled));
         let restored = zone.universal_ssl().set_enabled(enabled).await?;
-        println!("      restored to {:?}", restored.enabled);
+        println!("      restored to {}", state(restored.enabled));
     }
     Ok(())
 }
