@@ -219,6 +219,103 @@ async fn routing_errors() {
     assert_eq!(pointers(&malformed_zone), ["/zone_id"]);
 }
 
+/// Every path template of the document, with its declared methods (upper case).
+fn document_paths() -> Vec<(String, BTreeSet<String>)> {
+    let doc: Value = serde_json::from_str(cloudflare_ssl::OPENAPI_JSON).expect("document");
+    doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .map(|(template, item)| {
+            let methods = item
+                .as_object()
+                .expect("path item")
+                .keys()
+                .filter(|k| {
+                    [
+                        "get", "put", "post", "delete", "patch", "head", "options", "trace",
+                    ]
+                    .contains(&k.as_str())
+                })
+                .map(|k| k.to_ascii_uppercase())
+                .collect();
+            (template.clone(), methods)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn undeclared_methods_get_405_with_allow_on_every_path() {
+    let mock = MockServer::start().await;
+    let http = http_client();
+    let paths = document_paths();
+    assert!(paths.len() >= 8, "{paths:?}");
+    let mut checked = 0;
+    for (template, declared) in &paths {
+        let path = template
+            .replace("{zone_id}", DEFAULT_ZONE_ID)
+            .replace("{certificate_pack_id}", "0123456789abcdef0123456789abcdef");
+        let url = format!("{}{path}", mock.base_url());
+        for method in ["GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "TRACE"] {
+            if declared.contains(method) {
+                continue;
+            }
+            let m = Method::from_bytes(method.as_bytes()).expect("method");
+            let reply = send(http.request(m, &url).bearer_auth(mock.token())).await;
+            assert_failure(&reply, 405, 7001);
+            let allow = reply
+                .headers
+                .get("allow")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_else(|| panic!("{method} {template}: no Allow header"));
+            let listed: BTreeSet<String> = allow.split(',').map(|m| m.trim().to_owned()).collect();
+            assert_eq!(&listed, declared, "{method} {template}: Allow: {allow}");
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 40,
+        "{checked} undeclared method/path pairs checked"
+    );
+}
+
+#[tokio::test]
+async fn integer_formats_bound_query_parameters() {
+    let mock = MockServer::start().await;
+    let http = http_client();
+    for (query, pointer) in [
+        ("page=2147483648", "/page"),
+        ("page=9223372036854775807", "/page"),
+        ("page=99999999999999999999", "/page"),
+        ("per_page=2147483648", "/per_page"),
+    ] {
+        let reply = send(authed(
+            &mock,
+            &http,
+            Method::GET,
+            &format!("/ssl/certificate_packs?{query}"),
+        ))
+        .await;
+        assert_failure(&reply, 400, 1400);
+        assert_eq!(pointers(&reply), [pointer], "{query}");
+    }
+    // The largest int32 is a valid (empty) page.
+    let last = send(authed(
+        &mock,
+        &http,
+        Method::GET,
+        "/ssl/certificate_packs?page=2147483647",
+    ))
+    .await;
+    assert_eq!(last.status, StatusCode::OK, "{}", last.body);
+    assert_eq!(last.body["result"], json!([]));
+    assert!(
+        mock.schema_violations().is_empty(),
+        "{:?}",
+        mock.schema_violations()
+    );
+}
+
 #[tokio::test]
 async fn query_parameters_are_validated_with_pointers() {
     let mock = MockServer::start().await;
