@@ -89,7 +89,7 @@ pub(crate) fn info(shared: &Shared) -> Value {
         .collect();
     json!({
         "base_url": shared.base_url(),
-        "admin_url": format!("http://{}{ADMIN_PREFIX}", shared.addr),
+        "admin_url": format!("http://{}{ADMIN_PREFIX}", shared.advertised()),
         "token": creds.token,
         "api_email": creds.email,
         "api_key": creds.key,

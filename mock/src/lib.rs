@@ -101,7 +101,7 @@ mod server;
 mod spec;
 mod state;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -110,9 +110,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use config::{
-    ClockMode, LifecycleTimings, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL, DEFAULT_API_KEY,
-    DEFAULT_API_TOKEN, DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME,
-    SECOND_ZONE_ID, SECOND_ZONE_NAME,
+    ClockMode, LifecycleTimings, Preset, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL,
+    DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID,
+    DEFAULT_ZONE_NAME, SECOND_ZONE_ID, SECOND_ZONE_NAME,
 };
 pub use faults::{Counters, Fault, FaultStage, Faults};
 pub use operation::{Operation, UnknownOperation};
@@ -163,17 +163,63 @@ impl Drop for MockServer {
     }
 }
 
-/// Configures a [`MockServer`] before starting it; from [`MockServer::builder`].
+/// Configures a [`MockServer`] before starting it; from [`MockServer::builder`] (the
+/// [`Preset::Demo`] preset) or [`MockServer::builder`]`.manual_clock()`.
 #[derive(Debug, Clone, Default)]
 pub struct MockServerBuilder {
     config: MockConfig,
 }
 
 impl MockServerBuilder {
-    /// Listens on this port of 127.0.0.1 (default 0: any free port).
+    /// Listens on this port (default 0: any free port).
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.config.port = port;
+        self
+    }
+
+    /// Listens on this address (default `127.0.0.1`). `0.0.0.0` serves every interface, e.g.
+    /// inside a container: anyone who can reach the port can then use the mock and its
+    /// unauthenticated `/__mock/` admin routes (reset, faults), so bind it only where that is
+    /// acceptable. The [`MockServer::base_url`] of an unspecified address uses loopback.
+    #[must_use]
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.config.host = host;
+        self
+    }
+
+    /// Applies a [`Preset`]: clock, lifecycle timings and delayed validation records together
+    /// (default [`Preset::Demo`]). Later calls to [`MockServerBuilder::clock`],
+    /// [`MockServerBuilder::timings`] or [`MockServerBuilder::delayed_validation_records`]
+    /// override a part of it.
+    #[must_use]
+    pub fn preset(mut self, preset: Preset) -> Self {
+        self.config.apply(preset);
+        self
+    }
+
+    /// Shorthand for [`Preset::Manual`]: time moves only through [`MockServer::advance`],
+    /// [`MockServer::tick`], [`MockServer::settle`] (or the admin routes), and new packs show
+    /// their validation records at once. For deterministic tests.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// let mock = cloudflare_ssl_mock::MockServer::builder().manual_clock().seed(7).start().await;
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn manual_clock(self) -> Self {
+        self.preset(Preset::Manual)
+    }
+
+    /// Whether a newly ordered pack answers `validation_records: []` while it is
+    /// `initializing`, and its records only from its move to `pending_validation` on (after
+    /// [`LifecycleTimings::initializing`]), as the real API does (default: on, except with
+    /// [`Preset::Manual`]). Clients must poll for the records instead of reading them from the
+    /// order's response.
+    #[must_use]
+    pub fn delayed_validation_records(mut self, delayed: bool) -> Self {
+        self.config.delayed_records = delayed;
         self
     }
 
@@ -207,7 +253,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// How the clock moves (default [`ClockMode::Manual`]).
+    /// How the clock moves (default: the preset's, [`ClockMode::Realtime`] for
+    /// [`Preset::Demo`]).
     #[must_use]
     pub fn clock(mut self, mode: ClockMode) -> Self {
         self.config.clock = mode;
@@ -221,7 +268,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// How long new packs stay in each status (default [`LifecycleTimings::default`]).
+    /// How long new packs stay in each status (default: the preset's, 250 ms each for
+    /// [`Preset::Demo`]).
     #[must_use]
     pub fn timings(mut self, timings: LifecycleTimings) -> Self {
         self.config.timings = timings;
@@ -258,7 +306,7 @@ impl MockServerBuilder {
     pub async fn try_start(self) -> std::io::Result<MockServer> {
         let contract = Contract::shared().map_err(std::io::Error::other)?;
         let listener =
-            TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.config.port))).await?;
+            TcpListener::bind(SocketAddr::new(self.config.host, self.config.port)).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::new(self.config, contract, addr));
         let (shutdown, receiver) = watch::channel(false);
@@ -279,12 +327,24 @@ impl MockServerBuilder {
 }
 
 impl MockServer {
-    /// Starts a mock with the default configuration on a free port of 127.0.0.1.
+    /// Starts a mock with the default configuration ([`Preset::Demo`]: the clock moves on its
+    /// own, a new pack is `active` about a second after it is ordered) on a free port of
+    /// 127.0.0.1. For tests that drive the clock themselves, see [`MockServer::start_manual`].
     ///
     /// # Panics
     /// When no port can be bound; use [`MockServer::try_start`] to handle that.
     pub async fn start() -> MockServer {
         MockServer::builder().start().await
+    }
+
+    /// Starts a mock on the manual clock ([`Preset::Manual`]): time moves only with
+    /// [`MockServer::advance`], [`MockServer::tick`] and [`MockServer::settle`], and new packs
+    /// show their validation records at once. Deterministic, for tests.
+    ///
+    /// # Panics
+    /// When no port can be bound.
+    pub async fn start_manual() -> MockServer {
+        MockServer::builder().manual_clock().start().await
     }
 
     /// Like [`MockServer::start`], returning the error instead of panicking.
@@ -307,7 +367,11 @@ impl MockServer {
 
     /// The URL of the admin routes, `http://127.0.0.1:PORT/__mock`.
     pub fn admin_url(&self) -> String {
-        format!("http://{}{}", self.shared.addr, server::ADMIN_PREFIX)
+        format!(
+            "http://{}{}",
+            self.shared.advertised(),
+            server::ADMIN_PREFIX
+        )
     }
 
     /// The socket address served.

@@ -10,7 +10,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cloudflare_ssl_mock::{ClockMode, LifecycleTimings, MockServer, ZoneSeed};
+use cloudflare_ssl_mock::{LifecycleTimings, MockServer, Preset, ZoneSeed};
 
 const USAGE: &str = "\
 Usage: cloudflare-ssl-mock [OPTIONS]
@@ -112,11 +112,13 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
-    let mut builder = MockServer::builder().port(args.port).clock(if args.manual {
-        ClockMode::Manual
-    } else {
-        ClockMode::Realtime
-    });
+    let mut builder = MockServer::builder()
+        .port(args.port)
+        .preset(if args.manual {
+            Preset::Manual
+        } else {
+            Preset::Realistic
+        });
     if let Some(token) = args.token {
         builder = builder.token(token);
     }

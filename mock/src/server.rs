@@ -78,7 +78,19 @@ impl Shared {
     }
 
     pub(crate) fn base_url(&self) -> String {
-        format!("http://{}{API_PREFIX}", self.addr)
+        format!("http://{}{API_PREFIX}", self.advertised())
+    }
+
+    /// The address clients use: loopback when bound to an unspecified address (`0.0.0.0`).
+    pub(crate) fn advertised(&self) -> SocketAddr {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        addr
     }
 
     /// Back to the seeded state: zones, clock, counters, faults and recorded violations.

@@ -73,7 +73,7 @@ fn pointers(reply: &Reply) -> Vec<String> {
 
 #[tokio::test]
 async fn success_envelope_and_headers() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let first = send(authed(
         &mock,
@@ -131,7 +131,7 @@ async fn success_envelope_and_headers() {
 
 #[tokio::test]
 async fn authentication_is_required() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let path = "/ssl/universal/settings";
 
@@ -168,7 +168,11 @@ async fn authentication_is_required() {
     assert_eq!(service.status, StatusCode::OK);
 
     // Custom credentials.
-    let custom = MockServer::builder().token("s3cret").start().await;
+    let custom = MockServer::builder()
+        .manual_clock()
+        .token("s3cret")
+        .start()
+        .await;
     let ok = send(
         http.get(format!(
             "{}/zones/{DEFAULT_ZONE_ID}{path}",
@@ -182,7 +186,7 @@ async fn authentication_is_required() {
 
 #[tokio::test]
 async fn routing_errors() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
 
     let no_route = send(authed(&mock, &http, Method::GET, "/ssl/nothing")).await;
@@ -246,7 +250,7 @@ fn document_paths() -> Vec<(String, BTreeSet<String>)> {
 
 #[tokio::test]
 async fn undeclared_methods_get_405_with_allow_on_every_path() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let paths = document_paths();
     assert!(paths.len() >= 8, "{paths:?}");
@@ -281,7 +285,7 @@ async fn undeclared_methods_get_405_with_allow_on_every_path() {
 
 #[tokio::test]
 async fn integer_formats_bound_query_parameters() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     for (query, pointer) in [
         ("page=2147483648", "/page"),
@@ -318,7 +322,7 @@ async fn integer_formats_bound_query_parameters() {
 
 #[tokio::test]
 async fn query_parameters_are_validated_with_pointers() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     for (query, pointer) in [
         ("per_page=4", "/per_page"),
@@ -385,7 +389,7 @@ async fn query_parameters_are_validated_with_pointers() {
 
 #[tokio::test]
 async fn request_bodies_are_validated_with_pointers() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let valid = json!({
         "certificate_authority": "lets_encrypt",
@@ -498,6 +502,8 @@ async fn request_bodies_are_validated_with_pointers() {
 #[tokio::test]
 async fn rate_limit_on_the_mock_clock() {
     let mock = MockServer::builder()
+        .manual_clock()
+        .manual_clock()
         .rate_limit(Some(RateLimitPolicy {
             limit: 3,
             window: Duration::from_secs(60),
@@ -532,7 +538,11 @@ async fn rate_limit_on_the_mock_clock() {
     assert_eq!(mock.counters().rate_limited, 2);
 
     // Without a limit: no Ratelimit headers.
-    let unlimited = MockServer::builder().rate_limit(None).start().await;
+    let unlimited = MockServer::builder()
+        .manual_clock()
+        .rate_limit(None)
+        .start()
+        .await;
     let reply = send(
         http.get(format!(
             "{}/zones/{DEFAULT_ZONE_ID}/ssl/verification",
@@ -750,7 +760,7 @@ async fn exercise_every_operation(
 
 #[tokio::test]
 async fn every_response_validates_against_the_document() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let contract = Contract::shared().expect("the document compiles");
     let replies = exercise_every_operation(&mock, &http).await;
@@ -792,7 +802,7 @@ async fn every_response_validates_against_the_document() {
 
 #[tokio::test]
 async fn success_bodies_decode_into_the_generated_types() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let replies = exercise_every_operation(&mock, &http).await;
     for (op, reply) in replies {
