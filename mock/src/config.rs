@@ -224,6 +224,8 @@ pub(crate) struct MockConfig {
     pub(crate) seed: u64,
     pub(crate) admin_routes: bool,
     pub(crate) delayed_records: bool,
+    pub(crate) record: Option<std::path::PathBuf>,
+    pub(crate) record_options: crate::record::RecordOptions,
 }
 
 impl MockConfig {
@@ -255,6 +257,8 @@ impl Default for MockConfig {
             seed: 0x5eed_c10d_f1a2_e551,
             admin_routes: true,
             delayed_records: preset.delayed_validation_records(),
+            record: None,
+            record_options: crate::record::RecordOptions::default(),
         }
     }
 }

@@ -92,10 +92,14 @@
 
 mod admin;
 mod config;
+mod conformance;
 pub mod envelope;
 mod faults;
+mod http;
 mod operation;
 mod pem;
+pub mod proxy;
+pub mod record;
 mod routes;
 mod server;
 mod spec;
@@ -114,6 +118,7 @@ pub use config::{
     DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID,
     DEFAULT_ZONE_NAME, SECOND_ZONE_ID, SECOND_ZONE_NAME,
 };
+pub use conformance::{ContractViolation, Direction};
 pub use faults::{Counters, Fault, FaultStage, Faults};
 pub use operation::{Operation, UnknownOperation};
 pub use pem::SAMPLE_CERTIFICATE_PEM;
@@ -223,6 +228,22 @@ impl MockServerBuilder {
         self
     }
 
+    /// Writes every API exchange (not the admin routes) to `path`, one JSON line each, in the
+    /// format of [`record::Exchange`]; credentials are never written. Serve it back with
+    /// [`record::Replay`] or `cloudflare-ssl-mock replay FILE`.
+    #[must_use]
+    pub fn record(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config.record = Some(path.into());
+        self
+    }
+
+    /// Options of the recording (e.g. [`record::RecordOptions::redact_ids`]).
+    #[must_use]
+    pub fn record_options(mut self, options: record::RecordOptions) -> Self {
+        self.config.record_options = options;
+        self
+    }
+
     /// The API token accepted as `Authorization: Bearer <token>` (default [`DEFAULT_API_TOKEN`]).
     #[must_use]
     pub fn token(mut self, token: impl Into<String>) -> Self {
@@ -308,7 +329,9 @@ impl MockServerBuilder {
         let listener =
             TcpListener::bind(SocketAddr::new(self.config.host, self.config.port)).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(self.config, contract, addr));
+        let recorder =
+            record::open_recorder(self.config.record.as_ref(), self.config.record_options)?;
+        let shared = Arc::new(Shared::new(self.config, contract, addr, recorder));
         let (shutdown, receiver) = watch::channel(false);
         tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
         Ok(MockServer { shared, shutdown })

@@ -50,10 +50,16 @@ pub(crate) struct Shared {
     faults: Mutex<FaultPlan>,
     violations: Mutex<Vec<String>>,
     rays: AtomicU64,
+    recorder: Option<Arc<crate::record::Recorder>>,
 }
 
 impl Shared {
-    pub(crate) fn new(config: MockConfig, contract: Arc<Contract>, addr: SocketAddr) -> Self {
+    pub(crate) fn new(
+        config: MockConfig,
+        contract: Arc<Contract>,
+        addr: SocketAddr,
+        recorder: Option<Arc<crate::record::Recorder>>,
+    ) -> Self {
         Shared {
             state: Mutex::new(State::new(&config)),
             config,
@@ -62,6 +68,7 @@ impl Shared {
             faults: Mutex::new(FaultPlan::default()),
             violations: Mutex::new(Vec::new()),
             rays: AtomicU64::new(0),
+            recorder,
         }
     }
 
@@ -243,7 +250,37 @@ async fn handle(
     req: Request<Incoming>,
     kill: Arc<Notify>,
 ) -> Response<MockBody> {
+    let request_line = shared.recorder.as_ref().map(|_| {
+        (
+            req.method().as_str().to_owned(),
+            req.uri().path().to_owned(),
+            req.uri().query().unwrap_or("").to_owned(),
+        )
+    });
     let reply = pipeline(&shared, req).await;
+    if let (Some(recorder), Some((method, path, query))) = (&shared.recorder, request_line) {
+        if let (
+            Some(relative),
+            Reply::Complete {
+                status,
+                content_type,
+                body,
+                ..
+            },
+        ) = (path.strip_prefix(API_PREFIX), &reply)
+        {
+            record_exchange(
+                &shared,
+                recorder,
+                &method,
+                relative,
+                &query,
+                *status,
+                content_type,
+                body,
+            );
+        }
+    }
     let ray = shared.ray();
     match reply {
         Reply::Drop => {
@@ -278,6 +315,37 @@ async fn handle(
             response
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_exchange(
+    shared: &Shared,
+    recorder: &crate::record::Recorder,
+    method: &str,
+    path: &str,
+    query: &str,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+) {
+    let mut exchange =
+        crate::record::Exchange::new(method, path, query, status, Some(content_type), body);
+    exchange.operation = crate::conformance::operation_of(&shared.contract, method, path);
+    if exchange.operation.is_some() {
+        exchange.violations = crate::conformance::check(
+            &shared.contract,
+            &crate::conformance::ExchangeRef {
+                method,
+                path,
+                query,
+                request_body: None,
+                status,
+                response_body: body,
+                cf_ray: None,
+            },
+        );
+    }
+    recorder.record(exchange);
 }
 
 fn finish_headers(
@@ -614,6 +682,16 @@ fn inject(fault: &Fault, status: u16, body: &Value, decision: Option<RateDecisio
             }
         }
         Fault::DropConnection => Reply::Drop,
+        Fault::SetField { pointer, value } => {
+            let mut drifted = body.clone();
+            crate::faults::set_pointer(&mut drifted, pointer, value.clone());
+            rate_headers(Reply::json(status, &drifted), decision)
+        }
+        Fault::RemoveField { pointer } => {
+            let mut drifted = body.clone();
+            crate::faults::remove_pointer(&mut drifted, pointer);
+            rate_headers(Reply::json(status, &drifted), decision)
+        }
     }
 }
 
