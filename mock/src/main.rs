@@ -409,6 +409,13 @@ async fn proxy(args: Args) -> Result<(), String> {
             .record_options(record_options(&args));
     }
     let proxy = Proxy::start(config).await.map_err(|e| e.to_string())?;
+    if args.host.is_some_and(|h| !h.is_loopback()) {
+        eprintln!(
+            "warning: listening on {}: other hosts can send requests through this proxy with \
+             the credentials they present",
+            proxy.addr()
+        );
+    }
     match args.output {
         Output::Env => print_env(&[("CLOUDFLARE_BASE_URL", &proxy.base_url())]),
         Output::Json => println!(
