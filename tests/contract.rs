@@ -50,7 +50,7 @@ fn assert_clean(mock: &MockServer) {
 
 #[tokio::test]
 async fn the_whole_lifecycle_through_the_client() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let zone = zone(&mock);
     let packs = zone.certificate_packs();
 
@@ -160,7 +160,7 @@ async fn the_whole_lifecycle_through_the_client() {
 
 #[tokio::test]
 async fn settings_persist_and_analyze_reads_the_certificate() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let zone = zone(&mock);
 
     assert_eq!(
@@ -204,7 +204,7 @@ async fn settings_persist_and_analyze_reads_the_certificate() {
 
 #[tokio::test]
 async fn every_auth_mode_works_and_bad_credentials_fail_typed() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     for credentials in [
         Credentials::api_token(mock.token()),
         Credentials::api_key(DEFAULT_API_EMAIL, DEFAULT_API_KEY),
@@ -246,7 +246,7 @@ async fn every_auth_mode_works_and_bad_credentials_fail_typed() {
 
 #[tokio::test]
 async fn every_modelled_error_path_becomes_a_typed_error() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let zone = zone(&mock);
     let packs = zone.certificate_packs();
 
@@ -394,7 +394,7 @@ fn second_zone_apex(mock: &MockServer) -> String {
 #[tokio::test]
 async fn injected_faults_are_retried_or_reported_and_orders_never_duplicate() {
     use cloudflare_ssl_mock::Fault;
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let zone = zone(&mock);
     let packs = zone.certificate_packs();
 

@@ -70,6 +70,7 @@ struct Suite {
 impl Suite {
     async fn start() -> Suite {
         let mock = MockServer::builder()
+            .manual_clock()
             .zones(vec![ZoneSeed::new(DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME)
                 .advanced_quota(100_000)
                 .advanced_packs(1)])

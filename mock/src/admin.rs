@@ -89,7 +89,7 @@ pub(crate) fn info(shared: &Shared) -> Value {
         .collect();
     json!({
         "base_url": shared.base_url(),
-        "admin_url": format!("http://{}{ADMIN_PREFIX}", shared.addr),
+        "admin_url": format!("http://{}{ADMIN_PREFIX}", shared.advertised()),
         "token": creds.token,
         "api_email": creds.email,
         "api_key": creds.key,
@@ -126,7 +126,14 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
         rest.split('/').collect()
     };
     match (method, segments.as_slice()) {
-        ("GET", []) => ok(json!({ "routes": ROUTES, "info": info(shared) })),
+        ("GET", []) => ok(json!({
+            "routes": ROUTES,
+            "fault_kinds": Fault::examples(),
+            "fault_stages": ["before_handling", "after_handling"],
+            "operations": Operation::ALL.iter().map(|o| o.operation_id()).collect::<Vec<_>>(),
+            "business_rules": crate::envelope::BUSINESS_RULES,
+            "info": info(shared),
+        })),
         ("GET", ["info"]) => ok(info(shared)),
         ("GET", ["counters"]) => ok(json!(shared.state().counters)),
         ("GET", ["violations"]) => ok(json!(shared.violations())),

@@ -1,6 +1,7 @@
 //! Configuration of a [`super::MockServer`]: seeded zones, credentials, clock, lifecycle timings
 //! and rate limit.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -28,12 +29,66 @@ pub const DEFAULT_USER_SERVICE_KEY: &str = "v1.0-mock-user-service-key-012345678
 pub enum ClockMode {
     /// Time moves only when the test says so ([`super::MockServer::advance`],
     /// [`super::MockServer::tick`], [`super::MockServer::settle`], or the admin routes): fully
-    /// deterministic, no sleeping. The default of [`super::MockServer::start`].
-    #[default]
+    /// deterministic, no sleeping. The clock of [`Preset::Manual`]
+    /// ([`super::MockServer::start_manual`]).
     Manual,
     /// Time follows the wall clock (measured with `tokio::time::Instant`, so a test runtime with
-    /// paused time drives it too), plus any manual advance. The default of the binary.
+    /// paused time drives it too), plus any manual advance. The clock of [`Preset::Demo`] (the
+    /// default of [`super::MockServer::start`]) and [`Preset::Realistic`] (the binary's).
+    #[default]
     Realtime,
+}
+
+/// A coherent set of clock, lifecycle timings and lifecycle realism, chosen with
+/// [`super::MockServerBuilder::preset`].
+///
+/// | preset | clock | time in each status | `validation_records` right after ordering | used by |
+/// |---|---|---|---|---|
+/// | [`Preset::Demo`] | wall clock | 250 ms (a new pack is `active` after 1 s) | `[]`, filled in after 250 ms | [`super::MockServer::start`], [`super::MockServer::builder`] |
+/// | [`Preset::Realistic`] | wall clock | 10 s, 60 s, 30 s, 30 s (active after ~2 min) | `[]`, filled in after 10 s | the `cloudflare-ssl-mock` binary |
+/// | [`Preset::Manual`] | manual ([`ClockMode::Manual`]) | 10 s, 60 s, 30 s, 30 s of mock time | present at once | [`super::MockServer::start_manual`], [`super::MockServerBuilder::manual_clock`] |
+///
+/// "Filled in after": the mock answers `validation_records: []` while a new pack is
+/// `initializing`, and the records from its move to `pending_validation` on (see
+/// [`super::MockServerBuilder::delayed_validation_records`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Preset {
+    /// Moves on its own, fast: every lifecycle step takes 250 ms of real time, so a pack
+    /// ordered now is `active` about one second later and `wait_until_active` finishes.
+    /// Validation records appear after the first step, as with the real API.
+    #[default]
+    Demo,
+    /// Moves on its own at a pace close to the real API's: 10 s initializing, 60 s pending
+    /// validation, 30 s pending issuance, 30 s pending deployment; validation records appear
+    /// after the first 10 s.
+    Realistic,
+    /// For deterministic tests: time moves only when the test says so, and a new pack shows its
+    /// validation records at once.
+    Manual,
+}
+
+impl Preset {
+    /// The clock of this preset.
+    pub fn clock(self) -> ClockMode {
+        match self {
+            Preset::Demo | Preset::Realistic => ClockMode::Realtime,
+            Preset::Manual => ClockMode::Manual,
+        }
+    }
+
+    /// The lifecycle timings of this preset.
+    pub fn timings(self) -> LifecycleTimings {
+        match self {
+            Preset::Demo => LifecycleTimings::uniform(Duration::from_millis(250)),
+            Preset::Realistic | Preset::Manual => LifecycleTimings::default(),
+        }
+    }
+
+    /// Whether a new pack hides its validation records while `initializing`.
+    pub fn delayed_validation_records(self) -> bool {
+        !matches!(self, Preset::Manual)
+    }
 }
 
 /// How long a new certificate pack stays in each status before the clock moves it on.
@@ -158,6 +213,7 @@ pub(crate) struct Credentials {
 /// Everything a mock is started with; built by [`super::MockServerBuilder`].
 #[derive(Debug, Clone)]
 pub(crate) struct MockConfig {
+    pub(crate) host: IpAddr,
     pub(crate) port: u16,
     pub(crate) credentials: Credentials,
     pub(crate) zones: Vec<ZoneSeed>,
@@ -167,11 +223,25 @@ pub(crate) struct MockConfig {
     pub(crate) rate_limit: Option<RateLimitPolicy>,
     pub(crate) seed: u64,
     pub(crate) admin_routes: bool,
+    pub(crate) delayed_records: bool,
+    pub(crate) record: Option<std::path::PathBuf>,
+    pub(crate) record_options: crate::record::RecordOptions,
+}
+
+impl MockConfig {
+    /// Applies a preset's clock, timings and lifecycle realism.
+    pub(crate) fn apply(&mut self, preset: Preset) {
+        self.clock = preset.clock();
+        self.timings = preset.timings();
+        self.delayed_records = preset.delayed_validation_records();
+    }
 }
 
 impl Default for MockConfig {
     fn default() -> Self {
+        let preset = Preset::default();
         MockConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             credentials: Credentials {
                 token: DEFAULT_API_TOKEN.into(),
@@ -180,12 +250,15 @@ impl Default for MockConfig {
                 user_service_key: DEFAULT_USER_SERVICE_KEY.into(),
             },
             zones: ZoneSeed::defaults(),
-            clock: ClockMode::Manual,
+            clock: preset.clock(),
             start_time: None,
-            timings: LifecycleTimings::default(),
+            timings: preset.timings(),
             rate_limit: Some(RateLimitPolicy::default()),
             seed: 0x5eed_c10d_f1a2_e551,
             admin_routes: true,
+            delayed_records: preset.delayed_validation_records(),
+            record: None,
+            record_options: crate::record::RecordOptions::default(),
         }
     }
 }

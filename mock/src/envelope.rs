@@ -5,7 +5,7 @@
 //! | no credentials | 401 | 10000 | `Authentication error` |
 //! | wrong credentials | 403 | 10000 | `Authentication error` |
 //! | unknown path | 404 | 7000 | `No route for that URI` |
-//! | known path, wrong method | 405 | 7001 | `Method not allowed for this route` |
+//! | known path, method the document does not declare there | 405 | 7001 | `Method … not allowed for this route` (with an `Allow` header listing the path's methods) |
 //! | malformed identifier in the path | 400 | 7003 | `Could not route to …, perhaps your object identifier is invalid?` |
 //! | unknown zone | 404 | 7003 | `Could not route to …, perhaps your object identifier is invalid?` |
 //! | request breaks the document (body, query) or malformed JSON | 400 | 1400 | `Invalid request: …` (one error per problem, each with `source.pointer`) |
@@ -19,10 +19,111 @@
 //! | over the rate limit (1,200 requests per 5 minutes per credential by default) | 429 | 971 | `Please wait and consider throttling your request speed` |
 //! | injected 5xx ([`super::Fault::ServerError`]) | 5xx | 10002 | `Internal server error` |
 //! | operation of the document the mock does not implement | 501 | 7000 | `… is not implemented by the mock` |
+//! | conformance proxy: upstream unreachable or body over the limit | 502 / 413 | 10502 | `upstream …` (header `x-proxy-error: true`; [`crate::proxy::CODE_PROXY_ERROR`]) |
+//! | replay: no recorded exchange left | 404 | 7000 | `replay miss: …` (header `x-replay-miss: true`) |
+//!
+//! The business rules (valid requests refused in some state) are listed in [`BUSINESS_RULES`].
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::spec::Violation;
+
+/// A business rule of the mock: a request that conforms to the document but that the mock
+/// (like the real API) refuses in some state. Listed by [`BUSINESS_RULES`], in the crate
+/// documentation and at `GET /__mock/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct BusinessRule {
+    /// A short name, e.g. `delete_universal_pack`.
+    pub name: &'static str,
+    /// The `operationId` concerned.
+    pub operation: &'static str,
+    /// When the mock refuses.
+    pub when: &'static str,
+    /// The HTTP status of the refusal.
+    pub status: u16,
+    /// The envelope's error code.
+    pub code: i64,
+    /// The error's `source.pointer`, when it has one.
+    pub pointer: Option<&'static str>,
+}
+
+/// Every business rule the mock enforces (valid requests it rejects in some state).
+pub const BUSINESS_RULES: &[BusinessRule] = &[
+    BusinessRule {
+        name: "delete_universal_pack",
+        operation: "delete_certificate_pack",
+        when: "the pack is not an advanced pack (e.g. the zone's Universal SSL pack): disable Universal SSL instead",
+        status: 400,
+        code: CODE_NOT_ADVANCED,
+        pointer: None,
+    },
+    BusinessRule {
+        name: "edit_universal_pack",
+        operation: "edit_certificate_pack",
+        when: "the pack is not an advanced pack",
+        status: 400,
+        code: CODE_NOT_ADVANCED,
+        pointer: None,
+    },
+    BusinessRule {
+        name: "restart_validation_not_timed_out",
+        operation: "edit_certificate_pack",
+        when: "the body has no `cloudflare_branding` (a validation restart) and the pack is not in `validation_timed_out`",
+        status: 400,
+        code: CODE_RESTART_NOT_ALLOWED,
+        pointer: None,
+    },
+    BusinessRule {
+        name: "change_method_after_validation",
+        operation: "edit_validation_method",
+        when: "the method differs from the pack's and the pack is past validation (not `initializing`, `pending_validation` or `validation_timed_out`, e.g. `active`); the same method is accepted and changes nothing",
+        status: 400,
+        code: CODE_VALIDATION_METHOD_LOCKED,
+        pointer: Some("/validation_method"),
+    },
+    BusinessRule {
+        name: "order_past_quota",
+        operation: "order_certificate_pack",
+        when: "the zone already holds `quota.advanced.allocated` advanced packs (deleting one frees its slot)",
+        status: 400,
+        code: CODE_QUOTA_EXCEEDED,
+        pointer: None,
+    },
+    BusinessRule {
+        name: "order_hosts_outside_zone",
+        operation: "order_certificate_pack",
+        when: "a host is not the zone apex or below it, is listed twice, or the apex is missing (pointer `/hosts/N`, or `/hosts` for the apex)",
+        status: 400,
+        code: CODE_INVALID_REQUEST,
+        pointer: Some("/hosts/1"),
+    },
+    BusinessRule {
+        name: "analyze_empty_certificate",
+        operation: "analyze_certificate",
+        when: "`certificate` is empty or not a PEM X.509 certificate",
+        status: 400,
+        code: CODE_CERTIFICATE_UNPARSABLE,
+        pointer: Some("/certificate"),
+    },
+    BusinessRule {
+        name: "unknown_pack",
+        operation: "get_certificate_pack",
+        when: "no pack of the zone has that identifier (also for edit, delete and the verification PATCH)",
+        status: 404,
+        code: CODE_PACK_NOT_FOUND,
+        pointer: Some("/certificate_pack_id"),
+    },
+    BusinessRule {
+        name: "unknown_zone",
+        operation: "list_certificate_packs",
+        when: "the zone identifier is well formed but not one of the mock's zones (every operation)",
+        status: 404,
+        code: CODE_INVALID_IDENTIFIER,
+        pointer: None,
+    },
+];
 
 /// Authentication failed (missing or wrong credentials).
 pub const CODE_AUTHENTICATION: i64 = 10000;

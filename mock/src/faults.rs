@@ -51,6 +51,120 @@ pub enum Fault {
     },
     /// The connection is closed without sending any response.
     DropConnection,
+    /// Contract drift: the response body with the value at `pointer` (a JSON Pointer, e.g.
+    /// `/result/advanced/allocated`) replaced by `value` — or added, when its parent object
+    /// exists — e.g. a field of another type or an enum value the document does not know. With
+    /// [`FaultStage::AfterHandling`] it edits the real response.
+    SetField {
+        /// Where, as a JSON Pointer into the response body.
+        pointer: String,
+        /// The value to put there.
+        value: serde_json::Value,
+    },
+    /// Contract drift: the response body without the member at `pointer` (e.g. a required
+    /// field dropped). With [`FaultStage::AfterHandling`] it edits the real response.
+    RemoveField {
+        /// Where, as a JSON Pointer into the response body.
+        pointer: String,
+    },
+}
+
+impl Fault {
+    /// One example of every kind of fault, in its JSON form's order: what `GET /__mock/` lists.
+    pub fn examples() -> Vec<Fault> {
+        let all = vec![
+            Fault::RateLimited {
+                retry_after_secs: Some(2),
+            },
+            Fault::ServerError { status: 503 },
+            Fault::MalformedJson,
+            Fault::TruncatedJson,
+            Fault::TruncatedBody,
+            Fault::HtmlErrorPage { status: 502 },
+            Fault::DropConnection,
+            Fault::SetField {
+                pointer: "/result/advanced/allocated".into(),
+                value: serde_json::Value::String("ten".into()),
+            },
+            Fault::RemoveField {
+                pointer: "/result/status".into(),
+            },
+        ];
+        // A new variant must be added above: this match has no wildcard.
+        for fault in &all {
+            match fault {
+                Fault::RateLimited { .. }
+                | Fault::ServerError { .. }
+                | Fault::MalformedJson
+                | Fault::TruncatedJson
+                | Fault::TruncatedBody
+                | Fault::HtmlErrorPage { .. }
+                | Fault::DropConnection
+                | Fault::SetField { .. }
+                | Fault::RemoveField { .. } => {}
+            }
+        }
+        all
+    }
+
+    /// The `kind` of this fault in its JSON form (e.g. `rate_limited`).
+    pub fn kind(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+/// Sets (or adds) the value at a JSON Pointer; `false` when its parent does not exist.
+pub(crate) fn set_pointer(
+    body: &mut serde_json::Value,
+    pointer: &str,
+    value: serde_json::Value,
+) -> bool {
+    if pointer.is_empty() {
+        *body = value;
+        return true;
+    }
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match body.pointer_mut(parent) {
+        Some(serde_json::Value::Object(map)) => {
+            map.insert(last, value);
+            true
+        }
+        Some(serde_json::Value::Array(items)) => {
+            match last.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(slot) => {
+                    *slot = value;
+                    true
+                }
+                None => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Removes the member at a JSON Pointer; `false` when there is none.
+pub(crate) fn remove_pointer(body: &mut serde_json::Value, pointer: &str) -> bool {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return false;
+    };
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match body.pointer_mut(parent) {
+        Some(serde_json::Value::Object(map)) => map.remove(&last).is_some(),
+        Some(serde_json::Value::Array(items)) => match last.parse::<usize>() {
+            Ok(i) if i < items.len() => {
+                items.remove(i);
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 fn default_server_status() -> u16 {
@@ -278,6 +392,31 @@ mod tests {
         assert_eq!(plan.pending(), 1);
         assert!(plan.take(None).is_some());
         assert_eq!(plan.take(None), None);
+    }
+
+    #[test]
+    fn pointer_edits() {
+        let mut v = serde_json::json!({"result": {"a": 1, "list": [1, 2]}});
+        assert!(set_pointer(&mut v, "/result/a", serde_json::json!("one")));
+        assert!(set_pointer(&mut v, "/result/b", serde_json::json!(2)));
+        assert!(set_pointer(&mut v, "/result/list/1", serde_json::json!(3)));
+        assert!(!set_pointer(&mut v, "/nothing/here", serde_json::json!(0)));
+        assert!(remove_pointer(&mut v, "/result/list/0"));
+        assert!(remove_pointer(&mut v, "/result/b"));
+        assert!(!remove_pointer(&mut v, "/result/b"));
+        assert_eq!(v, serde_json::json!({"result": {"a": "one", "list": [3]}}));
+    }
+
+    #[test]
+    fn every_fault_kind_has_an_example_that_round_trips() {
+        let kinds: Vec<String> = Fault::examples().iter().map(Fault::kind).collect();
+        assert_eq!(kinds.len(), 9);
+        assert!(kinds.contains(&"set_field".to_owned()));
+        for fault in Fault::examples() {
+            let json = serde_json::to_value(&fault).unwrap_or_default();
+            let back: Fault = serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(back, fault);
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A stateful mock of Cloudflare's SSL/TLS API, for contract tests of code built on
-//! [`cloudflare-ssl`](cloudflare_ssl) (or any other client), and as a standalone server
-//! (the `cloudflare-ssl-mock` binary).
+//! [`cloudflare-ssl`](cloudflare_ssl) (or any other client), as a standalone server (the
+//! `cloudflare-ssl-mock` binary), and a conformance proxy that checks the real API against the
+//! same document ([`proxy`], [`record`]).
 //!
 //! [`MockServer::start`] serves real HTTP on `127.0.0.1` (a free port) under the same path prefix
 //! as the real API, so any client — this crate's, or one written from Cloudflare's documentation
@@ -10,7 +11,8 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use cloudflare_ssl_mock::MockServer;
 //!
-//! let mock = MockServer::start().await;
+//! // The manual clock: time moves only when the test says so.
+//! let mock = MockServer::start_manual().await;
 //! let client = cloudflare_ssl::Client::builder()
 //!     .api_token(mock.token())
 //!     .base_url(mock.base_url())
@@ -28,40 +30,74 @@
 //! `reqwest::Client` needs a rustls crypto provider installed first, as this crate builds
 //! reqwest without one: `rustls::crypto::ring::default_provider().install_default()`.
 //!
+//! # Presets
+//!
+//! | preset | how to get it | clock | time in each status | `validation_records` right after an order |
+//! |---|---|---|---|---|
+//! | [`Preset::Demo`] | [`MockServer::start`], [`MockServer::builder`] | wall clock | 250 ms: a new pack is `active` ~1 s after the order, so `wait_until_active` finishes | `[]`, filled in 250 ms later |
+//! | [`Preset::Realistic`] | the binary; [`MockServerBuilder::preset`] | wall clock | 10 s, 60 s, 30 s, 30 s | `[]`, filled in 10 s later |
+//! | [`Preset::Manual`] | [`MockServer::start_manual`], [`MockServerBuilder::manual_clock`] | manual: [`MockServer::advance`], [`MockServer::tick`], [`MockServer::settle`] | 10 s, 60 s, 30 s, 30 s of mock time | present at once |
+//!
+//! "Filled in later" is exact: while a new pack is `initializing` the mock answers
+//! `validation_records: []`; from its move to `pending_validation` (after
+//! [`LifecycleTimings::initializing`]) on, the records are there, as the real API does
+//! right after an order. [`MockServerBuilder::delayed_validation_records`] turns it on or off
+//! in any preset.
+//!
 //! # What it does
 //!
 //! * **All 14 operations of the curated document, stateful.** Two zones are seeded
 //!   ([`DEFAULT_ZONE_ID`] `example.com`: a universal pack and 5 active advanced packs, quota 10;
 //!   [`SECOND_ZONE_ID`] `example.net`: a universal pack, quota 1). `order` creates an advanced
 //!   pack in `initializing` with DCV records for the chosen method (`txt` → `txt_name`/`txt_value`,
-//!   `http` → `http_url`/`http_body`, `email` → `emails`); it fails with code 1405 once the zone's
-//!   quota is used up. `delete` removes a pack and frees its quota. List honours `page`,
-//!   `per_page`, `status=all` (otherwise only `active` packs) and `deploy`, with exact
-//!   `result_info`. Verification shows one entry per pack; its PATCH changes the method (fresh
-//!   records, back to `pending_validation`) or, with the method already in use, performs the
-//!   "immediate validation check", which passes (`pending_issuance`). Universal SSL (disabling it
-//!   removes the universal pack, re-enabling orders a new one) and automatic SSL/TLS mode
-//!   persist. Analyze parses the PEM it is given (hosts from SAN, else CN; signature algorithm;
-//!   expiry) and answers `{"hosts", "signature_algorithm", "expires_on", "issuer"}`.
+//!   `http` → `http_url`/`http_body`, `email` → `emails`). `delete` removes a pack and frees its
+//!   quota. List honours `page`, `per_page`, `status=all` (otherwise only `active` packs) and
+//!   `deploy`, with exact `result_info`. Verification shows one entry per pack; its PATCH
+//!   changes the method (fresh records, back to `pending_validation`) or, with the method
+//!   already in use, performs the "immediate validation check", which passes
+//!   (`pending_issuance`). Universal SSL (disabling it removes the universal pack, re-enabling
+//!   orders a new one) and automatic SSL/TLS mode persist. Analyze parses the PEM it is given
+//!   (hosts from SAN, else CN; signature algorithm; expiry) and answers
+//!   `{"hosts", "signature_algorithm", "expires_on", "issuer"}`.
 //! * **A lifecycle on a clock.** New packs go `initializing` → `pending_validation` →
-//!   `pending_issuance` → `pending_deployment` → `active` after the [`LifecycleTimings`]. With
-//!   the default [`ClockMode::Manual`] time only moves with [`MockServer::advance`],
-//!   [`MockServer::tick`] (to the next transition) or [`MockServer::settle`] (until nothing
-//!   moves), so tests never sleep. [`ClockMode::Realtime`] follows the wall clock.
+//!   `pending_issuance` → `pending_deployment` → `active` after the [`LifecycleTimings`] of the
+//!   preset (above).
 //! * **Wire fidelity.** Every answer uses Cloudflare's envelope (`success`, `errors`,
 //!   `messages`, `result`, and `result_info` on lists; failures have `success: false`, at least
 //!   one error and `result: null`), carries `cf-ray`, `Ratelimit` and `Ratelimit-Policy`
 //!   headers, and needs credentials (`Authorization: Bearer`, `X-Auth-Email` + `X-Auth-Key`, or
-//!   `X-Auth-User-Service-Key`; see [`DEFAULT_API_TOKEN`] and friends). Every request is validated
-//!   against the curated OpenAPI document (path, query, body): a violation is a 400 whose errors
-//!   carry `source.pointer` (`/hosts`, `/validity_days`, `/per_page`, `""` for malformed JSON).
-//!   Every response the mock builds is checked against the document too; mismatches are recorded
+//!   `X-Auth-User-Service-Key`; see [`DEFAULT_API_TOKEN`] and friends). A method the document
+//!   does not declare on a known path is a 405 with an `Allow` header listing the path's
+//!   methods. Every request is validated against the curated document (path, query, body;
+//!   `format: int32`/`int64` bound integers): a violation is a 400 whose errors carry
+//!   `source.pointer` (`/hosts`, `/validity_days`, `/page`, `""` for malformed JSON). Every
+//!   response the mock builds is checked against the document too; mismatches are recorded
 //!   ([`MockServer::schema_violations`]). The error codes are listed in [`envelope`].
 //! * **Fault injection** ([`MockServer::faults`], [`Fault`]): per-operation latency, and the
 //!   next N requests answered with 429 (+ `Retry-After`, or without), 5xx, malformed JSON,
-//!   truncated JSON, a body cut off mid-stream, Cloudflare's HTML error page, or a dropped
-//!   connection — before the request is processed, or after ([`FaultStage`]). Counters
+//!   truncated JSON, a body cut off mid-stream, Cloudflare's HTML error page, a dropped
+//!   connection, or contract drift (a field set to another value or type, or removed) —
+//!   before the request is processed, or after ([`FaultStage`]). Counters
 //!   ([`MockServer::counters`]) give requests per operation and orders created.
+//! * **Recording** ([`MockServerBuilder::record`]): every exchange as a JSON line, to replay
+//!   with [`record::Replay`].
+//!
+//! # Business rules
+//!
+//! Requests that conform to the document but that the mock refuses in some state, as the real
+//! API does ([`envelope::BUSINESS_RULES`]; also listed at `GET /__mock/`):
+//!
+//! | rule | operation | HTTP | code | when |
+//! |---|---|---|---|---|
+//! | `delete_universal_pack` | `delete_certificate_pack` | 400 | 1407 | the pack is not advanced (the Universal SSL pack): disable Universal SSL instead |
+//! | `edit_universal_pack` | `edit_certificate_pack` | 400 | 1407 | the pack is not advanced |
+//! | `restart_validation_not_timed_out` | `edit_certificate_pack` | 400 | 1409 | no `cloudflare_branding` in the body (a validation restart) and the pack is not `validation_timed_out` |
+//! | `change_method_after_validation` | `edit_validation_method` | 400 | 1408 | another method while the pack is past validation (e.g. `active`); pointer `/validation_method`; the same method is a no-op 200 |
+//! | `order_past_quota` | `order_certificate_pack` | 400 | 1405 | the zone already holds `quota.advanced.allocated` advanced packs |
+//! | `order_hosts_outside_zone` | `order_certificate_pack` | 400 | 1400 | a host outside the zone, twice, or no apex; pointer `/hosts/N` (`/hosts` for the apex) |
+//! | `analyze_empty_certificate` | `analyze_certificate` | 400 | 1410 | `certificate` empty or not a PEM certificate; pointer `/certificate` |
+//! | `unknown_pack` | `get_certificate_pack` (and edit, delete, verification PATCH) | 404 | 1404 | no such pack in the zone; pointer `/certificate_pack_id` |
+//! | `unknown_zone` | every operation | 404 | 7003 | a well-formed zone identifier the mock does not serve |
 //!
 //! # Admin routes
 //!
@@ -70,7 +106,7 @@
 //!
 //! | route | effect |
 //! |---|---|
-//! | `GET /__mock/` | this list of routes, and the info below |
+//! | `GET /__mock/` | the routes, fault kinds (one example each, from [`Fault::examples`]), operations, business rules, and the info below |
 //! | `GET /__mock/info` | base URL, credentials, zones, the mock's clock |
 //! | `GET /__mock/counters` | [`Counters`] as JSON |
 //! | `GET /__mock/violations` | response-schema violations recorded so far |
@@ -85,23 +121,34 @@
 //!
 //! Fault kinds in JSON: `rate_limited` (`retry_after_secs`), `server_error` (`status`),
 //! `malformed_json`, `truncated_json`, `truncated_body`, `html_error_page` (`status`),
-//! `drop_connection`.
+//! `drop_connection`, `set_field` (`pointer`, `value`), `remove_field` (`pointer`).
+//!
+//! # Checking the real API
+//!
+//! [`proxy::Proxy`] (`cloudflare-ssl-mock proxy`) sits between a client and the real API,
+//! passes every exchange through unchanged, and reports each difference from the curated
+//! document with the operation, JSON pointer, expected and found values and the `cf-ray`
+//! ([`ContractViolation`]). [`record`] writes exchanges as JSON lines and serves them back.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod admin;
 mod config;
+mod conformance;
 pub mod envelope;
 mod faults;
+mod http;
 mod operation;
 mod pem;
+pub mod proxy;
+pub mod record;
 mod routes;
 mod server;
 mod spec;
 mod state;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -110,10 +157,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub use config::{
-    ClockMode, LifecycleTimings, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL, DEFAULT_API_KEY,
-    DEFAULT_API_TOKEN, DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME,
-    SECOND_ZONE_ID, SECOND_ZONE_NAME,
+    ClockMode, LifecycleTimings, Preset, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL,
+    DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID,
+    DEFAULT_ZONE_NAME, SECOND_ZONE_ID, SECOND_ZONE_NAME,
 };
+pub use conformance::{ContractViolation, Direction};
 pub use faults::{Counters, Fault, FaultStage, Faults};
 pub use operation::{Operation, UnknownOperation};
 pub use pem::SAMPLE_CERTIFICATE_PEM;
@@ -163,17 +211,79 @@ impl Drop for MockServer {
     }
 }
 
-/// Configures a [`MockServer`] before starting it; from [`MockServer::builder`].
+/// Configures a [`MockServer`] before starting it; from [`MockServer::builder`] (the
+/// [`Preset::Demo`] preset) or [`MockServer::builder`]`.manual_clock()`.
 #[derive(Debug, Clone, Default)]
 pub struct MockServerBuilder {
     config: MockConfig,
 }
 
 impl MockServerBuilder {
-    /// Listens on this port of 127.0.0.1 (default 0: any free port).
+    /// Listens on this port (default 0: any free port).
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.config.port = port;
+        self
+    }
+
+    /// Listens on this address (default `127.0.0.1`). `0.0.0.0` serves every interface, e.g.
+    /// inside a container: anyone who can reach the port can then use the mock and its
+    /// unauthenticated `/__mock/` admin routes (reset, faults), so bind it only where that is
+    /// acceptable. The [`MockServer::base_url`] of an unspecified address uses loopback.
+    #[must_use]
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.config.host = host;
+        self
+    }
+
+    /// Applies a [`Preset`]: clock, lifecycle timings and delayed validation records together
+    /// (default [`Preset::Demo`]). Later calls to [`MockServerBuilder::clock`],
+    /// [`MockServerBuilder::timings`] or [`MockServerBuilder::delayed_validation_records`]
+    /// override a part of it.
+    #[must_use]
+    pub fn preset(mut self, preset: Preset) -> Self {
+        self.config.apply(preset);
+        self
+    }
+
+    /// Shorthand for [`Preset::Manual`]: time moves only through [`MockServer::advance`],
+    /// [`MockServer::tick`], [`MockServer::settle`] (or the admin routes), and new packs show
+    /// their validation records at once. For deterministic tests.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// let mock = cloudflare_ssl_mock::MockServer::builder().manual_clock().seed(7).start().await;
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn manual_clock(self) -> Self {
+        self.preset(Preset::Manual)
+    }
+
+    /// Whether a newly ordered pack answers `validation_records: []` while it is
+    /// `initializing`, and its records only from its move to `pending_validation` on (after
+    /// [`LifecycleTimings::initializing`]), as the real API does (default: on, except with
+    /// [`Preset::Manual`]). Clients must poll for the records instead of reading them from the
+    /// order's response.
+    #[must_use]
+    pub fn delayed_validation_records(mut self, delayed: bool) -> Self {
+        self.config.delayed_records = delayed;
+        self
+    }
+
+    /// Writes every API exchange (not the admin routes) to `path`, one JSON line each, in the
+    /// format of [`record::Exchange`]; credentials are never written. Serve it back with
+    /// [`record::Replay`] or `cloudflare-ssl-mock replay FILE`.
+    #[must_use]
+    pub fn record(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config.record = Some(path.into());
+        self
+    }
+
+    /// Options of the recording (e.g. [`record::RecordOptions::redact_ids`]).
+    #[must_use]
+    pub fn record_options(mut self, options: record::RecordOptions) -> Self {
+        self.config.record_options = options;
         self
     }
 
@@ -207,7 +317,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// How the clock moves (default [`ClockMode::Manual`]).
+    /// How the clock moves (default: the preset's, [`ClockMode::Realtime`] for
+    /// [`Preset::Demo`]).
     #[must_use]
     pub fn clock(mut self, mode: ClockMode) -> Self {
         self.config.clock = mode;
@@ -221,7 +332,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// How long new packs stay in each status (default [`LifecycleTimings::default`]).
+    /// How long new packs stay in each status (default: the preset's, 250 ms each for
+    /// [`Preset::Demo`]).
     #[must_use]
     pub fn timings(mut self, timings: LifecycleTimings) -> Self {
         self.config.timings = timings;
@@ -258,9 +370,11 @@ impl MockServerBuilder {
     pub async fn try_start(self) -> std::io::Result<MockServer> {
         let contract = Contract::shared().map_err(std::io::Error::other)?;
         let listener =
-            TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, self.config.port))).await?;
+            TcpListener::bind(SocketAddr::new(self.config.host, self.config.port)).await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(self.config, contract, addr));
+        let recorder =
+            record::open_recorder(self.config.record.as_ref(), self.config.record_options)?;
+        let shared = Arc::new(Shared::new(self.config, contract, addr, recorder));
         let (shutdown, receiver) = watch::channel(false);
         tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
         Ok(MockServer { shared, shutdown })
@@ -279,12 +393,24 @@ impl MockServerBuilder {
 }
 
 impl MockServer {
-    /// Starts a mock with the default configuration on a free port of 127.0.0.1.
+    /// Starts a mock with the default configuration ([`Preset::Demo`]: the clock moves on its
+    /// own, a new pack is `active` about a second after it is ordered) on a free port of
+    /// 127.0.0.1. For tests that drive the clock themselves, see [`MockServer::start_manual`].
     ///
     /// # Panics
     /// When no port can be bound; use [`MockServer::try_start`] to handle that.
     pub async fn start() -> MockServer {
         MockServer::builder().start().await
+    }
+
+    /// Starts a mock on the manual clock ([`Preset::Manual`]): time moves only with
+    /// [`MockServer::advance`], [`MockServer::tick`] and [`MockServer::settle`], and new packs
+    /// show their validation records at once. Deterministic, for tests.
+    ///
+    /// # Panics
+    /// When no port can be bound.
+    pub async fn start_manual() -> MockServer {
+        MockServer::builder().manual_clock().start().await
     }
 
     /// Like [`MockServer::start`], returning the error instead of panicking.
@@ -307,7 +433,11 @@ impl MockServer {
 
     /// The URL of the admin routes, `http://127.0.0.1:PORT/__mock`.
     pub fn admin_url(&self) -> String {
-        format!("http://{}{}", self.shared.addr, server::ADMIN_PREFIX)
+        format!(
+            "http://{}{}",
+            self.shared.advertised(),
+            server::ADMIN_PREFIX
+        )
     }
 
     /// The socket address served.

@@ -1,93 +1,216 @@
-//! `cloudflare-ssl-mock`: the embedded mock of Cloudflare's SSL/TLS API as a standalone server,
-//! for clients written in any language.
-//!
-//! ```text
-//! cargo run -p cloudflare-ssl-mock -- --port 8787
-//! ```
-//!
-//! Prints the base URL, a ready token and the seeded zones, then serves until Ctrl-C.
+//! `cloudflare-ssl-mock`: the mock of Cloudflare's SSL/TLS API as a standalone server, the
+//! conformance proxy, and the replay of recordings. `cloudflare-ssl-mock --help` for usage.
 
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cloudflare_ssl_mock::{ClockMode, LifecycleTimings, MockServer, ZoneSeed};
+use cloudflare_ssl_mock::proxy::{Proxy, ProxyConfig, DEFAULT_MAX_BODY, DEFAULT_UPSTREAM};
+use cloudflare_ssl_mock::record::{RecordOptions, Replay, ReplayConfig};
+use cloudflare_ssl_mock::{LifecycleTimings, MockServer, Preset, ZoneSeed};
+use serde_json::json;
 
 const USAGE: &str = "\
-Usage: cloudflare-ssl-mock [OPTIONS]
+Usage: cloudflare-ssl-mock [serve] [OPTIONS]       serve the stateful mock (default)
+       cloudflare-ssl-mock proxy [OPTIONS]         check a real account against the document
+       cloudflare-ssl-mock replay FILE [OPTIONS]   serve a recording back
 
-Serves a stateful mock of Cloudflare's SSL/TLS API on 127.0.0.1.
+Common options:
+  --host <ADDR>        address to listen on (default 127.0.0.1). 0.0.0.0 serves every
+                       interface, e.g. in a container: anyone who can reach the port can then
+                       use it (the mock's /__mock/ admin routes need no credentials, the proxy
+                       forwards the credentials it is given), so publish it only on a private
+                       network
+  -p, --port <PORT>    port (default 8787 serve, 8788 proxy, 8789 replay; 0: a free port)
+  --print-env          print only `export CLOUDFLARE_…=…` lines on stdout, for a shell to source
+  --json               print one JSON object (base_url, token, zone_id, …) as the first stdout
+                       line, and nothing else on stdout
+  -h, --help           print this help
 
-Options:
-  --port <PORT>        port to listen on (default 8787; 0 picks a free port)
-  --token <TOKEN>      API token to accept (default: the built-in mock token)
+serve:
+  --preset <NAME>      demo (250 ms per lifecycle step), realistic (default: 10/60/30/30 s),
+                       manual (time moves only through POST /__mock/clock/...)
+  --manual-clock       same as --preset manual
   --step-secs <SECS>   seconds a new certificate pack spends in each lifecycle status
-                       (default: 10/60/30/30 for initializing/validation/issuance/deployment)
-  --manual-clock       freeze the clock: time moves only through POST /__mock/clock/...
+  --token <TOKEN>      API token to accept (default: the built-in mock token)
   --no-rate-limit      disable the mock's 1,200 requests / 5 minutes rate limit
   --packs <N>          active advanced certificate packs seeded in the first zone (default 5;
                        its quota is raised to N when smaller), e.g. for listing benchmarks
-  -h, --help           print this help
+  --record <FILE>      write every API exchange to FILE as JSON lines (no credentials)
+  --redact-ids         with --record: replace 32-hex identifiers by stable stand-ins
+
+proxy:
+  --upstream <URL>     API base URL to forward to (default https://api.cloudflare.com/client/v4;
+                       http:// only for loopback hosts, e.g. a mock)
+  --report <FILE>      append each contract violation to FILE as a JSON line
+  --record <FILE>      write every exchange to FILE as JSON lines (no credentials)
+  --redact-ids         with --record: replace 32-hex identifiers by stable stand-ins
+  --max-body <BYTES>   largest body buffered (default 8388608); larger responses are a 502
+
+Violations found by the proxy or the replay go to stderr and GET /__mock/violations.
 ";
 
-struct Args {
-    port: u16,
-    token: Option<String>,
-    step: Option<Duration>,
-    manual: bool,
-    rate_limit: bool,
-    packs: Option<u32>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Serve,
+    Proxy,
+    Replay,
 }
 
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut parsed = Args {
-        port: 8787,
-        token: None,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Output {
+    Human,
+    Env,
+    Json,
+}
+
+#[derive(Debug)]
+struct Args {
+    mode: Mode,
+    host: Option<IpAddr>,
+    port: Option<u16>,
+    output: Output,
+    preset: Option<Preset>,
+    step: Option<Duration>,
+    token: Option<String>,
+    rate_limit: bool,
+    packs: Option<u32>,
+    record: Option<PathBuf>,
+    redact_ids: bool,
+    upstream: Option<String>,
+    report: Option<PathBuf>,
+    max_body: Option<usize>,
+    file: Option<PathBuf>,
+}
+
+fn parse_value<T: std::str::FromStr>(parser: &mut lexopt::Parser, flag: &str) -> Result<T, String> {
+    let value = parser.value().map_err(|e| e.to_string())?;
+    let text = value.to_string_lossy().into_owned();
+    text.parse()
+        .map_err(|_| format!("invalid value `{text}` for {flag}"))
+}
+
+fn parse(mut parser: lexopt::Parser) -> Result<Option<Args>, String> {
+    use lexopt::prelude::*;
+    let mut args = Args {
+        mode: Mode::Serve,
+        host: None,
+        port: None,
+        output: Output::Human,
+        preset: None,
         step: None,
-        manual: false,
+        token: None,
         rate_limit: true,
         packs: None,
+        record: None,
+        redact_ids: false,
+        upstream: None,
+        report: None,
+        max_body: None,
+        file: None,
     };
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" | "-p" => {
-                let v = value("--port")?;
-                parsed.port = v.parse().map_err(|_| format!("invalid port `{v}`"))?;
+    let mut mode_given = false;
+    let mut only: Vec<(&str, Mode)> = Vec::new();
+    while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
+        match arg {
+            Short('h') | Long("help") => return Ok(None),
+            Long("host") => args.host = Some(parse_value(&mut parser, "--host")?),
+            Short('p') | Long("port") => args.port = Some(parse_value(&mut parser, "--port")?),
+            Long("print-env") => args.output = Output::Env,
+            Long("json") => args.output = Output::Json,
+            Long("preset") => {
+                let name: String = parse_value(&mut parser, "--preset")?;
+                args.preset = Some(match name.as_str() {
+                    "demo" => Preset::Demo,
+                    "realistic" => Preset::Realistic,
+                    "manual" => Preset::Manual,
+                    other => {
+                        return Err(format!(
+                            "unknown preset `{other}` (demo, realistic, manual)"
+                        ))
+                    }
+                });
+                only.push(("--preset", Mode::Serve));
             }
-            "--token" => parsed.token = Some(value("--token")?),
-            "--step-secs" => {
-                let v = value("--step-secs")?;
-                let secs: f64 = v
-                    .parse()
-                    .map_err(|_| format!("invalid --step-secs `{v}`"))?;
+            Long("manual-clock") => {
+                args.preset = Some(Preset::Manual);
+                only.push(("--manual-clock", Mode::Serve));
+            }
+            Long("step-secs") => {
+                let secs: f64 = parse_value(&mut parser, "--step-secs")?;
                 let step = Duration::try_from_secs_f64(secs)
-                    .map_err(|_| format!("invalid --step-secs `{v}`"))?;
-                parsed.step = Some(step);
+                    .map_err(|_| format!("invalid value `{secs}` for --step-secs"))?;
+                args.step = Some(step);
+                only.push(("--step-secs", Mode::Serve));
             }
-            "--manual-clock" => parsed.manual = true,
-            "--no-rate-limit" => parsed.rate_limit = false,
-            "--packs" => {
-                let v = value("--packs")?;
-                parsed.packs = Some(v.parse().map_err(|_| format!("invalid --packs `{v}`"))?);
+            Long("token") => {
+                args.token = Some(parse_value(&mut parser, "--token")?);
+                only.push(("--token", Mode::Serve));
             }
-            other => return Err(format!("unknown argument `{other}`")),
+            Long("no-rate-limit") => {
+                args.rate_limit = false;
+                only.push(("--no-rate-limit", Mode::Serve));
+            }
+            Long("packs") => {
+                args.packs = Some(parse_value(&mut parser, "--packs")?);
+                only.push(("--packs", Mode::Serve));
+            }
+            Long("record") => {
+                args.record = Some(parse_value::<String>(&mut parser, "--record")?.into())
+            }
+            Long("redact-ids") => args.redact_ids = true,
+            Long("upstream") => {
+                args.upstream = Some(parse_value(&mut parser, "--upstream")?);
+                only.push(("--upstream", Mode::Proxy));
+            }
+            Long("report") => {
+                args.report = Some(parse_value::<String>(&mut parser, "--report")?.into());
+                only.push(("--report", Mode::Proxy));
+            }
+            Long("max-body") => {
+                args.max_body = Some(parse_value(&mut parser, "--max-body")?);
+                only.push(("--max-body", Mode::Proxy));
+            }
+            Value(value) if !mode_given && args.file.is_none() => {
+                let word = value.to_string_lossy().into_owned();
+                args.mode = match word.as_str() {
+                    "serve" => Mode::Serve,
+                    "proxy" => Mode::Proxy,
+                    "replay" => Mode::Replay,
+                    other => {
+                        return Err(format!("unknown command `{other}` (serve, proxy, replay)"))
+                    }
+                };
+                mode_given = true;
+            }
+            Value(value) if args.mode == Mode::Replay && args.file.is_none() => {
+                args.file = Some(PathBuf::from(value));
+            }
+            other => return Err(other.unexpected().to_string()),
         }
     }
-    Ok(Some(parsed))
+    for (flag, mode) in only {
+        if mode != args.mode {
+            return Err(format!("{flag} does not apply to this command"));
+        }
+    }
+    if args.mode == Mode::Replay {
+        if args.file.is_none() {
+            return Err("replay needs the FILE of a recording".into());
+        }
+        if args.record.is_some() || args.redact_ids {
+            return Err("--record and --redact-ids do not apply to replay".into());
+        }
+    }
+    if args.redact_ids && args.record.is_none() {
+        return Err("--redact-ids needs --record".into());
+    }
+    Ok(Some(args))
 }
 
 fn main() -> ExitCode {
-    let args = match parse(std::env::args().skip(1)) {
+    let args = match parse(lexopt::Parser::from_env()) {
         Ok(Some(args)) => args,
         Ok(None) => {
             print!("{USAGE}");
@@ -108,17 +231,64 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(run(args))
+    runtime.block_on(async move {
+        let result = match args.mode {
+            Mode::Serve => serve(args).await,
+            Mode::Proxy => proxy(args).await,
+            Mode::Replay => replay(args).await,
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
 
-async fn run(args: Args) -> ExitCode {
-    let mut builder = MockServer::builder().port(args.port).clock(if args.manual {
-        ClockMode::Manual
+/// Single-quotes a value for a POSIX shell.
+fn shell_quote(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b))
+    {
+        value.to_owned()
     } else {
-        ClockMode::Realtime
-    });
-    if let Some(token) = args.token {
-        builder = builder.token(token);
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+fn print_env(vars: &[(&str, &str)]) {
+    for (name, value) in vars {
+        println!("export {name}={}", shell_quote(value));
+    }
+}
+
+async fn wait_for_ctrl_c() -> Result<(), String> {
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| format!("cannot wait for Ctrl-C: {e}"))?;
+    eprintln!("stopping");
+    Ok(())
+}
+
+fn record_options(args: &Args) -> RecordOptions {
+    RecordOptions {
+        redact_ids: args.redact_ids,
+    }
+}
+
+async fn serve(args: Args) -> Result<(), String> {
+    let preset = args.preset.unwrap_or(Preset::Realistic);
+    let port = args.port.unwrap_or(8787);
+    let mut builder = MockServer::builder().port(port).preset(preset);
+    if let Some(host) = args.host {
+        builder = builder.host(host);
+    }
+    if let Some(token) = &args.token {
+        builder = builder.token(token.clone());
     }
     if let Some(step) = args.step {
         builder = builder.timings(LifecycleTimings::uniform(step));
@@ -128,51 +298,298 @@ async fn run(args: Args) -> ExitCode {
     }
     if let Some(packs) = args.packs {
         let mut zones = ZoneSeed::defaults();
-        zones[0].advanced_packs = packs;
-        zones[0].advanced_quota = zones[0].advanced_quota.max(packs);
+        if let Some(first) = zones.first_mut() {
+            first.advanced_packs = packs;
+            first.advanced_quota = first.advanced_quota.max(packs);
+        }
         builder = builder.zones(zones);
     }
-    let mock = match builder.try_start().await {
-        Ok(mock) => mock,
-        Err(e) => {
-            eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("Cloudflare SSL/TLS API mock listening");
-    println!();
-    println!("  CLOUDFLARE_BASE_URL={}", mock.base_url());
-    println!("  CLOUDFLARE_API_TOKEN={}", mock.token());
-    if let Some(zone) = mock.zones().first() {
-        println!("  CLOUDFLARE_ZONE_ID={}", zone.id);
+    if let Some(file) = &args.record {
+        builder = builder
+            .record(file.clone())
+            .record_options(record_options(&args));
     }
-    println!();
-    for zone in mock.zones() {
-        println!("  zone {} ({})", zone.id, zone.name);
+    let mock = builder
+        .try_start()
+        .await
+        .map_err(|e| format!("cannot start the mock on port {port}: {e}"))?;
+    let zone_id = mock.zone_id().to_owned();
+    match args.output {
+        Output::Env => print_env(&[
+            ("CLOUDFLARE_BASE_URL", &mock.base_url()),
+            ("CLOUDFLARE_API_TOKEN", mock.token()),
+            ("CLOUDFLARE_ZONE_ID", &zone_id),
+        ]),
+        Output::Json => {
+            let zones: Vec<_> = mock
+                .zones()
+                .into_iter()
+                .map(|z| json!({"id": z.id, "name": z.name}))
+                .collect();
+            println!(
+                "{}",
+                json!({
+                    "mode": "serve",
+                    "base_url": mock.base_url(),
+                    "admin_url": mock.admin_url(),
+                    "addr": mock.addr().to_string(),
+                    "token": mock.token(),
+                    "zone_id": zone_id,
+                    "zones": zones,
+                    "api_email": mock.api_email(),
+                    "api_key": mock.api_key(),
+                    "user_service_key": mock.user_service_key(),
+                    "preset": format!("{preset:?}").to_ascii_lowercase(),
+                })
+            );
+        }
+        Output::Human => {
+            println!("Cloudflare SSL/TLS API mock listening on {}", mock.addr());
+            println!();
+            println!("  CLOUDFLARE_BASE_URL={}", mock.base_url());
+            println!("  CLOUDFLARE_API_TOKEN={}", mock.token());
+            println!("  CLOUDFLARE_ZONE_ID={zone_id}");
+            println!();
+            for zone in mock.zones() {
+                println!("  zone {} ({})", zone.id, zone.name);
+            }
+            println!(
+                "  also accepted: X-Auth-Email: {} + X-Auth-Key: {}",
+                mock.api_email(),
+                mock.api_key()
+            );
+            println!(
+                "                 X-Auth-User-Service-Key: {}",
+                mock.user_service_key()
+            );
+            println!(
+                "  preset:        {} ",
+                format!("{preset:?}").to_ascii_lowercase()
+            );
+            println!(
+                "  admin routes:  {}/ (faults, clock, counters, reset)",
+                mock.admin_url()
+            );
+            if let Some(file) = &args.record {
+                println!("  recording to:  {}", file.display());
+            }
+            println!();
+            println!("Press Ctrl-C to stop.");
+        }
     }
-    println!(
-        "  also accepted: X-Auth-Email: {} + X-Auth-Key: {}",
-        mock.api_email(),
-        mock.api_key()
-    );
-    println!(
-        "                 X-Auth-User-Service-Key: {}",
-        mock.user_service_key()
-    );
-    println!(
-        "  admin routes:  {}/ (faults, clock, counters, reset)",
-        mock.admin_url()
-    );
-    println!();
-    println!("Press Ctrl-C to stop.");
-    match tokio::signal::ctrl_c().await {
-        Ok(()) => {
-            println!("stopping");
-            ExitCode::SUCCESS
+    if args.host.is_some_and(|h| !h.is_loopback()) {
+        eprintln!(
+            "warning: listening on {}: the mock and its unauthenticated admin routes are reachable \
+             from other hosts",
+            mock.addr()
+        );
+    }
+    wait_for_ctrl_c().await
+}
+
+async fn proxy(args: Args) -> Result<(), String> {
+    let upstream = args
+        .upstream
+        .clone()
+        .unwrap_or_else(|| DEFAULT_UPSTREAM.to_owned());
+    let mut config = ProxyConfig::new(&upstream)
+        .map_err(|e| e.to_string())?
+        .port(args.port.unwrap_or(8788))
+        .stderr(true)
+        .max_body(args.max_body.unwrap_or(DEFAULT_MAX_BODY));
+    if let Some(host) = args.host {
+        config = config.host(host);
+    }
+    if let Some(report) = &args.report {
+        config = config.report(report.clone());
+    }
+    if let Some(record) = &args.record {
+        config = config
+            .record(record.clone())
+            .record_options(record_options(&args));
+    }
+    let proxy = Proxy::start(config).await.map_err(|e| e.to_string())?;
+    if args.host.is_some_and(|h| !h.is_loopback()) {
+        eprintln!(
+            "warning: listening on {}: other hosts can send requests through this proxy with \
+             the credentials they present",
+            proxy.addr()
+        );
+    }
+    match args.output {
+        Output::Env => print_env(&[("CLOUDFLARE_BASE_URL", &proxy.base_url())]),
+        Output::Json => println!(
+            "{}",
+            json!({
+                "mode": "proxy",
+                "base_url": proxy.base_url(),
+                "admin_url": proxy.admin_url(),
+                "addr": proxy.addr().to_string(),
+                "upstream": proxy.upstream(),
+                "report": args.report.as_ref().map(|p| p.display().to_string()),
+                "record": args.record.as_ref().map(|p| p.display().to_string()),
+            })
+        ),
+        Output::Human => {
+            println!("Conformance proxy listening on {}", proxy.addr());
+            println!();
+            println!("  CLOUDFLARE_BASE_URL={}", proxy.base_url());
+            println!();
+            println!("  upstream:      {}", proxy.upstream());
+            println!("  violations:    stderr, {}/violations", proxy.admin_url());
+            if let Some(report) = &args.report {
+                println!("  report:        {}", report.display());
+            }
+            if let Some(record) = &args.record {
+                println!("  recording to:  {}", record.display());
+            }
+            println!("  credentials are forwarded as sent and never logged");
+            println!();
+            println!("Press Ctrl-C to stop.");
         }
-        Err(e) => {
-            eprintln!("error: cannot wait for Ctrl-C: {e}");
-            ExitCode::FAILURE
+    }
+    wait_for_ctrl_c().await?;
+    eprintln!(
+        "{} exchanges, {} contract violations",
+        proxy.exchanges(),
+        proxy.violations().len()
+    );
+    Ok(())
+}
+
+async fn replay(args: Args) -> Result<(), String> {
+    let file = args.file.clone().unwrap_or_default();
+    let mut config = ReplayConfig::from_file(&file)?
+        .port(args.port.unwrap_or(8789))
+        .stderr(true);
+    if let Some(host) = args.host {
+        config = config.host(host);
+    }
+    let exchanges = cloudflare_ssl_mock::record::read_recording(&file)?;
+    let zone_id = exchanges
+        .iter()
+        .find_map(|x| {
+            x.path
+                .strip_prefix("/zones/")
+                .and_then(|rest| rest.split('/').next())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    let replay = Replay::start(config)
+        .await
+        .map_err(|e| format!("cannot start the replay: {e}"))?;
+    match args.output {
+        Output::Env => print_env(&[
+            ("CLOUDFLARE_BASE_URL", &replay.base_url()),
+            ("CLOUDFLARE_API_TOKEN", "replay"),
+            ("CLOUDFLARE_ZONE_ID", &zone_id),
+        ]),
+        Output::Json => println!(
+            "{}",
+            json!({
+                "mode": "replay",
+                "base_url": replay.base_url(),
+                "addr": replay.addr().to_string(),
+                "token": "replay",
+                "zone_id": zone_id,
+                "exchanges": exchanges.len(),
+            })
+        ),
+        Output::Human => {
+            println!(
+                "Replaying {} exchanges of {} on {}",
+                exchanges.len(),
+                file.display(),
+                replay.addr()
+            );
+            println!();
+            println!("  CLOUDFLARE_BASE_URL={}", replay.base_url());
+            println!("  CLOUDFLARE_API_TOKEN=replay   (any credentials are accepted)");
+            println!("  CLOUDFLARE_ZONE_ID={zone_id}");
+            println!();
+            println!("Press Ctrl-C to stop.");
         }
+    }
+    wait_for_ctrl_c().await?;
+    eprintln!(
+        "{} exchanges not replayed, {} misses",
+        replay.remaining(),
+        replay.misses().len()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Result<Option<Args>, String> {
+        parse(lexopt::Parser::from_args(list.iter().copied()))
+    }
+
+    #[test]
+    fn subcommands_and_flags() {
+        let a = args(&["--port", "0", "--json"])
+            .ok()
+            .flatten()
+            .expect("serve");
+        assert_eq!(
+            (a.mode, a.port, a.output),
+            (Mode::Serve, Some(0), Output::Json)
+        );
+        let a = args(&[
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--manual-clock",
+            "--print-env",
+        ])
+        .ok()
+        .flatten()
+        .expect("serve");
+        assert_eq!(a.host, "0.0.0.0".parse().ok());
+        assert_eq!(a.preset, Some(Preset::Manual));
+        assert_eq!(a.output, Output::Env);
+        let a = args(&[
+            "proxy",
+            "--upstream",
+            "http://127.0.0.1:8787/client/v4",
+            "--report=r.jsonl",
+        ])
+        .ok()
+        .flatten()
+        .expect("proxy");
+        assert_eq!(a.mode, Mode::Proxy);
+        assert_eq!(a.report, Some(PathBuf::from("r.jsonl")));
+        let a = args(&["replay", "s.jsonl", "-p", "9000"])
+            .ok()
+            .flatten()
+            .expect("replay");
+        assert_eq!((a.mode, a.port), (Mode::Replay, Some(9000)));
+        assert_eq!(a.file, Some(PathBuf::from("s.jsonl")));
+        assert!(args(&["-h"]).is_ok_and(|a| a.is_none()));
+        for bad in [
+            &["--port", "x"][..],
+            &["proxy", "--packs", "3"],
+            &["serve", "--upstream", "https://x"],
+            &["replay"],
+            &["dance"],
+            &["--redact-ids"],
+            &["--preset", "slow"],
+            &["--nope"],
+        ] {
+            assert!(args(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn shell_quoting() {
+        assert_eq!(
+            shell_quote("http://127.0.0.1:8787/client/v4"),
+            "http://127.0.0.1:8787/client/v4"
+        );
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote(""), "''");
     }
 }

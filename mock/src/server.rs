@@ -1,7 +1,6 @@
 //! The HTTP side of the mock: accept loop, per-request pipeline (counters, latency, faults, rate
 //! limit, authentication, validation against the curated document, dispatch), wire headers.
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,7 +26,7 @@ use crate::config::MockConfig;
 use crate::envelope::{self, ApiError, CODE_AUTHENTICATION, CODE_BODY_TOO_LARGE};
 use crate::faults::{Fault, FaultPlan, FaultStage};
 use crate::operation::Operation;
-use crate::spec::{Contract, ParamKind, ParamSpec, RouteMatch, Violation};
+use crate::spec::{Contract, RouteMatch};
 use crate::state::{RateDecision, State};
 use crate::{admin, routes};
 
@@ -51,10 +50,16 @@ pub(crate) struct Shared {
     faults: Mutex<FaultPlan>,
     violations: Mutex<Vec<String>>,
     rays: AtomicU64,
+    recorder: Option<Arc<crate::record::Recorder>>,
 }
 
 impl Shared {
-    pub(crate) fn new(config: MockConfig, contract: Arc<Contract>, addr: SocketAddr) -> Self {
+    pub(crate) fn new(
+        config: MockConfig,
+        contract: Arc<Contract>,
+        addr: SocketAddr,
+        recorder: Option<Arc<crate::record::Recorder>>,
+    ) -> Self {
         Shared {
             state: Mutex::new(State::new(&config)),
             config,
@@ -63,6 +68,7 @@ impl Shared {
             faults: Mutex::new(FaultPlan::default()),
             violations: Mutex::new(Vec::new()),
             rays: AtomicU64::new(0),
+            recorder,
         }
     }
 
@@ -79,7 +85,19 @@ impl Shared {
     }
 
     pub(crate) fn base_url(&self) -> String {
-        format!("http://{}{API_PREFIX}", self.addr)
+        format!("http://{}{API_PREFIX}", self.advertised())
+    }
+
+    /// The address clients use: loopback when bound to an unspecified address (`0.0.0.0`).
+    pub(crate) fn advertised(&self) -> SocketAddr {
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        addr
     }
 
     /// Back to the seeded state: zones, clock, counters, faults and recorded violations.
@@ -232,7 +250,37 @@ async fn handle(
     req: Request<Incoming>,
     kill: Arc<Notify>,
 ) -> Response<MockBody> {
+    let request_line = shared.recorder.as_ref().map(|_| {
+        (
+            req.method().as_str().to_owned(),
+            req.uri().path().to_owned(),
+            req.uri().query().unwrap_or("").to_owned(),
+        )
+    });
     let reply = pipeline(&shared, req).await;
+    if let (Some(recorder), Some((method, path, query))) = (&shared.recorder, request_line) {
+        if let (
+            Some(relative),
+            Reply::Complete {
+                status,
+                content_type,
+                body,
+                ..
+            },
+        ) = (path.strip_prefix(API_PREFIX), &reply)
+        {
+            record_exchange(
+                &shared,
+                recorder,
+                &method,
+                relative,
+                &query,
+                *status,
+                content_type,
+                body,
+            );
+        }
+    }
     let ray = shared.ray();
     match reply {
         Reply::Drop => {
@@ -267,6 +315,37 @@ async fn handle(
             response
         }
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record_exchange(
+    shared: &Shared,
+    recorder: &crate::record::Recorder,
+    method: &str,
+    path: &str,
+    query: &str,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+) {
+    let mut exchange =
+        crate::record::Exchange::new(method, path, query, status, Some(content_type), body);
+    exchange.operation = crate::conformance::operation_of(&shared.contract, method, path);
+    if exchange.operation.is_some() {
+        exchange.violations = crate::conformance::check(
+            &shared.contract,
+            &crate::conformance::ExchangeRef {
+                method,
+                path,
+                query,
+                request_body: None,
+                status,
+                response_body: body,
+                cf_ray: None,
+            },
+        );
+    }
+    recorder.record(exchange);
 }
 
 fn finish_headers(
@@ -378,6 +457,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         Some(RouteMatch::Found(op, _)) => Operation::from_operation_id(&op.operation_id),
         _ => None,
     };
+    // RFC 9110 §15.5.6: a 405 lists the methods the target resource supports.
+    let allow = match &route {
+        Some(RouteMatch::MethodNotAllowed(methods)) => Some(methods.join(", ")),
+        _ => None,
+    };
 
     let (latency, fault, decision) = {
         let mut state = shared.state();
@@ -440,6 +524,9 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     if let Some(secs) = retry_after {
         reply = reply.with_header("retry-after", secs.to_string());
     }
+    if let (405, Some(methods)) = (status, allow) {
+        reply = reply.with_header("allow", methods);
+    }
     rate_headers(reply, decision)
 }
 
@@ -471,7 +558,7 @@ fn process(
     authenticate(headers, &shared.config)?;
     let (spec, params) = match route {
         Some(RouteMatch::Found(spec, params)) => (spec, params),
-        Some(RouteMatch::MethodNotAllowed) => {
+        Some(RouteMatch::MethodNotAllowed(_)) => {
             return Err(ApiError::new(
                 405,
                 envelope::CODE_METHOD_NOT_ALLOWED,
@@ -488,74 +575,21 @@ fn process(
         ));
     };
     let raw = raw?;
-
+    let checked = spec.check_request(&params, query, &raw);
     // Path parameters: a malformed identifier cannot be routed.
-    for param in &spec.path_params {
-        let value = params.get(&param.name).cloned().unwrap_or_default();
-        if param.validate(&Value::String(value)).is_err() {
-            return Err(ApiError::unknown_object(
-                path,
-                400,
-                Some(&format!("/{}", param.name)),
-            ));
-        }
+    if let Some(v) = checked.path_violations.first() {
+        let name = v.pointer.split('/').nth(1).unwrap_or_default();
+        return Err(ApiError::unknown_object(
+            path,
+            400,
+            Some(&format!("/{name}")),
+        ));
     }
-
-    // Query parameters, decoded by their schema type, then validated.
-    let mut pairs: BTreeMap<String, String> = BTreeMap::new();
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        pairs.insert(k.into_owned(), v.into_owned());
+    if !checked.violations.is_empty() {
+        return Err(ApiError::invalid(checked.violations));
     }
-    let mut violations = Vec::new();
-    let mut query_values: BTreeMap<String, Value> = BTreeMap::new();
-    for param in &spec.query_params {
-        match pairs.get(&param.name) {
-            Some(text) => match decode_param(param, text) {
-                Ok(value) => {
-                    if let Err(vs) = param.validate(&value) {
-                        violations.extend(vs);
-                    }
-                    query_values.insert(param.name.clone(), value);
-                }
-                Err(v) => violations.push(v),
-            },
-            None if param.required => violations.push(Violation {
-                pointer: format!("/{}", param.name),
-                message: format!("query parameter `{}` is required", param.name),
-            }),
-            None => {}
-        }
-    }
-
-    // Body.
-    let mut body = Value::Null;
-    if let Some(body_spec) = &spec.body {
-        let text = String::from_utf8_lossy(&raw);
-        if text.trim().is_empty() {
-            if body_spec.required {
-                violations.push(Violation {
-                    pointer: String::new(),
-                    message: "a JSON request body is required".into(),
-                });
-            }
-        } else {
-            match serde_json::from_slice::<Value>(&raw) {
-                Ok(value) => {
-                    if let Err(vs) = body_spec.validate(&value) {
-                        violations.extend(vs);
-                    }
-                    body = value;
-                }
-                Err(e) => violations.push(Violation {
-                    pointer: String::new(),
-                    message: format!("malformed JSON in request body: {e}"),
-                }),
-            }
-        }
-    }
-    if !violations.is_empty() {
-        return Err(ApiError::invalid(violations));
-    }
+    let query_values = checked.query;
+    let body = checked.body;
 
     let call = routes::Call {
         operation,
@@ -566,41 +600,6 @@ fn process(
     };
     let mut state = shared.state();
     routes::dispatch(&mut state, &call)
-}
-
-fn decode_param(param: &ParamSpec, text: &str) -> Result<Value, Violation> {
-    let bad = |what: &str| Violation {
-        pointer: format!("/{}", param.name),
-        message: format!("{}: `{text}` is not {what}", param.name),
-    };
-    match param.kind {
-        ParamKind::String => Ok(Value::String(text.to_owned())),
-        ParamKind::Boolean => match text {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
-            _ => Err(bad("a boolean")),
-        },
-        ParamKind::Integer => text
-            .trim()
-            .parse::<i64>()
-            .map(Value::from)
-            .map_err(|_| bad("an integer")),
-        ParamKind::Number => text
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .and_then(|f| {
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    // Keep integers integral on the wire (`5`, not `5.0`).
-                    #[allow(clippy::cast_possible_truncation)]
-                    Some(Value::from(f as i64))
-                } else {
-                    serde_json::Number::from_f64(f).map(Value::Number)
-                }
-            })
-            .ok_or_else(|| bad("a number")),
-    }
 }
 
 /// The response a fault turns `(status, body)` into.
@@ -683,6 +682,16 @@ fn inject(fault: &Fault, status: u16, body: &Value, decision: Option<RateDecisio
             }
         }
         Fault::DropConnection => Reply::Drop,
+        Fault::SetField { pointer, value } => {
+            let mut drifted = body.clone();
+            crate::faults::set_pointer(&mut drifted, pointer, value.clone());
+            rate_headers(Reply::json(status, &drifted), decision)
+        }
+        Fault::RemoveField { pointer } => {
+            let mut drifted = body.clone();
+            crate::faults::remove_pointer(&mut drifted, pointer);
+            rate_headers(Reply::json(status, &drifted), decision)
+        }
     }
 }
 

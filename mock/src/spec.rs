@@ -2,7 +2,9 @@
 //!
 //! The mock never hard-codes the contract: routes, parameters, request bodies and response bodies
 //! all come from [`cloudflare_ssl::OPENAPI_JSON`]. OpenAPI 3.0 schemas are turned into JSON Schema (draft
-//! 2020-12) before compilation: `nullable: true` becomes a `type` array that includes `"null"`.
+//! 2020-12) before compilation: `nullable: true` becomes a `type` array that includes `"null"`,
+//! and `format: int32` / `format: int64` on an integer become the `minimum`/`maximum` of that
+//! range (JSON Schema does not know these formats, so `page=2147483648` would otherwise pass).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -13,11 +15,37 @@ use serde_json::{Map, Value};
 
 /// One problem found while validating a JSON value against a schema of the curated document.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation {
-    /// JSON Pointer (RFC 6901) to the offending value; `""` is the whole document.
+    /// JSON Pointer (RFC 6901) to the offending value; `""` is the whole document. For a
+    /// missing required property, the pointer names the property that should be there.
     pub pointer: String,
     /// What is wrong, in words.
     pub message: String,
+    /// What the document expects there, e.g. `type "integer"`, `one of ["txt","http"]`,
+    /// `required property`, `maximum 2147483647`.
+    pub expected: String,
+    /// The value found there; `None` when it is missing.
+    pub found: Option<Value>,
+}
+
+impl Violation {
+    /// A violation with a message only (the `expected` text is the message).
+    pub(crate) fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Violation {
+            pointer: pointer.into(),
+            expected: message.clone(),
+            message,
+            found: None,
+        }
+    }
+
+    /// The same violation with `found` set.
+    pub(crate) fn found(mut self, value: Value) -> Self {
+        self.found = Some(value);
+        self
+    }
 }
 
 impl std::fmt::Display for Violation {
@@ -72,8 +100,9 @@ pub(crate) struct OperationSpec {
 pub(crate) enum RouteMatch<'a> {
     /// An operation matched; path parameters by name.
     Found(&'a OperationSpec, BTreeMap<String, String>),
-    /// The path exists, but not with this method.
-    MethodNotAllowed,
+    /// The path exists, but not with this method: the methods it has (for `Allow`), in the
+    /// order of the document.
+    MethodNotAllowed(Vec<&'a str>),
     /// No path template matches.
     NotFound,
 }
@@ -84,6 +113,8 @@ pub(crate) enum RouteMatch<'a> {
 /// [`Contract::validate_response`] to check that a response body conforms to the document.
 pub struct Contract {
     operations: Vec<OperationSpec>,
+    /// The document after the OpenAPI → JSON Schema conversion (for [`Contract::validate_at`]).
+    converted: Value,
 }
 
 impl std::fmt::Debug for Contract {
@@ -115,7 +146,7 @@ impl Contract {
     pub fn from_json(text: &str) -> Result<Contract, String> {
         let mut doc: Value =
             serde_json::from_str(text).map_err(|e| format!("OpenAPI document is not JSON: {e}"))?;
-        convert_nullable(&mut doc);
+        convert_openapi(&mut doc);
         let components = doc
             .get("components")
             .and_then(|c| c.get("schemas"))
@@ -142,7 +173,52 @@ impl Contract {
                 operations.push(compiler.operation(template, method, op, &shared_params)?);
             }
         }
-        Ok(Contract { operations })
+        drop(compiler);
+        Ok(Contract {
+            operations,
+            converted: doc,
+        })
+    }
+
+    /// Validates `value` against the schema found at `pointer` (a JSON Pointer into the
+    /// document, e.g. `/components/schemas/ErrorEnvelope` or
+    /// `/paths/~1zones~1{zone_id}~1ssl~1analyze/post/requestBody/content/application~1json/schema`),
+    /// with the same conversion and validator the mock uses for requests and responses.
+    ///
+    /// ```
+    /// use cloudflare_ssl_mock::Contract;
+    /// use serde_json::json;
+    ///
+    /// let contract = Contract::shared().unwrap();
+    /// let ok = json!({"success": false, "errors": [{"code": 1, "message": "x"}], "messages": [], "result": null});
+    /// assert!(contract.validate_at("/components/schemas/ErrorEnvelope", &ok).is_ok());
+    /// let bad = contract.validate_at("/components/schemas/ErrorEnvelope", &json!({"success": false})).unwrap_err();
+    /// assert!(bad.iter().any(|v| v.pointer == "/errors"));
+    /// ```
+    ///
+    /// # Errors
+    /// Every violation; a single one when nothing is found at `pointer` or the schema there does
+    /// not compile.
+    pub fn validate_at(&self, pointer: &str, value: &Value) -> Result<(), Vec<Violation>> {
+        let pointer = pointer.strip_prefix('#').unwrap_or(pointer);
+        let Some(schema) = self.converted.pointer(pointer) else {
+            return Err(vec![Violation::new(
+                pointer,
+                format!("no schema at `{pointer}` in the document"),
+            )]);
+        };
+        let compiler = Compiler {
+            doc: &self.converted,
+            schemas: self
+                .converted
+                .pointer("/components/schemas")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new())),
+        };
+        let validator = compiler
+            .compile(schema, pointer)
+            .map_err(|e| vec![Violation::new(pointer, e)])?;
+        check(&validator, value)
     }
 
     /// The `operationId` of every operation of the document.
@@ -166,10 +242,10 @@ impl Contract {
         body: &Value,
     ) -> Result<(), Vec<Violation>> {
         let Some(op) = self.operation(operation_id) else {
-            return Err(vec![Violation {
-                pointer: String::new(),
-                message: format!("unknown operation `{operation_id}`"),
-            }]);
+            return Err(vec![Violation::new(
+                "",
+                format!("unknown operation `{operation_id}`"),
+            )]);
         };
         let exact = status.to_string();
         let range = format!("{}XX", status / 100);
@@ -183,10 +259,11 @@ impl Contract {
             });
         match validator {
             Some(v) => check(v, body),
-            None => Err(vec![Violation {
-                pointer: String::new(),
-                message: format!("status {status} is not documented for `{operation_id}`"),
-            }]),
+            None => Err(vec![Violation::new(
+                "",
+                format!("status {status} is not documented for `{operation_id}`"),
+            )
+            .found(Value::from(status))]),
         }
     }
 
@@ -210,12 +287,17 @@ impl Contract {
             return RouteMatch::NotFound;
         }
         candidates.sort_by_key(|c| std::cmp::Reverse(c.1));
+        // Only the most specific template(s) count: `/certificate_packs/quota` has GET only,
+        // even though `/certificate_packs/{id}` also matches it with other methods.
+        let best = candidates.first().map_or(0, |c| c.1);
+        candidates.retain(|c| c.1 == best);
+        let allowed: Vec<&str> = candidates.iter().map(|c| c.0.method.as_str()).collect();
         match candidates
             .into_iter()
             .find(|(op, _, _)| op.method.eq_ignore_ascii_case(method))
         {
             Some((op, _, params)) => RouteMatch::Found(op, params),
-            None => RouteMatch::MethodNotAllowed,
+            None => RouteMatch::MethodNotAllowed(allowed),
         }
     }
 }
@@ -227,9 +309,130 @@ impl ParamSpec {
                 .map(|v| Violation {
                     pointer: format!("/{}{}", self.name, v.pointer),
                     message: format!("{}: {}", self.name, v.message),
+                    ..v
                 })
                 .collect()
         })
+    }
+
+    /// Decodes a query or path parameter's text into the JSON type of its schema.
+    pub(crate) fn decode(&self, text: &str) -> Result<Value, Violation> {
+        let bad = |what: &str| {
+            Violation::new(
+                format!("/{}", self.name),
+                format!("{}: `{text}` is not {what}", self.name),
+            )
+            .found(Value::String(text.to_owned()))
+        };
+        match self.kind {
+            ParamKind::String => Ok(Value::String(text.to_owned())),
+            ParamKind::Boolean => match text {
+                "true" => Ok(Value::Bool(true)),
+                "false" => Ok(Value::Bool(false)),
+                _ => Err(bad("a boolean")),
+            },
+            ParamKind::Integer => text
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .map_err(|_| bad("an integer (within the 64-bit range)")),
+            ParamKind::Number => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .and_then(|f| {
+                    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                        // Keep integers integral on the wire (`5`, not `5.0`).
+                        #[allow(clippy::cast_possible_truncation)]
+                        Some(Value::from(f as i64))
+                    } else {
+                        serde_json::Number::from_f64(f).map(Value::Number)
+                    }
+                })
+                .ok_or_else(|| bad("a number")),
+        }
+    }
+}
+
+/// A request checked against its operation: decoded inputs and every violation found.
+pub(crate) struct CheckedRequest {
+    /// Violations of the path parameters (a malformed identifier).
+    pub(crate) path_violations: Vec<Violation>,
+    /// Violations of the query and the body.
+    pub(crate) violations: Vec<Violation>,
+    /// Query parameters of the document, decoded by their schema type.
+    pub(crate) query: BTreeMap<String, Value>,
+    /// The JSON body (`Null` when absent or malformed).
+    pub(crate) body: Value,
+}
+
+impl OperationSpec {
+    /// Checks path parameters, query and body of one request against the operation.
+    pub(crate) fn check_request(
+        &self,
+        params: &BTreeMap<String, String>,
+        query: &str,
+        raw_body: &[u8],
+    ) -> CheckedRequest {
+        let mut path_violations = Vec::new();
+        for param in &self.path_params {
+            let value = params.get(&param.name).cloned().unwrap_or_default();
+            if let Err(vs) = param.validate(&Value::String(value)) {
+                path_violations.extend(vs);
+            }
+        }
+        let mut pairs: BTreeMap<String, String> = BTreeMap::new();
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            pairs.insert(k.into_owned(), v.into_owned());
+        }
+        let mut violations = Vec::new();
+        let mut query_values = BTreeMap::new();
+        for param in &self.query_params {
+            match pairs.get(&param.name) {
+                Some(text) => match param.decode(text) {
+                    Ok(value) => {
+                        if let Err(vs) = param.validate(&value) {
+                            violations.extend(vs);
+                        }
+                        query_values.insert(param.name.clone(), value);
+                    }
+                    Err(v) => violations.push(v),
+                },
+                None if param.required => violations.push(Violation::new(
+                    format!("/{}", param.name),
+                    format!("query parameter `{}` is required", param.name),
+                )),
+                None => {}
+            }
+        }
+        let mut body = Value::Null;
+        if let Some(body_spec) = &self.body {
+            if raw_body.iter().all(u8::is_ascii_whitespace) {
+                if body_spec.required {
+                    violations.push(Violation::new("", "a JSON request body is required"));
+                }
+            } else {
+                match serde_json::from_slice::<Value>(raw_body) {
+                    Ok(value) => {
+                        if let Err(vs) = body_spec.validate(&value) {
+                            violations.extend(vs);
+                        }
+                        body = value;
+                    }
+                    Err(e) => violations.push(Violation::new(
+                        "",
+                        format!("malformed JSON in request body: {e}"),
+                    )),
+                }
+            }
+        }
+        CheckedRequest {
+            path_violations,
+            violations,
+            query: query_values,
+            body,
+        }
     }
 }
 
@@ -244,15 +447,19 @@ fn check(validator: &Validator, value: &Value) -> Result<(), Vec<Violation>> {
         .iter_errors(value)
         .map(|e| {
             let mut pointer = e.instance_path().as_str().to_owned();
+            let mut found = Some(e.instance().clone().into_owned());
             if let ValidationErrorKind::Required { property } = e.kind() {
                 if let Some(name) = property.as_str() {
                     pointer.push('/');
                     pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+                    found = None;
                 }
             }
             Violation {
                 pointer,
                 message: e.to_string(),
+                expected: expected(e.kind()),
+                found,
             }
         })
         .collect();
@@ -260,6 +467,42 @@ fn check(validator: &Validator, value: &Value) -> Result<(), Vec<Violation>> {
         Ok(())
     } else {
         Err(violations)
+    }
+}
+
+/// What a failed keyword expected, in a short form for reports.
+fn expected(kind: &ValidationErrorKind) -> String {
+    use ValidationErrorKind as K;
+    match kind {
+        K::Type { kind } => match kind {
+            jsonschema::error::TypeKind::Single(t) => format!("type \"{t}\""),
+            jsonschema::error::TypeKind::Multiple(ts) => {
+                let names: Vec<String> = ts.iter().map(|t| format!("\"{t}\"")).collect();
+                format!("type {}", names.join(" or "))
+            }
+        },
+        K::Enum { options } => format!("one of {options}"),
+        K::Constant { expected_value } => format!("constant {expected_value}"),
+        K::Required { property } => format!("required property {property}"),
+        K::Minimum { limit } => format!("minimum {limit}"),
+        K::Maximum { limit } => format!("maximum {limit}"),
+        K::ExclusiveMinimum { limit } => format!("exclusive minimum {limit}"),
+        K::ExclusiveMaximum { limit } => format!("exclusive maximum {limit}"),
+        K::MinLength { limit } => format!("minLength {limit}"),
+        K::MaxLength { limit } => format!("maxLength {limit}"),
+        K::MinItems { limit } => format!("minItems {limit}"),
+        K::MaxItems { limit } => format!("maxItems {limit}"),
+        K::Pattern { pattern } => format!("pattern {pattern}"),
+        K::Format { format } => format!("format {format}"),
+        K::AdditionalProperties { unexpected } => {
+            format!("no additional properties (found {})", unexpected.join(", "))
+        }
+        K::UniqueItems => "unique items".into(),
+        K::AnyOf { .. } => "anyOf: at least one subschema".into(),
+        K::OneOfNotValid { .. } => "oneOf: exactly one subschema (none matched)".into(),
+        K::OneOfMultipleValid { .. } => "oneOf: exactly one subschema (several matched)".into(),
+        K::FalseSchema => "nothing (false schema)".into(),
+        other => format!("{other:?}").chars().take(200).collect(),
     }
 }
 
@@ -308,9 +551,11 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Rewrites OpenAPI 3.0 `nullable: true` into JSON Schema: `type: T` becomes `type: [T, "null"]`
-/// and an `enum` gains `null`. A schema without `type` already accepts `null`.
-fn convert_nullable(value: &mut Value) {
+/// Rewrites OpenAPI 3.0 into JSON Schema: `nullable: true` makes `type: T` into
+/// `type: [T, "null"]` and adds `null` to an `enum` (a schema without `type` already accepts
+/// `null`); `format: int32` / `int64` on an integer add the range of that format to
+/// `minimum`/`maximum` (keeping a tighter bound of the document).
+fn convert_openapi(value: &mut Value) {
     match value {
         Value::Object(map) => {
             if map.get("nullable") == Some(&Value::Bool(true)) {
@@ -326,11 +571,37 @@ fn convert_nullable(value: &mut Value) {
                     }
                 }
             }
+            let is_integer = match map.get("type") {
+                Some(Value::String(t)) => t == "integer",
+                Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            let range = match map.get("format").and_then(Value::as_str) {
+                Some("int32") => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
+                Some("int64") => Some((i64::MIN, i64::MAX)),
+                _ => None,
+            };
+            if let (true, Some((low, high))) = (is_integer, range) {
+                let tighter_low = map
+                    .get("minimum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|m| m >= low as f64);
+                if !tighter_low {
+                    map.insert("minimum".into(), Value::from(low));
+                }
+                let tighter_high = map
+                    .get("maximum")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|m| m <= high as f64);
+                if !tighter_high {
+                    map.insert("maximum".into(), Value::from(high));
+                }
+            }
             for v in map.values_mut() {
-                convert_nullable(v);
+                convert_openapi(v);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(convert_nullable),
+        Value::Array(items) => items.iter_mut().for_each(convert_openapi),
         _ => {}
     }
 }
@@ -488,9 +759,27 @@ mod tests {
     #[test]
     fn nullable_becomes_type_array() {
         let mut v = serde_json::json!({"type": "string", "nullable": true, "enum": ["a"]});
-        convert_nullable(&mut v);
+        convert_openapi(&mut v);
         assert_eq!(v["type"], serde_json::json!(["string", "null"]));
         assert_eq!(v["enum"], serde_json::json!(["a", null]));
+    }
+
+    #[test]
+    fn integer_formats_become_ranges() {
+        let mut v = serde_json::json!({
+            "a": {"type": "integer", "format": "int32", "minimum": 1},
+            "b": {"type": "integer", "format": "int64"},
+            "c": {"type": ["integer", "null"], "format": "int32", "maximum": 1e12},
+            "d": {"type": "string", "format": "int32"},
+        });
+        convert_openapi(&mut v);
+        assert_eq!(v["a"]["minimum"], 1);
+        assert_eq!(v["a"]["maximum"], i64::from(i32::MAX));
+        assert_eq!(v["b"]["minimum"], i64::MIN);
+        assert_eq!(v["b"]["maximum"], i64::MAX);
+        assert_eq!(v["c"]["minimum"], i64::from(i32::MIN));
+        assert_eq!(v["c"]["maximum"], i64::from(i32::MAX));
+        assert!(v["d"].get("minimum").is_none());
     }
 
     #[test]
@@ -520,10 +809,20 @@ mod tests {
             }
             _ => panic!("get route not found"),
         }
-        assert!(matches!(
-            contract.route("PUT", "/zones/abc/ssl/verification"),
-            RouteMatch::MethodNotAllowed
-        ));
+        match contract.route("PUT", "/zones/abc/ssl/verification") {
+            RouteMatch::MethodNotAllowed(allowed) => assert_eq!(allowed, ["GET"]),
+            _ => panic!("PUT verification is not 405"),
+        }
+        match contract.route("TRACE", "/zones/abc/ssl/certificate_packs/quota") {
+            RouteMatch::MethodNotAllowed(allowed) => assert_eq!(allowed, ["GET"]),
+            _ => panic!("TRACE quota is not 405"),
+        }
+        match contract.route("PUT", "/zones/abc/ssl/certificate_packs/xyz") {
+            RouteMatch::MethodNotAllowed(allowed) => {
+                assert_eq!(allowed, ["GET", "DELETE", "PATCH"]);
+            }
+            _ => panic!("PUT pack is not 405"),
+        }
         assert!(matches!(
             contract.route("GET", "/zones/abc/nothing"),
             RouteMatch::NotFound

@@ -82,6 +82,9 @@ pub(crate) struct Pack {
     pub(crate) dcv_seed: u64,
     pub(crate) cert_ids: [String; 2],
     pub(crate) issued_on: Option<DateTime<Utc>>,
+    /// Shows `validation_records: []` while `initializing` (the records come with the move to
+    /// `pending_validation`), as the real API does right after an order.
+    pub(crate) records_delayed: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -191,6 +194,7 @@ pub(crate) struct State {
     pub(crate) ids: Ids,
     pub(crate) timings: LifecycleTimings,
     pub(crate) counters: Counters,
+    delayed_records: bool,
     rate_limit: Option<RateLimitPolicy>,
     windows: BTreeMap<String, Window>,
 }
@@ -207,6 +211,7 @@ impl State {
             ids: Ids(config.seed),
             timings: config.timings,
             counters: Counters::default(),
+            delayed_records: config.delayed_records,
             rate_limit: config.rate_limit,
             windows: BTreeMap::new(),
         };
@@ -293,6 +298,7 @@ impl State {
             dcv_seed: self.ids.next_u64(),
             cert_ids: [self.ids.next_id(), self.ids.next_id()],
             issued_on: None,
+            records_delayed: self.delayed_records,
         }
     }
 
@@ -612,10 +618,12 @@ impl Pack {
         }
         map.insert("certificates".into(), Value::Array(certificates));
         if self.is_validating() {
-            map.insert(
-                "validation_records".into(),
-                Value::Array(self.validation_records(&zone.name)),
-            );
+            let records = if self.records_delayed && self.status == "initializing" {
+                Vec::new()
+            } else {
+                self.validation_records(&zone.name)
+            };
+            map.insert("validation_records".into(), Value::Array(records));
         }
         map.insert(
             "dcv_delegation_records".into(),
@@ -677,10 +685,11 @@ mod tests {
     use super::*;
 
     fn state() -> State {
-        let config = MockConfig {
+        let mut config = MockConfig {
             start_time: DateTime::from_timestamp(1_700_000_000, 0),
             ..MockConfig::default()
         };
+        config.apply(crate::config::Preset::Manual);
         State::new(&config)
     }
 

@@ -47,7 +47,7 @@ async fn quota_used(mock: &MockServer, http: &reqwest::Client) -> i64 {
 
 #[tokio::test]
 async fn rate_limited_with_and_without_retry_after() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     mock.faults().next(
         2,
@@ -86,7 +86,7 @@ async fn rate_limited_with_and_without_retry_after() {
 
 #[tokio::test]
 async fn server_errors_keep_the_envelope() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     mock.faults()
         .next(1, Fault::ServerError { status: 503 })
@@ -106,7 +106,7 @@ async fn server_errors_keep_the_envelope() {
 
 #[tokio::test]
 async fn malformed_and_truncated_bodies() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
 
     mock.faults().next(1, Fault::MalformedJson);
@@ -142,7 +142,7 @@ async fn malformed_and_truncated_bodies() {
 
 #[tokio::test]
 async fn html_error_page() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     mock.faults().next(1, Fault::HtmlErrorPage { status: 502 });
     let r = get(&mock, &http, "/ssl/certificate_packs/quota").await;
@@ -158,7 +158,7 @@ async fn html_error_page() {
 
 #[tokio::test]
 async fn dropped_connection_before_handling_places_no_order() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     mock.faults()
         .on(Operation::OrderCertificatePack)
@@ -178,7 +178,7 @@ async fn dropped_connection_before_handling_places_no_order() {
 
 #[tokio::test]
 async fn faults_after_handling_lose_the_response_but_keep_the_effect() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let faults = mock
         .faults()
@@ -200,7 +200,7 @@ async fn faults_after_handling_lose_the_response_but_keep_the_effect() {
 
 #[tokio::test]
 async fn latency_per_operation() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     mock.faults()
         .on(Operation::GetSslVerification)
@@ -221,7 +221,7 @@ async fn latency_per_operation() {
 
 #[tokio::test]
 async fn counters_per_operation() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     get(&mock, &http, "/ssl/verification").await;
     get(&mock, &http, "/ssl/verification").await;
@@ -257,7 +257,7 @@ async fn admin(
 
 #[tokio::test]
 async fn admin_routes_drive_faults_clock_and_state() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
 
     let (status, index) = admin(&http, &mock, Method::GET, "/", None).await;
@@ -427,7 +427,11 @@ async fn admin_routes_drive_faults_clock_and_state() {
 
 #[tokio::test]
 async fn admin_routes_can_be_disabled() {
-    let mock = MockServer::builder().admin_routes(false).start().await;
+    let mock = MockServer::builder()
+        .manual_clock()
+        .admin_routes(false)
+        .start()
+        .await;
     let http = http_client();
     let r = http
         .get(format!("{}/info", mock.admin_url()))

@@ -38,7 +38,7 @@ struct Api {
 impl Api {
     async fn start() -> Api {
         Api {
-            mock: MockServer::start().await,
+            mock: MockServer::start_manual().await,
             http: http_client(),
         }
     }

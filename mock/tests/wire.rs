@@ -73,7 +73,7 @@ fn pointers(reply: &Reply) -> Vec<String> {
 
 #[tokio::test]
 async fn success_envelope_and_headers() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let first = send(authed(
         &mock,
@@ -131,7 +131,7 @@ async fn success_envelope_and_headers() {
 
 #[tokio::test]
 async fn authentication_is_required() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let path = "/ssl/universal/settings";
 
@@ -168,7 +168,11 @@ async fn authentication_is_required() {
     assert_eq!(service.status, StatusCode::OK);
 
     // Custom credentials.
-    let custom = MockServer::builder().token("s3cret").start().await;
+    let custom = MockServer::builder()
+        .manual_clock()
+        .token("s3cret")
+        .start()
+        .await;
     let ok = send(
         http.get(format!(
             "{}/zones/{DEFAULT_ZONE_ID}{path}",
@@ -182,7 +186,7 @@ async fn authentication_is_required() {
 
 #[tokio::test]
 async fn routing_errors() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
 
     let no_route = send(authed(&mock, &http, Method::GET, "/ssl/nothing")).await;
@@ -219,9 +223,106 @@ async fn routing_errors() {
     assert_eq!(pointers(&malformed_zone), ["/zone_id"]);
 }
 
+/// Every path template of the document, with its declared methods (upper case).
+fn document_paths() -> Vec<(String, BTreeSet<String>)> {
+    let doc: Value = serde_json::from_str(cloudflare_ssl::OPENAPI_JSON).expect("document");
+    doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .map(|(template, item)| {
+            let methods = item
+                .as_object()
+                .expect("path item")
+                .keys()
+                .filter(|k| {
+                    [
+                        "get", "put", "post", "delete", "patch", "head", "options", "trace",
+                    ]
+                    .contains(&k.as_str())
+                })
+                .map(|k| k.to_ascii_uppercase())
+                .collect();
+            (template.clone(), methods)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn undeclared_methods_get_405_with_allow_on_every_path() {
+    let mock = MockServer::start_manual().await;
+    let http = http_client();
+    let paths = document_paths();
+    assert!(paths.len() >= 8, "{paths:?}");
+    let mut checked = 0;
+    for (template, declared) in &paths {
+        let path = template
+            .replace("{zone_id}", DEFAULT_ZONE_ID)
+            .replace("{certificate_pack_id}", "0123456789abcdef0123456789abcdef");
+        let url = format!("{}{path}", mock.base_url());
+        for method in ["GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "TRACE"] {
+            if declared.contains(method) {
+                continue;
+            }
+            let m = Method::from_bytes(method.as_bytes()).expect("method");
+            let reply = send(http.request(m, &url).bearer_auth(mock.token())).await;
+            assert_failure(&reply, 405, 7001);
+            let allow = reply
+                .headers
+                .get("allow")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_else(|| panic!("{method} {template}: no Allow header"));
+            let listed: BTreeSet<String> = allow.split(',').map(|m| m.trim().to_owned()).collect();
+            assert_eq!(&listed, declared, "{method} {template}: Allow: {allow}");
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 40,
+        "{checked} undeclared method/path pairs checked"
+    );
+}
+
+#[tokio::test]
+async fn integer_formats_bound_query_parameters() {
+    let mock = MockServer::start_manual().await;
+    let http = http_client();
+    for (query, pointer) in [
+        ("page=2147483648", "/page"),
+        ("page=9223372036854775807", "/page"),
+        ("page=99999999999999999999", "/page"),
+        ("per_page=2147483648", "/per_page"),
+    ] {
+        let reply = send(authed(
+            &mock,
+            &http,
+            Method::GET,
+            &format!("/ssl/certificate_packs?{query}"),
+        ))
+        .await;
+        assert_failure(&reply, 400, 1400);
+        assert_eq!(pointers(&reply), [pointer], "{query}");
+    }
+    // The largest int32 is a valid (empty) page.
+    let last = send(authed(
+        &mock,
+        &http,
+        Method::GET,
+        "/ssl/certificate_packs?page=2147483647",
+    ))
+    .await;
+    assert_eq!(last.status, StatusCode::OK, "{}", last.body);
+    assert_eq!(last.body["result"], json!([]));
+    assert!(
+        mock.schema_violations().is_empty(),
+        "{:?}",
+        mock.schema_violations()
+    );
+}
+
 #[tokio::test]
 async fn query_parameters_are_validated_with_pointers() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     for (query, pointer) in [
         ("per_page=4", "/per_page"),
@@ -288,7 +389,7 @@ async fn query_parameters_are_validated_with_pointers() {
 
 #[tokio::test]
 async fn request_bodies_are_validated_with_pointers() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let valid = json!({
         "certificate_authority": "lets_encrypt",
@@ -401,6 +502,8 @@ async fn request_bodies_are_validated_with_pointers() {
 #[tokio::test]
 async fn rate_limit_on_the_mock_clock() {
     let mock = MockServer::builder()
+        .manual_clock()
+        .manual_clock()
         .rate_limit(Some(RateLimitPolicy {
             limit: 3,
             window: Duration::from_secs(60),
@@ -435,7 +538,11 @@ async fn rate_limit_on_the_mock_clock() {
     assert_eq!(mock.counters().rate_limited, 2);
 
     // Without a limit: no Ratelimit headers.
-    let unlimited = MockServer::builder().rate_limit(None).start().await;
+    let unlimited = MockServer::builder()
+        .manual_clock()
+        .rate_limit(None)
+        .start()
+        .await;
     let reply = send(
         http.get(format!(
             "{}/zones/{DEFAULT_ZONE_ID}/ssl/verification",
@@ -653,7 +760,7 @@ async fn exercise_every_operation(
 
 #[tokio::test]
 async fn every_response_validates_against_the_document() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let contract = Contract::shared().expect("the document compiles");
     let replies = exercise_every_operation(&mock, &http).await;
@@ -695,7 +802,7 @@ async fn every_response_validates_against_the_document() {
 
 #[tokio::test]
 async fn success_bodies_decode_into_the_generated_types() {
-    let mock = MockServer::start().await;
+    let mock = MockServer::start_manual().await;
     let http = http_client();
     let replies = exercise_every_operation(&mock, &http).await;
     for (op, reply) in replies {

@@ -1,0 +1,571 @@
+//! Recording exchanges as JSON lines, and serving a recording back.
+//!
+//! A recording is a file of [`Exchange`]s, one JSON object per line, written by the conformance
+//! proxy (`cloudflare-ssl-mock proxy --record FILE`, [`crate::proxy::ProxyConfig::record`]) or
+//! by the mock itself ([`crate::MockServerBuilder::record`], `cloudflare-ssl-mock --record FILE`):
+//!
+//! ```json
+//! {"method":"GET","path":"/zones/023e…/ssl/certificate_packs/quota","query":"","status":200,"content_type":"application/json","operation":"get_certificate_pack_quota","body":{"success":true,"errors":[],"messages":[],"result":{"advanced":{"allocated":10,"used":5}}}}
+//! ```
+//!
+//! Credentials are never written: no request header is recorded at all, and the response's
+//! only header kept is its content type. Identifiers are kept unless
+//! [`RecordOptions::redact_ids`] replaces every 32-hex identifier (zone, pack, certificate)
+//! with a stable stand-in (`00000000000000000000000000000001`, …), consistently in paths and
+//! bodies, so a redacted recording still replays.
+//!
+//! [`Replay`] (`cloudflare-ssl-mock replay FILE`) serves a recording: each request takes the
+//! first unused exchange with the same method, path and query (parameters in any order);
+//! when none is left it answers 404 with a Cloudflare-style envelope (code 7000) and the header
+//! `x-replay-miss: true`. A recorded response that breaks the document was flagged when it was
+//! recorded (its `violations`), and is flagged again when replayed: on stderr, at
+//! `GET /__mock/violations`, and with the header `x-contract-violations: N`.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use hyper::{Request, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::conformance::{self, ContractViolation, ExchangeRef, Sink};
+use crate::envelope::{ApiError, CODE_NO_ROUTE};
+use crate::spec::Contract;
+
+/// One recorded exchange (a line of a recording).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Exchange {
+    /// HTTP method.
+    pub method: String,
+    /// Path relative to the API base URL (`/zones/{zone_id}/…`).
+    pub path: String,
+    /// Raw query string, without `?` (empty when none).
+    #[serde(default)]
+    pub query: String,
+    /// Response status.
+    pub status: u16,
+    /// Response `content-type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The `operationId` the request routes to in the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// The response body when it is JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// The response body as text when it is not JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_text: Option<String>,
+    /// How the response broke the document when it was recorded (empty: it conformed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<ContractViolation>,
+}
+
+impl Exchange {
+    /// Builds an exchange from what went over the wire.
+    pub(crate) fn new(
+        method: &str,
+        path: &str,
+        query: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Exchange {
+        let (json_body, text) = match serde_json::from_slice::<Value>(body) {
+            Ok(v) => (Some(v), None),
+            Err(_) if body.is_empty() => (None, None),
+            Err(_) => (None, Some(String::from_utf8_lossy(body).into_owned())),
+        };
+        Exchange {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: query.to_owned(),
+            status,
+            content_type: content_type.map(str::to_owned),
+            operation: None,
+            body: json_body,
+            body_text: text,
+            violations: Vec::new(),
+        }
+    }
+
+    /// The response body's bytes as replayed.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        match (&self.body, &self.body_text) {
+            (Some(v), _) => serde_json::to_vec(v).unwrap_or_default(),
+            (None, Some(t)) => t.clone().into_bytes(),
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+/// Options of a recording.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordOptions {
+    /// Replace every 32-hex identifier by a stable stand-in (default: keep them).
+    pub redact_ids: bool,
+}
+
+fn is_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Appends exchanges to a JSONL file.
+#[derive(Debug)]
+pub struct Recorder {
+    file: Mutex<std::fs::File>,
+    options: RecordOptions,
+    ids: Mutex<HashMap<String, String>>,
+}
+
+impl Recorder {
+    /// Creates (or truncates) the recording at `path`.
+    ///
+    /// # Errors
+    /// When the file cannot be created.
+    pub fn create(path: impl AsRef<Path>, options: RecordOptions) -> std::io::Result<Recorder> {
+        Ok(Recorder {
+            file: Mutex::new(std::fs::File::create(path)?),
+            options,
+            ids: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn redact_str(&self, s: &str, ids: &mut HashMap<String, String>) -> String {
+        if !is_id(s) {
+            return s.to_owned();
+        }
+        let next = ids.len() + 1;
+        ids.entry(s.to_ascii_lowercase())
+            .or_insert_with(|| format!("{next:032x}"))
+            .clone()
+    }
+
+    fn redact_value(&self, v: &mut Value, ids: &mut HashMap<String, String>) {
+        match v {
+            Value::String(s) => *s = self.redact_str(s, ids),
+            Value::Array(items) => items.iter_mut().for_each(|i| self.redact_value(i, ids)),
+            Value::Object(map) => map.values_mut().for_each(|i| self.redact_value(i, ids)),
+            _ => {}
+        }
+    }
+
+    /// Writes one exchange as a line (flushed at once).
+    pub fn record(&self, mut exchange: Exchange) {
+        if self.options.redact_ids {
+            let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
+            exchange.path = exchange
+                .path
+                .split('/')
+                .map(|seg| self.redact_str(seg, &mut ids))
+                .collect::<Vec<_>>()
+                .join("/");
+            if let Some(body) = &mut exchange.body {
+                self.redact_value(body, &mut ids);
+            }
+            for v in &mut exchange.violations {
+                v.path.clone_from(&exchange.path);
+                if let Some(found) = &mut v.found {
+                    self.redact_value(found, &mut ids);
+                }
+            }
+        }
+        if let Ok(mut line) = serde_json::to_vec(&exchange) {
+            line.push(b'\n');
+            let mut f = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+            let _ = f.write_all(&line).and_then(|()| f.flush());
+        }
+    }
+}
+
+/// Reads a recording.
+///
+/// # Errors
+/// When the file cannot be read, or a line is not an [`Exchange`] (the message names the line).
+pub fn read_recording(path: impl AsRef<Path>) -> Result<Vec<Exchange>, String> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let exchange = serde_json::from_str(&line)
+            .map_err(|e| format!("{}:{}: not a recorded exchange: {e}", path.display(), i + 1))?;
+        out.push(exchange);
+    }
+    Ok(out)
+}
+
+/// Configuration of a [`Replay`] server.
+#[derive(Debug, Clone)]
+pub struct ReplayConfig {
+    exchanges: Vec<Exchange>,
+    host: IpAddr,
+    port: u16,
+    stderr: bool,
+}
+
+impl ReplayConfig {
+    /// Serves these exchanges.
+    pub fn new(exchanges: Vec<Exchange>) -> ReplayConfig {
+        ReplayConfig {
+            exchanges,
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            stderr: false,
+        }
+    }
+
+    /// Serves the recording at `path`.
+    ///
+    /// # Errors
+    /// See [`read_recording`].
+    pub fn from_file(path: impl AsRef<Path>) -> Result<ReplayConfig, String> {
+        Ok(ReplayConfig::new(read_recording(path)?))
+    }
+
+    /// Listens on this address (default 127.0.0.1).
+    #[must_use]
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// Listens on this port (default 0: any free port).
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Also prints violations and misses on stderr (default off; the binary turns it on).
+    #[must_use]
+    pub fn stderr(mut self, on: bool) -> Self {
+        self.stderr = on;
+        self
+    }
+}
+
+struct ReplayShared {
+    contract: Arc<Contract>,
+    exchanges: Vec<Exchange>,
+    used: Mutex<Vec<bool>>,
+    misses: Mutex<Vec<String>>,
+    sink: Arc<Sink>,
+    stderr: bool,
+}
+
+/// A running replay of a recording. Dropping it stops the server.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), String> {
+/// use cloudflare_ssl_mock::record::{Replay, ReplayConfig};
+/// let replay = Replay::start(ReplayConfig::from_file("session.jsonl")?).await.map_err(|e| e.to_string())?;
+/// println!("point CLOUDFLARE_BASE_URL at {}", replay.base_url());
+/// # Ok(()) }
+/// ```
+pub struct Replay {
+    addr: SocketAddr,
+    shared: Arc<ReplayShared>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Replay {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+fn query_key(query: &str) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+impl Replay {
+    /// Binds and starts serving on the current Tokio runtime. Violations recorded in the
+    /// exchanges are reported (stderr when enabled, [`Replay::violations`]) as they are served.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn start(config: ReplayConfig) -> std::io::Result<Replay> {
+        let contract = Contract::shared().map_err(std::io::Error::other)?;
+        let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
+        let addr = listener.local_addr()?;
+        let used = vec![false; config.exchanges.len()];
+        let shared = Arc::new(ReplayShared {
+            contract,
+            exchanges: config.exchanges,
+            used: Mutex::new(used),
+            misses: Mutex::new(Vec::new()),
+            sink: Sink::new("replay", config.stderr, None)?,
+            stderr: config.stderr,
+        });
+        let (shutdown, receiver) = watch::channel(false);
+        let handler_shared = Arc::clone(&shared);
+        let handler = Arc::new(
+            move |req: Request<Incoming>| -> crate::http::ResponseFuture {
+                let shared = Arc::clone(&handler_shared);
+                Box::pin(async move { replay_one(&shared, &req) })
+            },
+        );
+        tokio::spawn(crate::http::serve(listener, handler, receiver));
+        Ok(Replay {
+            addr,
+            shared,
+            shutdown,
+        })
+    }
+
+    /// The API base URL, `http://127.0.0.1:PORT/client/v4`.
+    pub fn base_url(&self) -> String {
+        format!(
+            "http://{}{}",
+            advertised(self.addr),
+            crate::server::API_PREFIX
+        )
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Violations of the replayed responses so far (recorded ones and those the current
+    /// document finds).
+    pub fn violations(&self) -> Vec<ContractViolation> {
+        self.shared.sink.all()
+    }
+
+    /// Requests that matched no recorded exchange (`METHOD path?query`).
+    pub fn misses(&self) -> Vec<String> {
+        self.shared
+            .misses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Exchanges not replayed yet.
+    pub fn remaining(&self) -> usize {
+        self.shared
+            .used
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|u| !**u)
+            .count()
+    }
+}
+
+pub(crate) fn advertised(mut addr: SocketAddr) -> SocketAddr {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    addr
+}
+
+fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let method = req.method().as_str().to_owned();
+    let full_path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let admin = crate::server::ADMIN_PREFIX;
+    if full_path == admin || full_path.starts_with(&format!("{admin}/")) {
+        let rest = full_path.trim_start_matches(admin).trim_matches('/');
+        return match (method.as_str(), rest) {
+            ("GET", "violations") => crate::http::json(200, &json!(shared.sink.all())),
+            ("GET", "misses") => crate::http::json(
+                200,
+                &json!(shared
+                    .misses
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone()),
+            ),
+            ("GET", "") => crate::http::json(
+                200,
+                &json!({
+                    "mode": "replay",
+                    "exchanges": shared.exchanges.len(),
+                    "routes": ["GET /__mock/violations", "GET /__mock/misses"],
+                }),
+            ),
+            _ => crate::http::json(
+                404,
+                &json!({"error": format!("no admin route {method} {full_path}")}),
+            ),
+        };
+    }
+    let path = full_path
+        .strip_prefix(crate::server::API_PREFIX)
+        .unwrap_or(&full_path)
+        .to_owned();
+    let wanted = query_key(&query);
+    let index = {
+        let mut used = shared.used.lock().unwrap_or_else(PoisonError::into_inner);
+        let found = shared.exchanges.iter().enumerate().position(|(i, x)| {
+            !used.get(i).copied().unwrap_or(true)
+                && x.method.eq_ignore_ascii_case(&method)
+                && x.path == path
+                && query_key(&x.query) == wanted
+        });
+        if let Some(i) = found {
+            if let Some(slot) = used.get_mut(i) {
+                *slot = true;
+            }
+        }
+        found
+    };
+    let Some(exchange) = index.and_then(|i| shared.exchanges.get(i)) else {
+        let what = if query.is_empty() {
+            format!("{method} {path}")
+        } else {
+            format!("{method} {path}?{query}")
+        };
+        if shared.stderr {
+            eprintln!("replay: miss: no recorded exchange left for {what}");
+        }
+        shared
+            .misses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(what.clone());
+        let error = ApiError::new(
+            404,
+            CODE_NO_ROUTE,
+            format!("replay miss: no recorded exchange left for {what}"),
+        );
+        let mut response = crate::http::json(404, &error.body());
+        response.headers_mut().insert(
+            HeaderName::from_static("x-replay-miss"),
+            HeaderValue::from_static("true"),
+        );
+        return response;
+    };
+    let body = exchange.body_bytes();
+    // Flag what was recorded, and what the current document finds (it may have changed).
+    let mut violations = exchange.violations.clone();
+    let now = conformance::check(
+        &shared.contract,
+        &ExchangeRef {
+            method: &exchange.method,
+            path: &exchange.path,
+            query: &exchange.query,
+            request_body: None,
+            status: exchange.status,
+            response_body: &body,
+            cf_ray: None,
+        },
+    );
+    for v in now {
+        if !violations
+            .iter()
+            .any(|r| r.pointer == v.pointer && r.direction == v.direction)
+        {
+            violations.push(v);
+        }
+    }
+    violations.retain(|v| v.direction == conformance::Direction::Response);
+    shared.sink.report(&violations);
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(exchange.status).unwrap_or(hyper::StatusCode::OK);
+    let content_type = exchange
+        .content_type
+        .as_deref()
+        .and_then(|c| HeaderValue::from_str(c).ok())
+        .unwrap_or(HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, content_type);
+    if !violations.is_empty() {
+        response.headers_mut().insert(
+            HeaderName::from_static("x-contract-violations"),
+            HeaderValue::from(violations.len()),
+        );
+    }
+    response
+}
+
+/// A recording sink shared by the mock server and the proxy.
+pub(crate) fn open_recorder(
+    path: Option<&PathBuf>,
+    options: RecordOptions,
+) -> std::io::Result<Option<Arc<Recorder>>> {
+    path.map(|p| Recorder::create(p, options).map(Arc::new))
+        .transpose()
+}
+
+/// Sorted query pairs (for tests of matching).
+#[cfg(test)]
+pub(crate) fn normalized_query(query: &str) -> std::collections::BTreeMap<String, String> {
+    query_key(query).into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_is_consistent() {
+        let dir = std::env::temp_dir().join(format!("cfmock-redact-{}", std::process::id()));
+        let recorder = Recorder::create(&dir, RecordOptions { redact_ids: true }).expect("file");
+        let zone = "023e105f4ecef8ad9ca31a8372d0c353";
+        let mut x = Exchange::new(
+            "GET",
+            &format!("/zones/{zone}/ssl/certificate_packs"),
+            "",
+            200,
+            Some("application/json"),
+            format!("{{\"result\":[{{\"zone_id\":\"{zone}\",\"name\":\"example.com\"}}]}}")
+                .as_bytes(),
+        );
+        x.operation = Some("list_certificate_packs".into());
+        recorder.record(x);
+        let back = read_recording(&dir).expect("read");
+        let _ = std::fs::remove_file(&dir);
+        let stand_in = format!("{:032x}", 1);
+        assert_eq!(
+            back[0].path,
+            format!("/zones/{stand_in}/ssl/certificate_packs")
+        );
+        assert_eq!(
+            back[0]
+                .body
+                .as_ref()
+                .map(|b| b["result"][0]["zone_id"].clone()),
+            Some(json!(stand_in))
+        );
+        assert_eq!(
+            back[0]
+                .body
+                .as_ref()
+                .map(|b| b["result"][0]["name"].clone()),
+            Some(json!("example.com"))
+        );
+        assert_eq!(normalized_query("b=2&a=1"), normalized_query("a=1&b=2"));
+    }
+}
