@@ -585,3 +585,54 @@ async fn paths_sent_always_match_their_template() {
         assert!(!path.contains("..") && !path.contains('\\'), "{path}");
     }
 }
+
+/// Every id made of up to three pieces of a hostile alphabet: either refused before sending, or
+/// sent to exactly the operation's template with the id as one segment.
+#[tokio::test]
+async fn no_crafted_id_leaves_its_segment() {
+    let server = Hostile::start(Behaviour::Bytes(response(404, "", "{}"))).await;
+    let client = server.client();
+    let zone = client.zone(ZONE).expect("zone");
+    let packs = zone.certificate_packs();
+    let alphabet = [
+        "..", ".", "\\", "/", "%2e", "%2F", "\u{ff0e}", "\u{3002}", "\u{2024}", "?", "#", ";", " ",
+        "\t", "\0", "a", "0", "-", "_",
+    ];
+    let mut ids = Vec::new();
+    for a in alphabet {
+        ids.push(a.to_owned());
+        for b in alphabet {
+            ids.push(format!("{a}{b}"));
+            for c in alphabet {
+                ids.push(format!("{a}{b}{c}"));
+            }
+        }
+    }
+    let mut sent = Vec::new();
+    for id in &ids {
+        match packs.get(id.as_str()).await {
+            Err(Error::InvalidInput(e)) => assert_eq!(e.field, "certificate_pack_id", "{id:?}"),
+            _ => sent.push(id.clone()),
+        }
+    }
+    // Only ids of the grammar were sent, each to its own segment.
+    let paths = server.paths.lock().expect("lock").clone();
+    assert_eq!(paths.len(), sent.len());
+    for (id, path) in sent.iter().zip(&paths) {
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+            "{id:?} was sent"
+        );
+        assert_eq!(
+            path,
+            &format!("/client/v4/zones/{ZONE}/ssl/certificate_packs/{id}")
+        );
+    }
+    assert!(
+        sent.len() >= 4 && sent.len() < ids.len() / 10,
+        "{} of {}",
+        sent.len(),
+        ids.len()
+    );
+}
