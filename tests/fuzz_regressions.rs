@@ -23,7 +23,15 @@ mod decode_responses;
 #[path = "../fuzz/src/public_helpers.rs"]
 mod public_helpers;
 
-const TARGETS: [&str; 3] = ["decode_responses", "client_response", "public_helpers"];
+#[path = "../fuzz/src/path_ids.rs"]
+mod path_ids;
+
+const TARGETS: [&str; 4] = [
+    "decode_responses",
+    "client_response",
+    "public_helpers",
+    "path_ids",
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,6 +42,7 @@ fn run(target: &str, data: &[u8]) {
         "decode_responses" => decode_responses::run(data),
         "client_response" => client_response::run(data),
         "public_helpers" => public_helpers::run(data),
+        "path_ids" => path_ids::run(data),
         other => panic!("unknown fuzz target {other}"),
     }
 }
@@ -255,6 +264,22 @@ fn expected_seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
         "hosts".into(),
         helpers_input("", "", [None; 5], false, "example.com\n*.example.com"),
     );
+
+    // `[zone id length] [zone id] [pack id]`: ids from the document, and traversal attempts.
+    let ids = seeds.entry("path_ids").or_default();
+    let zone = "023e105f4ecef8ad9ca31a8372d0c353";
+    for (name, zone_id, pack_id) in [
+        ("valid", zone, "3822ff90-ea29-44df-9e55-21300bb9419b"),
+        ("backslashes", zone, "..\\..\\user\\tokens"),
+        ("dot-dot", "..", ".."),
+        ("encoded-dots", "%2e%2e", "%2e%2e%2fuser"),
+        ("unicode-dots", "\u{ff0e}\u{ff0e}", "a\u{2024}b"),
+    ] {
+        let mut input = vec![u8::try_from(zone_id.len()).expect("short")];
+        input.extend_from_slice(zone_id.as_bytes());
+        input.extend_from_slice(pack_id.as_bytes());
+        ids.insert(name.into(), input);
+    }
     seeds
 }
 

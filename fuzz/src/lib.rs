@@ -4,4 +4,5 @@
 
 pub mod client_response;
 pub mod decode_responses;
+pub mod path_ids;
 pub mod public_helpers;
