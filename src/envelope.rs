@@ -348,8 +348,31 @@ pub(crate) fn transport_error(facts: &Facts, e: reqwest::Error) -> Error {
     }
 }
 
-/// Maps whatever the generated client reported into the crate's [`Error`].
+/// Maps whatever the generated client reported into the crate's [`Error`]; for a request that
+/// is not idempotent, an answer that does not clearly say "not done" (a 5xx, a 408, after the
+/// request was sent) makes its outcome unknown.
 pub(crate) async fn map_error<E: Envelope>(
+    facts: &Facts,
+    error: GenError<types::ErrorEnvelope>,
+    meta: Option<ResponseMeta>,
+) -> Error {
+    ambiguous_if_unclear(facts, map_error_inner::<E>(facts, error, meta).await)
+}
+
+/// A server error or request timeout in answer to a request that is not idempotent does not say
+/// whether it took effect (a pack can be created and the answer still be a 502 from a proxy on
+/// the way back): such an error becomes [`Error::OutcomeUnknown`]. Clear refusals (4xx other
+/// than 408, `success: false`) stay as they are.
+pub(crate) fn ambiguous_if_unclear(facts: &Facts, error: Error) -> Error {
+    let unclear = matches!(error.status(), Some(s) if s >= 500 || s == 408);
+    if !facts.idempotent && facts.sent && unclear && !error.is_outcome_unknown() {
+        Error::outcome_unknown(facts.operation, error)
+    } else {
+        error
+    }
+}
+
+async fn map_error_inner<E: Envelope>(
     facts: &Facts,
     error: GenError<types::ErrorEnvelope>,
     meta: Option<ResponseMeta>,

@@ -105,8 +105,8 @@ pub enum Error {
         deadline: Duration,
     },
     /// A request that is not idempotent (a certificate pack order) may have reached the server,
-    /// and then the call failed (timeout, dropped connection, deadline): **whether it took
-    /// effect is unknown**. Do not resend it blindly: look first (for an order,
+    /// and then the call failed (timeout, dropped connection, deadline, a 5xx or 408 answer):
+    /// **whether it took effect is unknown**. Do not resend it blindly: look first (for an order,
     /// [`CertificatePacks::find_order`](crate::CertificatePacks::find_order) or
     /// [`CertificatePacks::ensure`](crate::CertificatePacks::ensure)).
     #[error(
@@ -392,6 +392,15 @@ impl Error {
         match self {
             Self::Api(e) => e.errors.iter().map(|m| m.code).collect(),
             _ => Vec::new(),
+        }
+    }
+
+    /// The accepted-but-unreadable answer, for [`Error::Accepted`] (its
+    /// [`resource_id`](AcceptedResponse::resource_id) is the new pack's id when it could be read).
+    pub fn accepted(&self) -> Option<&AcceptedResponse> {
+        match self {
+            Self::Accepted(a) => Some(a),
+            _ => None,
         }
     }
 

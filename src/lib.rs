@@ -129,6 +129,12 @@ pub use transport::{LocalFailure, RequestOptions, ResponseMeta, Transport};
 pub use verification::Verification;
 pub use zone::Zone;
 
+/// The HTTP client crate this one is built on, for [`ClientBuilder::http_client`] and
+/// [`Client::request`] (the same version, so its types fit).
+pub use reqwest;
+/// HTTP methods, for [`Client::request`].
+pub use reqwest::Method;
+
 /// Every request and response type of the API, generated from the curated OpenAPI document.
 ///
 /// Enums that appear in responses are *open* (see [`generated::open`]): unknown values decode

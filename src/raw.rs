@@ -245,7 +245,16 @@ impl RawRequest {
     /// status) is [`Error::Api`]; a non-JSON answer [`Error::UnexpectedResponse`].
     pub fn send_json<T: DeserializeOwned + Send + 'static>(self) -> Call<T> {
         let (options, idempotent, work) = self.work();
-        let decoded = Box::pin(async move { decode::<T>(idempotent, work.await?.result) });
+        let decoded = Box::pin(async move {
+            let facts = Facts {
+                operation: RAW,
+                idempotent,
+                sent: true,
+                deadline_passed: None,
+            };
+            decode::<T>(idempotent, work.await?.result)
+                .map_err(|e| envelope::ambiguous_if_unclear(&facts, e))
+        });
         Call::from_work(RAW, idempotent, decoded)
             .raw(idempotent)
             .options(options)

@@ -137,6 +137,18 @@ impl Default for WaitOptions<'_> {
 }
 
 impl<'a> WaitOptions<'a> {
+    /// Poll every `interval`, without backoff, for at most the default deadline: for mocks and
+    /// tests, where the default 5 s first interval is needlessly slow.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = cloudflare_ssl::WaitOptions::every(Duration::from_millis(100));
+    /// # drop(options);
+    /// ```
+    pub fn every(interval: Duration) -> Self {
+        Self::default().interval(interval).backoff(1.0)
+    }
+
     /// First delay between polls.
     pub fn interval(mut self, interval: Duration) -> Self {
         self.pace.interval = interval;
