@@ -1,8 +1,11 @@
 //! Maintainer tasks for `cloudflare-ssl`, run as `cargo xtask <task>` (see `src/main.rs`).
 //!
-//! * [`tasks::generate`] / [`tasks::check`]: the canonical spec, the reviewed copy of the
-//!   generated code and the exported JSON Schemas, written or compared.
+//! * [`tasks::generate`] / [`tasks::check`]: the canonical spec, the one reviewed copy of the
+//!   generated code (an insta snapshot), the exported JSON Schemas and the files derived from
+//!   `../shared` (the [`seeds`] inventory and the [`upstream`] subset), written or compared.
+//! * [`lint`]: validates the curated document as OpenAPI 3.0.
 //! * [`drift`]: compares the curated document with Cloudflare's upstream document.
+//! * [`bench`]: the benchmark harness.
 //!
 //! Every function takes the repository root (or the files) as a parameter, so tests run on copies.
 
@@ -18,10 +21,18 @@ pub mod bench;
 pub mod canonical;
 pub mod diff;
 pub mod drift;
+pub mod lint;
+pub mod seeds;
 pub mod tasks;
+pub mod upstream;
 
-/// Where the reviewed copy of the generated code lives, relative to the repository root.
-pub const REVIEW_COPY_PATH: &str = "openapi/generated/codegen.rs";
+/// The one checked-in copy of the generated code: the insta snapshot that the root crate's
+/// `tests/generated.rs` compares with `build.rs`'s output (relative to the repository root).
+pub const GENERATED_SNAPSHOT_PATH: &str = "tests/snapshots/generated__generated_code.snap";
+/// The insta header written above the generated code when the snapshot does not exist yet
+/// (an existing snapshot keeps its own header: insta owns it).
+pub const GENERATED_SNAPSHOT_HEADER: &str =
+    "---\nsource: tests/generated.rs\nexpression: GENERATED\n---\n";
 /// Where the exported JSON Schemas live, relative to the repository root.
 pub const SCHEMAS_DIR: &str = "openapi/schemas";
 
