@@ -205,6 +205,14 @@ fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     for note in &checked.skipped {
         println!("NOT CHECKED: {note}");
     }
+    if checked.skipped.is_empty() {
+        println!(
+            "compared {} with the seeds and {} with the upstream document in {}",
+            xtask::seeds::INVENTORY_PATH,
+            xtask::upstream::SUBSET_PATH,
+            shared.display()
+        );
+    }
     println!("linting {}", codegen::SPEC_PATH);
     let report = lint::lint_file(&root.join(codegen::SPEC_PATH))?;
     print!("{}", report.to_human());

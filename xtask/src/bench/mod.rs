@@ -176,10 +176,13 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         .collect::<Vec<_>>()
         .join(" ");
     if args.downstream_only {
+        let start = load_average();
         let d = downstream(root, &target)?;
         println!(
-            "
-(--downstream-only: BENCHMARKS.md and the chart are left as they are)"
+            "\n(--downstream-only: BENCHMARKS.md and the chart are left as they are; load average \
+             {start} at the start, {} at the end, on {} available cores)",
+            load_average(),
+            std::thread::available_parallelism().map_or(0, |n| n.get())
         );
         print!("{}", report::downstream_table(&d));
         return Ok(0);

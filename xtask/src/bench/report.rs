@@ -526,7 +526,7 @@ pub(super) fn write_markdown(path: &Path, section: &str) -> Result<(), Error> {
             &existing[b + END.len()..]
         ),
         _ if existing.is_empty() => format!(
-            "# Benchmarks\n\nProduced by `cargo xtask bench` (see `xtask/src/bench.rs`).\n\n{section}"
+            "# Benchmarks\n\nProduced by `cargo xtask bench` (see `xtask/src/bench/`).\n\n{section}"
         ),
         _ => format!("{}\n\n{section}", existing.trim_end()),
     };
