@@ -5,7 +5,7 @@
 //!   `../shared` (the [`seeds`] inventory and the [`upstream`] subset), written or compared.
 //! * [`lint`]: validates the curated document as OpenAPI 3.0.
 //! * [`drift`]: compares the curated document with Cloudflare's upstream document.
-//! * [`bench`]: the benchmark harness.
+//! * [`bench`](mod@bench): the benchmark harness.
 //!
 //! Every function takes the repository root (or the files) as a parameter, so tests run on copies.
 

@@ -14,7 +14,7 @@
 //!   collecting;
 //! * **(d) build times**: a clean build of the crate (in a scratch target directory), a no-op
 //!   rebuild (which must not rerun `build.rs`), and the crate alone after `cargo clean -p`;
-//! * **(e) downstream build cost** ([`downstream`]): a scratch binary crate depending on this
+//! * **(e) downstream build cost** (`downstream`): a scratch binary crate depending on this
 //!   crate, built cold, against the same for the `cloudflare` crate from crates.io.
 //!
 //! The SDKs are installed under `target/bench-sdks/` (a Python venv and an npm prefix) by the
@@ -22,8 +22,8 @@
 //! is kept) and into an SVG chart of the ratios. The machine is described from what it reports
 //! at run time (`/proc`, `available_parallelism`).
 //!
-//! Modules: [`mock`] (the mock process and HTTP calls to it), [`drivers`] (builds, drivers,
-//! SDKs), [`measure`] (parts a–d), [`downstream`] (part e), [`stats`], [`report`].
+//! Modules: `mock` (the mock process and HTTP calls to it), `drivers` (builds, drivers,
+//! SDKs), `measure` (parts a–d), `downstream` (part e), `stats`, `report`.
 
 mod downstream;
 mod drivers;
