@@ -833,6 +833,24 @@ fn operations(doc: &Value) -> Vec<(String, Op<'_>)> {
     out
 }
 
+fn path_in_scope(curated_paths: &BTreeSet<String>, scope: &[String], norm: &str) -> bool {
+    curated_paths
+        .iter()
+        .any(|p| norm == p || norm.starts_with(&format!("{p}/")))
+        || scope.iter().any(|prefix| norm.starts_with(prefix.as_str()))
+}
+
+/// Whether upstream operations at the normalised path `norm` are in scope for `curated`: the
+/// path is one of `curated`'s operation paths (normalised), lies under one, or starts with one of
+/// the `scope` prefixes. [`compare`] uses the same test.
+pub fn in_scope(curated: &Value, scope: &[String], norm: &str) -> bool {
+    let curated_paths: BTreeSet<String> = operations(curated)
+        .iter()
+        .map(|(_, o)| normalize_path(&o.path))
+        .collect();
+    path_in_scope(&curated_paths, scope, norm)
+}
+
 /// Compares the two documents (already parsed).
 pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftReport {
     let curated_ops = operations(curated);
@@ -844,15 +862,7 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
         .iter()
         .map(|(_, o)| normalize_path(&o.path))
         .collect();
-    let in_scope = |norm: &str| {
-        curated_paths
-            .iter()
-            .any(|p| norm == p || norm.starts_with(&format!("{p}/")))
-            || options
-                .scope
-                .iter()
-                .any(|prefix| norm.starts_with(prefix.as_str()))
-    };
+    let in_scope = |norm: &str| path_in_scope(&curated_paths, &options.scope, norm);
 
     let mut reports = Vec::new();
     let mut matched = BTreeSet::new();

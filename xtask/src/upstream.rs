@@ -22,19 +22,6 @@ pub const UPSTREAM_FILE: &str = "upstream/cloudflare-openapi-2024-08-06.json";
 /// Where the subset is committed, relative to the repository root.
 pub const SUBSET_PATH: &str = "xtask/tests/fixtures/upstream-ssl-2024-08-06.json";
 
-/// Whether a normalised upstream path is in scope for `curated` (see [`drift`]).
-pub fn in_scope(curated: &Value, scope: &[String], norm: &str) -> bool {
-    let curated_paths = curated
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(p, _)| normalize_path(p));
-    let mut curated_paths = curated_paths;
-    curated_paths.any(|p| norm == p || norm.starts_with(&format!("{p}/")))
-        || scope.iter().any(|prefix| norm.starts_with(prefix.as_str()))
-}
-
 /// Every local `$ref` target (`#/…`) inside `value`.
 fn refs_in(value: &Value, out: &mut Vec<String>) {
     match value {
@@ -99,7 +86,7 @@ pub fn subset(curated: &Value, upstream: &Value, scope: &[String]) -> Value {
         .into_iter()
         .flatten()
     {
-        if in_scope(curated, scope, &normalize_path(path)) {
+        if drift::in_scope(curated, scope, &normalize_path(path)) {
             refs_in(item, &mut pending);
             paths.insert(path.clone(), item.clone());
         }
