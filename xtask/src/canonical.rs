@@ -1,10 +1,10 @@
 //! The canonical form of the curated document.
 //!
-//! Canonical form is what `serde_yaml` 0.9 emits for the document parsed into a
-//! [`serde_yaml::Value`] (key order is kept as written; indentation, quoting, line wrapping and
+//! Canonical form is what `serde_norway` 0.9 (the maintained fork of serde_yaml) emits for the
+//! document parsed into a [`serde_norway::Value`] (key order is kept as written; indentation, quoting, line wrapping and
 //! block scalars are normalised), with one addition: plain scalars that a YAML 1.1 parser would
 //! read as something other than a string (`2024-01-01T00:00:00Z` as a timestamp, `on`/`yes` as
-//! booleans, `1_000` or `1:30` as numbers) are single-quoted. serde_yaml follows YAML 1.2 and
+//! booleans, `1_000` or `1:30` as numbers) are single-quoted. serde_norway follows YAML 1.2 and
 //! leaves them plain; quoting them keeps the document meaning the same in js-yaml, PyYAML and
 //! other YAML 1.1 tools that read OpenAPI documents.
 //!
@@ -24,14 +24,14 @@ use crate::Error;
 /// back to the same value.
 pub fn canonicalize(path: &Path, text: &str) -> Result<String, Error> {
     let value = parse(path, text)?;
-    let emitted = serde_yaml::to_string(&value)
+    let emitted = serde_norway::to_string(&value)
         .map_err(|e| Error::Io(format!("{}: cannot re-emit as YAML: {e}", path.display())))?;
     let canonical = quote_yaml11_scalars(&emitted);
     let again = parse(path, &canonical)?;
     if again != value {
         return Err(Error::Io(format!(
             "{}: the canonical YAML does not parse back to the same document (a bug in \
-             xtask/src/canonical.rs or serde_yaml)",
+             xtask/src/canonical.rs or serde_norway)",
             path.display()
         )));
     }
@@ -39,8 +39,8 @@ pub fn canonicalize(path: &Path, text: &str) -> Result<String, Error> {
 }
 
 /// Parses YAML, naming the file and the line and column of a syntax error.
-pub fn parse(path: &Path, text: &str) -> Result<serde_yaml::Value, Error> {
-    serde_yaml::from_str(text).map_err(|e| {
+pub fn parse(path: &Path, text: &str) -> Result<serde_norway::Value, Error> {
+    serde_norway::from_str(text).map_err(|e| {
         let at = e
             .location()
             .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
@@ -77,7 +77,7 @@ pub fn is_yaml11_non_string(scalar: &str) -> bool {
     pattern.is_match(scalar)
 }
 
-/// Single-quotes the plain scalars (keys and values) of block-style YAML, as serde_yaml emits
+/// Single-quotes the plain scalars (keys and values) of block-style YAML, as serde_norway emits
 /// it, that YAML 1.1 reads as non-strings. Content of literal and folded blocks is left alone.
 /// [`canonicalize`] checks that the result still parses to the same document.
 fn quote_yaml11_scalars(text: &str) -> String {
@@ -134,7 +134,7 @@ fn split_key(rest: &str) -> Option<(&str, &str)> {
             let colon = rest
                 .find(": ")
                 .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))?;
-            // A plain scalar value holding " #" or similar is not a key; serde_yaml quotes
+            // A plain scalar value holding " #" or similar is not a key; serde_norway quotes
             // values containing ": ", so the first ": " ends a key.
             colon
         }
@@ -169,12 +169,12 @@ fn closing_quote(s: &str, quote: char) -> Option<usize> {
 }
 
 fn quote_if_needed(scalar: &str) -> String {
-    // Only strings (to serde_yaml) that YAML 1.1 reads otherwise; `5` or `true` that serde_yaml
+    // Only strings (to serde_norway) that YAML 1.1 reads otherwise; `5` or `true` that serde_norway
     // emitted plain are a number and a boolean, and stay so.
     let is_string_here = || {
         matches!(
-            serde_yaml::from_str(scalar),
-            Ok(serde_yaml::Value::String(_))
+            serde_norway::from_str(scalar),
+            Ok(serde_norway::Value::String(_))
         )
     };
     if is_yaml11_non_string(scalar) && is_string_here() {

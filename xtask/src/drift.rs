@@ -18,6 +18,11 @@
 //!   `oneOf` united. Compared: fields, optionality (`required`), types, `nullable`, formats, enum
 //!   values (string and integer), and limits (`minimum`, `maxLength`, `pattern`, …). Descriptions,
 //!   examples and vendor extensions are ignored.
+//! * **Unresolved `$ref`s** (a reference to nothing in its document) are reported as their own
+//!   kind (`unresolved_ref`, marked `!`), never silently skipped: an operation with one is never
+//!   "No drift". Below an unresolved reference only the fields both sides declare are compared
+//!   (what the missing part holds is unknown, so nothing is reported as one-sided).
+//! * An operation absent upstream is one line (`- absent upstream: …`), not a list of its fields.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -62,7 +67,7 @@ pub fn load_document(path: &Path) -> Result<Value, Error> {
         serde_json::from_slice(&bytes)
             .map_err(|e| Error::Io(format!("{}: invalid JSON: {e}", path.display())))?
     } else {
-        serde_yaml::from_slice(&bytes)
+        serde_norway::from_slice(&bytes)
             .map_err(|e| Error::Io(format!("{}: invalid YAML: {e}", path.display())))?
     };
     if !value.get("paths").is_some_and(Value::is_object) {
@@ -116,6 +121,9 @@ struct Shape {
     limits: BTreeMap<String, Value>,
     /// Set when resolution stopped at a `$ref` cycle: the repeated reference.
     recursive: Option<String>,
+    /// Set when a `$ref` in this schema (or an `allOf`/`anyOf`/`oneOf` member) resolves to
+    /// nothing: the reference. What it would have added is unknown.
+    unresolved: Option<String>,
 }
 
 impl Shape {
@@ -125,6 +133,7 @@ impl Shape {
             && self.items.is_none()
             && self.enum_values.is_none()
             && self.recursive.is_none()
+            && self.unresolved.is_none()
             && (self.types.is_empty() || (self.types.len() == 1 && self.types.contains("object")))
     }
 
@@ -217,9 +226,10 @@ impl<'a> Resolver<'a> {
                 };
             }
             let Some(target) = self.target(reference) else {
-                // An unresolvable reference: keep it visible instead of failing the whole report.
+                // An unresolvable reference: reported as such, instead of failing the whole
+                // report or comparing as an untyped value.
                 return Shape {
-                    recursive: Some(format!("{reference} (unresolved)")),
+                    unresolved: Some(reference.to_owned()),
                     ..Shape::default()
                 };
             };
@@ -343,6 +353,7 @@ fn intersect(a: Shape, b: Shape) -> Shape {
         items,
         limits,
         recursive: b.recursive.or(a.recursive),
+        unresolved: b.unresolved.or(a.unresolved),
     }
 }
 
@@ -384,6 +395,7 @@ fn union(shapes: Vec<Shape>) -> Shape {
             (x, y) => x.or(y),
         };
         acc.limits.retain(|k, v| s.limits.get(k) == Some(v));
+        acc.unresolved = acc.unresolved.or(s.unresolved);
     }
     acc
 }
@@ -400,6 +412,8 @@ pub enum Change {
     CuratedOnly,
     /// Both have it, differently.
     Changed,
+    /// A `$ref` on one side resolves to nothing: the comparison is incomplete there.
+    Unresolved,
 }
 
 impl Change {
@@ -408,6 +422,7 @@ impl Change {
             Change::UpstreamOnly => "upstream_only",
             Change::CuratedOnly => "curated_only",
             Change::Changed => "changed",
+            Change::Unresolved => "unresolved",
         }
     }
 }
@@ -418,8 +433,8 @@ pub struct Difference {
     /// Which side has what.
     pub change: Change,
     /// What differs: `operation`, `parameter`, `request_body`, `media_type`, `field`,
-    /// `enum_value`, `enum`, `type`, `format`, `nullable`, `optionality`, `untyped`, or a limit
-    /// keyword such as `maxLength`.
+    /// `enum_value`, `enum`, `type`, `format`, `nullable`, `optionality`, `untyped`,
+    /// `unresolved_ref` (with [`Change::Unresolved`]), or a limit keyword such as `maxLength`.
     pub kind: String,
     /// Where: `result.certificate_authority`, `body.hosts[]`, `query parameter per_page`, … (empty
     /// for the operation itself).
@@ -445,6 +460,23 @@ impl Difference {
         }
     }
 
+    /// An unresolved `$ref` on the upstream side (`upstream: true`) or the curated side.
+    fn unresolved(upstream_side: bool, location: &str, reference: &str) -> Self {
+        let what = Some(Value::String(reference.to_owned()));
+        let (upstream, curated) = if upstream_side {
+            (what, None)
+        } else {
+            (None, what)
+        };
+        Difference {
+            change: Change::Unresolved,
+            kind: "unresolved_ref".to_owned(),
+            location: location.to_owned(),
+            upstream,
+            curated,
+        }
+    }
+
     fn changed(kind: &str, location: &str, upstream: Value, curated: Value) -> Self {
         Difference {
             change: Change::Changed,
@@ -463,6 +495,25 @@ impl Difference {
             Some(other) => other.to_string(),
         };
         match self.change {
+            Change::Unresolved => {
+                let (side, reference) = match (&self.upstream, &self.curated) {
+                    (Some(r), _) => ("upstream", r),
+                    (None, Some(r)) => ("curated", r),
+                    (None, None) => ("?", &Value::Null),
+                };
+                let at = if self.location.is_empty() {
+                    String::new()
+                } else {
+                    format!(" at {}", self.location)
+                };
+                format!(
+                    "! unresolved: {side} $ref {}{at} resolves to nothing (not compared there)",
+                    plain(&Some(reference.clone()))
+                )
+            }
+            Change::CuratedOnly if self.kind == "operation" => {
+                format!("- absent upstream: {}", plain(&self.curated))
+            }
             Change::UpstreamOnly | Change::CuratedOnly => {
                 let (marker, side, what) = if self.change == Change::UpstreamOnly {
                     ("+", "upstream only", &self.upstream)
@@ -590,9 +641,18 @@ impl DriftReport {
         self.operations.iter().any(|o| !o.differences.is_empty())
     }
 
-    /// The number of differences.
+    /// The number of differences (unresolved references included).
     pub fn difference_count(&self) -> usize {
         self.operations.iter().map(|o| o.differences.len()).sum()
+    }
+
+    /// The number of unresolved `$ref`s reported.
+    pub fn unresolved_count(&self) -> usize {
+        self.operations
+            .iter()
+            .flat_map(|o| &o.differences)
+            .filter(|d| d.change == Change::Unresolved)
+            .count()
     }
 
     fn counts(&self) -> (usize, usize, usize) {
@@ -634,9 +694,16 @@ impl DriftReport {
              {} differences in {drifted} operations.",
             self.difference_count()
         );
+        let unresolved = self.unresolved_count();
+        if unresolved > 0 {
+            let _ = writeln!(
+                out,
+                "{unresolved} unresolved $refs: the comparison is incomplete where they are."
+            );
+        }
         let _ = writeln!(
             out,
-            "Legend: + upstream only, - curated only, ~ both, differently."
+            "Legend: + upstream only, - curated only, ~ both, differently, ! unresolved $ref."
         );
         let mut clean = Vec::new();
         for op in &self.operations {
@@ -678,6 +745,7 @@ impl DriftReport {
                 "curated_only_operations": curated_only,
                 "upstream_only_operations": upstream_only,
                 "differences": self.difference_count(),
+                "unresolved_refs": self.unresolved_count(),
             },
             "operations": self.operations.iter().map(|o| json!({
                 "method": o.method,
@@ -765,6 +833,24 @@ fn operations(doc: &Value) -> Vec<(String, Op<'_>)> {
     out
 }
 
+fn path_in_scope(curated_paths: &BTreeSet<String>, scope: &[String], norm: &str) -> bool {
+    curated_paths
+        .iter()
+        .any(|p| norm == p || norm.starts_with(&format!("{p}/")))
+        || scope.iter().any(|prefix| norm.starts_with(prefix.as_str()))
+}
+
+/// Whether upstream operations at the normalised path `norm` are in scope for `curated`: the
+/// path is one of `curated`'s operation paths (normalised), lies under one, or starts with one of
+/// the `scope` prefixes. [`compare`] uses the same test.
+pub fn in_scope(curated: &Value, scope: &[String], norm: &str) -> bool {
+    let curated_paths: BTreeSet<String> = operations(curated)
+        .iter()
+        .map(|(_, o)| normalize_path(&o.path))
+        .collect();
+    path_in_scope(&curated_paths, scope, norm)
+}
+
 /// Compares the two documents (already parsed).
 pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftReport {
     let curated_ops = operations(curated);
@@ -776,15 +862,7 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
         .iter()
         .map(|(_, o)| normalize_path(&o.path))
         .collect();
-    let in_scope = |norm: &str| {
-        curated_paths
-            .iter()
-            .any(|p| norm == p || norm.starts_with(&format!("{p}/")))
-            || options
-                .scope
-                .iter()
-                .any(|prefix| norm.starts_with(prefix.as_str()))
-    };
+    let in_scope = |norm: &str| path_in_scope(&curated_paths, &options.scope, norm);
 
     let mut reports = Vec::new();
     let mut matched = BTreeSet::new();
@@ -805,11 +883,7 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
                 Change::CuratedOnly,
                 "operation",
                 "",
-                Value::String(format!(
-                    "upstream has no {} {}",
-                    cur.method,
-                    normalize_path(&cur.path)
-                )),
+                Value::String(format!("{} {}", cur.method, normalize_path(&cur.path))),
             )),
         }
         reports.push(report);
@@ -855,15 +929,20 @@ struct Param {
 }
 
 /// Parameters keyed by `path #N` (position) or `<in> <name>`; operation-level ones override
-/// path-item-level ones.
-fn parameters(doc: &Value, op: &Op<'_>) -> BTreeMap<String, Param> {
+/// path-item-level ones. Also returns the parameter `$ref`s that resolve to nothing.
+fn parameters(doc: &Value, op: &Op<'_>) -> (BTreeMap<String, Param>, Vec<String>) {
     let mut resolver = Resolver::new(doc);
     let positions = path_param_names(&op.path);
     let mut out = BTreeMap::new();
+    let mut unresolved = Vec::new();
     let lists = [op.item.get("parameters"), op.op.get("parameters")];
     for list in lists.into_iter().flatten().filter_map(Value::as_array) {
         for p in list {
             let p = resolver.deref(p);
+            if let Some(reference) = p.get("$ref").and_then(Value::as_str) {
+                unresolved.push(reference.to_owned());
+                continue;
+            }
             let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
             let location = p.get("in").and_then(Value::as_str).unwrap_or("?");
             let (key, label) = if location == "path" {
@@ -895,7 +974,7 @@ fn parameters(doc: &Value, op: &Op<'_>) -> BTreeMap<String, Param> {
             );
         }
     }
-    out
+    (out, unresolved)
 }
 
 fn required_word(required: bool) -> &'static str {
@@ -915,8 +994,14 @@ fn compare_operation(
     let mut diffs = Vec::new();
 
     // Parameters.
-    let cur_params = parameters(curated, cur);
-    let up_params = parameters(upstream, up);
+    let (cur_params, cur_unresolved) = parameters(curated, cur);
+    let (up_params, up_unresolved) = parameters(upstream, up);
+    for r in &up_unresolved {
+        diffs.push(Difference::unresolved(true, "parameters", r));
+    }
+    for r in &cur_unresolved {
+        diffs.push(Difference::unresolved(false, "parameters", r));
+    }
     for (key, c) in &cur_params {
         match up_params.get(key) {
             None => diffs.push(Difference::one_side(
@@ -974,6 +1059,13 @@ fn compare_operation(
             "request body",
             Value::String(required_word(c.required).to_owned()),
         )),
+        (Some(u), Some(c)) if u.unresolved.is_some() || c.unresolved.is_some() => {
+            for (side, r) in [(true, &u.unresolved), (false, &c.unresolved)] {
+                if let Some(r) = r {
+                    diffs.push(Difference::unresolved(side, "request body", r));
+                }
+            }
+        }
         (Some(u), Some(c)) => {
             if u.required != c.required {
                 diffs.push(Difference::changed(
@@ -1009,6 +1101,13 @@ fn compare_operation(
             "response",
             Value::String(c.status.clone()),
         )),
+        (Some(u), Some(c)) if u.unresolved.is_some() || c.unresolved.is_some() => {
+            for (side, r) in [(true, &u.unresolved), (false, &c.unresolved)] {
+                if let Some(r) = r {
+                    diffs.push(Difference::unresolved(side, "response", r));
+                }
+            }
+        }
         (Some(u), Some(c)) => {
             if u.status != c.status {
                 diffs.push(Difference::changed(
@@ -1021,9 +1120,17 @@ fn compare_operation(
             media_type_differences("response", &u.media_types, &c.media_types, &mut diffs);
             let us = Resolver::new(upstream).shape_of(u.schema);
             let cs = Resolver::new(curated).shape_of(c.schema);
+            // An envelope with an unresolved part: only the fields both sides declare compare.
+            let partial = us.unresolved.is_some() || cs.unresolved.is_some();
+            for (side, r) in [(true, &us.unresolved), (false, &cs.unresolved)] {
+                if let Some(r) = r {
+                    diffs.push(Difference::unresolved(side, "response body", r));
+                }
+            }
             for field in RESPONSE_FIELDS {
                 match (us.properties.get(*field), cs.properties.get(*field)) {
                     (None, None) => {}
+                    (Some(_), None) | (None, Some(_)) if partial => {}
                     (Some(u), None) => diffs.push(Difference::one_side(
                         Change::UpstreamOnly,
                         "field",
@@ -1062,6 +1169,8 @@ impl<'a> Resolver<'a> {
 }
 
 struct Body<'a> {
+    /// The body's own `$ref`, when it resolves to nothing.
+    unresolved: Option<String>,
     required: bool,
     media_types: Vec<String>,
     schema: Option<&'a Value>,
@@ -1089,6 +1198,7 @@ fn request_body<'a>(doc: &'a Value, op: &'a Value) -> Option<Body<'a>> {
     let body = Resolver::new(doc).deref(op.get("requestBody")?);
     let (media_types, schema) = content(body.get("content"));
     Some(Body {
+        unresolved: body.get("$ref").and_then(Value::as_str).map(str::to_owned),
         required: body
             .get("required")
             .and_then(Value::as_bool)
@@ -1099,6 +1209,8 @@ fn request_body<'a>(doc: &'a Value, op: &'a Value) -> Option<Body<'a>> {
 }
 
 struct Response<'a> {
+    /// The response's own `$ref`, when it resolves to nothing.
+    unresolved: Option<String>,
     status: String,
     media_types: Vec<String>,
     schema: Option<&'a Value>,
@@ -1119,6 +1231,10 @@ fn success_response<'a>(doc: &'a Value, op: &'a Value) -> Option<Response<'a>> {
     let response = Resolver::new(doc).deref(&responses[&status]);
     let (media_types, schema) = content(response.get("content"));
     Some(Response {
+        unresolved: response
+            .get("$ref")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         status,
         media_types,
         schema,
@@ -1166,6 +1282,20 @@ fn join(location: &str, field: &str) -> String {
 
 /// Compares two resolved schemas at `location`, recursing into fields and items.
 fn compare_shapes(location: &str, up: &Shape, cur: &Shape, diffs: &mut Vec<Difference>) {
+    if up.unresolved.is_some() || cur.unresolved.is_some() {
+        for (side, r) in [(true, &up.unresolved), (false, &cur.unresolved)] {
+            if let Some(r) = r {
+                diffs.push(Difference::unresolved(side, location, r));
+            }
+        }
+        // What the missing part declares is unknown: compare only the fields both declare.
+        for (name, u) in &up.properties {
+            if let Some(c) = cur.properties.get(name) {
+                compare_shapes(&join(location, name), u, c, diffs);
+            }
+        }
+        return;
+    }
     if up.recursive.is_some() || cur.recursive.is_some() {
         // A `$ref` cycle: what lies below was compared where the cycle started.
         return;

@@ -1,10 +1,15 @@
 //! Maintainer tasks for `cloudflare-ssl`, run as `cargo xtask <task>` (see `src/main.rs`).
 //!
-//! * [`tasks::generate`] / [`tasks::check`]: the canonical spec, the reviewed copy of the
-//!   generated code and the exported JSON Schemas, written or compared.
+//! * [`tasks::generate`] / [`tasks::check`]: the canonical spec, the one reviewed copy of the
+//!   generated code (an insta snapshot), the exported JSON Schemas and the files derived from
+//!   `../shared` (the [`seeds`] inventory and the [`upstream`] subset), written or compared.
+//! * [`lint`]: validates the curated document as OpenAPI 3.0.
 //! * [`drift`]: compares the curated document with Cloudflare's upstream document.
+//! * [`bench`](mod@bench): the benchmark harness.
 //!
 //! Every function takes the repository root (or the files) as a parameter, so tests run on copies.
+
+#![warn(missing_docs)]
 
 use std::fmt;
 use std::path::Path;
@@ -18,18 +23,25 @@ pub mod bench;
 pub mod canonical;
 pub mod diff;
 pub mod drift;
+pub mod lint;
+pub mod seeds;
 pub mod tasks;
+pub mod upstream;
 
-/// Where the reviewed copy of the generated code lives, relative to the repository root.
-pub const REVIEW_COPY_PATH: &str = "openapi/generated/codegen.rs";
+/// The one checked-in copy of the generated code: the insta snapshot that the root crate's
+/// `tests/generated.rs` compares with `build.rs`'s output (relative to the repository root).
+pub const GENERATED_SNAPSHOT_PATH: &str = "tests/snapshots/generated__generated_code.snap";
+/// The insta header written above the generated code when the snapshot does not exist yet
+/// (an existing snapshot keeps its own header: insta owns it).
+pub const GENERATED_SNAPSHOT_HEADER: &str =
+    "---\nsource: tests/generated.rs\nexpression: GENERATED\n---\n";
 /// Where the exported JSON Schemas live, relative to the repository root.
 pub const SCHEMAS_DIR: &str = "openapi/schemas";
 
-/// A task's failure. [`Error::exit_code`] tells the process exit status.
+/// A task's failure. [`Error::exit_code`] tells the process exit status. (A wrong command line
+/// never gets here: clap reports it and exits with status 2.)
 #[derive(Debug)]
 pub enum Error {
-    /// The command line is wrong (exit status 2).
-    Usage(String),
     /// A file could not be read, parsed or written, or a tool could not be run (exit status 2).
     Io(String),
     /// The task ran and found a problem: stale files, drift, a spec that does not generate
@@ -42,7 +54,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Failed(_) => 1,
-            Error::Usage(_) | Error::Io(_) => 2,
+            Error::Io(_) => 2,
         }
     }
 
@@ -55,7 +67,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(m) | Error::Io(m) | Error::Failed(m) => f.write_str(m),
+            Error::Io(m) | Error::Failed(m) => f.write_str(m),
         }
     }
 }

@@ -3,129 +3,138 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand};
 use xtask::tasks::{self, SuiteOutcome, SNAPSHOT_SUITES};
-use xtask::{codegen, drift, Error, REVIEW_COPY_PATH, SCHEMAS_DIR};
+use xtask::{codegen, drift, lint, Error, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR};
 
-const USAGE: &str = "\
-usage: cargo xtask <task> [options]
+const EXIT_STATUS: &str =
+    "exit status: 0 fine, 1 stale files / drift / lint errors / generation failure, 2 usage or I/O error.";
 
-tasks:
-  generate [--skip-cargo]
-      Rewrite openapi/cloudflare-ssl.yaml in canonical form, write the reviewed copy of the
-      generated code (openapi/generated/codegen.rs) and the JSON Schemas (openapi/schemas/), and
-      refresh the insta snapshots (tests/snapshots/, xtask/tests/snapshots/). A second run
-      changes nothing. --skip-cargo: only the spec and the generated copy (no nested cargo, so it
-      works while the crate does not compile).
-  check [--skip-cargo]
-      Fail (exit 1) with a unified diff when the spec is not canonical, or the generated copy, a
-      schema or a snapshot is stale, or the generated copy differs from what build.rs generates.
-      CI runs this. --skip-cargo: only the spec and the generated copy (no nested cargo).
-  drift --upstream <file> [--curated <file>] [--json] [--allow-drift] [--scope <prefix>]...
-      Compare the curated document (default openapi/cloudflare-ssl.yaml) with Cloudflare's
-      upstream OpenAPI document for the operations this crate covers. Exit 1 when they differ,
-      unless --allow-drift. --json: structured report. --scope: normalised path prefix whose
-      upstream operations are in scope (repeatable; default /zones/{}/ssl/).
-  schema [--out <dir>]
-      Export the JSON Schemas of the public request/response types (default openapi/schemas/).
-  bench [--quick] [--requests N] [--rounds N] [--prefetch N] [--no-sdks] [--no-micro]
-        [--no-build-time] [--build-profile dev|release] [--python-sdk VERSION] [--ts-sdk VERSION] [--out FILE]
-        [--chart FILE]
-      Benchmarks against the mock on 127.0.0.1 (this crate, a raw reqwest floor, the official
-      Python and TypeScript SDKs, installed under target/bench-sdks/): criterion micro-benchmarks,
-      per-request overhead, listing 2,000 packs with 20 ms latency, peak memory streaming vs
-      collecting, clean and no-op build times. Writes BENCHMARKS.md and benches/ratios.svg.
-  help
-      This text.
+/// Maintainer tasks for cloudflare-ssl.
+#[derive(Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", after_help = EXIT_STATUS)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
 
-exit status: 0 fine, 1 stale files / drift / generation failure, 2 usage or I/O error.";
+#[derive(Subcommand)]
+enum Task {
+    /// Rewrite the spec canonically and write every derived file.
+    ///
+    /// Rewrite openapi/cloudflare-ssl.yaml in canonical form, write the one reviewed copy of the
+    /// generated code (tests/snapshots/generated__generated_code.snap), the JSON Schemas
+    /// (openapi/schemas/), the seed inventory (openapi/seed-inventory.json) and the upstream
+    /// subset (xtask/tests/fixtures/upstream-ssl-2024-08-06.json) when ../shared has their
+    /// sources, and refresh the other insta snapshots. A second run changes nothing.
+    Generate(GenerateArgs),
+    /// Fail when a derived file is stale or the spec does not lint (CI runs this).
+    ///
+    /// Fail (exit 1) with a unified diff when the spec is not canonical, or the generated-code
+    /// snapshot, a schema, the seed inventory, the upstream subset or a snapshot is stale, when
+    /// the generated code differs from what build.rs generates, or when `lint` finds errors.
+    /// Says which ../shared sources are absent (their derived files are then not compared).
+    /// CI runs this.
+    Check(GenerateArgs),
+    /// Validate the curated document as OpenAPI 3.0.
+    ///
+    /// Rules (Redocly's names): struct (strict OpenAPI 3.0 model: unknown keywords are errors),
+    /// no-unresolved-refs, nullable-type-sibling, no-invalid-schema-examples,
+    /// no-invalid-media-type-examples, no-invalid-parameter-examples (examples validated as JSON
+    /// Schema: nullable becomes a null type), and no-unused-components (a warning). Not covered:
+    /// the official OpenAPI 3.0 JSON meta-schema (no Rust crate ships it) and Redocly's style
+    /// rules. Exit 1 on errors, or on warnings with --deny-warnings.
+    Lint(LintArgs),
+    /// Compare the curated document with Cloudflare's upstream document.
+    ///
+    /// Compare the curated document with Cloudflare's upstream OpenAPI document for the
+    /// operations this crate covers. Unresolved `$ref`s are reported as such, and an operation
+    /// with one is never "No drift". Exit 1 when they differ, unless --allow-drift.
+    Drift(DriftArgs),
+    /// Export the JSON Schemas of the public request/response types.
+    Schema(SchemaArgs),
+    /// Benchmarks: writes BENCHMARKS.md and benches/ratios.svg.
+    ///
+    /// Benchmarks against the mock on 127.0.0.1 (this crate, a raw reqwest floor, the official
+    /// Python and TypeScript SDKs, installed under target/bench-sdks/): criterion
+    /// micro-benchmarks, per-request overhead, listing 2,000 packs with 20 ms latency, peak
+    /// memory streaming vs collecting, clean and no-op build times, and the downstream build cost
+    /// against the `cloudflare` crate. Writes BENCHMARKS.md and benches/ratios.svg.
+    Bench(xtask::bench::BenchArgs),
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// Only the spec, the generated-code snapshot, lint and the ../shared-derived files (no nested
+    /// cargo, so it works while the crate does not compile).
+    #[arg(long)]
+    skip_cargo: bool,
+    /// The folder holding seeds/ and upstream/ [default: ../shared beside the repository].
+    #[arg(long, value_name = "dir")]
+    shared: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// The document to lint [default: openapi/cloudflare-ssl.yaml].
+    #[arg(value_name = "file")]
+    file: Option<PathBuf>,
+    /// Fail on warnings (unused components) too.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Args)]
+struct DriftArgs {
+    /// Cloudflare's upstream OpenAPI document (JSON or YAML).
+    #[arg(long, value_name = "file")]
+    upstream: PathBuf,
+    /// The curated document [default: openapi/cloudflare-ssl.yaml].
+    #[arg(long, value_name = "file")]
+    curated: Option<PathBuf>,
+    /// Structured report.
+    #[arg(long)]
+    json: bool,
+    /// Report without failing.
+    #[arg(long)]
+    allow_drift: bool,
+    /// Normalised path prefix whose upstream operations are in scope (repeatable)
+    /// [default: /zones/{}/ssl/].
+    #[arg(long, value_name = "prefix")]
+    scope: Vec<String>,
+}
+
+#[derive(Args)]
+struct SchemaArgs {
+    /// Where to write the schemas [default: openapi/schemas/].
+    #[arg(long, value_name = "dir")]
+    out: Option<PathBuf>,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = Cli::parse();
+    let root = tasks::repo_root();
+    let result = match cli.task {
+        Task::Generate(args) => generate(&root, &args),
+        Task::Check(args) => check(&root, &args),
+        Task::Lint(args) => run_lint(&root, &args),
+        Task::Drift(args) => run_drift(&root, &args),
+        Task::Schema(args) => schema(&root, &args),
+        Task::Bench(args) => xtask::bench::run(&root, &args),
+    };
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
-            if matches!(e, Error::Usage(_)) {
-                eprintln!("\n{USAGE}");
-            }
             ExitCode::from(e.exit_code())
         }
     }
 }
 
-/// The parsed options of one task.
-#[derive(Default)]
-struct Flags {
-    skip_cargo: bool,
-    json: bool,
-    allow_drift: bool,
-    upstream: Option<PathBuf>,
-    curated: Option<PathBuf>,
-    out: Option<PathBuf>,
-    scope: Vec<String>,
-}
-
-fn parse_flags(task: &str, args: &[String], allowed: &[&str]) -> Result<Flags, Error> {
-    let mut flags = Flags::default();
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        if !allowed.contains(&name) {
-            return Err(Error::Usage(format!("`{task}` does not take `{arg}`")));
-        }
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| iter.next().cloned())
-                .ok_or_else(|| Error::Usage(format!("`{name}` needs a value")))
-        };
-        match name {
-            "--skip-cargo" => flags.skip_cargo = true,
-            "--json" => flags.json = true,
-            "--allow-drift" => flags.allow_drift = true,
-            "--upstream" => flags.upstream = Some(value()?.into()),
-            "--curated" => flags.curated = Some(value()?.into()),
-            "--out" => flags.out = Some(value()?.into()),
-            "--scope" => flags.scope.push(value()?),
-            _ => unreachable!("every allowed flag is handled"),
-        }
-    }
-    Ok(flags)
-}
-
-fn run(args: &[String]) -> Result<u8, Error> {
-    let Some((task, rest)) = args.split_first() else {
-        return Err(Error::Usage("no task given".to_owned()));
-    };
-    let root = tasks::repo_root();
-    match task.as_str() {
-        "generate" => generate(&root, &parse_flags(task, rest, &["--skip-cargo"])?),
-        "check" => check(&root, &parse_flags(task, rest, &["--skip-cargo"])?),
-        "drift" => run_drift(
-            &root,
-            &parse_flags(
-                task,
-                rest,
-                &[
-                    "--upstream",
-                    "--curated",
-                    "--json",
-                    "--allow-drift",
-                    "--scope",
-                ],
-            )?,
-        ),
-        "schema" => schema(&root, &parse_flags(task, rest, &["--out"])?),
-        "bench" => xtask::bench::run(&root, rest),
-        "help" | "--help" | "-h" => {
-            println!("{USAGE}");
-            Ok(0)
-        }
-        other => Err(Error::Usage(format!("unknown task `{other}`"))),
-    }
+fn shared_dir(root: &Path, args: &GenerateArgs) -> PathBuf {
+    args.shared
+        .clone()
+        .unwrap_or_else(|| tasks::default_shared_dir(root))
 }
 
 fn print_written(written: &tasks::Written) {
@@ -138,26 +147,30 @@ fn print_written(written: &tasks::Written) {
     if !written.unchanged.is_empty() {
         println!("unchanged: {} files", written.unchanged.len());
     }
+    for note in &written.skipped {
+        println!("skipped: {note}");
+    }
 }
 
-fn generate(root: &Path, flags: &Flags) -> Result<u8, Error> {
-    // The spec and the generated copy first: they need no cargo, so a maintainer gets the new
+fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
+    // The spec and the generated code first: they need no cargo, so a maintainer gets the new
     // generated code to review even when the change breaks the crate.
-    print_written(&tasks::generate(root, None)?);
-    if flags.skip_cargo {
+    let shared = shared_dir(root, args);
+    print_written(&tasks::generate(root, None, Some(&shared))?);
+    if args.skip_cargo {
         println!("skipped (--skip-cargo): {SCHEMAS_DIR}/, snapshots and the build.rs comparison");
         return Ok(0);
     }
     println!("exporting JSON Schemas: cargo run --package xtask --example export_schemas");
     let schemas = tasks::export_schemas(root).map_err(|e| {
         Error::Failed(format!(
-            "{e}\n{} and {REVIEW_COPY_PATH} are written; fix the crate, then run `cargo xtask \
-             generate` again",
+            "{e}\n{} and {GENERATED_SNAPSHOT_PATH} are written; fix the crate, then run `cargo \
+             xtask generate` again",
             codegen::SPEC_PATH
         ))
     })?;
     print_written(&tasks::write_schemas(root, &schemas)?);
-    println!("comparing {REVIEW_COPY_PATH} with build.rs's output");
+    println!("comparing {GENERATED_SNAPSHOT_PATH} with build.rs's output");
     if let Some(detail) = tasks::compare_with_build_rs(root)? {
         return Err(Error::Failed(detail));
     }
@@ -182,13 +195,36 @@ fn generate(root: &Path, flags: &Flags) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn check(root: &Path, flags: &Flags) -> Result<u8, Error> {
-    let stale = tasks::check(root, None)?;
-    let mut problems: Vec<String> = stale.iter().map(|s| s.path.clone()).collect();
-    for s in &stale {
+fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
+    let shared = shared_dir(root, args);
+    let checked = tasks::check(root, None, Some(&shared))?;
+    let mut problems: Vec<String> = checked.stale.iter().map(|s| s.path.clone()).collect();
+    for s in &checked.stale {
         println!("{}", s.detail);
     }
-    if !flags.skip_cargo {
+    for note in &checked.skipped {
+        println!("NOT CHECKED: {note}");
+    }
+    if checked.skipped.is_empty() {
+        println!(
+            "compared {} with the seeds and {} with the upstream document in {}",
+            xtask::seeds::INVENTORY_PATH,
+            xtask::upstream::SUBSET_PATH,
+            shared.display()
+        );
+    }
+    println!("linting {}", codegen::SPEC_PATH);
+    let report = lint::lint_file(&root.join(codegen::SPEC_PATH))?;
+    print!("{}", report.to_human());
+    if !report.findings.is_empty() {
+        problems.push(format!(
+            "{} (lint: {} errors, {} warnings)",
+            codegen::SPEC_PATH,
+            report.error_count(),
+            report.warning_count()
+        ));
+    }
+    if !args.skip_cargo {
         println!("exporting JSON Schemas: cargo run --package xtask --example export_schemas");
         match tasks::export_schemas(root) {
             Ok(schemas) => {
@@ -204,7 +240,7 @@ fn check(root: &Path, flags: &Flags) -> Result<u8, Error> {
                 ));
             }
         }
-        println!("comparing {REVIEW_COPY_PATH} with build.rs's output");
+        println!("comparing {GENERATED_SNAPSHOT_PATH} with build.rs's output");
         if let Some(detail) = tasks::compare_with_build_rs(root)? {
             println!("{detail}");
             problems.push("xtask and build.rs generate different code".to_owned());
@@ -222,45 +258,58 @@ fn check(root: &Path, flags: &Flags) -> Result<u8, Error> {
         }
     }
     if problems.is_empty() {
-        let what = if flags.skip_cargo {
-            format!("{} and {REVIEW_COPY_PATH}", codegen::SPEC_PATH)
+        let what = if args.skip_cargo {
+            format!("{} and {GENERATED_SNAPSHOT_PATH}", codegen::SPEC_PATH)
         } else {
             format!(
-                "{}, {REVIEW_COPY_PATH}, {SCHEMAS_DIR}/ and snapshots",
+                "{}, {GENERATED_SNAPSHOT_PATH}, {SCHEMAS_DIR}/ and snapshots",
                 codegen::SPEC_PATH
             )
         };
-        println!("up to date: {what}");
+        let partial = if checked.skipped.is_empty() {
+            ""
+        } else {
+            " (not everything: see NOT CHECKED above)"
+        };
+        println!("up to date: {what}{partial}");
         return Ok(0);
     }
     Err(Error::Failed(format!(
-        "stale: {}\nrun `cargo xtask generate` and commit the result",
+        "stale or invalid: {}\nrun `cargo xtask generate` (and fix what `cargo xtask lint` \
+         reports), then commit the result",
         problems.join(", ")
     )))
 }
 
-fn run_drift(root: &Path, flags: &Flags) -> Result<u8, Error> {
-    let upstream = flags
-        .upstream
+fn run_lint(root: &Path, args: &LintArgs) -> Result<u8, Error> {
+    let path = args
+        .file
         .clone()
-        .ok_or_else(|| Error::Usage("`drift` needs `--upstream <file>`".to_owned()))?;
-    let (curated, curated_label) = match &flags.curated {
+        .unwrap_or_else(|| root.join(codegen::SPEC_PATH));
+    let report = lint::lint_file(&path)?;
+    print!("{}", report.to_human());
+    let failed = report.error_count() > 0 || (args.deny_warnings && report.warning_count() > 0);
+    Ok(u8::from(failed))
+}
+
+fn run_drift(root: &Path, args: &DriftArgs) -> Result<u8, Error> {
+    let (curated, curated_label) = match &args.curated {
         Some(path) => (path.clone(), path.display().to_string()),
         None => (root.join(codegen::SPEC_PATH), codegen::SPEC_PATH.to_owned()),
     };
-    let mut options = drift::Options::new(curated_label, upstream.display().to_string());
-    if !flags.scope.is_empty() {
-        options.scope = flags.scope.clone();
+    let mut options = drift::Options::new(curated_label, args.upstream.display().to_string());
+    if !args.scope.is_empty() {
+        options.scope = args.scope.clone();
     }
-    let report = drift::run(&curated, &upstream, &options)?;
-    if flags.json {
+    let report = drift::run(&curated, &args.upstream, &options)?;
+    if args.json {
         let text = serde_json::to_string_pretty(&report.to_json())
             .map_err(|e| Error::Io(format!("writing the JSON report: {e}")))?;
         println!("{text}");
     } else {
         print!("{}", report.to_human());
     }
-    if report.has_drift() && !flags.allow_drift {
+    if report.has_drift() && !args.allow_drift {
         eprintln!(
             "drift found: {} differences (--allow-drift to report without failing)",
             report.difference_count()
@@ -270,15 +319,15 @@ fn run_drift(root: &Path, flags: &Flags) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn schema(root: &Path, flags: &Flags) -> Result<u8, Error> {
+fn schema(root: &Path, args: &SchemaArgs) -> Result<u8, Error> {
     let schemas = tasks::export_schemas(root)?;
     let files = tasks::schema_files(&schemas)?;
-    let dir = flags.out.clone().unwrap_or_else(|| root.join(SCHEMAS_DIR));
+    let dir = args.out.clone().unwrap_or_else(|| root.join(SCHEMAS_DIR));
     for file in &files {
         let name = file.path.rsplit('/').next().unwrap_or(&file.path);
         xtask::write_text(&dir.join(name), &file.contents)?;
     }
-    if flags.out.is_none() {
+    if args.out.is_none() {
         for orphan in tasks::orphan_schema_files(root, &schemas)? {
             let path = root.join(&orphan);
             std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;

@@ -1,21 +1,28 @@
 //! `generate` and `check`: the files derived from the curated document.
 //!
-//! Managed files, relative to the repository root:
+//! Managed files, relative to the repository root, one copy of each artifact:
 //! * `openapi/cloudflare-ssl.yaml`: rewritten in canonical form ([`crate::canonical`]);
-//! * `openapi/generated/codegen.rs`: the reviewed copy of what `build.rs` generates;
+//! * `tests/snapshots/generated__generated_code.snap`: the one reviewed copy of what `build.rs`
+//!   generates, as the insta snapshot the root crate's `tests/generated.rs` compares with
+//!   `OUT_DIR` (written here without cargo; insta's header is kept as it is);
 //! * `openapi/schemas/<Type>.json`: exported JSON Schemas (one per public request/response type);
-//! * insta snapshots, refreshed or checked by running the snapshot test suites.
+//! * `openapi/seed-inventory.json` ([`crate::seeds`]) and
+//!   `xtask/tests/fixtures/upstream-ssl-2024-08-06.json` ([`crate::upstream`]): derived from
+//!   `../shared`, managed only when it is present;
+//! * the other insta snapshots, refreshed or checked by running the snapshot test suites.
 //!
-//! The file logic takes the repository root and the exported schemas as parameters, so it runs on
-//! temporary copies in tests. Steps that need `cargo` (exporting schemas from the compiled crate,
-//! running snapshot suites) are separate functions.
+//! The file logic takes the repository root, the exported schemas and the `../shared` folder as
+//! parameters, so it runs on temporary copies in tests. Steps that need `cargo` (exporting
+//! schemas from the compiled crate, comparing with `build.rs`'s output, running snapshot suites)
+//! are separate functions, called by `cargo xtask generate`/`check` and never by tests.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::{
-    canonical, codegen, diff, read_text, write_text, Error, REVIEW_COPY_PATH, SCHEMAS_DIR,
+    canonical, codegen, diff, read_text, seeds, upstream, write_text, Error,
+    GENERATED_SNAPSHOT_HEADER, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR,
 };
 
 /// Exported JSON Schemas by type name.
@@ -30,7 +37,20 @@ pub struct ManagedFile {
     pub contents: String,
 }
 
-/// The expected contents of the canonical spec and the reviewed generated code.
+/// The `../shared` folder beside the repository (seeds and the upstream document).
+pub fn default_shared_dir(root: &Path) -> PathBuf {
+    root.join("..").join("shared")
+}
+
+/// The insta header of the file at `path` (`---` … `---` and its newline), if it has one.
+fn snapshot_header(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let rest = text.strip_prefix("---\n")?;
+    let end = rest.find("\n---\n")?;
+    Some(text[..4 + end + 5].to_owned())
+}
+
+/// The expected contents of the canonical spec and of the generated-code snapshot.
 pub fn expected_files(root: &Path) -> Result<Vec<ManagedFile>, Error> {
     let spec_path = root.join(codegen::SPEC_PATH);
     let text = read_text(&spec_path)?;
@@ -38,16 +58,50 @@ pub fn expected_files(root: &Path) -> Result<Vec<ManagedFile>, Error> {
     // Generate from the canonical text: it is the same document, and it is what will be on disk.
     let spec = parse_spec(&spec_path, &canonical_text)?;
     let code = codegen::generate(&spec).map_err(|e| Error::Failed(e.to_string()))?;
+    let header = snapshot_header(&root.join(GENERATED_SNAPSHOT_PATH))
+        .unwrap_or_else(|| GENERATED_SNAPSHOT_HEADER.to_owned());
     Ok(vec![
         ManagedFile {
             path: codegen::SPEC_PATH.to_owned(),
             contents: canonical_text,
         },
         ManagedFile {
-            path: REVIEW_COPY_PATH.to_owned(),
-            contents: code,
+            path: GENERATED_SNAPSHOT_PATH.to_owned(),
+            contents: format!("{header}{code}"),
         },
     ])
+}
+
+/// The files derived from the `../shared` folder that is present: the seed inventory when
+/// `shared/seeds/` holds the seed, the upstream subset when `shared/upstream/` holds the
+/// document. Returns them and a sentence for each one skipped because its source is absent.
+pub fn shared_files(root: &Path, shared: &Path) -> Result<(Vec<ManagedFile>, Vec<String>), Error> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    let seed = shared.join("seeds").join(seeds::SEED_FILE);
+    if seed.is_file() {
+        files.push(seeds::expected_inventory(&shared.join("seeds"))?);
+    } else {
+        skipped.push(format!(
+            "{} is absent: {} was neither regenerated nor compared with the seeds",
+            seed.display(),
+            seeds::INVENTORY_PATH
+        ));
+    }
+    let full = shared.join(upstream::UPSTREAM_FILE);
+    if full.is_file() {
+        files.push(upstream::expected_subset(
+            &root.join(codegen::SPEC_PATH),
+            shared,
+        )?);
+    } else {
+        skipped.push(format!(
+            "{} is absent: {} was neither regenerated nor compared with it",
+            full.display(),
+            upstream::SUBSET_PATH
+        ));
+    }
+    Ok((files, skipped))
 }
 
 /// Parses the curated document for generation, as `build.rs` does.
@@ -61,7 +115,7 @@ pub fn expected_files(root: &Path) -> Result<Vec<ManagedFile>, Error> {
 /// ([`build_rs_output`]).
 pub fn parse_spec(path: &Path, text: &str) -> Result<codegen::Spec, Error> {
     let mut spec = codegen::parse_spec(path, text).map_err(|e| Error::Failed(e.to_string()))?;
-    spec.openapi = serde_yaml::from_str(text).map_err(|e| {
+    spec.openapi = serde_norway::from_str(text).map_err(|e| {
         Error::Failed(format!(
             "{}: not a valid OpenAPI 3.0 document: {e}",
             path.display()
@@ -122,12 +176,28 @@ pub struct Written {
     pub unchanged: Vec<String>,
     /// Orphaned schema files removed.
     pub removed: Vec<String>,
+    /// Files derived from `../shared` left alone because their source is absent: one sentence
+    /// each.
+    pub skipped: Vec<String>,
 }
 
-/// Writes every managed file under `root` (schemas only when given), removing orphaned schema
-/// files. Running it twice writes nothing the second time.
-pub fn generate(root: &Path, schemas: Option<&Schemas>) -> Result<Written, Error> {
+/// Writes every managed file under `root` (schemas only when given; the files derived from
+/// `../shared` only when `shared` is given, and then only those whose source is there),
+/// removing orphaned schema files. Running it twice writes nothing the second time.
+pub fn generate(
+    root: &Path,
+    schemas: Option<&Schemas>,
+    shared: Option<&Path>,
+) -> Result<Written, Error> {
     let mut out = write_files(root, expected_files(root)?)?;
+    if let Some(shared) = shared {
+        // After the spec: the upstream subset is derived from the document on disk.
+        let (files, skipped) = shared_files(root, shared)?;
+        let more = write_files(root, files)?;
+        out.changed.extend(more.changed);
+        out.unchanged.extend(more.unchanged);
+        out.skipped = skipped;
+    }
     if let Some(schemas) = schemas {
         let more = write_schemas(root, schemas)?;
         out.changed.extend(more.changed);
@@ -169,14 +239,46 @@ pub struct Stale {
     pub detail: String,
 }
 
-/// Compares every managed file with what `generate` would write (schemas only when given).
-/// Returns the stale ones with a unified diff each; an empty list means all is up to date.
-pub fn check(root: &Path, schemas: Option<&Schemas>) -> Result<Vec<Stale>, Error> {
-    let mut stale = compare_files(root, expected_files(root)?)?;
-    if let Some(schemas) = schemas {
-        stale.extend(check_schemas(root, schemas)?);
+/// What `check` found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Checked {
+    /// The stale files, each with a unified diff; empty when all is up to date.
+    pub stale: Vec<Stale>,
+    /// Files derived from `../shared` not compared because their source is absent: one
+    /// sentence each.
+    pub skipped: Vec<String>,
+}
+
+/// Compares every managed file with what `generate` would write (schemas only when given, the
+/// files derived from `../shared` only when `shared` is given and their source is there).
+pub fn check(
+    root: &Path,
+    schemas: Option<&Schemas>,
+    shared: Option<&Path>,
+) -> Result<Checked, Error> {
+    let mut out = Checked {
+        stale: compare_files(root, expected_files(root)?)?,
+        skipped: Vec::new(),
+    };
+    if let Some(shared) = shared {
+        let (files, skipped) = shared_files(root, shared)?;
+        out.stale.extend(compare_files(root, files)?);
+        out.skipped = skipped;
+        if shared.join(upstream::UPSTREAM_FILE).is_file() {
+            if let Some(detail) =
+                upstream::subset_is_faithful(&root.join(codegen::SPEC_PATH), shared)?
+            {
+                out.stale.push(Stale {
+                    path: upstream::SUBSET_PATH.to_owned(),
+                    detail,
+                });
+            }
+        }
     }
-    Ok(stale)
+    if let Some(schemas) = schemas {
+        out.stale.extend(check_schemas(root, schemas)?);
+    }
+    Ok(out)
 }
 
 /// Compares the schemas folder with `schemas` (see [`check`]).
@@ -309,8 +411,9 @@ pub fn build_rs_output(root: &Path) -> Result<String, Error> {
     read_text(&out_dir.join(codegen::OUTPUT_FILE))
 }
 
-/// Compares the reviewed copy `generate` writes with what `build.rs` generated; `Some(detail)`
-/// when they differ (xtask and `build.rs` disagree: different dependency versions or features).
+/// Compares the generated code xtask writes into the snapshot with what `build.rs` generated;
+/// `Some(detail)` when they differ (xtask and `build.rs` disagree: different dependency versions
+/// or features). Runs `cargo build`: only `cargo xtask check` calls it, never a test.
 pub fn compare_with_build_rs(root: &Path) -> Result<Option<String>, Error> {
     let spec_path = root.join(codegen::SPEC_PATH);
     let text = read_text(&spec_path)?;

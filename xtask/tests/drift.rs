@@ -173,7 +173,7 @@ fn operations_on_one_side_only() {
     );
     assert_eq!(
         lines,
-        ["- curated only: operation (upstream has no GET /zones/{}/settings/ssl_automatic_mode)"]
+        ["- absent upstream: GET /zones/{}/settings/ssl_automatic_mode"]
     );
     let lines = lines_of(&report, "GET", "/zones/{zone_identifier}/ssl/new_feature");
     assert_eq!(
@@ -277,6 +277,7 @@ fn every_difference_side_is_consistent() {
                 Change::UpstreamOnly => assert!(d.upstream.is_some() && d.curated.is_none()),
                 Change::CuratedOnly => assert!(d.upstream.is_none() && d.curated.is_some()),
                 Change::Changed => assert!(d.upstream.is_some() && d.curated.is_some()),
+                Change::Unresolved => assert!(d.upstream.is_some() != d.curated.is_some()),
             }
         }
     }
@@ -338,7 +339,12 @@ fn cli_json_output_parses() {
 fn cli_usage_and_io_errors_exit_2_with_a_readable_message() {
     let out = xtask(&["drift"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("needs `--upstream <file>`"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("required arguments were not provided")
+            && stderr.contains("--upstream <file>"),
+        "{stderr}"
+    );
 
     let out = xtask(&["drift", "--upstream", "/nonexistent/upstream.json"]);
     assert_eq!(out.status.code(), Some(2));
@@ -361,9 +367,149 @@ fn cli_usage_and_io_errors_exit_2_with_a_readable_message() {
 
     let out = xtask(&["frobnicate"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown task `frobnicate`"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand 'frobnicate'"));
 
     let out = xtask(&["check", "--json"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("`check` does not take `--json`"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unexpected argument '--json'"), "{stderr}");
+    assert!(stderr.contains("Usage: cargo xtask check"), "{stderr}");
+
+    let out = xtask(&["bench", "--requests", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--requests <N>"));
+
+    // Help is shared by every task and lists them.
+    let out = xtask(&["help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for task in ["generate", "check", "lint", "drift", "schema", "bench"] {
+        assert!(stdout.contains(&format!("\n  {task} ")), "{stdout}");
+    }
+}
+
+// A partial upstream document: `fixtures/upstream-partial.json` is upstream.json without the list
+// operation, the `certificate_authority` schema and the `order` request body.
+
+fn partial() -> DriftReport {
+    drift::run(
+        &fixture("curated.yaml"),
+        &fixture("upstream-partial.json"),
+        &Options::new("curated.yaml", "upstream-partial.json"),
+    )
+    .expect("fixtures load")
+}
+
+#[test]
+fn an_operation_absent_upstream_is_one_line() {
+    let report = partial();
+    let lines = lines_of(&report, "GET", "/zones/{zone_id}/ssl/certificate_packs");
+    assert_eq!(
+        lines,
+        ["- absent upstream: GET /zones/{}/ssl/certificate_packs"],
+        "{}",
+        report.to_human()
+    );
+}
+
+#[test]
+fn unresolved_refs_are_their_own_kind_and_never_no_drift() {
+    let report = partial();
+    let human = report.to_human();
+    let get = lines_of(
+        &report,
+        "GET",
+        "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}",
+    );
+    assert!(
+        get.contains(
+            &"! unresolved: upstream $ref #/components/schemas/certificate_authority at \
+              result.certificate_authority resolves to nothing (not compared there)"
+                .to_owned()
+        ),
+        "{human}"
+    );
+    let order = lines_of(
+        &report,
+        "POST",
+        "/zones/{zone_id}/ssl/certificate_packs/order",
+    );
+    assert!(
+        order.contains(
+            &"! unresolved: upstream $ref #/components/requestBodies/order at request body \
+              resolves to nothing (not compared there)"
+                .to_owned()
+        ),
+        "{human}"
+    );
+    // Nothing invented below the missing request body.
+    assert!(!order.iter().any(|l| l.contains("body.")), "{order:#?}");
+    // No operation with an unresolved reference is listed as clean.
+    let clean = human.split("\nNo drift:").nth(1).unwrap_or("");
+    assert!(!clean.contains("get_certificate_pack"), "{human}");
+    assert!(!clean.contains("order_certificate_pack"), "{human}");
+    assert!(human.contains("3 unresolved $refs"), "{human}");
+    assert_eq!(report.unresolved_count(), 3);
+
+    let json = report.to_json();
+    assert_eq!(json["summary"]["unresolved_refs"], 3);
+    let unresolved: Vec<&serde_json::Value> = json["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|o| o["differences"].as_array().unwrap())
+        .filter(|d| d["kind"] == "unresolved_ref")
+        .collect();
+    assert_eq!(unresolved.len(), 3);
+    assert!(unresolved.iter().all(|d| d["change"] == "unresolved"
+        && d["upstream"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("#/components/"))
+        && d.get("curated").is_none()));
+}
+
+#[test]
+fn a_dangling_ref_alone_is_drift() {
+    // The curated fixture against itself with one reference broken: not "No drift".
+    let doc = drift::load_document(&fixture("curated.yaml")).expect("loads");
+    let mut broken = doc.clone();
+    broken["components"]["schemas"]
+        .as_object_mut()
+        .unwrap()
+        .remove("CertificatePack");
+    let report = drift::compare(&doc, &broken, &Options::new("a", "b"));
+    assert!(report.has_drift(), "{}", report.to_human());
+    assert!(report.unresolved_count() > 0);
+    assert!(
+        report
+            .operations
+            .iter()
+            .flat_map(|o| &o.differences)
+            .all(|d| d.change == Change::Unresolved),
+        "{}",
+        report.to_human()
+    );
+}
+
+#[test]
+fn the_upstream_subset_keeps_what_drift_reads() {
+    let curated = drift::load_document(&fixture("curated.yaml")).unwrap();
+    let upstream = drift::load_document(&fixture("upstream.json")).unwrap();
+    let options = Options::new("curated.yaml", "upstream.json");
+    let subset = xtask::upstream::subset(&curated, &upstream, &options.scope);
+    // In-scope paths kept, the unrelated one dropped, referenced components kept.
+    let paths: Vec<&String> = subset["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths.len(), 4, "{paths:?}");
+    assert!(subset["paths"]
+        .get("/accounts/{account_id}/unrelated")
+        .is_none());
+    assert!(subset
+        .pointer("/components/schemas/certificate_authority")
+        .is_some());
+    assert!(subset.pointer("/components/requestBodies/order").is_some());
+    // The same report either way.
+    assert_eq!(
+        drift::compare(&curated, &subset, &options),
+        drift::compare(&curated, &upstream, &options)
+    );
 }

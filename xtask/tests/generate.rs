@@ -1,9 +1,11 @@
-//! `generate` and `check` on a temporary copy of the repository's managed files.
+//! `generate` and `check` on a temporary copy of the repository's managed files. No test here
+//! runs cargo: the comparison with `build.rs`'s output (a nested `cargo build`) is a step of
+//! `cargo xtask check`, not of the test suite.
 
 use std::path::{Path, PathBuf};
 
 use xtask::tasks::{self, Schemas};
-use xtask::{codegen, Error, REVIEW_COPY_PATH, SCHEMAS_DIR};
+use xtask::{codegen, seeds, upstream, Error, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -31,6 +33,30 @@ fn schemas() -> Schemas {
     s
 }
 
+/// A `shared` folder with a synthetic seed of 14 operations and a small upstream document.
+fn shared(root: &Path) -> PathBuf {
+    let shared = root.join("shared");
+    let mut seed = String::from("# SSL ");
+    for i in 0..seeds::OPERATION_COUNT {
+        seed.push_str(&format!(
+            "## Get thing {i} **get** `/zones/{{zone_id}}/ssl/thing{i}` Gets it. \
+             ### Path Parameters - `zone_id: string` Identifier. \
+             ### Returns - `kind: optional \"a\" or \"b\"` Kind {i}. - `\"a\"` - `\"b\"` "
+        ));
+    }
+    let seed_path = shared.join("seeds").join(seeds::SEED_FILE);
+    std::fs::create_dir_all(seed_path.parent().unwrap()).unwrap();
+    std::fs::write(&seed_path, seed).unwrap();
+    let up = shared.join(upstream::UPSTREAM_FILE);
+    std::fs::create_dir_all(up.parent().unwrap()).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/upstream.json"),
+        &up,
+    )
+    .unwrap();
+    shared
+}
+
 /// Every file under `root`, path → bytes.
 fn snapshot_tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
@@ -53,11 +79,19 @@ fn snapshot_tree(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 fn generate_twice_is_byte_identical_and_check_passes() {
     let dir = scratch();
     let root = dir.path();
-    let first = tasks::generate(root, Some(&schemas())).expect("generate");
-    assert!(first.changed.contains(&REVIEW_COPY_PATH.to_owned()));
+    let shared = shared(root);
+    let first = tasks::generate(root, Some(&schemas()), Some(&shared)).expect("generate");
+    for path in [
+        GENERATED_SNAPSHOT_PATH,
+        seeds::INVENTORY_PATH,
+        upstream::SUBSET_PATH,
+    ] {
+        assert!(first.changed.contains(&path.to_owned()), "{first:?}");
+    }
+    assert!(first.skipped.is_empty(), "{:?}", first.skipped);
     let after_first = snapshot_tree(root);
 
-    let second = tasks::generate(root, Some(&schemas())).expect("generate again");
+    let second = tasks::generate(root, Some(&schemas()), Some(&shared)).expect("generate again");
     assert!(
         second.changed.is_empty(),
         "second run rewrote {:?}",
@@ -69,47 +103,78 @@ fn generate_twice_is_byte_identical_and_check_passes() {
         "a second generate changed bytes"
     );
 
-    assert_eq!(tasks::check(root, Some(&schemas())).expect("check"), vec![]);
+    let checked = tasks::check(root, Some(&schemas()), Some(&shared)).expect("check");
+    assert_eq!(checked.stale, vec![]);
+    assert!(checked.skipped.is_empty());
 
-    // The outputs: canonical spec, reviewed code, pretty schemas with a trailing newline.
-    let code = std::fs::read_to_string(root.join(REVIEW_COPY_PATH)).unwrap();
+    // The outputs: canonical spec, generated code as an insta snapshot, pretty schemas with a
+    // trailing newline.
+    let snap = std::fs::read_to_string(root.join(GENERATED_SNAPSHOT_PATH)).unwrap();
     assert!(
-        code.starts_with("// @generated"),
+        snap.starts_with(xtask::GENERATED_SNAPSHOT_HEADER),
         "{}",
-        &code[..80.min(code.len())]
+        &snap[..80.min(snap.len())]
     );
+    assert!(snap[xtask::GENERATED_SNAPSHOT_HEADER.len()..].starts_with("// @generated"));
     let alpha = std::fs::read_to_string(root.join(SCHEMAS_DIR).join("Alpha.json")).unwrap();
     assert_eq!(alpha, "{\n  \"properties\": {\n    \"a\": {\n      \"type\": \"string\"\n    }\n  },\n  \"type\": \"object\"\n}\n");
 }
 
 #[test]
-fn review_copy_is_what_codegen_generates() {
+fn generated_snapshot_is_what_codegen_generates_under_insta_header() {
     let dir = scratch();
-    tasks::generate(dir.path(), None).expect("generate");
+    tasks::generate(dir.path(), None, None).expect("generate");
     let path = repo_root().join(codegen::SPEC_PATH);
     let spec =
         tasks::parse_spec(&path, &std::fs::read_to_string(&path).unwrap()).expect("the spec loads");
     let expected = codegen::generate(&spec).expect("generates");
-    let written = std::fs::read_to_string(dir.path().join(REVIEW_COPY_PATH)).unwrap();
+    let written = std::fs::read_to_string(dir.path().join(GENERATED_SNAPSHOT_PATH)).unwrap();
     assert!(
-        written == expected,
-        "the review copy differs from codegen::generate's output"
+        written == format!("{}{expected}", xtask::GENERATED_SNAPSHOT_HEADER),
+        "the snapshot differs from codegen::generate's output"
     );
 }
 
 #[test]
-fn review_copy_matches_build_rs_output() {
-    // Runs `cargo build --package cloudflare-ssl` to find build.rs's OUT_DIR: the generated code
-    // xtask writes for review must be byte for byte what the crate compiles.
-    let diff = tasks::compare_with_build_rs(&repo_root()).expect("build.rs ran");
-    assert!(diff.is_none(), "{}", diff.unwrap_or_default());
+fn an_existing_insta_header_is_kept() {
+    let dir = scratch();
+    let root = dir.path();
+    let snap = root.join(GENERATED_SNAPSHOT_PATH);
+    std::fs::create_dir_all(snap.parent().unwrap()).unwrap();
+    let header =
+        "---\nsource: tests/generated.rs\nassertion_line: 51\nexpression: GENERATED\n---\n";
+    std::fs::write(&snap, format!("{header}old code\n")).unwrap();
+    tasks::generate(root, None, None).expect("generate");
+    let written = std::fs::read_to_string(&snap).unwrap();
+    assert!(
+        written.starts_with(&format!("{header}// @generated")),
+        "{}",
+        &written[..120]
+    );
+}
+
+#[test]
+fn the_committed_snapshot_is_the_generated_code() {
+    // The repository itself, without cargo: the one checked-in copy of the generated code is up
+    // to date with the spec (build.rs's OUT_DIR output is compared by `cargo xtask check`, and
+    // with this snapshot by the root crate's tests/generated.rs).
+    let expected = tasks::expected_files(&repo_root()).expect("generates");
+    let snap = expected
+        .iter()
+        .find(|f| f.path == GENERATED_SNAPSHOT_PATH)
+        .expect("the snapshot is managed");
+    let on_disk = std::fs::read_to_string(repo_root().join(GENERATED_SNAPSHOT_PATH)).unwrap();
+    assert!(
+        on_disk == snap.contents,
+        "{GENERATED_SNAPSHOT_PATH} is stale: run `cargo xtask generate`"
+    );
 }
 
 #[test]
 fn check_detects_a_non_canonical_spec() {
     let dir = scratch();
     let root = dir.path();
-    tasks::generate(root, None).expect("generate");
+    tasks::generate(root, None, None).expect("generate");
     let spec_path = root.join(codegen::SPEC_PATH);
     let text = std::fs::read_to_string(&spec_path).unwrap();
     // Same document, different layout: a quoted version and a stray blank line.
@@ -117,7 +182,7 @@ fn check_detects_a_non_canonical_spec() {
     assert_ne!(edited, text);
     std::fs::write(&spec_path, &edited).unwrap();
 
-    let stale = tasks::check(root, None).expect("check");
+    let stale = tasks::check(root, None, None).expect("check").stale;
     assert_eq!(stale.len(), 1, "{stale:#?}");
     assert_eq!(stale[0].path, codegen::SPEC_PATH);
     let detail = &stale[0].detail;
@@ -130,27 +195,27 @@ fn check_detects_a_non_canonical_spec() {
     assert!(detail.contains("\n+openapi: 3.0.3\n"), "{detail}");
 
     // generate restores the canonical bytes.
-    tasks::generate(root, None).expect("generate");
+    tasks::generate(root, None, None).expect("generate");
     assert_eq!(std::fs::read_to_string(&spec_path).unwrap(), text);
 }
 
 #[test]
-fn check_detects_a_stale_or_missing_generated_copy() {
+fn check_detects_a_stale_or_missing_generated_snapshot() {
     let dir = scratch();
     let root = dir.path();
-    tasks::generate(root, None).expect("generate");
-    let copy = root.join(REVIEW_COPY_PATH);
+    tasks::generate(root, None, None).expect("generate");
+    let copy = root.join(GENERATED_SNAPSHOT_PATH);
     let code = std::fs::read_to_string(&copy).unwrap();
     let edited = code.replacen("pub mod types {", "pub mod types {\n    // hand edit", 1);
     assert_ne!(edited, code);
     std::fs::write(&copy, edited).unwrap();
 
-    let stale = tasks::check(root, None).expect("check");
+    let stale = tasks::check(root, None, None).expect("check").stale;
     assert_eq!(stale.len(), 1, "{stale:#?}");
-    assert_eq!(stale[0].path, REVIEW_COPY_PATH);
+    assert_eq!(stale[0].path, GENERATED_SNAPSHOT_PATH);
     assert!(stale[0]
         .detail
-        .contains("openapi/generated/codegen.rs is stale"));
+        .contains("tests/snapshots/generated__generated_code.snap is stale"));
     assert!(
         stale[0].detail.contains("\n-    // hand edit\n"),
         "{}",
@@ -158,15 +223,18 @@ fn check_detects_a_stale_or_missing_generated_copy() {
     );
 
     std::fs::remove_file(&copy).unwrap();
-    let stale = tasks::check(root, None).expect("check");
-    assert_eq!(stale[0].detail, "openapi/generated/codegen.rs is missing");
+    let stale = tasks::check(root, None, None).expect("check").stale;
+    assert_eq!(
+        stale[0].detail,
+        "tests/snapshots/generated__generated_code.snap is missing"
+    );
 }
 
 #[test]
 fn check_detects_a_spec_change_not_regenerated() {
     let dir = scratch();
     let root = dir.path();
-    tasks::generate(root, None).expect("generate");
+    tasks::generate(root, None, None).expect("generate");
     let spec_path = root.join(codegen::SPEC_PATH);
     let text = std::fs::read_to_string(&spec_path).unwrap();
     let edited = text.replacen(
@@ -176,23 +244,26 @@ fn check_detects_a_spec_change_not_regenerated() {
     );
     assert_ne!(edited, text);
     std::fs::write(&spec_path, edited).unwrap();
-    let stale: Vec<String> = tasks::check(root, None)
+    let stale: Vec<String> = tasks::check(root, None, None)
         .unwrap()
+        .stale
         .into_iter()
         .map(|s| s.path)
         .collect();
-    assert_eq!(stale, [REVIEW_COPY_PATH]);
+    assert_eq!(stale, [GENERATED_SNAPSHOT_PATH]);
 }
 
 #[test]
 fn check_detects_stale_and_orphaned_schemas() {
     let dir = scratch();
     let root = dir.path();
-    tasks::generate(root, Some(&schemas())).expect("generate");
+    tasks::generate(root, Some(&schemas()), None).expect("generate");
     let mut changed = schemas();
     changed.insert("Beta".into(), serde_json::json!({"type": "string"}));
     changed.remove("Alpha");
-    let stale = tasks::check(root, Some(&changed)).expect("check");
+    let stale = tasks::check(root, Some(&changed), None)
+        .expect("check")
+        .stale;
     let paths: Vec<&str> = stale.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -206,9 +277,85 @@ fn check_detects_stale_and_orphaned_schemas() {
         stale[0].detail
     );
 
-    let written = tasks::generate(root, Some(&changed)).expect("generate");
+    let written = tasks::generate(root, Some(&changed), None).expect("generate");
     assert_eq!(written.removed, ["openapi/schemas/Alpha.json"]);
-    assert!(tasks::check(root, Some(&changed)).unwrap().is_empty());
+    assert!(tasks::check(root, Some(&changed), None)
+        .unwrap()
+        .stale
+        .is_empty());
+}
+
+#[test]
+fn check_detects_stale_shared_derived_files() {
+    let dir = scratch();
+    let root = dir.path();
+    let shared = shared(root);
+    tasks::generate(root, None, Some(&shared)).expect("generate");
+
+    // A seed change the inventory does not have yet.
+    let seed = shared.join("seeds").join(seeds::SEED_FILE);
+    let text = std::fs::read_to_string(&seed).unwrap();
+    std::fs::write(&seed, text.replacen("Kind 3.", "Kind three.", 1)).unwrap();
+    // An upstream change the subset does not have yet.
+    let up = shared.join(upstream::UPSTREAM_FILE);
+    let text = std::fs::read_to_string(&up).unwrap();
+    let edited = text.replacen("\"issuer\"", "\"issuing_ca\"", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&up, edited).unwrap();
+
+    let stale = tasks::check(root, None, Some(&shared))
+        .expect("check")
+        .stale;
+    let paths: Vec<&str> = stale.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths, [seeds::INVENTORY_PATH, upstream::SUBSET_PATH]);
+    assert!(
+        stale[0].detail.contains("+          \"Kind three.\""),
+        "{}",
+        stale[0].detail
+    );
+    assert!(
+        stale[1].detail.contains("issuing_ca"),
+        "{}",
+        stale[1].detail
+    );
+}
+
+#[test]
+fn absent_shared_sources_are_named_not_silently_skipped() {
+    let dir = scratch();
+    let root = dir.path();
+    let nowhere = root.join("no-shared-here");
+    let written = tasks::generate(root, None, Some(&nowhere)).expect("generate");
+    assert_eq!(written.skipped.len(), 2, "{:?}", written.skipped);
+    let checked = tasks::check(root, None, Some(&nowhere)).expect("check");
+    assert!(checked.stale.is_empty());
+    assert_eq!(checked.skipped.len(), 2);
+    assert!(
+        checked.skipped[0].contains(seeds::SEED_FILE),
+        "{:?}",
+        checked.skipped
+    );
+    assert!(checked.skipped[0].contains(seeds::INVENTORY_PATH));
+    assert!(checked.skipped[1].contains(upstream::UPSTREAM_FILE));
+    assert!(checked.skipped[1].contains(upstream::SUBSET_PATH));
+}
+
+#[test]
+fn a_seed_without_fourteen_operations_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds_dir = dir.path().join("seeds");
+    std::fs::create_dir_all(&seeds_dir).unwrap();
+    std::fs::write(
+        seeds_dir.join(seeds::SEED_FILE),
+        "## One **get** `/x` ### Returns - `a: string` A.",
+    )
+    .unwrap();
+    let e = seeds::expected_inventory(&seeds_dir).unwrap_err();
+    assert!(matches!(e, Error::Failed(_)), "{e:?}");
+    assert!(
+        e.to_string().contains("found 1 operations, expected 14"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -218,7 +365,7 @@ fn bad_specs_fail_with_the_file_named() {
     let spec_path = root.join(codegen::SPEC_PATH);
 
     std::fs::write(&spec_path, "openapi: 3.0.3\npaths: [\n").unwrap();
-    let e = tasks::generate(root, None).unwrap_err();
+    let e = tasks::generate(root, None, None).unwrap_err();
     assert!(matches!(e, Error::Io(_)), "{e:?}");
     assert!(
         e.to_string()
@@ -227,7 +374,7 @@ fn bad_specs_fail_with_the_file_named() {
     );
 
     std::fs::write(&spec_path, "openapi: 3.0.3\ninfo: 5\npaths: {}\n").unwrap();
-    let e = tasks::generate(root, None).unwrap_err();
+    let e = tasks::generate(root, None, None).unwrap_err();
     assert!(matches!(e, Error::Failed(_)), "{e:?}");
     assert!(e.to_string().contains("cloudflare-ssl.yaml"), "{e}");
     assert!(
@@ -236,7 +383,7 @@ fn bad_specs_fail_with_the_file_named() {
     );
 
     std::fs::remove_file(&spec_path).unwrap();
-    let e = tasks::generate(root, None).unwrap_err();
+    let e = tasks::generate(root, None, None).unwrap_err();
     assert!(e.to_string().starts_with("reading "), "{e}");
     assert_eq!(e.exit_code(), 2);
 }

@@ -1,0 +1,676 @@
+//! The report: the targets, BENCHMARKS.md's section between the markers, the SVG chart, and the
+//! machine description (read at run time).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::downstream::Downstream;
+use super::drivers::{command_output, Client};
+use super::measure::{BuildTimes, GetResult, ListResult, MemResult, Micro};
+use super::stats::{headline, median, percentile, spread};
+use super::{BEGIN, BIG_PACKS, END, LIST_LATENCY_MS, LIST_PACKS};
+use crate::Error;
+
+pub(super) struct Target {
+    pub(super) name: String,
+    pub(super) ratio: f64,
+    pub(super) goal: String,
+    pub(super) met: bool,
+    pub(super) detail: String,
+}
+
+pub(super) fn fmt_us(ns: f64) -> String {
+    format!("{:.1} µs", ns / 1e3)
+}
+
+pub(super) fn fmt_ms(ns: f64) -> String {
+    format!("{:.0} ms", ns / 1e6)
+}
+
+pub(super) fn fmt_mib(kib: f64) -> String {
+    format!("{:.1} MiB", kib / 1024.0)
+}
+
+pub(super) struct Report {
+    pub(super) date: String,
+    pub(super) machine: Vec<(String, String)>,
+    pub(super) loads: Vec<(String, String)>,
+    pub(super) micro: Option<Micro>,
+    pub(super) gets: Vec<GetResult>,
+    pub(super) lists: Vec<ListResult>,
+    pub(super) mem: Vec<MemResult>,
+    pub(super) build: Option<BuildTimes>,
+    pub(super) downstream: Option<Downstream>,
+    pub(super) targets: Vec<Target>,
+    pub(super) command: String,
+    pub(super) prefetch: u32,
+    pub(super) requests: u32,
+    pub(super) rounds: u32,
+    pub(super) notes: Vec<String>,
+}
+
+pub(super) fn targets(r: &Report) -> Vec<Target> {
+    let mut t = Vec::new();
+    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
+    if let (Some(c), Some(raw)) = (get(Client::Crate), get(Client::Raw)) {
+        let ratio = headline(c) / headline(raw);
+        t.push(Target {
+            name: "per-request overhead vs raw floor".into(),
+            ratio,
+            goal: "≤ 1.10×".into(),
+            met: ratio <= 1.10,
+            detail: format!(
+                "median {} vs {} (+{}); client CPU {} vs {} per request",
+                fmt_us(headline(c)),
+                fmt_us(headline(raw)),
+                fmt_us(headline(c) - headline(raw)),
+                fmt_us(c.cpu_per_request),
+                fmt_us(raw.cpu_per_request)
+            ),
+        });
+    }
+    if let (Some(c), Some(py)) = (get(Client::Crate), get(Client::Python)) {
+        let ratio = c.rps / py.rps;
+        t.push(Target {
+            name: "requests/s vs Python SDK".into(),
+            ratio,
+            goal: "≥ 5×".into(),
+            met: ratio >= 5.0,
+            detail: format!("{:.0} vs {:.0} requests/s", c.rps, py.rps),
+        });
+    }
+    let list = |c: Client| r.lists.iter().find(|l| l.client == c);
+    if let (Some(seq), Some(pre)) = (list(Client::Crate), list(Client::CratePrefetch)) {
+        let ratio = median(&pre.walks) / median(&seq.walks);
+        t.push(Target {
+            name: format!("2,000-pack listing, prefetch({}) vs sequential", r.prefetch),
+            ratio,
+            goal: "≤ 0.25×".into(),
+            met: ratio <= 0.25,
+            detail: format!(
+                "{} vs {}",
+                fmt_ms(median(&pre.walks)),
+                fmt_ms(median(&seq.walks))
+            ),
+        });
+    }
+    if let Some(m) = &r.micro {
+        let ratio = m.get("decode/typed") / m.get("decode/value");
+        t.push(Target {
+            name: "decode 50-pack page, typed vs `Value`".into(),
+            ratio,
+            goal: "≤ 1.5×".into(),
+            met: ratio <= 1.5,
+            detail: format!(
+                "{} vs {}",
+                fmt_us(m.get("decode/typed")),
+                fmt_us(m.get("decode/value"))
+            ),
+        });
+    }
+    let stream = |packs: u32| {
+        r.mem
+            .iter()
+            .find(|m| m.packs == packs && m.label.starts_with("streaming `.items()`"))
+    };
+    if let (Some(small), Some(big)) = (stream(LIST_PACKS), stream(BIG_PACKS)) {
+        let ratio = big.peak_kib / small.peak_kib;
+        t.push(Target {
+            name: "streaming peak RSS, 10,000 vs 2,000 packs".into(),
+            ratio,
+            goal: "flat (≤ 1.10×)".into(),
+            met: ratio <= 1.10,
+            detail: format!("{} vs {}", fmt_mib(big.peak_kib), fmt_mib(small.peak_kib)),
+        });
+    }
+    t
+}
+
+pub(super) fn markdown(r: &Report) -> String {
+    let mut s = String::new();
+    let w = &mut s;
+    let _ = writeln!(w, "{BEGIN}\n");
+    let _ = writeln!(w, "## Results of {}\n", r.date);
+    let _ = writeln!(w, "Command: `{}`\n", r.command);
+    let _ = writeln!(w, "| machine | |\n|---|---|");
+    for (k, v) in &r.machine {
+        let _ = writeln!(w, "| {k} | {v} |");
+    }
+    let _ = writeln!(
+        w,
+        "\nLoad average (1/5/15 min) when each part started: on a shared machine, a load above \
+         its {} available cores means other work competed with the measurements:\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let _ = writeln!(w, "| part | load average |\n|---|---|");
+    for (k, v) in &r.loads {
+        let _ = writeln!(w, "| {k} | {v} |");
+    }
+
+    let _ = writeln!(w, "\n### Targets\n");
+    let _ = writeln!(
+        w,
+        "| target | goal | measured | | detail |\n|---|---|---|---|---|"
+    );
+    for t in &r.targets {
+        let _ = writeln!(
+            w,
+            "| {} | {} | {:.2}× | {} | {} |",
+            t.name,
+            t.goal,
+            t.ratio,
+            if t.met { "✅ met" } else { "❌ missed" },
+            t.detail
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nChart of these ratios: [`benches/ratios.svg`](benches/ratios.svg)."
+    );
+
+    if let Some(m) = &r.micro {
+        let _ = writeln!(
+            w,
+            "\n### Micro-benchmarks (criterion, median)\n\n`cargo bench --bench micro`; the 50-pack \
+             page is {} KB.\n",
+            m.page_bytes / 1000
+        );
+        let _ = writeln!(w, "| benchmark | median | vs |\n|---|---|---|");
+        let rel = |a: &str, b: &str| format!("{:.2}× `{b}`", m.get(a) / m.get(b));
+        let rows: [(&str, Option<String>); 10] = [
+            ("decode/typed", Some(rel("decode/typed", "decode/value"))),
+            ("decode/value", None),
+            (
+                "decode/typed_without_extra",
+                Some(rel("decode/typed_without_extra", "decode/value")),
+            ),
+            (
+                "decode/lex_only",
+                Some(rel("decode/lex_only", "decode/value")),
+            ),
+            (
+                "envelope/list_page",
+                Some(rel("envelope/list_page", "decode/typed")),
+            ),
+            (
+                "envelope/get_pack",
+                Some(rel("envelope/get_pack", "envelope/get_pack_raw_value")),
+            ),
+            ("envelope/get_pack_raw_value", None),
+            (
+                "request/build_and_sign",
+                Some(rel("request/build_and_sign", "request/raw")),
+            ),
+            ("request/raw", None),
+            ("request/crate_call", None),
+        ];
+        for (name, vs) in rows {
+            let _ = writeln!(
+                w,
+                "| `{name}` | {} | {} |",
+                fmt_us(m.get(name)),
+                vs.unwrap_or_default()
+            );
+        }
+        let flatten = m.get("decode/typed") - m.get("decode/typed_without_extra");
+        let _ = writeln!(
+            w,
+            "\nCost of the `#[serde(flatten)] extra` maps that keep unknown fields: {} per page \
+             ({:.0}% of the typed decode; typed without them is {:.2}× `Value`).",
+            fmt_us(flatten),
+            100.0 * flatten / m.get("decode/typed"),
+            m.get("decode/typed_without_extra") / m.get("decode/value")
+        );
+    }
+
+    if !r.gets.is_empty() {
+        let _ = writeln!(
+            w,
+            "\n### (a) Per-request overhead: sequential `GET` of one certificate pack\n\n{} rounds \
+             × {} requests per client (after a warm-up), interleaved; one process per client and \
+             round, one connection kept alive. Client CPU: the driver's own CPU time per request \
+             (Rust: its one thread, `/proc/thread-self/schedstat`; Python: `process_time`; Node: \
+             `process.cpuUsage`, all of its threads).\n",
+            r.rounds, r.requests
+        );
+        let floor = r
+            .gets
+            .iter()
+            .find(|g| g.client == Client::Raw)
+            .map(headline);
+        let crate_rps = r
+            .gets
+            .iter()
+            .find(|g| g.client == Client::Crate)
+            .map(|g| g.rps);
+        let _ = writeln!(
+            w,
+            "| client | median (of round medians) | p90 (all requests) | round-to-round spread | vs floor (median) | requests/s | this crate's requests/s ÷ theirs | client CPU per request |\n|---|---|---|---|---|---|---|---|"
+        );
+        for g in &r.gets {
+            let med = headline(g);
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {:.0}% | {} | {:.0} | {} | {} |",
+                g.client.label(r.prefetch),
+                fmt_us(med),
+                fmt_us(percentile(&g.samples, 0.9)),
+                100.0 * spread(&g.round_medians),
+                floor.map_or("".into(), |f| format!("{:.2}×", med / f)),
+                g.rps,
+                crate_rps.map_or("".into(), |c| format!("{:.2}×", c / g.rps)),
+                fmt_us(g.cpu_per_request),
+            );
+        }
+        let find = |c: Client| r.gets.iter().find(|g| g.client == c);
+        if let (Some(c), Some(raw), Some(typed)) = (
+            find(Client::Crate),
+            find(Client::Raw),
+            find(Client::RawTyped),
+        ) {
+            let _ = writeln!(
+                w,
+                "\nWhere this crate's overhead goes (client CPU per request, which is less noisy \
+                 than latency): {} in all over the floor; decoding into the generated types \
+                 instead of `Value` accounts for {}, the rest of the crate (generated builder, \
+                 transport with retries and tracing, envelope unwrapping) for {}.",
+                fmt_us(c.cpu_per_request - raw.cpu_per_request),
+                fmt_us(typed.cpu_per_request - raw.cpu_per_request),
+                fmt_us(c.cpu_per_request - typed.cpu_per_request),
+            );
+        }
+    }
+
+    if !r.lists.is_empty() {
+        let _ = writeln!(
+            w,
+            "\n### (b) Listing {LIST_PACKS} packs (40 pages of 50), {LIST_LATENCY_MS} ms injected \
+             latency per list request\n\nMedian of every walk (each process opens its connection \
+             with one untimed request first).\n"
+        );
+        let seq = r
+            .lists
+            .iter()
+            .find(|l| l.client == Client::Crate)
+            .map(|l| median(&l.walks));
+        let _ = writeln!(
+            w,
+            "| client | walks | median | min | max | requests per walk | vs this crate sequential |\n|---|---|---|---|---|---|---|"
+        );
+        for l in &r.lists {
+            let med = median(&l.walks);
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {:.0} | {} |",
+                l.client.label(r.prefetch),
+                l.walks.len(),
+                fmt_ms(med),
+                fmt_ms(percentile(&l.walks, 0.0)),
+                fmt_ms(percentile(&l.walks, 1.0)),
+                l.requests_per_walk,
+                seq.map_or("".into(), |s| format!("{:.2}×", med / s)),
+            );
+        }
+    }
+
+    if !r.mem.is_empty() {
+        let _ = writeln!(
+            w,
+            "\n### (c) Peak memory of a process walking the listing\n\n`VmHWM` of the \
+             `bench-crate mem` process (this crate, per_page 50), median of runs; the baseline is \
+             `VmHWM` after building the runtime and the client, before the first request.\n"
+        );
+        let _ = writeln!(
+            w,
+            "| packs | mode | peak RSS | baseline | peak − baseline |\n|---|---|---|---|---|"
+        );
+        for m in &r.mem {
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} |",
+                m.packs,
+                m.label,
+                fmt_mib(m.peak_kib),
+                fmt_mib(m.baseline_kib),
+                fmt_mib(m.peak_kib - m.baseline_kib)
+            );
+        }
+    }
+
+    if let Some(b) = &r.build {
+        let _ = writeln!(
+            w,
+            "\n### (d) Build times\n\n`cargo build --package cloudflare-ssl --lib` ({} profile) \
+             in a fresh scratch `CARGO_TARGET_DIR`, dependencies already downloaded.\n",
+            b.profile
+        );
+        let _ = writeln!(w, "| build | time | |\n|---|---|---|");
+        let _ = writeln!(
+            w,
+            "| clean (all dependencies + build.rs + the crate) | {:.1} s | |",
+            b.clean.as_secs_f64()
+        );
+        let _ = writeln!(
+            w,
+            "| no-op rebuild, nothing touched | {:.2} s | {} |",
+            b.noop.as_secs_f64(),
+            match (b.noop_fresh, b.noop_ran_build_script) {
+                (true, false) => "✅ `Fresh cloudflare-ssl`, build.rs not rerun (`-vv` log)",
+                (_, true) => "❌ build.rs reran",
+                (false, false) => "❌ the crate was recompiled",
+            }
+        );
+        let _ = writeln!(
+            w,
+            "| the crate alone after `cargo clean -p cloudflare-ssl` (build.rs compiled and run, \
+             codegen, rustc) | {:.1} s | |",
+            b.crate_only.as_secs_f64()
+        );
+    }
+    if let Some(d) = &r.downstream {
+        let _ = write!(w, "{}", downstream_table(d));
+    }
+    if !r.notes.is_empty() {
+        let _ = writeln!(w, "\nNotes from this run:\n");
+        for n in &r.notes {
+            let _ = writeln!(w, "- {n}");
+        }
+    }
+    let _ = writeln!(w, "\n{END}");
+    s
+}
+
+/// Ratios shown in the chart without a goal (grey): how far ahead of the SDKs the crate is.
+pub(super) fn comparisons(r: &Report) -> Vec<Target> {
+    let mut rows = Vec::new();
+    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
+    if let (Some(c), Some(ts)) = (get(Client::Crate), get(Client::Node)) {
+        rows.push(("requests/s vs TypeScript SDK".to_owned(), c.rps / ts.rps));
+    }
+    let list = |c: Client| {
+        r.lists
+            .iter()
+            .find(|l| l.client == c)
+            .map(|l| median(&l.walks))
+    };
+    if let Some(pre) = list(Client::CratePrefetch) {
+        for (client, name) in [(Client::Python, "Python"), (Client::Node, "TypeScript")] {
+            if let Some(theirs) = list(client) {
+                rows.push((format!("listing: {name} SDK time ÷ prefetch"), theirs / pre));
+            }
+        }
+    }
+    rows.into_iter()
+        .map(|(name, ratio)| Target {
+            name,
+            ratio,
+            goal: String::new(),
+            met: true,
+            detail: String::new(),
+        })
+        .collect()
+}
+
+/// A horizontal bar chart of the target ratios on a log scale, with each goal marked, then the
+/// comparisons with the SDKs in grey.
+pub(super) fn svg(r: &Report) -> String {
+    let extra = comparisons(r);
+    let rows: Vec<&Target> = r.targets.iter().chain(extra.iter()).collect();
+    let (width, left, right, row_h, top) = (860.0, 330.0, 40.0, 46.0, 64.0);
+    let height = top + row_h * rows.len() as f64 + 56.0;
+    let (lo, hi) = (0.05f64, 50.0f64);
+    let x = |v: f64| {
+        let v = v.clamp(lo, hi);
+        left + (v.ln() - lo.ln()) / (hi.ln() - lo.ln()) * (width - left - right)
+    };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">"#
+    );
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({})</text>"#,
+        16,
+        xml(&r.date)
+    );
+    let _ = writeln!(
+        s,
+        r##"<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed; grey: comparisons without a goal</text>"##
+    );
+    for tick in [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0] {
+        let tx = x(tick);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{tx:.1}" y1="{top}" x2="{tx:.1}" y2="{:.1}" stroke="#ddd"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle" fill="#555">{tick}×</text>"##,
+            height - 40.0,
+            height - 24.0
+        );
+    }
+    for (i, t) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let color = if t.goal.is_empty() {
+            "#777"
+        } else if t.met {
+            "#2e9e44"
+        } else {
+            "#d43f3a"
+        };
+        let (a, b) = (x(1.0), x(t.ratio));
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            left - 10.0,
+            y + 22.0,
+            xml(&t.name)
+        );
+        let _ = writeln!(
+            s,
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="20" fill="{color}"/>"#,
+            a.min(b),
+            y + 8.0,
+            (a - b).abs().max(2.0)
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" fill="{color}" font-weight="bold" text-anchor="{}">{:.2}×</text>"#,
+            // Below 1× the bar grows leftwards: label on its left, clear of the goal marks.
+            if t.ratio < 1.0 {
+                a.min(b) - 6.0
+            } else {
+                a.max(b) + 6.0
+            },
+            y + 23.0,
+            if t.ratio < 1.0 { "end" } else { "start" },
+            t.ratio
+        );
+        if t.goal.is_empty() {
+            continue;
+        }
+        let goal: f64 = t
+            .goal
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '.')
+            .collect::<String>()
+            .parse()
+            .unwrap_or(1.0);
+        let gx = x(goal);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{gx:.1}" y1="{:.1}" x2="{gx:.1}" y2="{:.1}" stroke="#222" stroke-width="2" stroke-dasharray="4,3"/><text x="{gx:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#222">{}</text>"##,
+            y + 2.0,
+            y + 34.0,
+            y + 44.0,
+            xml(&t.goal)
+        );
+    }
+    let _ = writeln!(s, "</svg>");
+    s
+}
+
+pub(super) fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('`', "")
+}
+
+pub(super) fn write_markdown(path: &Path, section: &str) -> Result<(), Error> {
+    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    let text = match (existing.find(BEGIN), existing.find(END)) {
+        (Some(a), Some(b)) if a < b => format!(
+            "{}{}{}",
+            &existing[..a],
+            section.trim_end(),
+            &existing[b + END.len()..]
+        ),
+        _ if existing.is_empty() => format!(
+            "# Benchmarks\n\nProduced by `cargo xtask bench` (see `xtask/src/bench/`).\n\n{section}"
+        ),
+        _ => format!("{}\n\n{section}", existing.trim_end()),
+    };
+    crate::write_text(path, &text)?;
+    Ok(())
+}
+
+/// Part (e) as a Markdown section.
+pub(super) fn downstream_table(d: &Downstream) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\n### (e) Downstream build cost\n\nA scratch binary crate that names one type of its \
+         dependency, built cold (`cargo build`, dev profile, fresh target folder, downloads \
+         excluded); crates: distinct crates in `cargo tree -e normal,build`.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| dependency | Cargo.toml line | cold build | crates |\n|---|---|---|---|"
+    );
+    for b in &d.builds {
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {:.1} s | {} |",
+            b.label,
+            if b.dependency.contains("path =") {
+                "cloudflare-ssl = { path = … }"
+            } else {
+                &b.dependency
+            },
+            b.seconds,
+            b.crates
+        );
+    }
+    if let [ours, theirs] = d.builds.as_slice() {
+        let _ = writeln!(
+            s,
+            "\nThis crate: {:.2}× the build time and {:.2}× the crates of `{}`.",
+            ours.seconds / theirs.seconds,
+            ours.crates as f64 / theirs.crates as f64,
+            theirs.dependency
+        );
+    }
+    s
+}
+
+/// What the machine reports about itself at run time: CPU model and available cores, memory,
+/// kernel, rustc.
+pub(super) fn machine() -> Vec<(String, String)> {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "?".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or("?".into(), |kib| {
+            format!("{:.0} GiB", kib / 1024.0 / 1024.0)
+        });
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default();
+    vec![
+        ("CPU".into(), format!("{cpu}, {cores} cores available")),
+        ("memory".into(), mem),
+        ("OS".into(), format!("Linux {kernel}")),
+        (
+            "rustc".into(),
+            command_output("rustc", &["-V"]).unwrap_or_default(),
+        ),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::downstream::{Downstream, DownstreamBuild};
+    use super::*;
+
+    #[test]
+    fn markdown_section_is_replaced_between_markers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("BENCHMARKS.md");
+        write_markdown(&path, &format!("{BEGIN}\none\n{END}\n")).unwrap();
+        let first = std::fs::read_to_string(&path).unwrap();
+        let edited = first.replace("# Benchmarks", "# Benchmarks\n\nAnalysis kept.");
+        std::fs::write(&path, &edited).unwrap();
+        write_markdown(&path, &format!("{BEGIN}\ntwo\n{END}\n")).unwrap();
+        let second = std::fs::read_to_string(&path).unwrap();
+        assert!(second.contains("Analysis kept.") && second.contains("two"));
+        assert!(!second.contains("one"));
+    }
+
+    #[test]
+    fn machine_is_read_at_run_time() {
+        let m = machine();
+        let cpu = &m.iter().find(|(k, _)| k == "CPU").unwrap().1;
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert!(
+            cpu.ends_with(&format!(", {cores} cores available")),
+            "{cpu}"
+        );
+    }
+
+    #[test]
+    fn downstream_table_has_seconds_crates_and_ratios() {
+        let d = Downstream {
+            builds: vec![
+                DownstreamBuild {
+                    label: "ours".into(),
+                    dependency: "cloudflare-ssl = { path = \"/x\" }".into(),
+                    seconds: 30.0,
+                    crates: 100,
+                },
+                DownstreamBuild {
+                    label: "theirs".into(),
+                    dependency: "cloudflare = \"0.14\"".into(),
+                    seconds: 60.0,
+                    crates: 200,
+                },
+            ],
+        };
+        let t = downstream_table(&d);
+        assert!(
+            t.contains("| ours | `cloudflare-ssl = { path = … }` | 30.0 s | 100 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("| theirs | `cloudflare = \"0.14\"` | 60.0 s | 200 |"),
+            "{t}"
+        );
+        assert!(
+            t.contains("0.50× the build time and 0.50× the crates"),
+            "{t}"
+        );
+    }
+}

@@ -1,0 +1,683 @@
+//! `cargo xtask lint`: validates the curated document as OpenAPI 3.0, with Rust crates only
+//! (no Node tool), and is a step of `cargo xtask check`.
+//!
+//! Rules, named after the Redocly rules they cover:
+//!
+//! * **`struct`** (Redocly `struct`, and `spec` of older Redocly): the document deserializes into
+//!   [`openapiv3::OpenAPI`] (the error names the JSON path), and strictly: a keyword the OpenAPI
+//!   3.0 model does not know (dropped by the typed model, so a misspelt `nulable` or
+//!   `requried`) is an error. Only `x-` extensions may be added.
+//! * **`no-unresolved-refs`** (Redocly `no-unresolved-refs`): every `$ref` is local and
+//!   resolves.
+//! * **`nullable-type-sibling`** (Redocly `nullable-type-sibling`): `nullable: true` needs a
+//!   sibling `type` (without it, `nullable` means nothing in OpenAPI 3.0, and JSON Schema tools
+//!   reject `null`).
+//! * **`no-invalid-schema-examples`**, **`no-invalid-media-type-examples`**,
+//!   **`no-invalid-parameter-examples`** (the Redocly rules of the same names): every `example`
+//!   of a schema, and every `example`/`examples.*.value` of a media type or a parameter,
+//!   validates against its schema. The OpenAPI 3.0 schema is converted to JSON Schema draft 7
+//!   first ([`to_json_schema`]): `nullable: true` becomes a `null` type (and a `null` enum
+//!   value); a typeless `nullable: true`, which ajv (Redocly's validator) refuses to compile,
+//!   accepts nothing, so every example reaching it fails as it does under Redocly; boolean
+//!   `exclusiveMinimum`/`exclusiveMaximum` become numeric ones, `$ref`s to
+//!   `#/components/schemas/*` point into `definitions`, and the keywords JSON Schema lacks
+//!   (`discriminator`, `xml`, `externalDocs`, `example`) are dropped.
+//! * **`no-unused-components`** (Redocly `no-unused-components`), a **warning**: a component
+//!   that no operation reaches through `$ref`s (security schemes count as used when a security
+//!   requirement names them).
+//!
+//! Not covered: validation of the document against the official OpenAPI 3.0 JSON meta-schema
+//! (no maintained Rust crate ships it; the typed model above plays that part), and Redocly's
+//! style rules (`operation-summary`, `tag-description`, …).
+//!
+//! Errors make `lint` exit with status 1; warnings only with `--deny-warnings` (`check` counts
+//! both).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use crate::Error;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// The document is wrong.
+    Error,
+    /// The document is untidy (an unused component).
+    Warning,
+}
+
+/// One problem in the document.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Finding {
+    /// How bad it is.
+    pub severity: Severity,
+    /// The rule (Redocly's name for it).
+    pub rule: &'static str,
+    /// Where: a JSON pointer into the document (`#/components/schemas/X/nullable`).
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Everything `lint` found in one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintReport {
+    /// How the document is named in the report.
+    pub label: String,
+    /// The findings, errors first, then by rule and location.
+    pub findings: Vec<Finding>,
+}
+
+impl LintReport {
+    /// The number of errors.
+    pub fn error_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    /// The number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count()
+    }
+
+    /// Whether the given rule reported anything.
+    pub fn has(&self, rule: &str) -> bool {
+        self.findings.iter().any(|f| f.rule == rule)
+    }
+
+    /// One line per finding, then a summary line.
+    pub fn to_human(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            let level = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let _ = writeln!(
+                out,
+                "{level}[{}]: {}: {} ({})",
+                f.rule, self.label, f.message, f.location
+            );
+        }
+        let _ = writeln!(
+            out,
+            "lint {}: {} errors, {} warnings",
+            self.label,
+            self.error_count(),
+            self.warning_count()
+        );
+        out
+    }
+}
+
+/// Reads a YAML (or JSON) document and lints it. Fails only when the file cannot be read or is
+/// not YAML.
+pub fn lint_file(path: &Path) -> Result<LintReport, Error> {
+    let text = crate::read_text(path)?;
+    let doc: Value = serde_norway::from_str(&text)
+        .map_err(|e| Error::Io(format!("{}: invalid YAML: {e}", path.display())))?;
+    Ok(lint(&doc, &path.display().to_string()))
+}
+
+/// Lints a parsed document.
+pub fn lint(doc: &Value, label: &str) -> LintReport {
+    let mut findings = Vec::new();
+    structure(doc, &mut findings);
+    refs(doc, doc, "#", &mut findings);
+    let mut linter = Linter {
+        doc,
+        findings: &mut findings,
+    };
+    linter.walk_document();
+    unused_components(doc, &mut findings);
+    findings.sort();
+    findings.dedup();
+    LintReport {
+        label: label.to_owned(),
+        findings,
+    }
+}
+
+fn error(rule: &'static str, location: String, message: String) -> Finding {
+    Finding {
+        severity: Severity::Error,
+        rule,
+        location,
+        message,
+    }
+}
+
+fn escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+// ---------------------------------------------------------------------------------------------
+// struct
+
+fn structure(doc: &Value, findings: &mut Vec<Finding>) {
+    let typed: openapiv3::OpenAPI = match serde_path_to_error::deserialize(doc) {
+        Ok(t) => t,
+        Err(e) => {
+            findings.push(error(
+                "struct",
+                format!("#/{}", e.path().to_string().replace('.', "/")),
+                format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
+            ));
+            return;
+        }
+    };
+    if !doc
+        .get("openapi")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("3.0."))
+    {
+        findings.push(error(
+            "struct",
+            "#/openapi".to_owned(),
+            "`openapi` must be a 3.0.x version".to_owned(),
+        ));
+    }
+    match serde_json::to_value(&typed) {
+        Ok(round_trip) => dropped_keys(doc, &round_trip, "#", findings),
+        Err(e) => findings.push(error(
+            "struct",
+            "#".to_owned(),
+            format!("the typed document does not serialize back: {e}"),
+        )),
+    }
+}
+
+/// Keys of `original` that the typed model dropped: keywords OpenAPI 3.0 does not have there.
+/// Values the model writes differently (defaults left out) are not reported.
+fn dropped_keys(original: &Value, typed: &Value, at: &str, findings: &mut Vec<Finding>) {
+    match (original, typed) {
+        (Value::Object(o), Value::Object(t)) => {
+            for (key, value) in o {
+                let here = format!("{at}/{}", escape(key));
+                match t.get(key) {
+                    Some(tv) => {
+                        // Example values and extensions are free-form data, not document structure.
+                        if key != "example"
+                            && key != "value"
+                            && key != "default"
+                            && key != "enum"
+                            && !key.starts_with("x-")
+                        {
+                            dropped_keys(value, tv, &here, findings);
+                        }
+                    }
+                    None if key.starts_with("x-") => {}
+                    // A default written out (`required: false`, `deprecated: false`, `[]`).
+                    None if value == &Value::Bool(false)
+                        || value.as_array().is_some_and(Vec::is_empty)
+                        || value.as_object().is_some_and(Map::is_empty) => {}
+                    None => findings.push(error(
+                        "struct",
+                        here,
+                        format!("`{key}` is not an OpenAPI 3.0 keyword here"),
+                    )),
+                }
+            }
+        }
+        (Value::Array(o), Value::Array(t)) if o.len() == t.len() => {
+            for (i, (ov, tv)) in o.iter().zip(t).enumerate() {
+                dropped_keys(ov, tv, &format!("{at}/{i}"), findings);
+            }
+        }
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// no-unresolved-refs
+
+fn refs(doc: &Value, v: &Value, at: &str, findings: &mut Vec<Finding>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                let resolves = r
+                    .strip_prefix('#')
+                    .is_some_and(|p| doc.pointer(p).is_some());
+                if !resolves {
+                    findings.push(error(
+                        "no-unresolved-refs",
+                        format!("{at}/$ref"),
+                        format!("`$ref: {r}` does not resolve to anything in the document"),
+                    ));
+                }
+            }
+            for (k, child) in map {
+                if k == "example" || k.starts_with("x-") {
+                    continue;
+                }
+                refs(doc, child, &format!("{at}/{}", escape(k)), findings);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                refs(doc, child, &format!("{at}/{i}"), findings);
+            }
+        }
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walking schemas, media types and parameters
+
+struct Linter<'a, 'f> {
+    doc: &'a Value,
+    findings: &'f mut Vec<Finding>,
+}
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+impl<'a> Linter<'a, '_> {
+    fn deref(&self, v: &'a Value) -> &'a Value {
+        let mut v = v;
+        for _ in 0..16 {
+            match v
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| self.doc.pointer(p))
+            {
+                Some(target) => v = target,
+                None => break,
+            }
+        }
+        v
+    }
+
+    fn walk_document(&mut self) {
+        let doc = self.doc;
+        let entries = |v: Option<&'a Value>| -> Vec<(&'a String, &'a Value)> {
+            v.and_then(Value::as_object)
+                .map(|m| m.iter().collect())
+                .unwrap_or_default()
+        };
+        for (name, schema) in entries(doc.pointer("/components/schemas")) {
+            self.schema(schema, &format!("#/components/schemas/{}", escape(name)));
+        }
+        for (name, p) in entries(doc.pointer("/components/parameters")) {
+            self.parameter(p, &format!("#/components/parameters/{}", escape(name)));
+        }
+        for (name, h) in entries(doc.pointer("/components/headers")) {
+            self.parameter(h, &format!("#/components/headers/{}", escape(name)));
+        }
+        for (name, b) in entries(doc.pointer("/components/requestBodies")) {
+            self.content(b, &format!("#/components/requestBodies/{}", escape(name)));
+        }
+        for (name, r) in entries(doc.pointer("/components/responses")) {
+            self.response(r, &format!("#/components/responses/{}", escape(name)));
+        }
+        for (path, item) in entries(doc.get("paths")) {
+            let at = format!("#/paths/{}", escape(path));
+            self.parameters(item.get("parameters"), &at);
+            for method in METHODS {
+                let Some(op) = item.get(*method) else {
+                    continue;
+                };
+                let at = format!("{at}/{method}");
+                self.parameters(op.get("parameters"), &at);
+                if let Some(body) = op.get("requestBody") {
+                    if body.get("$ref").is_none() {
+                        self.content(body, &format!("{at}/requestBody"));
+                    }
+                }
+                for (status, r) in entries(op.get("responses")) {
+                    if r.get("$ref").is_none() {
+                        self.response(r, &format!("{at}/responses/{}", escape(status)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn parameters(&mut self, list: Option<&'a Value>, at: &str) {
+        for (i, p) in list
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if p.get("$ref").is_none() {
+                self.parameter(p, &format!("{at}/parameters/{i}"));
+            }
+        }
+    }
+
+    fn parameter(&mut self, p: &'a Value, at: &str) {
+        if let Some(schema) = p.get("schema") {
+            self.schema(schema, &format!("{at}/schema"));
+            self.examples(p, schema, at, "no-invalid-parameter-examples");
+        }
+        if p.get("content").is_some() {
+            self.content(p, at);
+        }
+    }
+
+    fn response(&mut self, r: &'a Value, at: &str) {
+        self.content(r, at);
+        if let Some(headers) = r.get("headers").and_then(Value::as_object) {
+            for (name, h) in headers {
+                if h.get("$ref").is_none() {
+                    self.parameter(h, &format!("{at}/headers/{}", escape(name)));
+                }
+            }
+        }
+    }
+
+    /// The media types of a request body, response or parameter.
+    fn content(&mut self, holder: &'a Value, at: &str) {
+        let Some(content) = holder.get("content").and_then(Value::as_object) else {
+            return;
+        };
+        for (media, m) in content {
+            let at = format!("{at}/content/{}", escape(media));
+            if let Some(schema) = m.get("schema") {
+                self.schema(schema, &format!("{at}/schema"));
+                self.examples(m, schema, &at, "no-invalid-media-type-examples");
+            }
+        }
+    }
+
+    /// `example` and `examples.*.value` of a media type or parameter against its schema.
+    fn examples(&mut self, holder: &'a Value, schema: &'a Value, at: &str, rule: &'static str) {
+        if let Some(example) = holder.get("example") {
+            self.validate(schema, example, &format!("{at}/example"), rule);
+        }
+        if let Some(examples) = holder.get("examples").and_then(Value::as_object) {
+            for (name, ex) in examples {
+                let ex = self.deref(ex);
+                if let Some(value) = ex.get("value") {
+                    self.validate(
+                        schema,
+                        value,
+                        &format!("{at}/examples/{}/value", escape(name)),
+                        rule,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Checks one schema and every schema inside it: `nullable-type-sibling`, and its `example`.
+    fn schema(&mut self, schema: &'a Value, at: &str) {
+        let Some(map) = schema.as_object() else {
+            return;
+        };
+        if map.contains_key("$ref") {
+            return; // checked where it is defined
+        }
+        if map.get("nullable") == Some(&Value::Bool(true)) && !map.contains_key("type") {
+            self.findings.push(error(
+                "nullable-type-sibling",
+                format!("{at}/nullable"),
+                "`nullable: true` without a sibling `type`: it allows nothing (OpenAPI 3.0 only \
+                 applies `nullable` to a `type`), so `null` fails validation"
+                    .to_owned(),
+            ));
+        }
+        if let Some(example) = map.get("example") {
+            self.validate(
+                schema,
+                example,
+                &format!("{at}/example"),
+                "no-invalid-schema-examples",
+            );
+        }
+        if let Some(props) = map.get("properties").and_then(Value::as_object) {
+            for (name, p) in props {
+                self.schema(p, &format!("{at}/properties/{}", escape(name)));
+            }
+        }
+        for key in ["items", "additionalProperties", "not"] {
+            if let Some(s) = map.get(key) {
+                self.schema(s, &format!("{at}/{key}"));
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for (i, s) in map
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                self.schema(s, &format!("{at}/{key}/{i}"));
+            }
+        }
+    }
+
+    fn validate(&mut self, schema: &Value, instance: &Value, at: &str, rule: &'static str) {
+        let mut root = match to_json_schema(schema) {
+            Value::Object(m) => m,
+            other => {
+                let mut m = Map::new();
+                m.insert("allOf".to_owned(), json!([other]));
+                m
+            }
+        };
+        let definitions: Map<String, Value> = self
+            .doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), to_json_schema(v)))
+            .collect();
+        root.insert("definitions".to_owned(), Value::Object(definitions));
+        let root = Value::Object(root);
+        let validator = match jsonschema::draft7::new(&root) {
+            Ok(v) => v,
+            Err(e) => {
+                self.findings.push(error(
+                    rule,
+                    at.to_owned(),
+                    format!("the schema cannot be compiled to check the example: {e}"),
+                ));
+                return;
+            }
+        };
+        for e in validator.iter_errors(instance) {
+            let path = e.instance_path().to_string();
+            let path = if path.is_empty() {
+                "/".to_owned()
+            } else {
+                path
+            };
+            let why = if matches!(
+                e.kind(),
+                jsonschema::error::ValidationErrorKind::FalseSchema
+            ) {
+                "its schema there has `nullable: true` without `type` (nullable-type-sibling), \
+                 which allows nothing"
+                    .to_owned()
+            } else {
+                e.to_string()
+            };
+            self.findings.push(error(
+                rule,
+                at.to_owned(),
+                format!("the example does not match its schema at {path}: {why}"),
+            ));
+        }
+    }
+}
+
+/// Converts an OpenAPI 3.0 schema object into JSON Schema draft 7 (see the module docs).
+pub fn to_json_schema(schema: &Value) -> Value {
+    let Some(map) = schema.as_object() else {
+        return schema.clone();
+    };
+    if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+        let target = match r.strip_prefix("#/components/schemas/") {
+            Some(name) => format!("#/definitions/{name}"),
+            None => r.to_owned(),
+        };
+        return json!({ "$ref": target });
+    }
+    let mut out = Map::new();
+    for (key, value) in map {
+        match key.as_str() {
+            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => {}
+            "properties" => {
+                let props: Map<String, Value> = value
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                    .collect();
+                out.insert(key.clone(), Value::Object(props));
+            }
+            "items" | "additionalProperties" | "not" => {
+                out.insert(key.clone(), to_json_schema(value));
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                let list: Vec<Value> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(to_json_schema)
+                    .collect();
+                out.insert(key.clone(), Value::Array(list));
+            }
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Bool(exclusive)) = out.get(flag).cloned() {
+            out.remove(flag);
+            if exclusive {
+                if let Some(b) = out.remove(bound) {
+                    out.insert(flag.to_owned(), b);
+                }
+            }
+        }
+    }
+    if map.get("nullable") == Some(&Value::Bool(true)) {
+        let Some(t) = out.get("type").cloned() else {
+            // `nullable` without `type`: invalid (nullable-type-sibling); accepts nothing.
+            return Value::Bool(false);
+        };
+        {
+            let mut types: Vec<Value> = match t {
+                Value::Array(ts) => ts,
+                other => vec![other],
+            };
+            if !types.contains(&json!("null")) {
+                types.push(json!("null"));
+            }
+            out.insert("type".to_owned(), Value::Array(types));
+            if let Some(Value::Array(values)) = out.get_mut("enum") {
+                if !values.contains(&Value::Null) {
+                    values.push(Value::Null);
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// no-unused-components
+
+fn unused_components(doc: &Value, findings: &mut Vec<Finding>) {
+    let Some(components) = doc.get("components").and_then(Value::as_object) else {
+        return;
+    };
+    // Everything reachable from the document outside `components`, transitively.
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut pending = Vec::new();
+    for (key, value) in doc.as_object().into_iter().flatten() {
+        if key != "components" {
+            collect_refs(value, &mut pending);
+        }
+    }
+    while let Some(r) = pending.pop() {
+        let Some(pointer) = r.strip_prefix('#') else {
+            continue;
+        };
+        if used.insert(pointer.to_owned()) {
+            if let Some(target) = doc.pointer(pointer) {
+                collect_refs(target, &mut pending);
+            }
+        }
+    }
+    let mut security_names = BTreeSet::new();
+    let mut requirements: Vec<&Value> = doc.get("security").into_iter().collect();
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for method in METHODS {
+            if let Some(s) = item.1.get(*method).and_then(|op| op.get("security")) {
+                requirements.push(s);
+            }
+        }
+    }
+    for list in requirements {
+        for req in list.as_array().into_iter().flatten() {
+            for name in req.as_object().into_iter().flatten().map(|(k, _)| k) {
+                security_names.insert(name.clone());
+            }
+        }
+    }
+    for (kind, entries) in components {
+        let Some(entries) = entries.as_object() else {
+            continue;
+        };
+        for name in entries.keys() {
+            let pointer = format!("/components/{kind}/{}", escape(name));
+            let is_used = if kind == "securitySchemes" {
+                security_names.contains(name)
+            } else {
+                used.contains(&pointer)
+            };
+            if !is_used {
+                findings.push(Finding {
+                    severity: Severity::Warning,
+                    rule: "no-unused-components",
+                    location: format!("#{pointer}"),
+                    message: format!("component `{name}` ({kind}) is never referenced"),
+                });
+            }
+        }
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                out.push(r.to_owned());
+            }
+            for (k, child) in map {
+                if k != "example" {
+                    collect_refs(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
+    }
+}

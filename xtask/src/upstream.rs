@@ -1,0 +1,151 @@
+//! The committed subset of Cloudflare's upstream OpenAPI document: the path items `drift` puts in
+//! scope (the curated operations' paths, paths under them, and the [`drift::DEFAULT_SCOPE`]
+//! prefixes) and every component they reference, transitively.
+//!
+//! The full document (4 MB) lives beside the repository in `../shared/upstream/`; the subset is
+//! committed as [`SUBSET_PATH`] so the drift snapshot test (`xtask/tests/snapshots.rs`) runs on a
+//! fresh clone. `cargo xtask generate` rewrites it when the full document is present, and
+//! `cargo xtask check` then verifies both that it is up to date and that `drift` reports the same
+//! against the subset as against the full document.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::drift::{self, normalize_path};
+use crate::tasks::ManagedFile;
+use crate::Error;
+
+/// The full upstream document, inside the `../shared` folder.
+pub const UPSTREAM_FILE: &str = "upstream/cloudflare-openapi-2024-08-06.json";
+/// Where the subset is committed, relative to the repository root.
+pub const SUBSET_PATH: &str = "xtask/tests/fixtures/upstream-ssl-2024-08-06.json";
+
+/// Every local `$ref` target (`#/…`) inside `value`.
+fn refs_in(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
+                out.push(r.to_owned());
+            }
+            for v in map.values() {
+                refs_in(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
+        _ => {}
+    }
+}
+
+/// Copies the value at JSON pointer `pointer` of `from` into `into`, creating the objects on the
+/// way. Returns false when `from` has nothing there (a dangling reference, kept dangling).
+fn copy_pointer(from: &Value, into: &mut Value, pointer: &str) -> bool {
+    let Some(value) = from.pointer(pointer) else {
+        return false;
+    };
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut node = into;
+    for (i, token) in tokens.iter().enumerate() {
+        if !node.is_object() {
+            *node = Value::Object(Map::new());
+        }
+        let Value::Object(map) = node else {
+            return false;
+        };
+        if i + 1 == tokens.len() {
+            map.insert(token.clone(), value.clone());
+            return true;
+        }
+        node = map
+            .entry(token.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    false
+}
+
+/// The subset of `upstream` that `drift` reads for `curated` with `scope`: `openapi`, `info`,
+/// the in-scope path items (whole), and the components they reference, transitively. Dangling
+/// references stay dangling (drift reports them).
+pub fn subset(curated: &Value, upstream: &Value, scope: &[String]) -> Value {
+    let mut out = Map::new();
+    for key in ["openapi", "info"] {
+        if let Some(v) = upstream.get(key) {
+            out.insert(key.to_owned(), v.clone());
+        }
+    }
+    let mut paths = Map::new();
+    let mut pending = Vec::new();
+    for (path, item) in upstream
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if drift::in_scope(curated, scope, &normalize_path(path)) {
+            refs_in(item, &mut pending);
+            paths.insert(path.clone(), item.clone());
+        }
+    }
+    out.insert("paths".to_owned(), Value::Object(paths));
+    let mut doc = Value::Object(out);
+    let mut seen = BTreeSet::new();
+    while let Some(reference) = pending.pop() {
+        let Some(pointer) = reference.strip_prefix('#') else {
+            continue; // remote references: not followed by drift either
+        };
+        if !seen.insert(pointer.to_owned()) {
+            continue;
+        }
+        if let Some(target) = upstream.pointer(pointer) {
+            refs_in(target, &mut pending);
+        }
+        copy_pointer(upstream, &mut doc, pointer);
+    }
+    doc
+}
+
+/// Reads the full upstream document in `shared_dir` and returns the subset file `generate`
+/// writes for the curated document at `curated_path`.
+pub fn expected_subset(curated_path: &Path, shared_dir: &Path) -> Result<ManagedFile, Error> {
+    let curated = drift::load_document(curated_path)?;
+    let upstream = drift::load_document(&shared_dir.join(UPSTREAM_FILE))?;
+    let scope: Vec<String> = drift::DEFAULT_SCOPE
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let doc = subset(&curated, &upstream, &scope);
+    let mut contents = serde_json::to_string_pretty(&crate::sorted_json(&doc))
+        .map_err(|e| Error::Io(format!("serialising the upstream subset: {e}")))?;
+    contents.push('\n');
+    Ok(ManagedFile {
+        path: SUBSET_PATH.to_owned(),
+        contents,
+    })
+}
+
+/// `Some(explanation)` when `drift` reports something different for the subset than for the full
+/// document (the subset misses something drift reads).
+pub fn subset_is_faithful(curated_path: &Path, shared_dir: &Path) -> Result<Option<String>, Error> {
+    let curated = drift::load_document(curated_path)?;
+    let upstream = drift::load_document(&shared_dir.join(UPSTREAM_FILE))?;
+    let options = drift::Options::new("curated", "upstream");
+    let full = drift::compare(&curated, &upstream, &options);
+    let sub = drift::compare(
+        &curated,
+        &subset(&curated, &upstream, &options.scope),
+        &options,
+    );
+    if full == sub {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "drift reports differently against {SUBSET_PATH} than against the full upstream document \
+         (the subset misses something drift reads):\n{}",
+        crate::diff::unified("full upstream", &full.to_human(), &sub.to_human())
+    )))
+}
