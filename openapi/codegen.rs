@@ -94,7 +94,7 @@ pub fn load_spec(path: &Path) -> Result<Spec, CodegenError> {
 
 /// Parses document text (see [`load_spec`]).
 pub fn parse_spec(path: &Path, text: &str) -> Result<Spec, CodegenError> {
-    let json: serde_json::Value = serde_yaml::from_str(text).map_err(|e| {
+    let json: serde_json::Value = serde_norway::from_str(text).map_err(|e| {
         let at = e
             .location()
             .map(|l| format!("line {}, column {}", l.line(), l.column()))
