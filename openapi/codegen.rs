@@ -4,16 +4,25 @@
 //! `#[path = "openapi/codegen.rs"] mod codegen;` and `cargo xtask` includes the same file, so both
 //! produce byte-identical code from the same document.
 //!
-//! Generation has two parts:
+//! Generation has four parts:
 //! 1. **Open enums**: every enum component reachable from a response is generated here (not by
 //!    typify) as an enum with one variant per documented value plus `Unknown(..)`, so values
-//!    Cloudflare adds later decode instead of failing. typify is told to use these types in place
-//!    of its own (`with_replacement`).
+//!    Cloudflare adds later decode instead of failing; built from user input (`FromStr`,
+//!    `TryFrom<&str>`) they are strict. typify is told to use these types in place of its own
+//!    (`with_replacement`). `x-convert-to` adds conversions between enums that stand for the
+//!    same thing, `x-rust-aliases` type aliases.
 //! 2. **Client and types**: progenitor (Builder interface) generates the client and every other type.
+//! 3. **Tolerant reader**: the derived `Deserialize` of every response struct is replaced by a
+//!    generated visitor ([`apply_readers`]): unknown keys go straight into `extra` (no
+//!    `#[serde(flatten)]`), optional lists decode `null`/absence as empty, integers accept
+//!    integral floats, and a required property is relaxed only where the document says why
+//!    (`x-lenient: "<reason>"`, or `x-lenient-string` for an object that may come as a bare
+//!    string); the reasons land in the generated docs.
+//! 4. **Operations**: the `Operation` enum ([`operation_defs`]).
 //!
-//! Every failure names the document and the operation, schema or JSON path at fault.
-
-#![allow(dead_code)] // build.rs and xtask each use a different subset.
+//! Every failure names the document and the operation, schema or JSON path at fault. The unit
+//! tests at the end run with `cargo test -p xtask --lib codegen` (xtask's library includes this
+//! file; `cargo test --workspace` runs them too).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -85,7 +94,7 @@ pub fn load_spec(path: &Path) -> Result<Spec, CodegenError> {
 
 /// Parses document text (see [`load_spec`]).
 pub fn parse_spec(path: &Path, text: &str) -> Result<Spec, CodegenError> {
-    let json: serde_json::Value = serde_yaml::from_str(text).map_err(|e| {
+    let json: serde_json::Value = serde_norway::from_str(text).map_err(|e| {
         let at = e
             .location()
             .map(|l| format!("line {}, column {}", l.line(), l.column()))
@@ -189,6 +198,12 @@ pub struct OpenEnum {
     pub variants: Vec<String>,
     /// The component's description.
     pub description: Option<String>,
+    /// The document's `x-convert-to`: enums that stand for the same thing, which this one
+    /// converts into (`From` or `TryFrom`, see [`conversions`]).
+    pub convert_to: Vec<String>,
+    /// The document's `x-rust-aliases`: other names of this type (e.g. the name of a request-only
+    /// type that this component replaced), emitted as type aliases.
+    pub aliases: Vec<String>,
 }
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
@@ -410,6 +425,31 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
             }
             variants.push(variant);
         }
+        let names_list = |key: &str| -> Result<Vec<String>, CodegenError> {
+            match schema.get(key) {
+                None => Ok(Vec::new()),
+                Some(serde_json::Value::Array(items)) => items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .filter(|s| syn::parse_str::<Ident>(s).is_ok())
+                            .map(str::to_owned)
+                            .ok_or_else(|| {
+                                err(
+                                    &spec.path,
+                                    format!("schema `{name}`, {key}"),
+                                    format!("{i} is not a Rust type name"),
+                                )
+                            })
+                    })
+                    .collect(),
+                Some(other) => Err(err(
+                    &spec.path,
+                    format!("schema `{name}`, {key}"),
+                    format!("expected a list of type names, found {other}"),
+                )),
+            }
+        };
         out.push(OpenEnum {
             name: name.clone(),
             kind,
@@ -419,6 +459,8 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
                 .get("description")
                 .and_then(|d| d.as_str())
                 .map(str::to_owned),
+            convert_to: names_list("x-convert-to")?,
+            aliases: names_list("x-rust-aliases")?,
         });
     }
     Ok(out)
@@ -814,12 +856,30 @@ fn locate_failure(spec: &Spec, open: &[OpenEnum], lenient: &[LenientString]) -> 
 }
 
 /// Generates the open enums' code.
-pub fn open_tokens(open: &[OpenEnum], lenient: &[LenientString]) -> TokenStream {
+pub fn open_tokens(
+    open: &[OpenEnum],
+    lenient: &[LenientString],
+    conversions: &[Conversion],
+) -> TokenStream {
     let items = open.iter().map(open_enum_item);
     let strings = lenient.iter().map(lenient_string_item);
+    let converts = conversions.iter().map(|c| conversion_item(c, open));
+    let aliases = open.iter().flat_map(|e| {
+        let target = Ident::new(&e.name, Span::call_site());
+        e.aliases.iter().map(move |alias| {
+            let alias_ident = Ident::new(alias, Span::call_site());
+            let doc = format!(
+                "Another name of [`{}`] (the document's `x-rust-aliases`): the name of a type it \
+                 replaced, so code written against that name still compiles.",
+                e.name
+            );
+            quote!(#[doc = #doc] pub type #alias_ident = #target;)
+        })
+    });
     let module = Ident::new(OPEN_MODULE, Span::call_site());
     let helper = open_schema_helper();
     let length_error = length_error_item();
+    let unknown_value = unknown_value_error_item();
     quote! {
         /// Types that appear in responses and must survive whatever the server sends.
         ///
@@ -831,8 +891,11 @@ pub fn open_tokens(open: &[OpenEnum], lenient: &[LenientString]) -> TokenStream 
         pub mod #module {
             #helper
             #length_error
+            #unknown_value
             #(#strings)*
             #(#items)*
+            #(#converts)*
+            #(#aliases)*
         }
     }
 }
@@ -849,9 +912,48 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
         .description
         .clone()
         .unwrap_or_else(|| format!("The `{}` enum.", e.name));
-    let doc_open = "\n\nThis enum is *open*: a value this version of the crate does not know \
-                    decodes into `Unknown` and is encoded back unchanged.";
+    let doc_open =
+        "\n\nThis enum is *open*: in a response, a value this version of the crate does \
+                    not know decodes into `Unknown` and is encoded back unchanged. Built from user \
+                    input (`FromStr`, `TryFrom`) it is strict: a value outside the document is an \
+                    [`UnknownValueError`] listing the documented ones; before sending a value read \
+                    from a response, check it with [`is_known`](Self::is_known) or \
+                    [`as_known`](Self::as_known).";
     let doc = format!("{description}{doc_open}");
+    let wire: Vec<String> = e
+        .values
+        .iter()
+        .map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let known_api = quote! {
+        /// Whether the value is one of the documented ones.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+
+        /// The value if it is a documented one, else an [`UnknownValueError`] listing the
+        /// documented values: what a request must check before sending a value that came from a
+        /// response.
+        pub fn as_known(&self) -> ::std::result::Result<&Self, UnknownValueError> {
+            match self {
+                Self::Unknown(value) => ::std::result::Result::Err(UnknownValueError {
+                    type_name: #name_str,
+                    value: value.to_string(),
+                    allowed: Self::WIRE_VALUES,
+                }),
+                known => ::std::result::Result::Ok(known),
+            }
+        }
+
+        /// Like [`as_known`](Self::as_known), by value.
+        pub fn into_known(self) -> ::std::result::Result<Self, UnknownValueError> {
+            self.as_known()?;
+            ::std::result::Result::Ok(self)
+        }
+    };
     match e.kind {
         EnumKind::String => {
             let values: Vec<&str> = e.values.iter().filter_map(|v| v.as_str()).collect();
@@ -869,6 +971,9 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                 impl #name {
                     /// Every documented value, in the document's order.
                     pub const VALUES: &'static [&'static str] = &[ #(#values),* ];
+                    /// Every documented value as it appears on the wire (the same as
+                    /// [`VALUES`](Self::VALUES)).
+                    pub const WIRE_VALUES: &'static [&'static str] = &[ #(#wire),* ];
 
                     /// The value as it appears on the wire.
                     pub fn as_str(&self) -> &str {
@@ -878,17 +983,21 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                         }
                     }
 
-                    /// Whether the value is one of the documented ones.
-                    pub fn is_known(&self) -> bool {
-                        !matches!(self, Self::Unknown(_))
-                    }
-
-                    fn from_wire(value: &str) -> ::std::option::Option<Self> {
+                    /// The documented value with this wire form, if any.
+                    pub fn from_known(value: &str) -> ::std::option::Option<Self> {
                         match value {
                             #( #values => ::std::option::Option::Some(Self::#variants), )*
                             _ => ::std::option::Option::None,
                         }
                     }
+
+                    /// The value as a response decodes it: a documented value, or `Unknown`
+                    /// holding the text. Use `parse`/`try_from` for user input instead.
+                    pub fn from_wire(value: &str) -> Self {
+                        Self::from_known(value).unwrap_or_else(|| Self::Unknown(value.to_owned()))
+                    }
+
+                    #known_api
                 }
 
                 impl ::std::fmt::Display for #name {
@@ -898,22 +1007,34 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                 }
 
                 impl ::std::str::FromStr for #name {
-                    type Err = ::std::convert::Infallible;
-                    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                        ::std::result::Result::Ok(Self::from(value))
+                    type Err = UnknownValueError;
+                    fn from_str(value: &str) -> ::std::result::Result<Self, UnknownValueError> {
+                        Self::from_known(value).ok_or_else(|| UnknownValueError {
+                            type_name: #name_str,
+                            value: value.to_owned(),
+                            allowed: Self::WIRE_VALUES,
+                        })
                     }
                 }
 
-                impl ::std::convert::From<&str> for #name {
-                    fn from(value: &str) -> Self {
-                        Self::from_wire(value)
-                            .unwrap_or_else(|| Self::Unknown(value.to_owned()))
+                impl ::std::convert::TryFrom<&str> for #name {
+                    type Error = UnknownValueError;
+                    fn try_from(value: &str) -> ::std::result::Result<Self, UnknownValueError> {
+                        value.parse()
                     }
                 }
 
-                impl ::std::convert::From<::std::string::String> for #name {
-                    fn from(value: ::std::string::String) -> Self {
-                        Self::from_wire(&value).unwrap_or(Self::Unknown(value))
+                impl ::std::convert::TryFrom<&::std::string::String> for #name {
+                    type Error = UnknownValueError;
+                    fn try_from(value: &::std::string::String) -> ::std::result::Result<Self, UnknownValueError> {
+                        value.parse()
+                    }
+                }
+
+                impl ::std::convert::TryFrom<::std::string::String> for #name {
+                    type Error = UnknownValueError;
+                    fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, UnknownValueError> {
+                        value.parse()
                     }
                 }
 
@@ -938,10 +1059,10 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                                 f.write_str(concat!("a string (", #name_str, ")"))
                             }
                             fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<#name, E> {
-                                ::std::result::Result::Ok(#name::from(value))
+                                ::std::result::Result::Ok(#name::from_wire(value))
                             }
                             fn visit_string<E: ::serde::de::Error>(self, value: ::std::string::String) -> ::std::result::Result<#name, E> {
-                                ::std::result::Result::Ok(#name::from(value))
+                                ::std::result::Result::Ok(#name::from_known(&value).unwrap_or(#name::Unknown(value)))
                             }
                         }
                         deserializer.deserialize_str(Visitor)
@@ -967,6 +1088,7 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
         EnumKind::Integer => {
             let values: Vec<i64> = e.values.iter().filter_map(|v| v.as_i64()).collect();
             let variant_docs: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+            let integer = generated_path(&[TOLERANT_MODULE, "Integer"]);
             quote! {
                 #[doc = #doc]
                 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -980,6 +1102,8 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                 impl #name {
                     /// Every documented value, in the document's order.
                     pub const VALUES: &'static [i64] = &[ #(#values),* ];
+                    /// Every documented value as it appears on the wire, as text.
+                    pub const WIRE_VALUES: &'static [&'static str] = &[ #(#wire),* ];
 
                     /// The value as it appears on the wire.
                     pub fn as_i64(&self) -> i64 {
@@ -989,18 +1113,26 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                         }
                     }
 
-                    /// Whether the value is one of the documented ones.
-                    pub fn is_known(&self) -> bool {
-                        !matches!(self, Self::Unknown(_))
+                    /// The documented value equal to `value`, if any.
+                    pub fn from_known(value: i64) -> ::std::option::Option<Self> {
+                        match value {
+                            #( #values => ::std::option::Option::Some(Self::#variants), )*
+                            _ => ::std::option::Option::None,
+                        }
                     }
+
+                    /// The value as a response decodes it: a documented value, or `Unknown`.
+                    /// (The same as `From<i64>`.)
+                    pub fn from_wire(value: i64) -> Self {
+                        Self::from_known(value).unwrap_or(Self::Unknown(value))
+                    }
+
+                    #known_api
                 }
 
                 impl ::std::convert::From<i64> for #name {
                     fn from(value: i64) -> Self {
-                        match value {
-                            #( #values => Self::#variants, )*
-                            other => Self::Unknown(other),
-                        }
+                        Self::from_wire(value)
                     }
                 }
 
@@ -1017,9 +1149,26 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                 }
 
                 impl ::std::str::FromStr for #name {
-                    type Err = ::std::num::ParseIntError;
-                    fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-                        value.trim().parse::<i64>().map(Self::from)
+                    type Err = UnknownValueError;
+                    /// Strict: only a documented value (surrounding spaces allowed).
+                    fn from_str(value: &str) -> ::std::result::Result<Self, UnknownValueError> {
+                        value
+                            .trim()
+                            .parse::<i64>()
+                            .ok()
+                            .and_then(Self::from_known)
+                            .ok_or_else(|| UnknownValueError {
+                                type_name: #name_str,
+                                value: value.to_owned(),
+                                allowed: Self::WIRE_VALUES,
+                            })
+                    }
+                }
+
+                impl ::std::convert::TryFrom<&str> for #name {
+                    type Error = UnknownValueError;
+                    fn try_from(value: &str) -> ::std::result::Result<Self, UnknownValueError> {
+                        value.parse()
                     }
                 }
 
@@ -1031,30 +1180,9 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
 
                 impl<'de> ::serde::Deserialize<'de> for #name {
                     fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                        struct Visitor;
-                        impl ::serde::de::Visitor<'_> for Visitor {
-                            type Value = #name;
-                            fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                                f.write_str(concat!("an integer (", #name_str, ")"))
-                            }
-                            fn visit_i64<E: ::serde::de::Error>(self, value: i64) -> ::std::result::Result<#name, E> {
-                                ::std::result::Result::Ok(#name::from(value))
-                            }
-                            fn visit_u64<E: ::serde::de::Error>(self, value: u64) -> ::std::result::Result<#name, E> {
-                                i64::try_from(value)
-                                    .map(#name::from)
-                                    .map_err(|_| E::invalid_value(::serde::de::Unexpected::Unsigned(value), &self))
-                            }
-                            fn visit_f64<E: ::serde::de::Error>(self, value: f64) -> ::std::result::Result<#name, E> {
-                                // JSON does not tell 14 from 14.0; accept integral floats.
-                                if value.fract() == 0.0 && value.abs() < 9.0e15 {
-                                    ::std::result::Result::Ok(#name::from(value as i64))
-                                } else {
-                                    ::std::result::Result::Err(E::invalid_value(::serde::de::Unexpected::Float(value), &self))
-                                }
-                            }
-                        }
-                        deserializer.deserialize_i64(Visitor)
+                        // Integral floats (`14.0`) are the same JSON number.
+                        <#integer<i64> as ::serde::Deserialize>::deserialize(deserializer)
+                            .map(|value| #name::from_wire(value.0))
                     }
                 }
 
@@ -1074,6 +1202,38 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// The error of building an open enum from a value the document does not list.
+fn unknown_value_error_item() -> TokenStream {
+    quote! {
+        /// A value outside an enum's documented values, given where only those are accepted
+        /// (user input, or a request built from a response's `Unknown` value).
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct UnknownValueError {
+            /// The enum, e.g. `CertificateAuthority`.
+            pub type_name: &'static str,
+            /// The value given.
+            pub value: ::std::string::String,
+            /// The documented values, as they appear on the wire.
+            pub allowed: &'static [&'static str],
+        }
+
+        impl ::std::fmt::Display for UnknownValueError {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "`{}` is not a documented {} value; expected one of: ", self.value, self.type_name)?;
+                for (i, allowed) in self.allowed.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "`{allowed}`")?;
+                }
+                ::std::result::Result::Ok(())
+            }
+        }
+
+        impl ::std::error::Error for UnknownValueError {}
     }
 }
 
@@ -1122,15 +1282,20 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
             ));
         }
     };
-    let enums = open_tokens(&open, &lenient);
+    let converts = conversions(spec, &open)?;
+    let readers = response_readers(spec)?;
+    let enums = open_tokens(&open, &lenient, &converts);
     let table = operation_enum(&operation_defs(spec)?);
-    let file: syn::File = syn::parse2(quote! { #tokens #enums #table }).map_err(|e| {
-        err(
-            &spec.path,
-            "generated code",
-            format!("does not parse as Rust: {e}"),
-        )
-    })?;
+    let tolerant = tolerant_module();
+    let mut file: syn::File =
+        syn::parse2(quote! { #tokens #enums #tolerant #table }).map_err(|e| {
+            err(
+                &spec.path,
+                "generated code",
+                format!("does not parse as Rust: {e}"),
+            )
+        })?;
+    apply_readers(spec, &mut file, &readers)?;
     let mut text = String::from(
         "// @generated by openapi/codegen.rs from openapi/cloudflare-ssl.yaml; do not edit.\n\n",
     );
@@ -1284,5 +1449,1300 @@ fn operation_enum(ops: &[OperationDef]) -> TokenStream {
                 Operation::from_operation_id(s).ok_or_else(|| UnknownOperation(s.to_owned()))
             }
         }
+    }
+}
+
+/// Path of an item of the generated file, e.g. `crate::generated::tolerant::Integer`.
+fn generated_path(tail: &[&str]) -> TokenStream {
+    let segments = GENERATED_MODULE
+        .split("::")
+        .chain(tail.iter().copied())
+        .map(|s| Ident::new(s, Span::call_site()));
+    quote!(#(#segments)::*)
+}
+
+/// A conversion between two open enums that stand for the same thing (the document's
+/// `x-convert-to`): `From` when every documented value of `from` is one of `to`, else `TryFrom`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversion {
+    /// The source enum.
+    pub from: String,
+    /// The target enum.
+    pub to: String,
+    /// Whether every documented value of `from` is a documented value of `to`.
+    pub total: bool,
+}
+
+/// Reads every open enum's `x-convert-to` (a list of component names) and checks that each
+/// target is an open enum of the same kind.
+pub fn conversions(spec: &Spec, open: &[OpenEnum]) -> Result<Vec<Conversion>, CodegenError> {
+    let mut out = Vec::new();
+    for e in open {
+        for target in &e.convert_to {
+            let Some(to) = open.iter().find(|o| &o.name == target) else {
+                return Err(err(
+                    &spec.path,
+                    format!("schema `{}`, x-convert-to", e.name),
+                    format!("`{target}` is not an enum component that appears in a response"),
+                ));
+            };
+            if to.kind != e.kind || to.name == e.name {
+                return Err(err(
+                    &spec.path,
+                    format!("schema `{}`, x-convert-to", e.name),
+                    format!("`{target}` is not another enum with values of the same type"),
+                ));
+            }
+            out.push(Conversion {
+                from: e.name.clone(),
+                to: to.name.clone(),
+                total: e.values.iter().all(|v| to.values.contains(v)),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn conversion_item(c: &Conversion, open: &[OpenEnum]) -> TokenStream {
+    let (Some(from), Some(to)) = (
+        open.iter().find(|o| o.name == c.from),
+        open.iter().find(|o| o.name == c.to),
+    ) else {
+        return TokenStream::new();
+    };
+    let from_name = Ident::new(&from.name, Span::call_site());
+    let to_name = Ident::new(&to.name, Span::call_site());
+    let to_str = &to.name;
+    // Pairs of variants with the same value; the unmatched `from` variants have no counterpart.
+    let mut pair_from = Vec::new();
+    let mut pair_to = Vec::new();
+    let mut unmatched = Vec::new();
+    for (value, variant) in from.values.iter().zip(&from.variants) {
+        let v = Ident::new(variant, Span::call_site());
+        match to
+            .values
+            .iter()
+            .position(|t| t == value)
+            .and_then(|i| to.variants.get(i))
+        {
+            Some(t) => {
+                pair_from.push(v);
+                pair_to.push(Ident::new(t, Span::call_site()));
+            }
+            None => unmatched.push((v, value.clone())),
+        }
+    }
+    let common = from.values.iter().find(|v| to.values.contains(v));
+    let example_value = match common {
+        Some(serde_json::Value::String(s)) => format!("{s:?}"),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let (unknown_to_target, unknown_try) = match from.kind {
+        EnumKind::String => (
+            quote!(#to_name::from_wire(&value)),
+            quote!(#to_name::from_known(&value).ok_or_else(|| fail(value))),
+        ),
+        EnumKind::Integer => (
+            quote!(#to_name::from_wire(value)),
+            quote!(#to_name::from_known(value).ok_or_else(|| fail(value.to_string()))),
+        ),
+    };
+    if c.total {
+        let doc = format!(
+            "Every documented `{}` value is a `{}` value: a value read from a response can be sent \
+             back as is (an `Unknown` value stays `Unknown` unless its text is a documented `{}` \
+             value).\n\n```\nuse {PUBLIC_TYPES_PATH}::{{{}, {}}};\n\
+             let read = {}::from_wire({example_value}); // as decoded from a response\n\
+             let sent = {}::from(read.clone());\nassert!(sent.is_known());\n\
+             assert_eq!(sent.to_string(), read.to_string());\n```",
+            from.name, to.name, to.name, from.name, to.name, from.name, to.name
+        );
+        quote! {
+            #[doc = #doc]
+            impl ::std::convert::From<#from_name> for #to_name {
+                fn from(value: #from_name) -> Self {
+                    match value {
+                        #( #from_name::#pair_from => #to_name::#pair_to, )*
+                        #from_name::Unknown(value) => #unknown_to_target,
+                    }
+                }
+            }
+        }
+    } else {
+        let missing = unmatched.iter().map(|(v, _)| v);
+        let missing_wire: Vec<String> = unmatched
+            .iter()
+            .map(|(_, value)| match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        let first_missing = unmatched.first().map(|(_, v)| match v {
+            serde_json::Value::String(s) => format!("{s:?}"),
+            other => other.to_string(),
+        });
+        let fail_example = first_missing
+            .map(|m| {
+                format!(
+                    "let other = {}::from_wire({m});\nassert!({}::try_from(other).is_err());\n",
+                    from.name, to.name
+                )
+            })
+            .unwrap_or_default();
+        let doc = format!(
+            "Not every documented `{}` value is a `{}` value: the conversion fails, with an \
+             [`UnknownValueError`] listing the `{}` values, for those that are not (and for an \
+             `Unknown` value whose text is not a documented `{}` value).\n\n```\n\
+             use {PUBLIC_TYPES_PATH}::{{{}, {}}};\n\
+             let read = {}::from_wire({example_value}); // as decoded from a response\n\
+             let sent = {}::try_from(read)?;\nassert!(sent.is_known());\n{fail_example}\
+             # Ok::<(), {PUBLIC_TYPES_PATH}::UnknownValueError>(())\n```",
+            from.name, to.name, to.name, to.name, from.name, to.name, from.name, to.name
+        );
+        quote! {
+            #[doc = #doc]
+            impl ::std::convert::TryFrom<#from_name> for #to_name {
+                type Error = UnknownValueError;
+                fn try_from(value: #from_name) -> ::std::result::Result<Self, UnknownValueError> {
+                    let fail = |value: ::std::string::String| UnknownValueError {
+                        type_name: #to_str,
+                        value,
+                        allowed: #to_name::WIRE_VALUES,
+                    };
+                    match value {
+                        #( #from_name::#pair_from => ::std::result::Result::Ok(#to_name::#pair_to), )*
+                        #( #from_name::#missing => ::std::result::Result::Err(fail(#missing_wire.to_owned())), )*
+                        #from_name::Unknown(value) => #unknown_try,
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tolerant reader: the deserializers of the response structs.
+
+/// Name of the private module, inside the generated file, holding the tolerant reader's helpers.
+pub const TOLERANT_MODULE: &str = "tolerant";
+/// Rust path, as users write it, of the module re-exporting the generated types (for doctests).
+pub const PUBLIC_TYPES_PATH: &str = "cloudflare_ssl::types";
+
+/// One property of a response object, as the tolerant reader sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReaderField {
+    /// The JSON name.
+    pub json: String,
+    /// Whether the document lists it under `required`.
+    pub required: bool,
+    /// Whether the document types it as an array (inline or through a `$ref`).
+    pub array: bool,
+    /// The document's `x-lenient` reason: a required property that decodes `null` and absence
+    /// as its type's default.
+    pub lenient: Option<String>,
+}
+
+/// A response object: its properties and whether a bare string also decodes into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reader {
+    /// Component name (also the Rust type name).
+    pub name: String,
+    /// The properties, in the document's order.
+    pub fields: Vec<ReaderField>,
+    /// The document's `x-lenient-string`: `(property, reason)` — a bare JSON string decodes as
+    /// an object with only that property, the others taking their defaults.
+    pub from_string: Option<(String, String)>,
+}
+
+fn lenient_reason(
+    spec: &Spec,
+    location: &str,
+    value: &serde_json::Value,
+) -> Result<String, CodegenError> {
+    match value.as_str().map(str::trim) {
+        Some(reason) if !reason.is_empty() => Ok(reason.to_owned()),
+        _ => Err(err(
+            &spec.path,
+            location,
+            "x-lenient must be a non-empty string giving the reason",
+        )),
+    }
+}
+
+/// The object components reachable from a response, with the tolerant reader's rules read from
+/// the document. Fails when `x-lenient` is misplaced (on an optional property, where it would
+/// change nothing) or has no reason.
+pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
+    let mut names = BTreeSet::new();
+    for (_, schema) in response_schemas(spec) {
+        names.extend(reachable_schemas(spec, &schema));
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let Some(schema) = spec.json.pointer(&format!("/components/schemas/{name}")) else {
+            continue;
+        };
+        let Some(properties) = schema.get("properties").and_then(|p| p.as_object()) else {
+            continue;
+        };
+        let required: BTreeSet<&str> = schema
+            .get("required")
+            .and_then(|r| r.as_array())
+            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let mut fields = Vec::new();
+        for (json, property) in properties {
+            let location = format!("schema `{name}`, property `{json}`");
+            let resolved = match property.get("$ref").and_then(|r| r.as_str()) {
+                Some(target) => resolve_ref(&spec.json, target).unwrap_or(property),
+                None => property,
+            };
+            let is_required = required.contains(json.as_str());
+            let lenient = match property.get("x-lenient") {
+                None => None,
+                Some(value) => {
+                    if !is_required {
+                        return Err(err(
+                            &spec.path,
+                            location,
+                            "x-lenient on an optional property changes nothing (absent and null \
+                             already decode): remove it or make the property required",
+                        ));
+                    }
+                    Some(lenient_reason(spec, &location, value)?)
+                }
+            };
+            fields.push(ReaderField {
+                json: json.clone(),
+                required: is_required,
+                array: resolved.get("type").and_then(|t| t.as_str()) == Some("array"),
+                lenient,
+            });
+        }
+        let from_string = match schema.get("x-lenient-string") {
+            None => None,
+            Some(value) => {
+                let location = format!("schema `{name}`, x-lenient-string");
+                let property = value
+                    .get("property")
+                    .and_then(|p| p.as_str())
+                    .filter(|p| properties.contains_key(*p))
+                    .ok_or_else(|| {
+                        err(
+                            &spec.path,
+                            &location,
+                            "`property` must name a property of the schema",
+                        )
+                    })?;
+                let reason = lenient_reason(
+                    spec,
+                    &location,
+                    value.get("reason").unwrap_or(&serde_json::Value::Null),
+                )?;
+                Some((property.to_owned(), reason))
+            }
+        };
+        out.push(Reader {
+            name,
+            fields,
+            from_string,
+        });
+    }
+    Ok(out)
+}
+
+/// The shape of a field's Rust type that matters to the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldShape {
+    /// `Option<T>`; `bool` is whether `T` is an integer.
+    Option(bool),
+    /// `Vec<T>`.
+    Vec,
+    /// A primitive integer.
+    Integer,
+    /// Anything else.
+    Other,
+}
+
+const INTEGERS: [&str; 10] = [
+    "i8", "i16", "i32", "i64", "isize", "u8", "u16", "u32", "u64", "usize",
+];
+
+/// The last segment of a type path and its first generic argument, if any.
+fn type_parts(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let arg = match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    };
+    Some((last.ident.to_string(), arg))
+}
+
+fn is_integer(ty: &syn::Type) -> bool {
+    type_parts(ty).is_some_and(|(name, arg)| arg.is_none() && INTEGERS.contains(&name.as_str()))
+}
+
+/// Classifies a field's Rust type. Fails for an integer nested where the reader cannot reach it
+/// (e.g. `Vec<i64>`): it would not accept integral floats.
+pub fn field_shape(ty: &syn::Type) -> Result<FieldShape, String> {
+    let parts = type_parts(ty);
+    let shape = match &parts {
+        Some((name, Some(inner))) if name == "Option" => FieldShape::Option(is_integer(inner)),
+        Some((name, Some(_))) if name == "Vec" => FieldShape::Vec,
+        _ if is_integer(ty) => FieldShape::Integer,
+        _ => FieldShape::Other,
+    };
+    let nested_integer = match (&shape, &parts) {
+        (FieldShape::Option(false) | FieldShape::Vec, Some((_, Some(inner)))) => {
+            contains_integer(inner)
+        }
+        (FieldShape::Other, _) => contains_integer(ty),
+        _ => false,
+    };
+    if nested_integer {
+        return Err(format!(
+            "type `{}` holds an integer the tolerant reader cannot reach",
+            quote!(#ty).to_string().replace(' ', "")
+        ));
+    }
+    Ok(shape)
+}
+
+fn contains_integer(ty: &syn::Type) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    path.path.segments.iter().any(|s| {
+        INTEGERS.contains(&s.ident.to_string().as_str())
+            || match &s.arguments {
+                syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|a| match a {
+                    syn::GenericArgument::Type(t) => contains_integer(t),
+                    _ => false,
+                }),
+                _ => false,
+            }
+    })
+}
+
+/// The JSON name of a field (its `#[serde(rename)]`, else its identifier) and whether it is the
+/// `#[serde(flatten)]` map of unknown fields.
+fn serde_name(field: &syn::Field) -> Result<(String, bool), String> {
+    let mut name = field
+        .ident
+        .as_ref()
+        .map(|i| i.to_string())
+        .ok_or("a tuple struct cannot be a response object")?;
+    let mut flatten = false;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                name = value.value();
+            } else if meta.path.is_ident("flatten") {
+                flatten = true;
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        })
+        .map_err(|e| format!("field `{name}`: unreadable serde attribute: {e}"))?;
+    }
+    Ok((name, flatten))
+}
+
+fn default_description(ty: &syn::Type) -> &'static str {
+    match type_parts(ty) {
+        Some((name, _)) if name == "Vec" => "an empty list",
+        Some((name, _)) if name == "Option" => "`None`",
+        Some((name, _)) if name == "bool" => "`false`",
+        Some((name, _)) if name == "String" => "an empty string",
+        _ if is_integer(ty) => "`0`",
+        _ => "its default",
+    }
+}
+
+fn push_doc(attrs: &mut Vec<syn::Attribute>, text: &str) {
+    let last_doc = attrs.iter().rposition(|a| a.path().is_ident("doc"));
+    let mut new: Vec<syn::Attribute> = Vec::new();
+    if last_doc.is_some() {
+        new.push(syn::parse_quote!(#[doc = ""]));
+    }
+    new.push(syn::parse_quote!(#[doc = #text]));
+    let at = last_doc.map_or(0, |i| i + 1);
+    for (offset, attr) in new.into_iter().enumerate() {
+        attrs.insert(at + offset, attr);
+    }
+}
+
+const READER_DOC: &str = "Decoding is tolerant (see the crate's *tolerant reader* rules): a field \
+     the document does not list is kept in `extra`; an optional list that is `null` or absent \
+     decodes as empty; an integer accepts an integral float (`10.0`, not `10.5`); a required \
+     field may be `null` or absent only where its docs say *Lenient*, anywhere else that is a \
+     decode error naming the field's JSON path.";
+
+/// Replaces the derived `Deserialize` of one response struct with the tolerant reader, adds the
+/// rules to its docs, and returns the `impl` to place beside it.
+pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<TokenStream, String> {
+    let syn::Fields::Named(named) = &mut item.fields else {
+        return Err("not a struct with named fields".to_owned());
+    };
+    let name = item.ident.clone();
+    let name_str = name.to_string();
+    let integer = generated_path(&[TOLERANT_MODULE, "Integer"]);
+    let mut matched = BTreeSet::new();
+    let mut slots = Vec::new(); // (slot ident, slot type, decode expr)
+    let mut arms = Vec::new();
+    let mut keys = Vec::new(); // (json, field-enum variant)
+    let mut inits = Vec::new();
+    let mut string_inits = Vec::new();
+    let mut extra_field = None;
+    for (index, field) in named.named.iter_mut().enumerate() {
+        let (json, flatten) = serde_name(field)?;
+        let ident = field
+            .ident
+            .clone()
+            .ok_or("a tuple struct cannot be a response object")?;
+        if flatten {
+            extra_field = Some(ident.clone());
+            string_inits.push(quote!(#ident: ::std::default::Default::default()));
+            continue;
+        }
+        let property = reader
+            .fields
+            .iter()
+            .find(|f| f.json == json)
+            .ok_or_else(|| format!("field `{json}` is not a property of the document"))?;
+        matched.insert(json.clone());
+        let ty = field.ty.clone();
+        let shape = field_shape(&ty).map_err(|e| format!("field `{json}`: {e}"))?;
+        if shape == FieldShape::Vec && !property.array {
+            return Err(format!(
+                "field `{json}`: a Vec, but the document does not type the property as an array"
+            ));
+        }
+        let slot = Ident::new(&format!("__field{index}"), Span::call_site());
+        let variant = Ident::new(&format!("__F{index}"), Span::call_site());
+        let inner = type_parts(&ty).and_then(|(_, arg)| arg.cloned());
+        let lenient = property.lenient.is_some();
+        // What one occurrence decodes to (the slot's content), and how the slot becomes the field.
+        let missing = quote!(::std::result::Result::Err(<__A::Error as ::serde::de::Error>::missing_field(#json)));
+        let (slot_ty, decode, finish) = match (&shape, property.required) {
+            (FieldShape::Option(int), required) => {
+                let decode = if *int {
+                    quote!(__map.next_value::<::std::option::Option<#integer<#inner>>>()?.map(|v| v.0))
+                } else {
+                    quote!(__map.next_value::<#ty>()?)
+                };
+                let finish = if required && !lenient {
+                    quote!(match #slot { ::std::option::Option::Some(v) => v, ::std::option::Option::None => return #missing })
+                } else {
+                    quote!(#slot.flatten())
+                };
+                (quote!(#ty), decode, finish)
+            }
+            (FieldShape::Vec, required) if !required || lenient => (
+                quote!(#ty),
+                quote!(__map.next_value::<::std::option::Option<#ty>>()?.unwrap_or_default()),
+                quote!(#slot.unwrap_or_default()),
+            ),
+            (FieldShape::Integer, _) if lenient => (
+                quote!(#ty),
+                quote!(__map.next_value::<::std::option::Option<#integer<#ty>>>()?.map(|v| v.0).unwrap_or_default()),
+                quote!(#slot.unwrap_or_default()),
+            ),
+            (FieldShape::Integer, true) => (
+                quote!(#ty),
+                quote!(__map.next_value::<#integer<#ty>>()?.0),
+                quote!(match #slot { ::std::option::Option::Some(v) => v, ::std::option::Option::None => return #missing }),
+            ),
+            (_, true) if lenient => (
+                quote!(#ty),
+                quote!(__map.next_value::<::std::option::Option<#ty>>()?.unwrap_or_default()),
+                quote!(#slot.unwrap_or_default()),
+            ),
+            (_, true) => (
+                quote!(#ty),
+                quote!(__map.next_value::<#ty>()?),
+                quote!(match #slot { ::std::option::Option::Some(v) => v, ::std::option::Option::None => return #missing }),
+            ),
+            (_, false) => {
+                return Err(format!(
+                    "field `{json}` is optional in the document but its Rust type is neither an \
+                     Option nor a Vec"
+                ))
+            }
+        };
+        // Docs: what the reader does with this field.
+        let note = match (&shape, &property.lenient) {
+            (_, Some(reason)) => Some(format!(
+                "*Lenient:* `null` or absent decodes as {}. {reason}",
+                default_description(&ty)
+            )),
+            (FieldShape::Vec, None) if !property.required => {
+                Some("`null` or absent decodes as an empty list.".to_owned())
+            }
+            (FieldShape::Integer | FieldShape::Option(true), None) => Some(
+                "An integral float (`10.0`) decodes as the integer; `10.5` is an error.".to_owned(),
+            ),
+            _ => None,
+        };
+        if let Some(note) = note {
+            push_doc(&mut field.attrs, &note);
+        }
+        slots.push(
+            quote!(let mut #slot: ::std::option::Option<#slot_ty> = ::std::option::Option::None;),
+        );
+        arms.push(quote! {
+            __Field::#variant => {
+                if #slot.is_some() {
+                    return ::std::result::Result::Err(<__A::Error as ::serde::de::Error>::duplicate_field(#json));
+                }
+                #slot = ::std::option::Option::Some(#decode);
+            }
+        });
+        keys.push((json.clone(), variant));
+        inits.push(quote!(#ident: #finish));
+        if reader.from_string.as_ref().is_some_and(|(p, _)| *p == json) {
+            string_inits.push(quote!(#ident: <#ty as ::serde::Deserialize>::deserialize(
+                ::serde::de::value::StrDeserializer::<__E>::new(__value))?));
+        } else {
+            string_inits.push(quote!(#ident: ::std::default::Default::default()));
+        }
+    }
+    if let Some(missing) = reader.fields.iter().find(|f| !matched.contains(&f.json)) {
+        return Err(format!(
+            "property `{}` has no field in the generated struct",
+            missing.json
+        ));
+    }
+    // Drop the derived Deserialize; keep every other derive.
+    for attr in item
+        .attrs
+        .iter_mut()
+        .filter(|a| a.path().is_ident("derive"))
+    {
+        let paths = attr
+            .parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            )
+            .map_err(|e| format!("unreadable derive: {e}"))?;
+        let kept: Vec<&syn::Path> = paths
+            .iter()
+            .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"))
+            .collect();
+        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+    }
+    let mut doc = READER_DOC.to_owned();
+    if let Some((property, reason)) = &reader.from_string {
+        doc.push_str(&format!(
+            "\n\n*Lenient:* a bare JSON string decodes as `{property}`, every other field taking \
+             its default. {reason}"
+        ));
+    }
+    push_doc(&mut item.attrs, &doc);
+
+    let key_strs: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    let key_variants: Vec<&Ident> = keys.iter().map(|(_, v)| v).collect();
+    let (other_variant, other_arm, extra_init) = match &extra_field {
+        Some(extra) => (
+            quote!(__Other(::std::string::String)),
+            quote! {
+                __Field::__Other(__name) => {
+                    let __value = __map.next_value::<::serde_json::Value>()?;
+                    __extra.insert(__name, __value);
+                }
+            },
+            quote!(#extra: __extra),
+        ),
+        None => (
+            quote!(__Other),
+            quote! {
+                __Field::__Other => {
+                    __map.next_value::<::serde::de::IgnoredAny>()?;
+                }
+            },
+            TokenStream::new(),
+        ),
+    };
+    let (other_from_str, other_from_string) = if extra_field.is_some() {
+        (
+            quote!(__Field::__Other(__other.to_owned())),
+            quote!(__Field::__Other(__value)),
+        )
+    } else {
+        (quote!(__Field::__Other), quote!(__Field::__Other))
+    };
+    let extra_decl = if extra_field.is_some() {
+        quote!(let mut __extra = ::serde_json::Map::new();)
+    } else {
+        TokenStream::new()
+    };
+    let comma = if extra_field.is_some() {
+        quote!(,)
+    } else {
+        TokenStream::new()
+    };
+    let expecting = if reader.from_string.is_some() {
+        format!("an object or a string ({name_str})")
+    } else {
+        format!("an object ({name_str})")
+    };
+    let (string_visit, entry) = if reader.from_string.is_some() {
+        (
+            quote! {
+                fn visit_str<__E: ::serde::de::Error>(self, __value: &str) -> ::std::result::Result<#name, __E> {
+                    ::std::result::Result::Ok(#name { #( #string_inits, )* })
+                }
+            },
+            quote!(__deserializer.deserialize_any(__Visitor)),
+        )
+    } else {
+        (
+            TokenStream::new(),
+            quote!(__deserializer.deserialize_map(__Visitor)),
+        )
+    };
+    Ok(quote! {
+        const _: () = {
+            #[allow(non_camel_case_types)]
+            enum __Field { #( #key_variants, )* #other_variant }
+
+            struct __FieldVisitor;
+
+            impl<'de> ::serde::de::Visitor<'de> for __FieldVisitor {
+                type Value = __Field;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<__E: ::serde::de::Error>(self, __value: &str) -> ::std::result::Result<__Field, __E> {
+                    ::std::result::Result::Ok(match __value {
+                        #( #key_strs => __Field::#key_variants, )*
+                        __other => #other_from_str,
+                    })
+                }
+                fn visit_string<__E: ::serde::de::Error>(self, __value: ::std::string::String) -> ::std::result::Result<__Field, __E> {
+                    ::std::result::Result::Ok(match __value.as_str() {
+                        #( #key_strs => __Field::#key_variants, )*
+                        _ => #other_from_string,
+                    })
+                }
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for __Field {
+                fn deserialize<__D: ::serde::Deserializer<'de>>(__deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
+                    __deserializer.deserialize_identifier(__FieldVisitor)
+                }
+            }
+
+            struct __Visitor;
+
+            impl<'de> ::serde::de::Visitor<'de> for __Visitor {
+                type Value = #name;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str(#expecting)
+                }
+                fn visit_map<__A: ::serde::de::MapAccess<'de>>(self, mut __map: __A) -> ::std::result::Result<#name, __A::Error> {
+                    #( #slots )*
+                    #extra_decl
+                    while let ::std::option::Option::Some(__key) = __map.next_key::<__Field>()? {
+                        match __key {
+                            #( #arms )*
+                            #other_arm
+                        }
+                    }
+                    ::std::result::Result::Ok(#name { #( #inits, )* #extra_init #comma })
+                }
+                #string_visit
+            }
+
+            impl<'de> ::serde::Deserialize<'de> for #name {
+                /// The tolerant reader (see the type's docs).
+                fn deserialize<__D: ::serde::Deserializer<'de>>(__deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
+                    #entry
+                }
+            }
+        };
+    })
+}
+
+/// Applies the tolerant reader to every response struct of progenitor's `types` module.
+/// Fails, naming the schema, when a response object has no struct or does not match it.
+pub fn apply_readers(
+    spec: &Spec,
+    file: &mut syn::File,
+    readers: &[Reader],
+) -> Result<(), CodegenError> {
+    let types = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            err(
+                &spec.path,
+                "generated code",
+                "progenitor emitted no `types` module",
+            )
+        })?;
+    let mut impls = Vec::new();
+    for reader in readers {
+        let item = types
+            .1
+            .iter_mut()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == reader.name => Some(s),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                err(
+                    &spec.path,
+                    format!("schema `{}`", reader.name),
+                    "a response object with no generated struct of that name",
+                )
+            })?;
+        let tokens = apply_reader(reader, item)
+            .map_err(|m| err(&spec.path, format!("schema `{}`", reader.name), m))?;
+        let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
+            err(
+                &spec.path,
+                format!("schema `{}`", reader.name),
+                format!("the generated reader does not parse: {e}"),
+            )
+        })?;
+        impls.extend(parsed.items);
+    }
+    types.1.extend(impls);
+    Ok(())
+}
+
+/// The helpers the readers use, emitted once as a private module.
+fn tolerant_module() -> TokenStream {
+    let module = Ident::new(TOLERANT_MODULE, Span::call_site());
+    quote! {
+        /// Helpers of the response types' tolerant reader.
+        mod #module {
+            /// An integer that also decodes from an integral float (`10.0`); `10.5`, or a value
+            /// out of `T`'s range, is an error.
+            pub(crate) struct Integer<T>(pub(crate) T);
+
+            struct IntegerVisitor<T>(::std::marker::PhantomData<T>);
+
+            impl<T: ::std::convert::TryFrom<i64> + ::std::convert::TryFrom<u64>> ::serde::de::Visitor<'_> for IntegerVisitor<T> {
+                type Value = Integer<T>;
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("an integer")
+                }
+                fn visit_i64<E: ::serde::de::Error>(self, value: i64) -> ::std::result::Result<Integer<T>, E> {
+                    T::try_from(value)
+                        .map(Integer)
+                        .map_err(|_| E::invalid_value(::serde::de::Unexpected::Signed(value), &self))
+                }
+                fn visit_u64<E: ::serde::de::Error>(self, value: u64) -> ::std::result::Result<Integer<T>, E> {
+                    T::try_from(value)
+                        .map(Integer)
+                        .map_err(|_| E::invalid_value(::serde::de::Unexpected::Unsigned(value), &self))
+                }
+                fn visit_f64<E: ::serde::de::Error>(self, value: f64) -> ::std::result::Result<Integer<T>, E> {
+                    // JSON does not tell 10 from 10.0. 2^63 bounds the cast.
+                    let integral = value.fract() == 0.0 && value.abs() < 9.223_372_036_854_775_808e18;
+                    if integral {
+                        self.visit_i64(value as i64)
+                    } else {
+                        ::std::result::Result::Err(E::invalid_value(::serde::de::Unexpected::Float(value), &self))
+                    }
+                }
+            }
+
+            impl<'de, T: ::std::convert::TryFrom<i64> + ::std::convert::TryFrom<u64>> ::serde::Deserialize<'de> for Integer<T> {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    deserializer.deserialize_i64(IntegerVisitor(::std::marker::PhantomData))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Run with `cargo test -p xtask --lib codegen` (xtask's library includes this file).
+
+    use super::*;
+
+    const DOC: &str = r#"
+openapi: 3.0.3
+info: {title: test, version: '1'}
+paths:
+  /things/{id}:
+    get:
+      operationId: get_thing
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/ThingResponse'}
+    patch:
+      operationId: edit_thing
+      x-idempotent: true
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: '#/components/schemas/ThingUpdate'}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/ThingResponse'}
+  /things:
+    post:
+      operationId: order_thing
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/ThingResponse'}
+components:
+  schemas:
+    Id: {type: string, maxLength: 4, description: An id.}
+    Colour: {type: string, enum: [red, dark blue], x-convert-to: [Paint], x-rust-aliases: [Hue]}
+    Paint: {type: string, enum: [red, dark blue, ECDSAWithSHA256], x-convert-to: [Colour]}
+    Size: {type: integer, enum: [1, 2], x-enum-varnames: [One, Two]}
+    ThingUpdate:
+      type: object
+      properties:
+        colour: {$ref: '#/components/schemas/Colour'}
+    Thing:
+      description: A thing.
+      type: object
+      required: [id, tags, count, note, type]
+      properties:
+        id: {$ref: '#/components/schemas/Id'}
+        tags: {type: array, items: {type: string}, x-lenient: Old replies omit it.}
+        count: {type: integer}
+        note: {type: string, x-lenient: Sometimes null.}
+        type: {type: string}
+        colour: {$ref: '#/components/schemas/Colour'}
+        paint: {$ref: '#/components/schemas/Paint'}
+        size: {$ref: '#/components/schemas/Size'}
+        extras: {type: array, items: {type: string}}
+        quantity: {type: integer}
+      additionalProperties: {}
+    ThingResponse:
+      type: object
+      x-lenient-string: {property: note, reason: A bare string is a note.}
+      required: [note]
+      properties:
+        note: {type: string, x-lenient: Absent in old replies.}
+        result: {$ref: '#/components/schemas/Thing'}
+      additionalProperties: {}
+"#;
+
+    fn spec(text: &str) -> Spec {
+        parse_spec(Path::new("test.yaml"), text).expect("the test document parses")
+    }
+
+    /// The test document with one text replaced (the edit must apply).
+    fn edited(from: &str, to: &str) -> Spec {
+        assert!(DOC.contains(from), "{from}");
+        spec(&DOC.replacen(from, to, 1))
+    }
+
+    fn error_of<T: std::fmt::Debug>(result: Result<T, CodegenError>) -> String {
+        result.expect_err("generation must fail").to_string()
+    }
+
+    /// Whether `text` contains `needle`, whitespace aside (prettyplease wraps long lines).
+    fn has(text: &str, needle: &str) -> bool {
+        let squash = |s: &str| s.split_whitespace().collect::<String>();
+        squash(text).contains(&squash(needle))
+    }
+
+    fn pretty(tokens: TokenStream) -> String {
+        prettyplease::unparse(&syn::parse2::<syn::File>(tokens).expect("tokens parse"))
+    }
+
+    #[test]
+    fn variant_names() {
+        assert_eq!(variant_name("pending_validation"), "PendingValidation");
+        assert_eq!(variant_name("meta tag"), "MetaTag");
+        assert_eq!(variant_name("ECDSAWithSHA256"), "EcdsaWithSha256");
+        assert_eq!(variant_name("SHA1WithRSA"), "Sha1WithRsa");
+        assert_eq!(variant_name("lets_encrypt"), "LetsEncrypt");
+        assert_eq!(variant_name("14"), "V14");
+        assert_eq!(variant_name(""), "V");
+        assert_eq!(variant_name("get_certificate_pack"), "GetCertificatePack");
+    }
+
+    #[test]
+    fn open_enums_are_read_with_their_extensions() {
+        let open = open_enums(&spec(DOC)).expect("open enums");
+        let names: Vec<&str> = open.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["Colour", "Paint", "Size"]);
+        assert_eq!(open[0].variants, ["Red", "DarkBlue"]);
+        assert_eq!(open[0].convert_to, ["Paint"]);
+        assert_eq!(open[0].aliases, ["Hue"]);
+        assert_eq!(open[1].variants, ["Red", "DarkBlue", "EcdsaWithSha256"]);
+        assert_eq!(open[2].kind, EnumKind::Integer);
+        assert_eq!(open[2].variants, ["One", "Two"]);
+    }
+
+    #[test]
+    fn open_enum_failures_name_the_schema() {
+        let e = error_of(open_enums(&edited(
+            "enum: [red, dark blue]",
+            "enum: [dark-blue, dark blue]",
+        )));
+        assert!(
+            e.contains("test.yaml") && e.contains("schema `Colour`") && e.contains("collides"),
+            "{e}"
+        );
+        let e = error_of(open_enums(&edited(
+            "x-rust-aliases: [Hue]",
+            "x-rust-aliases: [not a name]",
+        )));
+        assert!(e.contains("schema `Colour`, x-rust-aliases"), "{e}");
+        let e = error_of(open_enums(&edited(
+            "note: {type: string, x-lenient: Sometimes null.}",
+            "note: {type: string, enum: [a, b]}",
+        )));
+        assert!(e.contains("inline enum"), "{e}");
+    }
+
+    #[test]
+    fn open_enum_emission_is_open_to_responses_and_strict_to_input() {
+        let open = open_enums(&spec(DOC)).expect("open enums");
+        let code = pretty(open_tokens(&open, &[], &[]));
+        // Every documented value plus Unknown; decoding goes through from_wire (lenient).
+        assert!(has(&code, "Unknown(::std::string::String)"), "{code}");
+        assert!(has(&code, "Unknown(i64)"), "{code}");
+        assert!(
+            has(
+                &code,
+                "\"dark blue\" => ::std::option::Option::Some(Self::DarkBlue)"
+            ),
+            "{code}"
+        );
+        assert!(
+            has(&code, "::std::result::Result::Ok(Colour::from_wire(value))"),
+            "{code}"
+        );
+        // Input is strict: FromStr and TryFrom fail with UnknownValueError; no From<&str>.
+        assert!(has(&code, "type Err = UnknownValueError;"), "{code}");
+        assert!(
+            has(&code, "impl ::std::convert::TryFrom<&str> for Colour"),
+            "{code}"
+        );
+        assert!(
+            !has(&code, "impl ::std::convert::From<&str> for Colour"),
+            "{code}"
+        );
+        assert!(has(&code, "pub fn as_known(&self)"), "{code}");
+        assert!(
+            has(
+                &code,
+                "pub const WIRE_VALUES: &'static [&'static str] = &[\"1\", \"2\"];"
+            ),
+            "{code}"
+        );
+        assert!(has(&code, "pub type Hue = Colour;"), "{code}");
+    }
+
+    #[test]
+    fn conversions_are_from_when_total_and_try_from_otherwise() {
+        let s = spec(DOC);
+        let open = open_enums(&s).expect("open enums");
+        let converts = conversions(&s, &open).expect("conversions");
+        assert_eq!(
+            converts,
+            [
+                Conversion {
+                    from: "Colour".into(),
+                    to: "Paint".into(),
+                    total: true
+                },
+                Conversion {
+                    from: "Paint".into(),
+                    to: "Colour".into(),
+                    total: false
+                },
+            ]
+        );
+        let code = pretty(open_tokens(&open, &[], &converts));
+        assert!(
+            has(&code, "impl ::std::convert::From<Colour> for Paint"),
+            "{code}"
+        );
+        assert!(
+            has(&code, "Colour::Unknown(value) => Paint::from_wire(&value)"),
+            "{code}"
+        );
+        assert!(
+            has(&code, "impl ::std::convert::TryFrom<Paint> for Colour"),
+            "{code}"
+        );
+        assert!(
+            has(
+                &code,
+                "Paint::EcdsaWithSha256 => { ::std::result::Result::Err(fail(\"ECDSAWithSHA256\""
+            ),
+            "{code}"
+        );
+        let s = edited("x-convert-to: [Colour]", "x-convert-to: [Size]");
+        let e = error_of(conversions(&s, &open_enums(&s).expect("open enums")));
+        assert!(e.contains("schema `Paint`, x-convert-to"), "{e}");
+        let s = edited("x-convert-to: [Colour]", "x-convert-to: [Nothing]");
+        let e = error_of(conversions(&s, &open_enums(&s).expect("open enums")));
+        assert!(e.contains("`Nothing` is not an enum component"), "{e}");
+    }
+
+    #[test]
+    fn identifiers_are_lenient_strings() {
+        let s = spec(DOC);
+        let lenient = lenient_strings(&s).expect("lenient strings");
+        assert_eq!(lenient.len(), 1);
+        assert_eq!(lenient[0].name, "Id");
+        assert_eq!(lenient[0].max_length, Some(4));
+        let code = pretty(open_tokens(&[], &lenient, &[]));
+        assert!(
+            has(&code, "pub struct Id(::std::string::String);"),
+            "{code}"
+        );
+        // Decoding accepts any string; building from input checks the limits.
+        assert!(
+            has(
+                &code,
+                "::std::string::String::deserialize(deserializer).map(Self)"
+            ),
+            "{code}"
+        );
+        assert!(has(&code, "pub const MAX_LENGTH: ::std::option::Option<u64> = ::std::option::Option::Some(4u64"), "{code}");
+        let e = error_of(lenient_strings(&edited(
+            "Id: {type: string, maxLength: 4,",
+            "Id: {type: string, maxLength: 4, pattern: '^a',",
+        )));
+        assert!(e.contains("schema `Id`"), "{e}");
+    }
+
+    #[test]
+    fn operations_in_document_order_with_idempotency() {
+        let ops = operation_defs(&spec(DOC)).expect("operations");
+        // Document order needs serde_json's `preserve_order` (build.rs has it); compare sorted so
+        // the test holds in xtask, whose serde_json may sort the paths.
+        let mut summary: Vec<(&str, &str, &str, bool)> = ops
+            .iter()
+            .map(|o| {
+                (
+                    o.id.as_str(),
+                    o.variant.as_str(),
+                    o.method.as_str(),
+                    o.idempotent,
+                )
+            })
+            .collect();
+        summary.sort();
+        assert_eq!(
+            summary,
+            [
+                ("edit_thing", "EditThing", "PATCH", true),
+                ("get_thing", "GetThing", "GET", true),
+                ("order_thing", "OrderThing", "POST", false),
+            ]
+        );
+        let code = pretty(operation_enum(&ops));
+        assert!(has(&code, "pub const ALL: [Operation; 3usize]"), "{code}");
+        assert!(
+            has(&code, "Operation::EditThing => \"/things/{id}\""),
+            "{code}"
+        );
+        assert!(has(&code, "Operation::OrderThing => false"), "{code}");
+        let e = error_of(operation_defs(&edited(
+            "x-idempotent: true",
+            "x-idempotent: 'yes'",
+        )));
+        assert!(e.contains("x-idempotent must be a boolean"), "{e}");
+        let e = error_of(operation_defs(&edited(
+            "operationId: order_thing",
+            "operationId: get_thing",
+        )));
+        assert!(e.contains("clashes"), "{e}");
+    }
+
+    #[test]
+    fn reader_rules_come_from_the_document() {
+        let readers = response_readers(&spec(DOC)).expect("readers");
+        let names: Vec<&str> = readers.iter().map(|r| r.name.as_str()).collect();
+        // Only objects reachable from a response; the request body is not one.
+        assert_eq!(names, ["Thing", "ThingResponse"]);
+        let thing = &readers[0];
+        let field = |json: &str| thing.fields.iter().find(|f| f.json == json).expect(json);
+        assert_eq!(
+            field("tags").lenient.as_deref(),
+            Some("Old replies omit it.")
+        );
+        assert!(field("tags").array && field("tags").required);
+        assert!(field("extras").array && !field("extras").required);
+        assert!(field("id").required && field("id").lenient.is_none());
+        assert_eq!(
+            readers[1].from_string,
+            Some(("note".to_owned(), "A bare string is a note.".to_owned()))
+        );
+        let e = error_of(response_readers(&edited(
+            "quantity: {type: integer}",
+            "quantity: {type: integer, x-lenient: why}",
+        )));
+        assert!(
+            e.contains("schema `Thing`, property `quantity`") && e.contains("optional"),
+            "{e}"
+        );
+        let e = error_of(response_readers(&edited(
+            "x-lenient: Sometimes null.",
+            "x-lenient: ''",
+        )));
+        assert!(e.contains("non-empty string"), "{e}");
+        let e = error_of(response_readers(&edited(
+            "property: note",
+            "property: nothing",
+        )));
+        assert!(e.contains("x-lenient-string"), "{e}");
+    }
+
+    #[test]
+    fn field_shapes() {
+        let shape = |t: &str| field_shape(&syn::parse_str::<syn::Type>(t).expect("type"));
+        assert_eq!(
+            shape("::std::option::Option<i64>"),
+            Ok(FieldShape::Option(true))
+        );
+        assert_eq!(
+            shape("::std::option::Option<Thing>"),
+            Ok(FieldShape::Option(false))
+        );
+        assert_eq!(shape("::std::vec::Vec<Thing>"), Ok(FieldShape::Vec));
+        assert_eq!(shape("u32"), Ok(FieldShape::Integer));
+        assert_eq!(shape("::std::string::String"), Ok(FieldShape::Other));
+        assert!(shape("::std::vec::Vec<i64>").is_err());
+        assert!(shape("::std::option::Option<::std::vec::Vec<u8>>").is_err());
+    }
+
+    #[test]
+    fn reader_replaces_the_derive_and_relaxes_only_what_the_document_says() {
+        let readers = response_readers(&spec(DOC)).expect("readers");
+        let mut item: syn::ItemStruct = syn::parse_quote! {
+            /// A thing.
+            #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
+            pub struct Thing {
+                pub colour: ::std::option::Option<Colour>,
+                pub count: i64,
+                #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+                pub extras: ::std::vec::Vec<::std::string::String>,
+                pub id: Id,
+                pub note: ::std::string::String,
+                pub paint: ::std::option::Option<Paint>,
+                pub quantity: ::std::option::Option<i64>,
+                pub size: ::std::option::Option<Size>,
+                pub tags: ::std::vec::Vec<::std::string::String>,
+                #[serde(rename = "type")]
+                pub type_: ::std::string::String,
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            }
+        };
+        let reader = pretty(apply_reader(&readers[0], &mut item).expect("reader"));
+        let item = prettyplease::unparse(&syn::parse_quote!(#item));
+        assert!(has(&item, "#[derive(::serde::Serialize, Clone)]"), "{item}");
+        assert!(
+            has(
+                &item,
+                "*Lenient:* `null` or absent decodes as an empty list. Old replies omit it."
+            ),
+            "{item}"
+        );
+        assert!(
+            has(
+                &item,
+                "*Lenient:* `null` or absent decodes as an empty string. Sometimes null."
+            ),
+            "{item}"
+        );
+        assert!(has(&item, "Decoding is tolerant"), "{item}");
+        // Required and strict: missing is an error naming the field.
+        assert!(has(&reader, "missing_field(\"id\")"), "{reader}");
+        assert!(has(&reader, "missing_field(\"type\")"), "{reader}");
+        assert!(has(&reader, "missing_field(\"count\")"), "{reader}");
+        assert!(!has(&reader, "missing_field(\"tags\")"), "{reader}");
+        assert!(!has(&reader, "missing_field(\"note\")"), "{reader}");
+        // Integers go through the integral-float helper; unknown keys into `extra`, no flatten.
+        assert!(
+            has(&reader, "crate::generated::tolerant::Integer<i64>"),
+            "{reader}"
+        );
+        assert!(has(&reader, "__extra.insert(__name, __value)"), "{reader}");
+        assert!(has(&reader, "\"type\" => __Field::"), "{reader}");
+        assert!(has(&reader, "deserialize_map(__Visitor)"), "{reader}");
+
+        // A struct field the document does not know, or a property with no field, is an error.
+        let mut stray: syn::ItemStruct = syn::parse_quote! {
+            pub struct Thing { pub stray: ::std::option::Option<i64> }
+        };
+        let e = apply_reader(&readers[0], &mut stray).expect_err("stray field");
+        assert!(e.contains("`stray`"), "{e}");
+    }
+
+    #[test]
+    fn whole_generation_of_the_test_document() {
+        let code = generate(&spec(DOC)).expect("generation");
+        // Response structs get the tolerant reader; the request body keeps serde's derive.
+        assert!(
+            has(&code, "impl<'de> ::serde::Deserialize<'de> for Thing"),
+            "{code}"
+        );
+        assert!(
+            has(
+                &code,
+                "impl<'de> ::serde::Deserialize<'de> for ThingResponse"
+            ),
+            "{code}"
+        );
+        assert!(has(&code, "deserialize_any(__Visitor)"), "{code}");
+        assert!(
+            !has(&code, "impl<'de> ::serde::Deserialize<'de> for ThingUpdate"),
+            "{code}"
+        );
+        assert!(has(&code, "mod tolerant"), "{code}");
+        assert!(has(&code, "pub enum Operation"), "{code}");
+        // The request uses the open enum (typify's own type replaced).
+        assert!(
+            has(
+                &code,
+                "pub colour: ::std::option::Option<crate::generated::open::Colour>"
+            ),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn generation_failures_name_the_file_and_schema() {
+        let e = error_of(generate(&edited(
+            "result: {$ref: '#/components/schemas/Thing'}",
+            "result: {$ref: '#/components/schemas/Missing'}",
+        )));
+        assert!(
+            e.starts_with("test.yaml: ") && e.contains("does not resolve"),
+            "{e}"
+        );
     }
 }

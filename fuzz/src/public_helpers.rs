@@ -158,17 +158,21 @@ pub fn run(data: &[u8]) {
     let hosts: Vec<&str> = text.split('\n').collect();
     let order = OrderRequest::new(
         hosts,
-        CertificateAuthority::from(text.as_str()),
-        CertificatePackValidationMethod::from(text.as_str()),
+        CertificateAuthority::from_wire(&text),
+        CertificatePackValidationMethod::from_wire(&text),
         ValidityDays::from(r.u64() as i64),
     );
     if let Err(e) = order.validate() {
         let _ = e.to_string();
     }
-    let status = types::CertificatePackStatus::from(text.as_str());
+    let status = types::CertificatePackStatus::from_wire(&text);
     assert_eq!(status.as_str(), text);
     let _ = is_terminal_failure(&status);
-    assert_eq!(CertificateAuthority::from(text.clone()).as_str(), text);
+    assert_eq!(CertificateAuthority::from_wire(&text).as_str(), text);
+    // Input is strict: parsing gives a documented value or an error, never `Unknown`.
+    assert!(text
+        .parse::<CertificateAuthority>()
+        .map_or(true, |a| a.is_known()));
     let _ = text.parse::<ValidityDays>();
     let _ = types::Identifier::new(text.as_str());
 }
