@@ -632,7 +632,7 @@ fn lenient_string_item(l: &LenientString) -> TokenStream {
 
         impl ::std::fmt::Display for #name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
 
@@ -1001,8 +1001,9 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                 }
 
                 impl ::std::fmt::Display for #name {
+                    /// The wire value; honours width and alignment (`{:<12}`).
                     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(self.as_str())
+                        f.pad(self.as_str())
                     }
                 }
 
@@ -1427,7 +1428,7 @@ fn operation_enum(ops: &[OperationDef]) -> TokenStream {
 
         impl ::std::fmt::Display for Operation {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.operation_id())
+                f.pad(self.operation_id())
             }
         }
 

@@ -74,8 +74,25 @@ impl AutomaticSsl {
             api.get_automatic_ssl_mode().zone_id(zone.id().as_str()))
     }
 
-    /// Enables (`Auto`) or disables (`Custom`) Automatic SSL/TLS.
-    pub fn set(&self, value: types::AutomaticModeUpdateValue) -> Call<types::AutomaticModeSetting> {
+    /// Enables (`Auto`) or disables (`Custom`) Automatic SSL/TLS. The value read by
+    /// [`get`](Self::get) can be passed back as it is (read-modify-write); an `Unknown(..)`
+    /// value is refused before sending.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
+    /// let current = automatic.get().await?;
+    /// let again = automatic.set(current.value.clone()).await?;
+    /// assert_eq!(again.value, current.value);
+    /// # Ok(()) }
+    /// ```
+    pub fn set(&self, value: types::AutomaticModeValue) -> Call<types::AutomaticModeSetting> {
+        if let Err(e) = crate::strict::known("value", &value) {
+            return Call::fail(crate::Operation::EditAutomaticSslMode, e);
+        }
         zone_call!(self.zone => zone, api, EditAutomaticSslMode,
             api.edit_automatic_ssl_mode()
                 .zone_id(zone.id().as_str())

@@ -60,8 +60,9 @@ impl Verification {
     pub fn edit_method(
         &self,
         pack_id: impl IntoIdentifier,
-        method: types::DesiredValidationMethod,
+        method: impl Into<types::DesiredValidationMethod>,
     ) -> Call<types::ValidationMethodUpdateResult> {
+        let method = method.into();
         let checked = ids::pack_uuid("certificate_pack_id", pack_id)
             .and_then(|id| strict::known("validation_method", &method).map(|()| id));
         match checked {

@@ -403,3 +403,22 @@ fn document_is_valid_openapi_30_and_every_ref_resolves() {
         "https://api.cloudflare.com/client/v4"
     );
 }
+
+#[test]
+fn display_honours_width_and_alignment() {
+    use cloudflare_ssl::types::{CertificatePackStatus, Identifier};
+    assert_eq!(
+        format!("[{:<8}]", CertificatePackStatus::Active),
+        "[active  ]"
+    );
+    assert_eq!(
+        format!("[{:>8}]", CertificatePackStatus::Active),
+        "[  active]"
+    );
+    let id: Identifier = serde_json::from_str("\"abc\"").expect("id");
+    assert_eq!(format!("[{id:^5}]"), "[ abc ]");
+    assert_eq!(
+        format!("[{:<25}]", cloudflare_ssl::Operation::GetCertificatePack),
+        "[get_certificate_pack     ]"
+    );
+}

@@ -316,13 +316,15 @@ impl ParamSpec {
     }
 
     /// Decodes a query or path parameter's text into the JSON type of its schema.
-    pub(crate) fn decode(&self, text: &str) -> Result<Value, Violation> {
+    pub(crate) fn decode(&self, text: &str) -> Result<Value, Box<Violation>> {
         let bad = |what: &str| {
-            Violation::new(
-                format!("/{}", self.name),
-                format!("{}: `{text}` is not {what}", self.name),
+            Box::new(
+                Violation::new(
+                    format!("/{}", self.name),
+                    format!("{}: `{text}` is not {what}", self.name),
+                )
+                .found(Value::String(text.to_owned())),
             )
-            .found(Value::String(text.to_owned()))
         };
         match self.kind {
             ParamKind::String => Ok(Value::String(text.to_owned())),
@@ -397,7 +399,7 @@ impl OperationSpec {
                         }
                         query_values.insert(param.name.clone(), value);
                     }
-                    Err(v) => violations.push(v),
+                    Err(v) => violations.push(*v),
                 },
                 None if param.required => violations.push(Violation::new(
                     format!("/{}", param.name),

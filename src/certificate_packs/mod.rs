@@ -170,7 +170,7 @@ impl CertificatePacks {
     pub fn set_validation_method(
         &self,
         pack_id: impl IntoIdentifier,
-        method: types::DesiredValidationMethod,
+        method: impl Into<types::DesiredValidationMethod>,
     ) -> Call<types::ValidationMethodUpdateResult> {
         self.zone.verification().edit_method(pack_id, method)
     }
