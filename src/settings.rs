@@ -41,11 +41,33 @@ pub struct UniversalSsl {
 
 impl Zone {
     /// Automatic SSL/TLS enrollment.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
+    /// let mode = automatic.get().await?;
+    /// println!("automatic SSL/TLS: {}", mode.value);
+    /// # assert_eq!(mode.value.as_str(), "auto");
+    /// # Ok(()) }
+    /// ```
     pub fn automatic_ssl(&self) -> AutomaticSsl {
         AutomaticSsl { zone: self.clone() }
     }
 
     /// Universal SSL settings.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let universal = client.zone(mock.zone_id())?.universal_ssl();
+    /// assert_eq!(universal.get().await?.enabled, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn universal_ssl(&self) -> UniversalSsl {
         UniversalSsl { zone: self.clone() }
     }
@@ -69,12 +91,34 @@ impl Zone {
 
 impl AutomaticSsl {
     /// The current enrollment (`value` is `auto` or `custom`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let mode = client.zone(mock.zone_id())?.automatic_ssl().get().await?;
+    /// assert!(matches!(mode.value.as_str(), "auto" | "custom"));
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self) -> Call<types::AutomaticModeSetting> {
         zone_call!(self.zone => zone, api, GetAutomaticSslMode,
             api.get_automatic_ssl_mode().zone_id(zone.id().as_str()))
     }
 
     /// Enables (`Auto`) or disables (`Custom`) Automatic SSL/TLS.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl::types::AutomaticModeUpdateValue;
+    /// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
+    /// automatic.set(AutomaticModeUpdateValue::Custom).await?;
+    /// assert_eq!(automatic.get().await?.value.as_str(), "custom");
+    /// # Ok(()) }
+    /// ```
     pub fn set(&self, value: types::AutomaticModeUpdateValue) -> Call<types::AutomaticModeSetting> {
         zone_call!(self.zone => zone, api, EditAutomaticSslMode,
             api.edit_automatic_ssl_mode()
@@ -85,6 +129,16 @@ impl AutomaticSsl {
 
 impl UniversalSsl {
     /// The current settings.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let settings = client.zone(mock.zone_id())?.universal_ssl().get().await?;
+    /// assert_eq!(settings.enabled, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self) -> Call<types::UniversalSslSettings> {
         zone_call!(self.zone => zone, api, GetUniversalSslSettings,
             api.get_universal_ssl_settings().zone_id(zone.id()))
