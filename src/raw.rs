@@ -193,17 +193,17 @@ impl RawRequest {
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
     /// use cloudflare_ssl_mock::{Fault, SAMPLE_CERTIFICATE_PEM};
     /// use reqwest::Method;
-    /// // Analyzing changes nothing: this POST may be resent.
     /// mock.faults().next(1, Fault::ServerError { status: 503 });
-    /// let path = format!("/zones/{}/ssl/analyze", mock.zone_id());
+    /// # let path = format!("/zones/{}/ssl/analyze", mock.zone_id());
+    /// // Analyzing changes nothing: this POST may be resent.
     /// let analysis = client
-    ///     .request(Method::POST, &path)
+    ///     .request(Method::POST, &path) // path: /zones/{zone_id}/ssl/analyze
     ///     .json(&serde_json::json!({ "certificate": SAMPLE_CERTIFICATE_PEM }))
     ///     .idempotent(true)
     ///     .send()
     ///     .with_response()
     ///     .await?;
-    /// assert_eq!(analysis.meta.attempts, 2);
+    /// assert_eq!(analysis.meta.attempts, 2); // resent after the 503
     /// # Ok(()) }
     /// ```
     pub fn idempotent(mut self, idempotent: bool) -> Self {

@@ -133,8 +133,7 @@ impl RetryPolicy {
     /// use cloudflare_ssl::{Client, RetryPolicy};
     /// use cloudflare_ssl_mock::Fault;
     /// use std::time::Duration;
-    /// // A 429 asking for a minute; wait at most 100 ms instead.
-    /// mock.faults().next(1, Fault::RateLimited { retry_after_secs: Some(60) });
+    /// mock.faults().next(1, Fault::RateLimited { retry_after_secs: Some(60) }); // "wait a minute"
     /// let policy = RetryPolicy::default().max_retry_after(Duration::from_millis(100));
     /// let client = Client::builder()
     ///     .api_token(mock.token())
@@ -142,7 +141,7 @@ impl RetryPolicy {
     ///     .retry(policy)
     ///     .build()?;
     /// let full = client.zone(mock.zone_id())?.universal_ssl().get().with_response().await?;
-    /// assert_eq!(full.meta.retry_delays, [Duration::from_millis(100)]);
+    /// assert_eq!(full.meta.retry_delays, [Duration::from_millis(100)]); // not 60 s
     /// # Ok(()) }
     /// ```
     pub fn max_retry_after(mut self, d: Duration) -> Self {

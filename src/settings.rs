@@ -65,7 +65,8 @@ impl Zone {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
     /// let universal = client.zone(mock.zone_id())?.universal_ssl();
-    /// assert_eq!(universal.get().await?.enabled, Some(true));
+    /// let settings = universal.get().await?;
+    /// assert_eq!(settings.enabled, Some(true));
     /// # Ok(()) }
     /// ```
     pub fn universal_ssl(&self) -> UniversalSsl {
@@ -97,7 +98,8 @@ impl AutomaticSsl {
     /// # async fn main() -> cloudflare_ssl::Result<()> {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// let mode = client.zone(mock.zone_id())?.automatic_ssl().get().await?;
+    /// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
+    /// let mode = automatic.get().await?;
     /// assert!(matches!(mode.value.as_str(), "auto" | "custom"));
     /// # Ok(()) }
     /// ```
@@ -135,7 +137,8 @@ impl UniversalSsl {
     /// # async fn main() -> cloudflare_ssl::Result<()> {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// let settings = client.zone(mock.zone_id())?.universal_ssl().get().await?;
+    /// let universal = client.zone(mock.zone_id())?.universal_ssl();
+    /// let settings = universal.get().await?;
     /// assert_eq!(settings.enabled, Some(true));
     /// # Ok(()) }
     /// ```

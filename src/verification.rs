@@ -33,7 +33,8 @@ impl Zone {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
     /// let verification = client.zone(mock.zone_id())?.verification();
-    /// assert!(!verification.get().await?.is_empty());
+    /// let details = verification.get().await?;
+    /// assert!(!details.is_empty());
     /// # Ok(()) }
     /// ```
     pub fn verification(&self) -> Verification {

@@ -61,6 +61,8 @@ impl Zone {
     /// # let client = cloudflare_ssl::Client::builder().api_token("my-token").build()?;
     /// let zone = client.zone("023e105f4ecef8ad9ca31a8372d0c353")?;
     /// assert_eq!(zone.id().as_str(), "023e105f4ecef8ad9ca31a8372d0c353");
+    /// let path = format!("/zones/{}/ssl/verification", zone.id()); // for `Client::request`
+    /// # assert_eq!(path, "/zones/023e105f4ecef8ad9ca31a8372d0c353/ssl/verification");
     /// # Ok(()) }
     /// ```
     pub fn id(&self) -> &types::Identifier {

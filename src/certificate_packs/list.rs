@@ -159,7 +159,8 @@ impl CertificatePacks {
     /// # async fn main() -> cloudflare_ssl::Result<()> {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// let page = client.zone(mock.zone_id())?.certificate_packs().list().send().await?;
+    /// let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let page = packs.list().send().await?; // the first page of active packs
     /// assert!(page.items.iter().all(|pack| pack.status.as_str() == "active"));
     /// # Ok(()) }
     /// ```
@@ -207,7 +208,9 @@ impl ListCertificatePacks {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
     /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let first = packs.list().per_page(5).send().await?;
     /// let second = packs.list().per_page(5).page(2).send().await?;
+    /// assert_eq!((first.page, first.items.len()), (1, 5));
     /// assert_eq!((second.page, second.items.len()), (2, 1)); // 6 packs
     /// # Ok(()) }
     /// ```
