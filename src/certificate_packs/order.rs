@@ -381,7 +381,7 @@ impl CertificatePacks {
     /// let packs = client.zone(mock.zone_id())?.certificate_packs();
     /// let pack = packs
     ///     .order(OrderRequest::new(
-    ///         ["example.com", "shop.example.com"],
+    ///         ["example.com", "store.example.com"],
     ///         CertificateAuthority::LetsEncrypt,
     ///         CertificatePackValidationMethod::Txt,
     ///         ValidityDays::Days90,
