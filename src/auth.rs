@@ -10,16 +10,29 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION};
 use crate::error::{Error, InputError};
 
 /// A secret string (token or key). Its `Debug` and `Display` print `<redacted>`.
+///
+/// # Example
+///
+/// ```
+/// use cloudflare_ssl::Secret;
+/// let token = Secret::new("my-token");
+/// assert_eq!(format!("{token} {token:?}"), "<redacted> Secret(<redacted>)");
+/// assert_eq!(token.expose(), "my-token");
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {
     /// Wraps a secret value.
+    ///
+    /// See the [example](Secret#example).
     pub fn new(value: impl Into<String>) -> Self {
         Self(value.into())
     }
 
     /// The secret itself. Use only to hand it to something that needs it.
+    ///
+    /// See the [example](Secret#example).
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -75,11 +88,37 @@ pub enum Credentials {
 
 impl Credentials {
     /// An API token (`Authorization: Bearer`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, Credentials};
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::api_token(mock.token()))
+    ///     .base_url(mock.base_url())
+    ///     .build()?;
+    /// assert!(client.zone(mock.zone_id())?.universal_ssl().get().await.is_ok());
+    /// # Ok(()) }
+    /// ```
     pub fn api_token(token: impl Into<Secret>) -> Self {
         Self::ApiToken(token.into())
     }
 
     /// An email and Global API key (`X-Auth-Email` + `X-Auth-Key`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, Credentials};
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::api_key(mock.api_email(), mock.api_key()))
+    ///     .base_url(mock.base_url())
+    ///     .build()?;
+    /// assert!(client.zone(mock.zone_id())?.universal_ssl().get().await.is_ok());
+    /// # Ok(()) }
+    /// ```
     pub fn api_key(email: impl Into<String>, key: impl Into<Secret>) -> Self {
         Self::ApiKey {
             email: email.into(),
@@ -88,6 +127,19 @@ impl Credentials {
     }
 
     /// A user service key (`X-Auth-User-Service-Key`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, Credentials};
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::user_service_key(mock.user_service_key()))
+    ///     .base_url(mock.base_url())
+    ///     .build()?;
+    /// assert!(client.zone(mock.zone_id())?.universal_ssl().get().await.is_ok());
+    /// # Ok(()) }
+    /// ```
     pub fn user_service_key(key: impl Into<Secret>) -> Self {
         Self::UserServiceKey(key.into())
     }
@@ -99,6 +151,18 @@ impl Credentials {
     ///
     /// Returns `Ok(None)` when none is set, and an error when `CLOUDFLARE_API_KEY` is set
     /// without `CLOUDFLARE_EMAIL` (or the reverse).
+    ///
+    /// ```
+    /// use cloudflare_ssl::Credentials;
+    /// use std::collections::HashMap;
+    ///
+    /// let vars = HashMap::from([("CLOUDFLARE_API_KEY", "key"), ("CLOUDFLARE_EMAIL", "me@example.com")]);
+    /// let found = Credentials::from_lookup(|name| vars.get(name).map(|v| v.to_string()))?;
+    /// assert_eq!(found, Some(Credentials::api_key("me@example.com", "key")));
+    /// assert_eq!(Credentials::from_lookup(|_| None)?, None);
+    /// // In production: Credentials::from_lookup(|name| std::env::var(name).ok())
+    /// # Ok::<(), cloudflare_ssl::Error>(())
+    /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, Error> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         if let Some(token) = get("CLOUDFLARE_API_TOKEN") {

@@ -32,6 +32,18 @@ pub struct ApiResponse<T> {
 
 impl<T> ApiResponse<T> {
     /// The `cf-ray` header.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let full = client.zone(mock.zone_id())?.certificate_packs().quota().with_response().await?;
+    /// let ray = full.cf_ray().expect("Cloudflare sends a cf-ray");
+    /// println!("quote cf-ray {ray} to Cloudflare support");
+    /// # assert!(!ray.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn cf_ray(&self) -> Option<&str> {
         self.meta.cf_ray()
     }
@@ -142,6 +154,26 @@ impl<T: Send + 'static> Call<T> {
     }
 
     /// Timeout for each attempt of this call (default: the client's, 60 s).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let zone = client.zone(mock.zone_id())?;
+    /// use cloudflare_ssl::{Error, RetryPolicy};
+    /// use std::time::Duration;
+    /// mock.faults().latency(Duration::from_millis(500)); // every answer takes 0.5 s
+    /// let err = zone
+    ///     .universal_ssl()
+    ///     .get()
+    ///     .timeout(Duration::from_millis(100))
+    ///     .retry(RetryPolicy::none())
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
         self
@@ -149,24 +181,92 @@ impl<T: Send + 'static> Call<T> {
 
     /// Deadline for the whole call, every attempt and wait included (default: the client's,
     /// [`DEFAULT_DEADLINE`](crate::DEFAULT_DEADLINE)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let zone = client.zone(mock.zone_id())?;
+    /// use cloudflare_ssl::Error;
+    /// use std::time::Duration;
+    /// mock.faults().latency(Duration::from_secs(2));
+    /// let err = zone.certificate_packs().quota().deadline(Duration::from_millis(300)).await.unwrap_err();
+    /// assert!(matches!(err, Error::DeadlineExceeded { .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.options.deadline = Some(deadline);
         self
     }
 
     /// Retry policy for this call (default: the client's).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let zone = client.zone(mock.zone_id())?;
+    /// use cloudflare_ssl::RetryPolicy;
+    /// use cloudflare_ssl_mock::Fault;
+    /// use std::time::Duration;
+    /// mock.faults().next(1, Fault::ServerError { status: 503 });
+    /// let err = zone.universal_ssl().get().retry(RetryPolicy::none()).await.unwrap_err();
+    /// assert_eq!(err.status(), Some(503));
+    ///
+    /// mock.faults().next(1, Fault::ServerError { status: 503 });
+    /// let quick = RetryPolicy::default().initial_delay(Duration::from_millis(10));
+    /// let settings = zone.universal_ssl().get().retry(quick).await?;
+    /// assert_eq!(settings.enabled, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.options.retry = Some(policy);
         self
     }
 
     /// Replaces all per-call options.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let zone = client.zone(mock.zone_id())?;
+    /// use cloudflare_ssl::RequestOptions;
+    /// use std::time::Duration;
+    /// let patient = RequestOptions {
+    ///     timeout: Some(Duration::from_secs(10)),
+    ///     deadline: Some(Duration::from_secs(60)),
+    ///     ..RequestOptions::default()
+    /// };
+    /// let quota = zone.certificate_packs().quota().options(patient.clone()).await?;
+    /// let settings = zone.universal_ssl().get().options(patient).await?;
+    /// assert!(quota.advanced.is_some() && settings.enabled.is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
         self
     }
 
     /// The operation this call runs (its `operationId`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let zone = client.zone(mock.zone_id())?;
+    /// use cloudflare_ssl::Operation;
+    /// let call = zone.certificate_packs().quota();
+    /// assert_eq!(call.operation(), "get_certificate_pack_quota");
+    /// assert_eq!(call.operation(), Operation::GetCertificatePackQuota.operation_id());
+    /// let quota = call.await?;
+    /// # let _ = quota;
+    /// # Ok(()) }
+    /// ```
     pub fn operation(&self) -> &'static str {
         self.operation
     }
@@ -177,6 +277,20 @@ impl<T: Send + 'static> Call<T> {
     }
 
     /// Runs the call and returns the `result` with the envelope and HTTP metadata.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let zone = client.zone(mock.zone_id())?;
+    /// let full = zone.universal_ssl().get().with_response().await?;
+    /// assert_eq!(full.result.enabled, Some(true));
+    /// assert_eq!((full.meta.status, full.meta.attempts), (200, 1));
+    /// assert!(full.errors.is_empty());
+    /// println!("cf-ray {:?}, messages {:?}", full.cf_ray(), full.messages);
+    /// # Ok(()) }
+    /// ```
     pub async fn with_response(self) -> Result<ApiResponse<T>> {
         let work = self.work?;
         run(

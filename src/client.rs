@@ -32,16 +32,20 @@ pub const USER_AGENT: &str = concat!("cloudflare-ssl/", env!("CARGO_PKG_VERSION"
 /// the platform's certificate verifier) is configured for this client only, and no global
 /// crypto provider is installed.
 ///
-/// ```no_run
+/// ```
 /// use cloudflare_ssl::{Client, Credentials};
 ///
-/// # async fn demo() -> cloudflare_ssl::Result<()> {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
 /// let client = Client::builder()
 ///     .credentials(Credentials::api_token("my-token"))
+/// #   .credentials(Credentials::api_token(mock.token())).base_url(mock.base_url())
 ///     .build()?;
 /// let zone = client.zone("023e105f4ecef8ad9ca31a8372d0c353")?;
 /// let quota = zone.certificate_packs().quota().await?;
 /// println!("{quota:?}");
+/// # assert_eq!(quota.advanced.and_then(|a| a.allocated), Some(10));
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -67,6 +71,19 @@ impl fmt::Debug for Client {
 impl Client {
     /// A builder with the defaults: Cloudflare's base URL, 60 s timeout (5 s to connect), 2
     /// retries, no client-side rate limit, and no credentials yet.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// let client = cloudflare_ssl::Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .max_retries(3)
+    ///     .build()?;
+    /// assert_eq!(client.base_url(), mock.base_url());
+    /// # Ok(()) }
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
@@ -75,11 +92,40 @@ impl Client {
     /// `CLOUDFLARE_API_TOKEN`, or `CLOUDFLARE_API_KEY` + `CLOUDFLARE_EMAIL`, or
     /// `CLOUDFLARE_API_USER_SERVICE_KEY`; and `CLOUDFLARE_BASE_URL` if set.
     /// Fails with [`Error::Config`] when no credentials are set.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # // A doctest is a process of its own: set what the deployment would set.
+    /// # std::env::set_var("CLOUDFLARE_API_TOKEN", mock.token());
+    /// # std::env::set_var("CLOUDFLARE_BASE_URL", mock.base_url());
+    /// // CLOUDFLARE_API_TOKEN and CLOUDFLARE_BASE_URL are set:
+    /// let client = cloudflare_ssl::Client::from_env()?;
+    /// assert_eq!(client.base_url(), mock.base_url());
+    /// let quota = client.zone(mock.zone_id())?.certificate_packs().quota().await?;
+    /// assert!(quota.advanced.is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn from_env() -> Result<Self> {
         ClientBuilder::from_env()?.build()
     }
 
     /// The base URL requests go to.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// let client = cloudflare_ssl::Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(format!("{}/", mock.base_url()))
+    ///     .build()?;
+    /// assert_eq!(client.base_url(), mock.base_url()); // without the trailing slash
+    /// let default = cloudflare_ssl::Client::builder().api_token("my-token").build()?;
+    /// assert_eq!(default.base_url(), cloudflare_ssl::DEFAULT_BASE_URL);
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
     }
@@ -88,6 +134,24 @@ impl Client {
     /// progenitor's builder interface. Requests still go through this client's auth, retries,
     /// rate limit, body limit, path checks and tracing (the per-call deadline applies to calls
     /// of the ergonomic layer only).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// // Progenitor's builders; their errors are progenitor's, not this crate's `Error`.
+    /// let response = client
+    ///     .generated()
+    ///     .get_certificate_pack_quota()
+    ///     .zone_id(mock.zone_id())
+    ///     .send()
+    ///     .await
+    ///     .expect("the quota");
+    /// assert_eq!(response.status(), 200);
+    /// assert!(response.into_inner().success);
+    /// # Ok(()) }
+    /// ```
     pub fn generated(&self) -> &GeneratedClient {
         &self.inner.generated
     }
@@ -155,11 +219,44 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// A builder filled from the process environment (see [`Client::from_env`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # // A doctest is a process of its own: set what the deployment would set.
+    /// # std::env::set_var("CLOUDFLARE_API_TOKEN", mock.token());
+    /// # std::env::set_var("CLOUDFLARE_BASE_URL", mock.base_url());
+    /// use cloudflare_ssl::ClientBuilder;
+    /// use std::time::Duration;
+    /// // CLOUDFLARE_API_TOKEN and CLOUDFLARE_BASE_URL are set; adjust the rest before building:
+    /// let client = ClientBuilder::from_env()?.timeout(Duration::from_secs(10)).build()?;
+    /// assert_eq!(client.base_url(), mock.base_url());
+    /// # Ok(()) }
+    /// ```
     pub fn from_env() -> Result<Self> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// A builder filled from `lookup` instead of the process environment (handy in tests).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::ClientBuilder;
+    /// use std::collections::HashMap;
+    /// let vars = HashMap::from([
+    ///     ("CLOUDFLARE_API_TOKEN", mock.token().to_owned()),
+    ///     ("CLOUDFLARE_BASE_URL", mock.base_url()),
+    /// ]);
+    /// let client = ClientBuilder::from_lookup(|name| vars.get(name).cloned())?.build()?;
+    /// assert!(client.zone(mock.zone_id())?.universal_ssl().get().await.is_ok());
+    /// // Nothing set: a configuration error naming the variables to set.
+    /// let err = ClientBuilder::from_lookup(|_| None).unwrap_err();
+    /// assert!(err.to_string().contains("CLOUDFLARE_API_TOKEN"));
+    /// # Ok(()) }
+    /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
         let credentials = Credentials::from_lookup(&lookup)?.ok_or_else(|| {
             Error::Config(
@@ -176,24 +273,88 @@ impl ClientBuilder {
     }
 
     /// Credentials sent with every request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, Credentials};
+    /// // The legacy Global API key: `X-Auth-Email` + `X-Auth-Key`.
+    /// let client = Client::builder()
+    ///     .credentials(Credentials::api_key(mock.api_email(), mock.api_key()))
+    ///     .base_url(mock.base_url())
+    ///     .build()?;
+    /// let quota = client.zone(mock.zone_id())?.certificate_packs().quota().await?;
+    /// assert!(quota.advanced.is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
     }
 
     /// Shorthand for `credentials(Credentials::api_token(token))`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::Client;
+    /// let client = Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// assert!(client.zone(mock.zone_id())?.universal_ssl().get().await.is_ok());
+    /// // A wrong token: Cloudflare answers 403 with code 10000.
+    /// let wrong = Client::builder().api_token("not-the-token").base_url(mock.base_url()).build()?;
+    /// let err = wrong.zone(mock.zone_id())?.universal_ssl().get().await.unwrap_err();
+    /// assert_eq!((err.status(), err.error_codes()), (Some(403), vec![10000]));
+    /// # Ok(()) }
+    /// ```
     pub fn api_token(self, token: impl Into<crate::Secret>) -> Self {
         self.credentials(Credentials::api_token(token))
     }
 
     /// The API base URL (default `https://api.cloudflare.com/client/v4`). Plain `http://` is
     /// only accepted for loopback hosts when credentials are set.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::Client;
+    /// let client = Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// assert!(client.base_url().starts_with("http://127.0.0.1:"));
+    /// // Credentials never travel over plain http, except to loopback:
+    /// let err = Client::builder()
+    ///     .api_token("my-token")
+    ///     .base_url("http://api.example.com/client/v4")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("plain http"));
+    /// # Ok(()) }
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
     }
 
     /// Total time for one attempt of a request (default 60 s).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, Error};
+    /// use std::time::Duration;
+    /// mock.faults().latency(Duration::from_millis(500)); // every answer takes 0.5 s
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .timeout(Duration::from_millis(100))
+    ///     .max_retries(0)
+    ///     .build()?;
+    /// let err = client.zone(mock.zone_id())?.universal_ssl().get().await.unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { .. }) && err.is_retryable());
+    /// # Ok(()) }
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -203,6 +364,23 @@ impl ClientBuilder {
     /// (default [`DEFAULT_DEADLINE`], 120 s). A `Retry-After` that would end past the deadline
     /// ends the call with the rate-limit error instead of sleeping. Per call:
     /// [`Call::deadline`](crate::Call::deadline).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, Error};
+    /// use std::time::Duration;
+    /// mock.faults().latency(Duration::from_secs(2));
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .deadline(Duration::from_millis(300)) // each call, retries and waits included
+    ///     .build()?;
+    /// let err = client.zone(mock.zone_id())?.universal_ssl().get().await.unwrap_err();
+    /// assert!(matches!(err, Error::DeadlineExceeded { .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = deadline;
         self
@@ -211,6 +389,21 @@ impl ClientBuilder {
     /// Largest response body read, in bytes (default [`DEFAULT_MAX_RESPONSE_BYTES`], 8 MiB).
     /// Enforced on `Content-Length` before reading and while streaming; a larger response is
     /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, Error};
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .max_response_bytes(64)
+    ///     .build()?;
+    /// let err = client.zone(mock.zone_id())?.certificate_packs().list().send().await.unwrap_err();
+    /// assert!(matches!(err, Error::ResponseTooLarge { limit: 64, .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn max_response_bytes(mut self, limit: u64) -> Self {
         self.max_response_bytes = limit;
         self
@@ -251,30 +444,119 @@ impl ClientBuilder {
     }
 
     /// Time to establish a connection (default 5 s).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// use cloudflare_ssl::{Client, Error};
+    /// use std::time::Duration;
+    /// # let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    /// // Nothing listens on `port`:
+    /// let client = Client::builder()
+    ///     .api_token("my-token")
+    ///     .base_url(format!("http://127.0.0.1:{port}/client/v4"))
+    ///     .connect_timeout(Duration::from_secs(2))
+    ///     .max_retries(0)
+    ///     .build()?;
+    /// let err = client.zone("023e105f4ecef8ad9ca31a8372d0c353")?.universal_ssl().get().await.unwrap_err();
+    /// assert!(matches!(err, Error::Connect { .. })); // never sent: safe to retry
+    /// # Ok(()) }
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// How failed requests are retried (default: 2 retries, see [`RetryPolicy`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, RetryPolicy};
+    /// use cloudflare_ssl_mock::Fault;
+    /// use std::time::Duration;
+    /// mock.faults().next(2, Fault::ServerError { status: 503 }); // two 503s, then answers
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .retry(RetryPolicy::default().max_retries(3).initial_delay(Duration::from_millis(10)))
+    ///     .build()?;
+    /// let full = client.zone(mock.zone_id())?.universal_ssl().get().with_response().await?;
+    /// assert_eq!(full.meta.attempts, 3);
+    /// # Ok(()) }
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
     /// Shorthand for the number of retries (0 disables retrying).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::Client;
+    /// use cloudflare_ssl_mock::Fault;
+    /// mock.faults().next(1, Fault::ServerError { status: 503 });
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .max_retries(0)
+    ///     .build()?;
+    /// let err = client.zone(mock.zone_id())?.universal_ssl().get().await.unwrap_err();
+    /// assert_eq!(err.status(), Some(503));
+    /// # Ok(()) }
+    /// ```
     pub fn max_retries(mut self, n: u32) -> Self {
         self.retry = self.retry.max_retries(n);
         self
     }
 
     /// Limit requests client-side, e.g. [`RateLimit::cloudflare_default`] (off by default).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, RateLimit};
+    /// use std::time::{Duration, Instant};
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .rate_limit(RateLimit::new(2, Duration::from_millis(300))) // or RateLimit::cloudflare_default()
+    ///     .build()?;
+    /// let universal = client.zone(mock.zone_id())?.universal_ssl();
+    /// let start = Instant::now();
+    /// for _ in 0..3 {
+    ///     universal.get().await?;
+    /// }
+    /// assert!(start.elapsed() >= Duration::from_millis(300)); // the third call waited its turn
+    /// # Ok(()) }
+    /// ```
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = Some(limit);
         self
     }
 
     /// Appends `suffix` to the `User-Agent` (which always names this crate and version).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, USER_AGENT};
+    /// // Sends `User-Agent: cloudflare-ssl/<version> (rust) cert-bot/1.2`.
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .user_agent_suffix("cert-bot/1.2")
+    ///     .build()?;
+    /// assert!(USER_AGENT.starts_with("cloudflare-ssl/"));
+    /// assert!(client.zone(mock.zone_id())?.universal_ssl().get().await.is_ok());
+    /// # Ok(()) }
+    /// ```
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent = Some(suffix.into());
         self
@@ -282,6 +564,20 @@ impl ClientBuilder {
 
     /// Builds the client: validates the base URL and credentials and creates the connection
     /// pool (rustls; one pool shared by every clone of the client).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, Error};
+    /// let client = Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// assert_eq!(client.base_url(), mock.base_url());
+    /// // Checked here: the URL and its scheme, and the credentials' characters.
+    /// assert!(matches!(Client::builder().base_url("ftp://example.com").build(), Err(Error::Config(_))));
+    /// let err = Client::builder().api_token("two words").build().unwrap_err();
+    /// assert!(matches!(err, Error::InvalidInput(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn build(self) -> Result<Client> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         let url = reqwest::Url::parse(&base_url)

@@ -8,14 +8,19 @@ use crate::types;
 /// Anything that can go wrong calling the API.
 ///
 /// ```
-/// # async fn demo(zone: cloudflare_ssl::Zone) {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+/// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+/// # let zone = client.zone(mock.zone_id())?;
 /// match zone.certificate_packs().get("0123456789abcdef0123456789abcdef").await {
 ///     Ok(pack) => println!("{}", pack.status),
 ///     Err(e) if e.is_not_found() => println!("no such pack"),
 ///     Err(e) if e.is_rate_limited() => println!("slow down (cf-ray {:?})", e.cf_ray()),
 ///     Err(e) => println!("failed: {e} (codes {:?})", e.error_codes()),
 /// }
-/// # }
+/// # assert!(zone.certificate_packs().get("0123456789abcdef0123456789abcdef").await.unwrap_err().is_not_found());
+/// # Ok(()) }
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -287,6 +292,12 @@ pub struct InputError {
 
 impl InputError {
     /// A new input error.
+    ///
+    /// ```
+    /// use cloudflare_ssl::InputError;
+    /// let e = InputError::new("hosts[0]", Some(" example.com".into()), "must not have leading whitespace");
+    /// assert_eq!(e.to_string(), "`hosts[0]` = \" example.com\": must not have leading whitespace");
+    /// ```
     pub fn new(
         field: impl Into<String>,
         value: Option<String>,
@@ -328,6 +339,20 @@ impl Error {
     }
 
     /// The HTTP status, when a response was received.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let err = packs.get("0123456789abcdef0123456789abcdef").await.unwrap_err();
+    /// assert_eq!(err.status(), Some(404));
+    /// // Refused before sending: no response, no status.
+    /// let err = packs.get("../etc").await.unwrap_err();
+    /// assert_eq!(err.status(), None);
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api(e) => Some(e.status),
@@ -342,6 +367,18 @@ impl Error {
     }
 
     /// The `cf-ray` header of the response, when there was one.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let err = packs.get("0123456789abcdef0123456789abcdef").await.unwrap_err();
+    /// eprintln!("{err}; tell Cloudflare support cf-ray {}", err.cf_ray().unwrap_or("(none)"));
+    /// assert!(err.cf_ray().is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn cf_ray(&self) -> Option<&str> {
         match self {
             Self::Api(e) => e.cf_ray.as_deref(),
@@ -356,16 +393,65 @@ impl Error {
 
     /// Whether a request that is not idempotent may have taken effect although the call failed
     /// ([`Error::OutcomeUnknown`] or [`Error::Accepted`]): look before resending.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// use cloudflare_ssl::Operation;
+    /// use cloudflare_ssl_mock::Fault;
+    /// // Cloudflare takes the order, then the connection drops before the answer:
+    /// mock.faults().on(Operation::OrderCertificatePack).after_handling().next(1, Fault::DropConnection);
+    /// let err = packs.order(order.clone()).await.unwrap_err();
+    /// assert!(err.is_outcome_unknown() && !err.is_retryable());
+    /// // Look before ordering again (`ensure` does both):
+    /// let placed = packs.find_order(&order).await?;
+    /// assert!(placed.is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn is_outcome_unknown(&self) -> bool {
         matches!(self, Self::OutcomeUnknown { .. } | Self::Accepted(_))
     }
 
     /// Whether the resource (zone, certificate pack) does not exist.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// assert!(packs.get("0123456789abcdef0123456789abcdef").await.unwrap_err().is_not_found());
+    /// // An unknown zone too:
+    /// let elsewhere = client.zone("ffffffffffffffffffffffffffffffff")?;
+    /// assert!(elsewhere.universal_ssl().get().await.unwrap_err().is_not_found());
+    /// # Ok(()) }
+    /// ```
     pub fn is_not_found(&self) -> bool {
         self.status() == Some(404)
     }
 
     /// Whether the request was rejected by rate limiting (HTTP 429).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let zone = client.zone(mock.zone_id())?;
+    /// use cloudflare_ssl::RetryPolicy;
+    /// use cloudflare_ssl_mock::Fault;
+    /// use std::time::Duration;
+    /// mock.faults().next(1, Fault::RateLimited { retry_after_secs: Some(30) });
+    /// let err = zone.universal_ssl().get().retry(RetryPolicy::none()).await.unwrap_err();
+    /// assert!(err.is_rate_limited() && err.is_retryable());
+    /// assert_eq!(err.api_error().and_then(|e| e.retry_after), Some(Duration::from_secs(30)));
+    /// # Ok(()) }
+    /// ```
     pub fn is_rate_limited(&self) -> bool {
         self.status() == Some(429)
     }
@@ -374,6 +460,22 @@ impl Error {
     /// 5xx, timeouts, deadlines, connection and transport failures. Never for
     /// [`Error::OutcomeUnknown`] and [`Error::Accepted`] (a resent order could create a second
     /// pack), nor for a response over the size limit.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let zone = client.zone(mock.zone_id())?;
+    /// use cloudflare_ssl::RetryPolicy;
+    /// use cloudflare_ssl_mock::Fault;
+    /// mock.faults().next(1, Fault::ServerError { status: 502 });
+    /// let err = zone.universal_ssl().get().retry(RetryPolicy::none()).await.unwrap_err();
+    /// assert!(err.is_retryable()); // may work later
+    /// let err = zone.certificate_packs().get("0123456789abcdef0123456789abcdef").await.unwrap_err();
+    /// assert!(!err.is_retryable()); // a 404 stays a 404
+    /// # Ok(()) }
+    /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::OutcomeUnknown { .. } | Self::Accepted(_) | Self::ResponseTooLarge { .. } => {
@@ -388,6 +490,19 @@ impl Error {
     }
 
     /// Cloudflare's error codes from the envelope's `errors` (empty for other errors).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let err = packs.get("0123456789abcdef0123456789abcdef").await.unwrap_err();
+    /// assert_eq!(err.error_codes(), [1404]);
+    /// // Not Cloudflare's failure envelope: no codes.
+    /// assert!(packs.get("../etc").await.unwrap_err().error_codes().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn error_codes(&self) -> Vec<i64> {
         match self {
             Self::Api(e) => e.errors.iter().map(|m| m.code).collect(),
@@ -405,6 +520,21 @@ impl Error {
     }
 
     /// The API error details, for [`Error::Api`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let err = packs.get("0123456789abcdef0123456789abcdef").await.unwrap_err();
+    /// let api = err.api_error().expect("Cloudflare's failure envelope");
+    /// assert_eq!((api.operation, api.status), ("get_certificate_pack", 404));
+    /// let first = &api.errors[0];
+    /// assert_eq!(first.pointer.as_deref(), Some("/certificate_pack_id"));
+    /// println!("[{}] {}", first.code, first.message);
+    /// # Ok(()) }
+    /// ```
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Self::Api(e) => Some(e),

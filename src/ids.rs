@@ -38,14 +38,23 @@ mod sealed {
 /// [`MAX_SERVER_ID_LENGTH`] for ids that came from the server or pack UUIDs.
 ///
 /// ```
-/// # async fn demo(zone: cloudflare_ssl::Zone) {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+/// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+/// # let zone = client.zone(mock.zone_id())?;
 /// let err = zone.certificate_packs().get("../../user/tokens").await.unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
 ///     "invalid input: `certificate_pack_id` = \"../../user/tokens\": may hold only A-Z, a-z, 0-9, \
 ///      `_` and `-` (found '.' at 0)"
 /// );
-/// # }
+/// // An id read from a response is sent back as is:
+/// let page = zone.certificate_packs().list().send().await?;
+/// let pack = zone.certificate_packs().get(&page.items[0].id).await?;
+/// # assert_eq!(pack.id, page.items[0].id);
+/// # assert_eq!(mock.counters().total, 2, "the refused id was never sent");
+/// # Ok(()) }
 /// ```
 pub trait IntoIdentifier: sealed::Sealed {
     /// The id and where it came from (used by the crate to pick the length limit).

@@ -7,11 +7,16 @@ impl<'a> IntoIterator for &'a types::Hosts {
     type IntoIter = std::slice::Iter<'a, types::Host>;
 
     /// ```
-    /// # fn demo(pack: cloudflare_ssl::types::CertificatePack) {
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let pack = client.zone(mock.zone_id())?.certificate_packs().list().send().await?.items.remove(0);
     /// for host in &pack.hosts {
     ///     println!("{host}");
     /// }
-    /// # }
+    /// # assert!(pack.hosts.iter().any(|host| host.as_str() == "example.com"));
+    /// # Ok(()) }
     /// ```
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()

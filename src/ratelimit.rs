@@ -26,6 +26,23 @@ pub struct RateLimit {
 
 impl RateLimit {
     /// At most `requests` (at least 1) in any window of `per`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, RateLimit};
+    /// use std::time::Duration;
+    /// // Share Cloudflare's budget with another process: half of it.
+    /// let half = RateLimit::new(600, Duration::from_secs(300));
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .rate_limit(half)
+    ///     .build()?;
+    /// assert!(client.zone(mock.zone_id())?.universal_ssl().get().await.is_ok());
+    /// # Ok(()) }
+    /// ```
     pub fn new(requests: u32, per: Duration) -> Self {
         Self {
             requests: requests.max(1),
@@ -34,16 +51,39 @@ impl RateLimit {
     }
 
     /// Cloudflare's global limit: 1,200 requests per 5 minutes.
+    ///
+    /// ```
+    /// use cloudflare_ssl::{Client, RateLimit};
+    /// let client = Client::builder()
+    ///     .api_token("my-token")
+    ///     .rate_limit(RateLimit::cloudflare_default())
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), cloudflare_ssl::Error>(())
+    /// ```
     pub fn cloudflare_default() -> Self {
         Self::new(1200, Duration::from_secs(300))
     }
 
     /// Requests allowed per window.
+    ///
+    /// ```
+    /// use cloudflare_ssl::RateLimit;
+    /// use std::time::Duration;
+    /// assert_eq!(RateLimit::new(100, Duration::from_secs(60)).requests(), 100);
+    /// assert_eq!(RateLimit::new(0, Duration::from_secs(60)).requests(), 1); // at least 1
+    /// ```
     pub fn requests(&self) -> u32 {
         self.requests
     }
 
     /// The window.
+    ///
+    /// ```
+    /// use cloudflare_ssl::RateLimit;
+    /// use std::time::Duration;
+    /// assert_eq!(RateLimit::cloudflare_default().per(), Duration::from_secs(300));
+    /// ```
     pub fn per(&self) -> Duration {
         self.per
     }

@@ -81,6 +81,21 @@ impl Client {
     /// deadline, body limit and tracing. The path must start with `/` and its segments hold
     /// only `A-Z a-z 0-9 _ - . ~` (no `.` or `..` segments); query parameters go through
     /// [`query`](RawRequest::query).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use reqwest::Method;
+    /// let path = format!("/zones/{}/ssl/universal/settings", mock.zone_id());
+    /// let settings = client.request(Method::GET, &path).send().await?;
+    /// assert_eq!(settings["enabled"], true);
+    /// // The path is checked: no `..`, no query string (use `query`).
+    /// let err = client.request(Method::GET, "/zones/../user").send().await.unwrap_err();
+    /// assert!(matches!(err, cloudflare_ssl::Error::InvalidInput(_)));
+    /// # Ok(()) }
+    /// ```
     pub fn request(&self, method: Method, path: impl Into<String>) -> RawRequest {
         let idempotent = matches!(
             method,
@@ -120,12 +135,47 @@ fn check_path(path: &str) -> Result<()> {
 
 impl RawRequest {
     /// Adds a query parameter.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use reqwest::Method;
+    /// let path = format!("/zones/{}/ssl/certificate_packs", mock.zone_id());
+    /// let full = client
+    ///     .request(Method::GET, &path)
+    ///     .query("status", "all")
+    ///     .query("per_page", "5")
+    ///     .send()
+    ///     .with_response()
+    ///     .await?;
+    /// assert_eq!(full.result.as_array().map(Vec::len), Some(5));
+    /// assert_eq!(full.result_info.and_then(|info| info.per_page), Some(5.0));
+    /// # Ok(()) }
+    /// ```
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
         self
     }
 
     /// Sends `body` as JSON.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use reqwest::Method;
+    /// let path = format!("/zones/{}/ssl/universal/settings", mock.zone_id());
+    /// let settings = client
+    ///     .request(Method::PATCH, &path)
+    ///     .json(&serde_json::json!({ "enabled": false }))
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(settings["enabled"], false);
+    /// # Ok(()) }
+    /// ```
     pub fn json(mut self, body: &impl Serialize) -> Self {
         self.body =
             Some(serde_json::to_vec(body).map_err(|e| {
@@ -135,24 +185,94 @@ impl RawRequest {
     }
 
     /// Whether the request may be resent when its outcome is unknown (default: by method).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl_mock::{Fault, SAMPLE_CERTIFICATE_PEM};
+    /// use reqwest::Method;
+    /// mock.faults().next(1, Fault::ServerError { status: 503 });
+    /// # let path = format!("/zones/{}/ssl/analyze", mock.zone_id());
+    /// // Analyzing changes nothing: this POST may be resent.
+    /// let analysis = client
+    ///     .request(Method::POST, &path) // path: /zones/{zone_id}/ssl/analyze
+    ///     .json(&serde_json::json!({ "certificate": SAMPLE_CERTIFICATE_PEM }))
+    ///     .idempotent(true)
+    ///     .send()
+    ///     .with_response()
+    ///     .await?;
+    /// assert_eq!(analysis.meta.attempts, 2); // resent after the 503
+    /// # Ok(()) }
+    /// ```
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self
     }
 
     /// Timeout for each attempt.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl::{Error, RetryPolicy};
+    /// use reqwest::Method;
+    /// use std::time::Duration;
+    /// mock.faults().latency(Duration::from_millis(500)); // every answer takes 0.5 s
+    /// let path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
+    /// let request = client.request(Method::GET, &path).retry(RetryPolicy::none());
+    /// let err = request.timeout(Duration::from_millis(100)).send().await.unwrap_err();
+    /// assert!(matches!(err, Error::Timeout { .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
         self
     }
 
     /// Deadline for the whole call.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl::Error;
+    /// use reqwest::Method;
+    /// use std::time::Duration;
+    /// mock.faults().latency(Duration::from_secs(2));
+    /// let path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
+    /// let request = client.request(Method::GET, &path).deadline(Duration::from_millis(300));
+    /// let err = request.send_bytes().await.unwrap_err();
+    /// assert!(matches!(err, Error::DeadlineExceeded { .. }));
+    /// # Ok(()) }
+    /// ```
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.options.deadline = Some(deadline);
         self
     }
 
     /// Retry policy for this request.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl::RetryPolicy;
+    /// use cloudflare_ssl_mock::Fault;
+    /// use reqwest::Method;
+    /// use std::time::Duration;
+    /// mock.faults().next(2, Fault::ServerError { status: 502 });
+    /// let path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
+    /// let quick = RetryPolicy::default().max_retries(3).initial_delay(Duration::from_millis(10));
+    /// let full = client.request(Method::GET, &path).retry(quick).send().with_response().await?;
+    /// assert_eq!((full.meta.status, full.meta.attempts), (200, 3));
+    /// # Ok(()) }
+    /// ```
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.options.retry = Some(policy);
         self
@@ -235,6 +355,20 @@ impl RawRequest {
     }
 
     /// Sends the request and returns status, headers and body as received, whatever the status.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use reqwest::Method;
+    /// let path = format!("/zones/{}/ssl/certificate_packs/0123456789abcdef0123456789abcdef", mock.zone_id());
+    /// // Any status is an answer here, not an error:
+    /// let raw = client.request(Method::GET, &path).send_bytes().await?;
+    /// assert_eq!(raw.status, 404);
+    /// assert!(String::from_utf8_lossy(&raw.body).contains("1404"));
+    /// # Ok(()) }
+    /// ```
     pub async fn send_bytes(self) -> Result<RawResponse> {
         let (options, idempotent, work) = self.work();
         let response = crate::call::run(RAW, idempotent, options, Some(idempotent), work).await?;
@@ -243,6 +377,22 @@ impl RawRequest {
 
     /// Sends the request and decodes the envelope's `result` as `T`. A failure envelope (any
     /// status) is [`Error::Api`]; a non-JSON answer [`Error::UnexpectedResponse`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use reqwest::Method;
+    /// #[derive(serde::Deserialize)]
+    /// struct Settings {
+    ///     enabled: bool,
+    /// }
+    /// let path = format!("/zones/{}/ssl/universal/settings", mock.zone_id());
+    /// let settings: Settings = client.request(Method::GET, &path).send_json().await?;
+    /// assert!(settings.enabled);
+    /// # Ok(()) }
+    /// ```
     pub fn send_json<T: DeserializeOwned + Send + 'static>(self) -> Call<T> {
         let (options, idempotent, work) = self.work();
         let decoded = Box::pin(async move {
@@ -261,6 +411,22 @@ impl RawRequest {
     }
 
     /// Sends the request and returns the envelope's `result` as JSON (`null` when absent).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use reqwest::Method;
+    /// let quota_path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
+    /// let quota = client.request(Method::GET, &quota_path).send().await?;
+    /// assert!(quota["advanced"]["allocated"].is_number());
+    /// // A failure envelope is an `Error::Api`, here an unknown zone:
+    /// let unknown = "/zones/0123456789abcdef0123456789abcdef/ssl/certificate_packs/quota";
+    /// let err = client.request(Method::GET, unknown).send().await.unwrap_err();
+    /// assert!(err.is_not_found() && err.api_error().is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn send(self) -> Call<Value> {
         self.send_json::<Value>()
     }

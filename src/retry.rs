@@ -47,47 +47,130 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// No retries at all.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, RetryPolicy};
+    /// use cloudflare_ssl_mock::Fault;
+    /// assert_eq!(RetryPolicy::none().retries(), 0);
+    /// mock.faults().next(1, Fault::ServerError { status: 503 });
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .retry(RetryPolicy::none())
+    ///     .build()?;
+    /// let err = client.zone(mock.zone_id())?.universal_ssl().get().await.unwrap_err();
+    /// assert_eq!(err.status(), Some(503));
+    /// # Ok(()) }
+    /// ```
     pub fn none() -> Self {
         Self::default().max_retries(0)
     }
 
     /// Retries after the first attempt (0 disables retrying).
+    ///
+    /// ```
+    /// use cloudflare_ssl::RetryPolicy;
+    /// let policy = RetryPolicy::default().max_retries(5); // up to 6 attempts
+    /// assert_eq!(policy.retries(), 5);
+    /// ```
     pub fn max_retries(mut self, n: u32) -> Self {
         self.max_retries = n;
         self
     }
 
     /// Delay before the first retry (doubles each time).
+    ///
+    /// ```
+    /// use cloudflare_ssl::RetryPolicy;
+    /// use std::time::Duration;
+    /// let policy = RetryPolicy::default().initial_delay(Duration::from_millis(100)).jitter(0.0);
+    /// assert_eq!(policy.delay_for_attempt(1, 0.5), Duration::from_millis(100));
+    /// assert_eq!(policy.delay_for_attempt(3, 0.5), Duration::from_millis(400));
+    /// ```
     pub fn initial_delay(mut self, d: Duration) -> Self {
         self.initial_delay = d;
         self
     }
 
     /// Upper bound of the computed delay.
+    ///
+    /// ```
+    /// use cloudflare_ssl::RetryPolicy;
+    /// use std::time::Duration;
+    /// let policy = RetryPolicy::default().max_delay(Duration::from_secs(1));
+    /// assert_eq!(policy.delay_for_attempt(10, 0.0), Duration::from_secs(1));
+    /// ```
     pub fn max_delay(mut self, d: Duration) -> Self {
         self.max_delay = d;
         self
     }
 
     /// Fraction (0–1) of the delay that random jitter may subtract.
+    ///
+    /// ```
+    /// use cloudflare_ssl::RetryPolicy;
+    /// use std::time::Duration;
+    /// // The default subtracts up to 25 %: 0.5 s becomes 375 ms to 500 ms.
+    /// let default = RetryPolicy::default();
+    /// assert_eq!(default.delay_for_attempt(1, 1.0), Duration::from_millis(375));
+    /// let exact = RetryPolicy::default().jitter(0.0);
+    /// assert_eq!(exact.delay_for_attempt(1, 1.0), Duration::from_millis(500));
+    /// ```
     pub fn jitter(mut self, fraction: f64) -> Self {
         self.jitter = unit(fraction);
         self
     }
 
     /// Longest server-requested delay (`Retry-After`) honoured; longer requests are capped.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, RetryPolicy};
+    /// use cloudflare_ssl_mock::Fault;
+    /// use std::time::Duration;
+    /// mock.faults().next(1, Fault::RateLimited { retry_after_secs: Some(60) }); // "wait a minute"
+    /// let policy = RetryPolicy::default().max_retry_after(Duration::from_millis(100));
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .retry(policy)
+    ///     .build()?;
+    /// let full = client.zone(mock.zone_id())?.universal_ssl().get().with_response().await?;
+    /// assert_eq!(full.meta.retry_delays, [Duration::from_millis(100)]); // not 60 s
+    /// # Ok(()) }
+    /// ```
     pub fn max_retry_after(mut self, d: Duration) -> Self {
         self.max_retry_after = d;
         self
     }
 
     /// The configured number of retries.
+    ///
+    /// ```
+    /// use cloudflare_ssl::RetryPolicy;
+    /// assert_eq!(RetryPolicy::default().retries(), 2);
+    /// assert_eq!(RetryPolicy::none().retries(), 0);
+    /// ```
     pub fn retries(&self) -> u32 {
         self.max_retries
     }
 
     /// The computed delay before retry number `attempt` (1-based), with `random` in `[0, 1)`
     /// choosing how much jitter to subtract (values outside are clamped; NaN counts as 0).
+    ///
+    /// ```
+    /// use cloudflare_ssl::RetryPolicy;
+    /// use std::time::Duration;
+    /// let policy = RetryPolicy::default(); // 0.5 s doubling up to 8 s, 25 % jitter
+    /// assert_eq!(policy.delay_for_attempt(2, 0.0), Duration::from_secs(1));
+    /// // `random` in [0, 1) picks the jitter: 0.5 subtracts half of the 25 %.
+    /// assert_eq!(policy.delay_for_attempt(2, 0.5), Duration::from_millis(875));
+    /// ```
     pub fn delay_for_attempt(&self, attempt: u32, random: f64) -> Duration {
         let exp = attempt.saturating_sub(1).min(30);
         let base = self
@@ -121,12 +204,30 @@ fn unit(x: f64) -> f64 {
 }
 
 /// Whether an HTTP status is worth retrying: 408, 409, 429 and 5xx.
+///
+/// ```
+/// use cloudflare_ssl::is_retryable_status;
+/// assert!(is_retryable_status(429) && is_retryable_status(503));
+/// assert!(!is_retryable_status(404));
+/// ```
 pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 409 | 429) || (500..=599).contains(&status)
 }
 
 /// The delay a response asks for: `retry-after-ms` (milliseconds), else `Retry-After` as seconds
 /// or as an HTTP date (relative to `now`).
+///
+/// ```
+/// use cloudflare_ssl::retry_after;
+/// use reqwest::header::{HeaderMap, HeaderValue};
+/// use std::time::{Duration, SystemTime};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("retry-after", HeaderValue::from_static("7"));
+/// assert_eq!(retry_after(&headers, SystemTime::now()), Some(Duration::from_secs(7)));
+/// headers.insert("retry-after-ms", HeaderValue::from_static("250")); // takes precedence
+/// assert_eq!(retry_after(&headers, SystemTime::now()), Some(Duration::from_millis(250)));
+/// ```
 pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let text = |name: &str| {
         headers

@@ -41,11 +41,34 @@ pub struct UniversalSsl {
 
 impl Zone {
     /// Automatic SSL/TLS enrollment.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
+    /// let mode = automatic.get().await?;
+    /// println!("automatic SSL/TLS: {}", mode.value);
+    /// # assert_eq!(mode.value.as_str(), "auto");
+    /// # Ok(()) }
+    /// ```
     pub fn automatic_ssl(&self) -> AutomaticSsl {
         AutomaticSsl { zone: self.clone() }
     }
 
     /// Universal SSL settings.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let universal = client.zone(mock.zone_id())?.universal_ssl();
+    /// let settings = universal.get().await?;
+    /// assert_eq!(settings.enabled, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn universal_ssl(&self) -> UniversalSsl {
         UniversalSsl { zone: self.clone() }
     }
@@ -69,6 +92,17 @@ impl Zone {
 
 impl AutomaticSsl {
     /// The current enrollment (`value` is `auto` or `custom`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
+    /// let mode = automatic.get().await?;
+    /// assert!(matches!(mode.value.as_str(), "auto" | "custom"));
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self) -> Call<types::AutomaticModeSetting> {
         zone_call!(self.zone => zone, api, GetAutomaticSslMode,
             api.get_automatic_ssl_mode().zone_id(zone.id().as_str()))
@@ -83,7 +117,12 @@ impl AutomaticSsl {
     /// # async fn main() -> cloudflare_ssl::Result<()> {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl::types::AutomaticModeValue;
     /// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
+    /// automatic.set(AutomaticModeValue::Custom).await?;
+    /// assert_eq!(automatic.get().await?.value.as_str(), "custom");
+    ///
+    /// // Read-modify-write: the value read goes straight back.
     /// let current = automatic.get().await?;
     /// let again = automatic.set(current.value.clone()).await?;
     /// assert_eq!(again.value, current.value);
@@ -102,6 +141,17 @@ impl AutomaticSsl {
 
 impl UniversalSsl {
     /// The current settings.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let universal = client.zone(mock.zone_id())?.universal_ssl();
+    /// let settings = universal.get().await?;
+    /// assert_eq!(settings.enabled, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self) -> Call<types::UniversalSslSettings> {
         zone_call!(self.zone => zone, api, GetUniversalSslSettings,
             api.get_universal_ssl_settings().zone_id(zone.id()))

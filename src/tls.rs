@@ -11,6 +11,14 @@ use crate::error::{Error, Result};
 /// starting point for your own `reqwest::Client` (see
 /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client)), without installing a
 /// process-wide crypto provider.
+///
+/// ```
+/// let config = cloudflare_ssl::tls_config()?;
+/// assert!(config.alpn_protocols.contains(&b"http/1.1".to_vec()));
+/// // Nothing process-wide was installed:
+/// assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+/// # Ok::<(), cloudflare_ssl::Error>(())
+/// ```
 pub fn tls_config() -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = rustls_platform_verifier::Verifier::new(Arc::clone(&provider))

@@ -88,6 +88,17 @@ pub struct ResponseMeta {
 
 impl ResponseMeta {
     /// The `cf-ray` header: quote it to Cloudflare support.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let page = client.zone(mock.zone_id())?.certificate_packs().list().send().await?;
+    /// println!("quote this to Cloudflare support: {:?}", page.meta.cf_ray());
+    /// assert!(page.meta.cf_ray().is_some());
+    /// # Ok(()) }
+    /// ```
     pub fn cf_ray(&self) -> Option<&str> {
         self.headers.get(CF_RAY).and_then(|v| v.to_str().ok())
     }
@@ -183,6 +194,23 @@ pub enum LocalFailure {
 
 impl LocalFailure {
     /// The `LocalFailure` behind a `reqwest` error, if any.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// use cloudflare_ssl::{Client, LocalFailure};
+    /// let client = Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .max_response_bytes(16)
+    ///     .build()?;
+    /// // The generated client reports the crate's own refusals inside reqwest's error:
+    /// let call = client.generated().get_certificate_pack_quota().zone_id(mock.zone_id());
+    /// let err = call.send().await.unwrap_err();
+    /// assert!(matches!(LocalFailure::find(&err), Some(LocalFailure::TooLarge { limit: 16, .. })));
+    /// # Ok(()) }
+    /// ```
     pub fn find<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e LocalFailure> {
         let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
         while let Some(e) = current {

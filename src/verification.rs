@@ -26,6 +26,17 @@ pub struct Verification {
 
 impl Zone {
     /// SSL verification of the zone's certificates.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let verification = client.zone(mock.zone_id())?.verification();
+    /// let details = verification.get().await?;
+    /// assert!(!details.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn verification(&self) -> Verification {
         Verification { zone: self.clone() }
     }
@@ -33,11 +44,36 @@ impl Zone {
 
 impl Verification {
     /// Verification details of every certificate of the zone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let details = client.zone(mock.zone_id())?.verification().get().await?;
+    /// assert!(details.iter().all(|v| v.cert_pack_uuid.is_some()));
+    /// for v in &details {
+    ///     println!("{:?}: {}", v.cert_pack_uuid, v.certificate_status);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn get(&self) -> Call<Vec<types::Verification>> {
         self.get_inner(false)
     }
 
     /// Like [`get`](Self::get), asking Cloudflare to retry verification immediately.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let verification = client.zone(mock.zone_id())?.verification();
+    /// // Ask Cloudflare to check again now, rather than at its next scheduled check:
+    /// let details = verification.get_and_retry().await?;
+    /// assert_eq!(details.len(), verification.get().await?.len());
+    /// # Ok(()) }
+    /// ```
     pub fn get_and_retry(&self) -> Call<Vec<types::Verification>> {
         self.get_inner(true)
     }
@@ -57,6 +93,22 @@ impl Verification {
     /// `pack_id` is the pack's id (`cert_pack_uuid` in verification details; a UUID of up to
     /// 64 of `A-Z a-z 0-9 _ -`). Also reachable as
     /// [`CertificatePacks::set_validation_method`](crate::CertificatePacks::set_validation_method).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start_manual().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// # let id = packs.order(order).await?.id; // by TXT
+    /// use cloudflare_ssl::types::DesiredValidationMethod;
+    /// let verification = client.zone(mock.zone_id())?.verification();
+    /// let updated = verification.edit_method(&id, DesiredValidationMethod::Http).await?;
+    /// assert_eq!(updated.validation_method.map(|m| m.to_string()).as_deref(), Some("http"));
+    /// # Ok(()) }
+    /// ```
     pub fn edit_method(
         &self,
         pack_id: impl IntoIdentifier,

@@ -38,11 +38,12 @@ impl Client {
     /// [`IntoIdentifier`]).
     ///
     /// ```
-    /// # fn demo(client: cloudflare_ssl::Client) {
+    /// # fn main() -> cloudflare_ssl::Result<()> {
+    /// # let client = cloudflare_ssl::Client::builder().api_token("my-token").build()?;
     /// assert!(client.zone("023e105f4ecef8ad9ca31a8372d0c353").is_ok());
     /// let err = client.zone("../../user").unwrap_err();
     /// assert!(err.to_string().contains("`zone_id`"));
-    /// # }
+    /// # Ok(()) }
     /// ```
     pub fn zone(&self, zone_id: impl IntoIdentifier) -> Result<Zone> {
         Ok(Zone {
@@ -54,11 +55,35 @@ impl Client {
 
 impl Zone {
     /// The zone's identifier.
+    ///
+    /// ```
+    /// # fn main() -> cloudflare_ssl::Result<()> {
+    /// # let client = cloudflare_ssl::Client::builder().api_token("my-token").build()?;
+    /// let zone = client.zone("023e105f4ecef8ad9ca31a8372d0c353")?;
+    /// assert_eq!(zone.id().as_str(), "023e105f4ecef8ad9ca31a8372d0c353");
+    /// let path = format!("/zones/{}/ssl/verification", zone.id()); // for `Client::request`
+    /// # assert_eq!(path, "/zones/023e105f4ecef8ad9ca31a8372d0c353/ssl/verification");
+    /// # Ok(()) }
+    /// ```
     pub fn id(&self) -> &types::Identifier {
         &self.id
     }
 
     /// The client this zone belongs to.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// use cloudflare_ssl_mock::SECOND_ZONE_ID;
+    /// let zone = client.zone(mock.zone_id())?;
+    /// // Another zone, through the same client (one connection pool and rate limit):
+    /// let other = zone.client().zone(SECOND_ZONE_ID)?;
+    /// let quota = other.certificate_packs().quota().await?;
+    /// assert_eq!(quota.advanced.and_then(|a| a.allocated), Some(1));
+    /// # Ok(()) }
+    /// ```
     pub fn client(&self) -> &Client {
         &self.client
     }

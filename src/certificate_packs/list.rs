@@ -30,6 +30,25 @@ pub const DEFAULT_PER_PAGE: u32 = 20;
 pub const DEFAULT_MAX_PAGES: u32 = 1_000;
 
 /// One page of results.
+///
+/// # Example
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+/// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+/// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+/// // The mock's zone holds 6 active packs.
+/// let page = packs.list().per_page(5).page(2).send().await?;
+/// assert_eq!(page.items.len(), 1);
+/// assert_eq!(page.page, 2);
+/// assert_eq!(page.reported_page(), Some(2)); // what the server says it answered
+/// assert_eq!(page.per_page(), Some(5));
+/// assert_eq!(page.total_count(), Some(6));
+/// assert_eq!(page.total_pages(), Some(2));
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Page<T> {
@@ -50,21 +69,29 @@ fn to_u32(n: Option<f64>) -> Option<u32> {
 
 impl<T> Page<T> {
     /// `result_info.total_pages`, if sent.
+    ///
+    /// See the [example](Page#example).
     pub fn total_pages(&self) -> Option<u32> {
         to_u32(self.result_info.as_ref().and_then(|i| i.total_pages))
     }
 
     /// `result_info.total_count`, if sent.
+    ///
+    /// See the [example](Page#example).
     pub fn total_count(&self) -> Option<u32> {
         to_u32(self.result_info.as_ref().and_then(|i| i.total_count))
     }
 
     /// `result_info.per_page`, if sent.
+    ///
+    /// See the [example](Page#example).
     pub fn per_page(&self) -> Option<u32> {
         to_u32(self.result_info.as_ref().and_then(|i| i.per_page))
     }
 
     /// `result_info.page`, if sent.
+    ///
+    /// See the [example](Page#example).
     pub fn reported_page(&self) -> Option<u32> {
         to_u32(self.result_info.as_ref().and_then(|i| i.page))
     }
@@ -126,6 +153,17 @@ enum State {
 impl CertificatePacks {
     /// Lists packs: one page with `.send()`, or every pack with `.items()` / `.stream()`.
     /// By default only active packs are listed; `.status(All)` lists every status.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let page = packs.list().send().await?; // the first page of active packs
+    /// assert!(page.items.iter().all(|pack| pack.status.as_str() == "active"));
+    /// # Ok(()) }
+    /// ```
     pub fn list(&self) -> ListCertificatePacks {
         ListCertificatePacks {
             packs: self.clone(),
@@ -142,24 +180,84 @@ impl CertificatePacks {
 
 impl ListCertificatePacks {
     /// Page size, 5 to 50 (the API's default is 20).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::Error;
+    /// let page = packs.list().per_page(5).send().await?;
+    /// assert_eq!((page.items.len(), page.total_pages()), (5, Some(2))); // 6 packs
+    /// // Outside 5..=50: refused before sending.
+    /// let err = packs.list().per_page(100).send().await.unwrap_err();
+    /// assert!(matches!(err, Error::InvalidInput(e) if e.field == "per_page"));
+    /// # Ok(()) }
+    /// ```
     pub fn per_page(mut self, per_page: u32) -> Self {
         self.per_page = Some(per_page);
         self
     }
 
     /// The page to get (1-based); for streams, the first page.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let first = packs.list().per_page(5).send().await?;
+    /// let second = packs.list().per_page(5).page(2).send().await?;
+    /// assert_eq!((first.page, first.items.len()), (1, 5));
+    /// assert_eq!((second.page, second.items.len()), (2, 1)); // 6 packs
+    /// # Ok(()) }
+    /// ```
     pub fn page(mut self, page: u32) -> Self {
         self.page = Some(page);
         self
     }
 
     /// `All` lists packs of every status, not just active ones.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start_manual().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "new.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// # let new = packs.order(order).await?;
+    /// use cloudflare_ssl::types::CertificatePackListStatus;
+    /// // `new` was just ordered: it is not active yet.
+    /// let active = packs.list().send().await?;
+    /// let all = packs.list().status(CertificatePackListStatus::All).send().await?;
+    /// assert!(!active.items.iter().any(|pack| pack.id == new.id));
+    /// assert!(all.items.iter().any(|pack| pack.id == new.id));
+    /// # Ok(()) }
+    /// ```
     pub fn status(mut self, status: types::CertificatePackListStatus) -> Self {
         self.status = Some(status);
         self
     }
 
     /// The deployment environment (`staging` or `production`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::types::CertificatePackDeploy;
+    /// let staging = packs.list().deploy(CertificatePackDeploy::Staging).send().await?;
+    /// let production = packs.list().deploy(CertificatePackDeploy::Production).send().await?;
+    /// assert!(staging.items.is_empty());
+    /// assert!(!production.items.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn deploy(mut self, deploy: types::CertificatePackDeploy) -> Self {
         self.deploy = Some(deploy);
         self
@@ -167,6 +265,19 @@ impl ListCertificatePacks {
 
     /// For streams: fetch up to `pages` pages concurrently once the number of pages is known
     /// (1, the default, fetches one after another). Items still arrive in order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use futures::TryStreamExt;
+    /// // Page 1 first (it tells how many there are), then up to 4 pages at a time, in order.
+    /// let all: Vec<_> = packs.list().per_page(5).prefetch(4).items().try_collect().await?;
+    /// assert_eq!(all.len(), 6);
+    /// # Ok(()) }
+    /// ```
     pub fn prefetch(mut self, pages: usize) -> Self {
         self.prefetch = pages.max(1);
         self
@@ -174,12 +285,46 @@ impl ListCertificatePacks {
 
     /// For streams: the most pages fetched before the stream ends with
     /// [`Error::Pagination`] (default [`DEFAULT_MAX_PAGES`]; at least 1).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::Error;
+    /// use futures::StreamExt;
+    /// // 6 packs at 5 a page is 2 pages: one too many.
+    /// let items: Vec<_> = packs.list().per_page(5).max_pages(1).items().collect().await;
+    /// assert_eq!(items.iter().filter(|item| item.is_ok()).count(), 5);
+    /// assert!(matches!(items.last(), Some(Err(Error::Pagination { .. }))));
+    /// # Ok(()) }
+    /// ```
     pub fn max_pages(mut self, pages: u32) -> Self {
         self.max_pages = pages.max(1);
         self
     }
 
     /// Per-request options (timeout, deadline, retry policy) for every page.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::{RequestOptions, RetryPolicy};
+    /// use futures::TryStreamExt;
+    /// use std::time::Duration;
+    /// let options = RequestOptions {
+    ///     timeout: Some(Duration::from_secs(5)),
+    ///     retry: Some(RetryPolicy::default().max_retries(5)),
+    ///     ..RequestOptions::default()
+    /// };
+    /// let all: Vec<_> = packs.list().per_page(5).options(options).items().try_collect().await?;
+    /// assert_eq!(all.len(), 6);
+    /// # Ok(()) }
+    /// ```
     pub fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
         self
@@ -251,6 +396,19 @@ impl ListCertificatePacks {
     }
 
     /// Gets one page (page 1 unless [`page`](Self::page) was set).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let page = packs.list().send().await?;
+    /// assert_eq!(page.page, 1);
+    /// // All 6 fit on one page of the default 20:
+    /// assert_eq!(page.total_count(), Some(page.items.len() as u32));
+    /// # Ok(()) }
+    /// ```
     pub async fn send(self) -> Result<Page<types::CertificatePack>> {
         let page = self.page.unwrap_or(1);
         self.fetch(page).await
@@ -343,6 +501,19 @@ impl ListCertificatePacks {
     }
 
     /// Every page, in order, ending after the last page or the first error.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use futures::TryStreamExt;
+    /// let pages: Vec<_> = packs.list().per_page(5).stream().try_collect().await?;
+    /// assert_eq!(pages.iter().map(|page| page.page).collect::<Vec<_>>(), [1, 2]);
+    /// assert_eq!(pages.iter().map(|page| page.items.len()).sum::<usize>(), 6);
+    /// # Ok(()) }
+    /// ```
     pub fn stream(
         self,
     ) -> impl Stream<Item = Result<Page<types::CertificatePack>>> + Send + 'static {
@@ -383,6 +554,21 @@ impl ListCertificatePacks {
     }
 
     /// Every certificate pack across all pages, in order.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use futures::TryStreamExt;
+    /// let mut items = std::pin::pin!(packs.list().per_page(5).items());
+    /// while let Some(pack) = items.try_next().await? {
+    ///     println!("{}: {}", pack.id, pack.status);
+    /// # assert_eq!(pack.status.as_str(), "active");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn items(self) -> impl Stream<Item = Result<types::CertificatePack>> + Send + 'static {
         self.stream()
             .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))

@@ -35,6 +35,19 @@ pub struct CertificatePacks {
 
 impl Zone {
     /// Certificate packs: list, get, order, edit, delete, quota, and waiting on status.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// let quota = packs.quota().await?;
+    /// let active = packs.list().send().await?;
+    /// println!("{} active packs, quota {:?}", active.items.len(), quota.advanced);
+    /// # assert!(!active.items.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn certificate_packs(&self) -> CertificatePacks {
         CertificatePacks { zone: self.clone() }
     }
@@ -42,6 +55,19 @@ impl Zone {
 
 impl CertificatePacks {
     /// The zone these packs belong to.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// assert_eq!(packs.zone().id().as_str(), mock.zone_id());
+    /// // The same zone's other settings:
+    /// let universal = packs.zone().universal_ssl().get().await?;
+    /// # assert_eq!(universal.enabled, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn zone(&self) -> &Zone {
         &self.zone
     }
@@ -99,6 +125,23 @@ impl CertificatePacks {
     }
 
     /// Restarts validation of a pack in `validation_timed_out` (an edit with an empty body).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let id = packs.list().send().await?.items.into_iter().find(|p| p.type_.as_str() == "advanced").expect("an advanced pack").id;
+    /// # mock.set_pack_status(mock.zone_id(), id.as_str(), "validation_timed_out").expect("the pack");
+    /// // The validation of pack `id` timed out:
+    /// let pack = packs.restart_validation(&id).await?;
+    /// assert_eq!(pack.status.as_str(), "pending_validation");
+    /// // Only a validation that timed out can be restarted (code 1409):
+    /// let err = packs.restart_validation(&id).await.unwrap_err();
+    /// assert_eq!(err.error_codes(), [1409]);
+    /// # Ok(()) }
+    /// ```
     pub fn restart_validation(&self, pack_id: impl IntoIdentifier) -> Call<types::CertificatePack> {
         self.edit(
             pack_id,

@@ -55,6 +55,25 @@ pub struct OrderRequest {
 impl OrderRequest {
     /// An order for `hosts` from `certificate_authority`, validated by `validation_method`,
     /// valid for `validity_days`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(
+    ///     ["example.com", "www.example.com"],
+    ///     CertificateAuthority::LetsEncrypt,
+    ///     CertificatePackValidationMethod::Txt,
+    ///     ValidityDays::Days90,
+    /// );
+    /// let pack = packs.order(order).await?;
+    /// assert_eq!(pack.hosts.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn new(
         hosts: impl IntoIterator<Item = impl Into<String>>,
         certificate_authority: types::CertificateAuthority,
@@ -71,23 +90,65 @@ impl OrderRequest {
     }
 
     /// Adds a subdomain of sni.cloudflaressl.com as the Common Name when `true`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(["example.com", "www.example.com"], CertificateAuthority::Google,
+    ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90)
+    ///     .cloudflare_branding(true);
+    /// let pack = packs.order(order).await?;
+    /// assert_eq!(pack.cloudflare_branding, Some(true));
+    /// # Ok(()) }
+    /// ```
     pub fn cloudflare_branding(mut self, branding: bool) -> Self {
         self.cloudflare_branding = Some(branding);
         self
     }
 
     /// The hosts ordered.
+    ///
+    /// ```
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(["example.com", "*.example.com"], CertificateAuthority::LetsEncrypt,
+    ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// assert_eq!(order.hosts(), ["example.com", "*.example.com"]);
+    /// ```
     pub fn hosts(&self) -> &[String] {
         &self.hosts
     }
 
     /// The certificate authority ordered from.
+    ///
+    /// ```
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(["example.com"], CertificateAuthority::Google,
+    ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// assert_eq!(order.certificate_authority(), &CertificateAuthority::Google);
+    /// ```
     pub fn certificate_authority(&self) -> &types::CertificateAuthority {
         &self.certificate_authority
     }
 
     /// Checks the order: 1 to 50 hosts, none empty or blank, no duplicates (case-insensitive),
     /// and only documented enum values (an `Unknown(..)` read from a response is refused).
+    ///
+    /// ```
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(["example.com", "WWW.example.com", "www.example.com"],
+    ///     CertificateAuthority::LetsEncrypt, CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// let err = order.validate().unwrap_err();
+    /// assert_eq!(err.to_string(),
+    ///     "invalid input: `hosts[2]` = \"www.example.com\": duplicates an earlier host");
+    /// ```
     pub fn validate(&self) -> Result<()> {
         if self.hosts.is_empty() || self.hosts.len() > MAX_HOSTS {
             return Err(Error::input(
@@ -133,6 +194,25 @@ impl OrderRequest {
 
     /// Whether `pack` is this order, already placed: same hosts (as a set, ignoring case),
     /// same certificate authority, and not in a status it cannot recover from.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(["example.com", "api.example.com"], CertificateAuthority::LetsEncrypt,
+    ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// let pack = packs.order(order.clone()).await?;
+    /// assert!(order.matches(&pack));
+    /// // Hosts compare as a set, ignoring case; the CA must be the same.
+    /// let reordered = OrderRequest::new(["API.example.com", "example.com"], CertificateAuthority::LetsEncrypt,
+    ///     CertificatePackValidationMethod::Http, ValidityDays::Days90);
+    /// assert!(reordered.matches(&pack));
+    /// # Ok(()) }
+    /// ```
     pub fn matches(&self, pack: &types::CertificatePack) -> bool {
         let hosts: BTreeSet<String> = pack.hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
         hosts == self.host_set()
@@ -173,6 +253,27 @@ impl OrderCall {
     /// Allows resending the order even after it may have reached the server (on 5xx, 429,
     /// timeouts...). Off by default because each resend can create another pack; turn it on
     /// only if duplicates are acceptable or you check for them.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// use cloudflare_ssl::Operation;
+    /// use cloudflare_ssl_mock::Fault;
+    /// let unavailable = Fault::ServerError { status: 503 };
+    /// mock.faults().on(Operation::OrderCertificatePack).next(1, unavailable.clone());
+    /// let err = packs.order(order.clone()).await.unwrap_err(); // not resent by default
+    /// assert_eq!(err.status(), Some(503));
+    ///
+    /// mock.faults().on(Operation::OrderCertificatePack).next(1, unavailable);
+    /// let pack = packs.order(order).retry_orders(true).await?; // resent after the 503
+    /// assert_eq!(mock.orders_created(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn retry_orders(self, allow: bool) -> Self {
         Self {
             call: self.call.set_retry_orders(allow),
@@ -180,6 +281,23 @@ impl OrderCall {
     }
 
     /// Timeout for each attempt.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// use cloudflare_ssl::Operation;
+    /// use std::time::Duration;
+    /// mock.faults().on(Operation::OrderCertificatePack).latency(Duration::from_secs(2));
+    /// let err = packs.order(order).timeout(Duration::from_millis(200)).await.unwrap_err();
+    /// // The order may have reached Cloudflare: look before ordering again.
+    /// assert!(err.is_outcome_unknown() && !err.is_retryable());
+    /// # Ok(()) }
+    /// ```
     pub fn timeout(self, timeout: Duration) -> Self {
         Self {
             call: self.call.timeout(timeout),
@@ -187,6 +305,20 @@ impl OrderCall {
     }
 
     /// Deadline for the whole call.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// use std::time::Duration;
+    /// let pack = packs.order(order).deadline(Duration::from_secs(30)).await?;
+    /// assert_eq!(pack.status.as_str(), "initializing");
+    /// # Ok(()) }
+    /// ```
     pub fn deadline(self, deadline: Duration) -> Self {
         Self {
             call: self.call.deadline(deadline),
@@ -194,6 +326,20 @@ impl OrderCall {
     }
 
     /// Runs the order and returns the new pack with the envelope and HTTP metadata.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// let full = packs.order(order).with_response().await?;
+    /// assert_eq!((full.meta.status, full.meta.attempts), (200, 1));
+    /// println!("ordered {} (cf-ray {:?})", full.result.id, full.cf_ray());
+    /// # Ok(()) }
+    /// ```
     pub async fn with_response(self) -> Result<ApiResponse<types::CertificatePack>> {
         self.call.with_response().await
     }
@@ -235,7 +381,7 @@ impl CertificatePacks {
     /// let packs = client.zone(mock.zone_id())?.certificate_packs();
     /// let pack = packs
     ///     .order(OrderRequest::new(
-    ///         ["example.com", "shop.example.com"],
+    ///         ["example.com", "store.example.com"],
     ///         CertificateAuthority::LetsEncrypt,
     ///         CertificatePackValidationMethod::Txt,
     ///         ValidityDays::Days90,
@@ -260,6 +406,23 @@ impl CertificatePacks {
 
     /// The existing pack that `order` would create, if any: same hosts and certificate
     /// authority, in a status other than a terminal failure (lists packs of every status).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(["example.com", "blog.example.com"], CertificateAuthority::LetsEncrypt,
+    ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// assert!(packs.find_order(&order).await?.is_none());
+    /// let placed = packs.order(order.clone()).await?;
+    /// let found = packs.find_order(&order).await?.expect("the pack just ordered");
+    /// assert_eq!(found.id, placed.id);
+    /// # Ok(()) }
+    /// ```
     pub async fn find_order(&self, order: &OrderRequest) -> Result<Option<types::CertificatePack>> {
         let mut packs = std::pin::pin!(self
             .list()

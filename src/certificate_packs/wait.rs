@@ -45,6 +45,17 @@ impl fmt::Display for StatusChange {
 
 /// Whether a certificate pack status is one it does not leave on its own towards `active`:
 /// any `*_timed_out`, `deleted`, `pending_deletion`, `expired`, `deactivating`, `inactive`.
+///
+/// ```
+/// use cloudflare_ssl::is_terminal_failure;
+/// use cloudflare_ssl::types::CertificatePackStatus;
+///
+/// assert!(is_terminal_failure(&CertificatePackStatus::ValidationTimedOut));
+/// assert!(is_terminal_failure(&CertificatePackStatus::Expired));
+/// assert!(!is_terminal_failure(&CertificatePackStatus::PendingValidation));
+/// // A status Cloudflare adds later is judged by its name:
+/// assert!(is_terminal_failure(&CertificatePackStatus::Unknown("renewal_timed_out".into())));
+/// ```
 pub fn is_terminal_failure(status: &Status) -> bool {
     matches!(
         status,
@@ -150,18 +161,75 @@ impl<'a> WaitOptions<'a> {
     }
 
     /// First delay between polls.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// # let id = packs.order(order).await?.id;
+    /// use cloudflare_ssl::WaitOptions;
+    /// use std::time::Duration;
+    /// // `id` was just ordered.
+    /// let options = WaitOptions::default().interval(Duration::from_millis(100));
+    /// let pack = packs.wait_until_active(&id, options).await?;
+    /// assert_eq!(pack.status.as_str(), "active");
+    /// # Ok(()) }
+    /// ```
     pub fn interval(mut self, interval: Duration) -> Self {
         self.pace.interval = interval;
         self
     }
 
     /// Longest delay between polls.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// # let id = packs.order(order).await?.id;
+    /// use cloudflare_ssl::WaitOptions;
+    /// use std::time::Duration;
+    /// // Poll after 50 ms, 100 ms, then every 200 ms.
+    /// let options = WaitOptions::default()
+    ///     .interval(Duration::from_millis(50))
+    ///     .backoff(2.0)
+    ///     .max_interval(Duration::from_millis(200));
+    /// let pack = packs.wait_until_active(&id, options).await?;
+    /// assert_eq!(pack.status.as_str(), "active");
+    /// # Ok(()) }
+    /// ```
     pub fn max_interval(mut self, max: Duration) -> Self {
         self.pace.max_interval = max;
         self
     }
 
     /// Factor the delay grows by after each poll (1.0 keeps it constant).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// # let id = packs.order(order).await?.id;
+    /// use cloudflare_ssl::WaitOptions;
+    /// use std::time::Duration;
+    /// // A constant 100 ms between polls:
+    /// let options = WaitOptions::default().interval(Duration::from_millis(100)).backoff(1.0);
+    /// let pack = packs.wait_until_active(&id, options).await?;
+    /// assert_eq!(pack.status.as_str(), "active");
+    /// # Ok(()) }
+    /// ```
     pub fn backoff(mut self, factor: f64) -> Self {
         self.pace.backoff = if factor.is_finite() {
             factor.max(1.0)
@@ -172,12 +240,53 @@ impl<'a> WaitOptions<'a> {
     }
 
     /// Give up after this long with [`Error::WaitTimeout`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start_manual().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// # let id = packs.order(order).await?.id;
+    /// use cloudflare_ssl::{Error, WaitOptions};
+    /// use std::time::Duration;
+    /// // On the mock's manual clock, `id` stays `initializing` until the test moves time.
+    /// let options = WaitOptions::default()
+    ///     .interval(Duration::from_millis(50))
+    ///     .deadline(Duration::from_millis(300));
+    /// let err = packs.wait_until_active(&id, options).await.unwrap_err();
+    /// assert!(matches!(err, Error::WaitTimeout { last_status, .. } if last_status.as_str() == "initializing"));
+    /// # Ok(()) }
+    /// ```
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.pace.deadline = deadline;
         self
     }
 
     /// Called on the first observed status and on every change. May borrow local state.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// # let id = packs.order(order).await?.id;
+    /// use cloudflare_ssl::WaitOptions;
+    /// use std::time::Duration;
+    /// let mut seen = Vec::new();
+    /// let options = WaitOptions::default()
+    ///     .interval(Duration::from_millis(100))
+    ///     .on_change(|change| seen.push(change.to.to_string()));
+    /// packs.wait_until_active(&id, options).await?;
+    /// assert_eq!(seen.last().map(String::as_str), Some("active"));
+    /// assert!(seen.len() >= 2, "{seen:?}"); // e.g. initializing, pending_validation, ..., active
+    /// # Ok(()) }
+    /// ```
     pub fn on_change(mut self, callback: impl FnMut(&StatusChange) + Send + 'a) -> Self {
         self.on_change = Some(Box::new(callback));
         self
@@ -312,6 +421,28 @@ impl CertificatePacks {
 
     /// Polls the pack until `done` returns true. Terminal failure statuses and the deadline
     /// end the wait with an error, as in [`wait_until_active`](Self::wait_until_active).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// # let order = cloudflare_ssl::OrderRequest::new(["example.com", "www.example.com"], cloudflare_ssl::types::CertificateAuthority::LetsEncrypt,
+    /// #     cloudflare_ssl::types::CertificatePackValidationMethod::Txt, cloudflare_ssl::types::ValidityDays::Days90);
+    /// # let id = packs.order(order).await?.id;
+    /// use cloudflare_ssl::WaitOptions;
+    /// use std::time::Duration;
+    /// // Until Cloudflare has validated the pack, whether or not it is deployed yet:
+    /// let options = WaitOptions::default().interval(Duration::from_millis(100));
+    /// let pack = packs
+    ///     .wait_for(&id, options, |pack| {
+    ///         matches!(pack.status.as_str(), "pending_issuance" | "pending_deployment" | "active")
+    ///     })
+    ///     .await?;
+    /// assert_ne!(pack.status.as_str(), "pending_validation");
+    /// # Ok(()) }
+    /// ```
     pub async fn wait_for(
         &self,
         pack_id: impl IntoIdentifier,
