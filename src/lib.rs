@@ -27,7 +27,9 @@
 //!         ValidityDays::Days90,
 //!     ))
 //!     .await?;
-//! let pack = packs.wait_for_validation_records(&pack.id, WaitOptions::default()).await?;
+//! // DCV records can arrive after the order: poll for them (every 2 s here).
+//! let every = WaitOptions::every(std::time::Duration::from_secs(2));
+//! let pack = packs.wait_for_validation_records(&pack.id, every).await?;
 //! for record in &pack.validation_records {
 //!     println!("TXT {:?} = {:?}", record.txt_name, record.txt_value);
 //! }

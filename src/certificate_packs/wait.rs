@@ -402,7 +402,8 @@ impl CertificatePacks {
     ///     .order(OrderRequest::new(["example.com", "dcv.example.com"], CertificateAuthority::LetsEncrypt,
     ///         CertificatePackValidationMethod::Txt, ValidityDays::Days90))
     ///     .await?;
-    /// let pack = packs.wait_for_validation_records(&pack.id, WaitOptions::default()).await?;
+    /// let every = WaitOptions::every(std::time::Duration::from_millis(100));
+    /// let pack = packs.wait_for_validation_records(&pack.id, every).await?;
     /// for record in &pack.validation_records {
     ///     println!("create TXT {:?} = {:?}", record.txt_name, record.txt_value);
     /// }
