@@ -5,49 +5,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::envelope::{self, Envelope, GenResult};
+use crate::envelope::{self, ApiResponse, Envelope, GenResult};
 use crate::error::{Error, Result};
 use crate::generated::Operation;
 use crate::retry::RetryPolicy;
-use crate::transport::{CallContext, RequestOptions, ResponseMeta, CALL};
-use crate::types;
+use crate::transport::{CallContext, RequestOptions, CALL};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
-/// A call's `result` together with the rest of the envelope and the HTTP metadata.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ApiResponse<T> {
-    /// The unwrapped `result`.
-    pub result: T,
-    /// The envelope's `messages` (informational).
-    pub messages: Vec<crate::ApiMessage>,
-    /// The envelope's `errors` (normally empty on success).
-    pub errors: Vec<crate::ApiMessage>,
-    /// Pagination information, on lists.
-    pub result_info: Option<types::ResultInfo>,
-    /// HTTP status, headers and attempts.
-    pub meta: ResponseMeta,
-}
-
-impl<T> ApiResponse<T> {
-    /// The `cf-ray` header.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// let full = client.zone(mock.zone_id())?.certificate_packs().quota().with_response().await?;
-    /// let ray = full.cf_ray().expect("Cloudflare sends a cf-ray");
-    /// println!("quote cf-ray {ray} to Cloudflare support");
-    /// # assert!(!ray.is_empty());
-    /// # Ok(()) }
-    /// ```
-    pub fn cf_ray(&self) -> Option<&str> {
-        self.meta.cf_ray()
-    }
-}
 
 /// What a call does once it runs: its operation's future, already unwrapped.
 pub(crate) type Work<T> = BoxFuture<Result<ApiResponse<T>>>;

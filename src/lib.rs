@@ -55,12 +55,12 @@
 //! | `verification.rs` | [`Verification`] |
 //! | `analyze.rs` | [`Zone::analyze_certificate`] |
 //! | `raw.rs` | [`Client::request`], [`RawRequest`]: any v4 path |
-//! | `call.rs` | [`Call`], [`ApiResponse`]: per-call options, `.await` |
+//! | `call.rs` | [`Call`]: per-call options, `.await` |
 //! | `error.rs` | [`Error`], [`ApiError`], [`InputError`] |
 //! | `ids.rs` | [`IntoIdentifier`]: ids that cannot leave their path segment |
 //!
 //! Mechanisms, beside them: `transport.rs` (every request: path check, body limit, retries,
-//! deadline, rate limit, tracing), `envelope.rs` (unwrapping `result`, mapping failures),
+//! deadline, rate limit, tracing), `envelope.rs` ([`ApiResponse`]; unwrapping `result`, mapping failures),
 //! `retry.rs` ([`RetryPolicy`]), `ratelimit.rs` ([`RateLimit`]), `auth.rs` ([`Credentials`]),
 //! `tls.rs` (this client's TLS, no global provider), `strict.rs` (no undocumented enum value in a
 //! request), `lists.rs` (iterating the generated list types). The mock of the API is the
@@ -105,7 +105,7 @@ mod verification;
 mod zone;
 
 pub use auth::{Credentials, Secret};
-pub use call::{ApiResponse, Call};
+pub use call::Call;
 pub use certificate_packs::list::{
     ListCertificatePacks, Page, DEFAULT_MAX_PAGES, DEFAULT_PER_PAGE, PER_PAGE_RANGE,
 };
@@ -118,7 +118,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
-pub use envelope::{ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
+pub use envelope::{ApiResponse, ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
 pub use error::{AcceptedResponse, ApiError, ApiMessage, Error, InputError, Result};
 pub use generated::{Operation, UnknownOperation};
 pub use ids::{IntoIdentifier, MAX_IDENTIFIER_LENGTH, MAX_SERVER_ID_LENGTH};

@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::call::{ApiResponse, Call};
+use crate::call::Call;
 use crate::client::Client;
+use crate::envelope::ApiResponse;
 use crate::envelope::{self, Facts};
 use crate::error::{ApiMessage, Error, Result};
 use crate::retry::RetryPolicy;

@@ -12,7 +12,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::operation::Operation;
-use crate::server::Shared;
 
 /// A way for the mock to misbehave on one request.
 ///
@@ -272,7 +271,7 @@ impl FaultPlan {
 /// ```
 #[derive(Clone)]
 pub struct Faults {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) plan: Arc<std::sync::Mutex<FaultPlan>>,
     pub(crate) operation: Option<Operation>,
     pub(crate) stage: FaultStage,
 }
@@ -287,6 +286,13 @@ impl std::fmt::Debug for Faults {
 }
 
 impl Faults {
+    /// The plan, even if a panicking holder poisoned the lock (the plan stays consistent).
+    fn plan(&self) -> std::sync::MutexGuard<'_, FaultPlan> {
+        self.plan
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Scopes the following calls to one operation (default: every operation).
     #[must_use]
     pub fn on(&self, operation: Operation) -> Faults {
@@ -308,7 +314,7 @@ impl Faults {
 
     /// Answers the next `n` matching requests with `fault`.
     pub fn next(&self, n: u32, fault: Fault) -> &Faults {
-        self.shared.faults().push(FaultRule {
+        self.plan().push(FaultRule {
             operation: self.operation,
             fault,
             remaining: n,
@@ -320,18 +326,18 @@ impl Faults {
     /// Delays every matching request by `delay` (zero removes the delay). A per-operation
     /// latency takes precedence over the global one.
     pub fn latency(&self, delay: Duration) -> &Faults {
-        self.shared.faults().set_latency(self.operation, delay);
+        self.plan().set_latency(self.operation, delay);
         self
     }
 
     /// Removes every queued fault and every latency.
     pub fn clear(&self) {
-        self.shared.faults().clear();
+        self.plan().clear();
     }
 
     /// How many injected responses are still queued (all operations).
     pub fn pending(&self) -> u64 {
-        self.shared.faults().pending()
+        self.plan().pending()
     }
 }
 

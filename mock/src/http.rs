@@ -6,6 +6,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+/// The path prefix of the API, as on `api.cloudflare.com`.
+pub(crate) const API_PREFIX: &str = "/client/v4";
+/// The path prefix of the mock's admin routes.
+pub(crate) const ADMIN_PREFIX: &str = "/__mock";
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;

@@ -495,7 +495,7 @@ impl MockServer {
     /// Fault injection (all operations; narrow with [`Faults::on`]).
     pub fn faults(&self) -> Faults {
         Faults {
-            shared: Arc::clone(&self.shared),
+            plan: self.shared.fault_plan(),
             operation: None,
             stage: FaultStage::BeforeHandling,
         }

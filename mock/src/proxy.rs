@@ -58,8 +58,8 @@ use tokio::sync::watch;
 
 use crate::conformance::{self, ContractViolation, ExchangeRef, Sink};
 use crate::envelope::ApiError;
+use crate::http::{ADMIN_PREFIX, API_PREFIX};
 use crate::record::{Exchange, RecordOptions, Recorder};
-use crate::server::{ADMIN_PREFIX, API_PREFIX};
 use crate::spec::Contract;
 
 /// The real API's base URL, the proxy's default upstream.

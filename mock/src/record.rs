@@ -344,7 +344,7 @@ impl Replay {
         format!(
             "http://{}{}",
             advertised(self.addr),
-            crate::server::API_PREFIX
+            crate::http::API_PREFIX
         )
     }
 
@@ -394,7 +394,7 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
     let method = req.method().as_str().to_owned();
     let full_path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
-    let admin = crate::server::ADMIN_PREFIX;
+    let admin = crate::http::ADMIN_PREFIX;
     if full_path == admin || full_path.starts_with(&format!("{admin}/")) {
         let rest = full_path.trim_start_matches(admin).trim_matches('/');
         return match (method.as_str(), rest) {
@@ -422,7 +422,7 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
         };
     }
     let path = full_path
-        .strip_prefix(crate::server::API_PREFIX)
+        .strip_prefix(crate::http::API_PREFIX)
         .unwrap_or(&full_path)
         .to_owned();
     let wanted = query_key(&query);

@@ -25,15 +25,12 @@ use tokio::sync::{watch, Notify};
 use crate::config::MockConfig;
 use crate::envelope::{self, ApiError, CODE_AUTHENTICATION, CODE_BODY_TOO_LARGE};
 use crate::faults::{Fault, FaultPlan, FaultStage};
+pub(crate) use crate::http::{ADMIN_PREFIX, API_PREFIX};
 use crate::operation::Operation;
 use crate::spec::{Contract, RouteMatch};
 use crate::state::{RateDecision, State};
 use crate::{admin, routes};
 
-/// The path prefix of the API, as on `api.cloudflare.com`.
-pub(crate) const API_PREFIX: &str = "/client/v4";
-/// The path prefix of the mock's admin routes.
-pub(crate) const ADMIN_PREFIX: &str = "/__mock";
 /// Largest request body accepted.
 const MAX_BODY: usize = 1 << 20;
 
@@ -47,7 +44,7 @@ pub(crate) struct Shared {
     pub(crate) contract: Arc<Contract>,
     pub(crate) addr: SocketAddr,
     state: Mutex<State>,
-    faults: Mutex<FaultPlan>,
+    faults: Arc<Mutex<FaultPlan>>,
     violations: Mutex<Vec<String>>,
     rays: AtomicU64,
     recorder: Option<Arc<crate::record::Recorder>>,
@@ -65,7 +62,7 @@ impl Shared {
             config,
             contract,
             addr,
-            faults: Mutex::new(FaultPlan::default()),
+            faults: Arc::new(Mutex::new(FaultPlan::default())),
             violations: Mutex::new(Vec::new()),
             rays: AtomicU64::new(0),
             recorder,
@@ -78,6 +75,11 @@ impl Shared {
 
     pub(crate) fn faults(&self) -> MutexGuard<'_, FaultPlan> {
         lock(&self.faults)
+    }
+
+    /// The fault plan itself, for the [`Faults`](crate::Faults) handle.
+    pub(crate) fn fault_plan(&self) -> Arc<Mutex<FaultPlan>> {
+        Arc::clone(&self.faults)
     }
 
     pub(crate) fn violations(&self) -> Vec<String> {

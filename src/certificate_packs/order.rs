@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 
-use crate::call::{ApiResponse, Call};
+use crate::call::Call;
 use crate::certificate_packs::wait::is_terminal_failure;
 use crate::certificate_packs::CertificatePacks;
+use crate::envelope::ApiResponse;
 use crate::error::{Error, Result};
 use crate::strict;
 use crate::types;
