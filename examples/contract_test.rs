@@ -22,7 +22,9 @@ use cloudflare_ssl::types::{
     CertificateAuthority, CertificatePackListStatus, CertificatePackStatus,
     CertificatePackValidationMethod, ValidityDays,
 };
-use cloudflare_ssl::{is_terminal_failure, CertificatePacks, Client, OrderRequest, RetryPolicy};
+use cloudflare_ssl::{
+    is_terminal_failure, CertificatePacks, Client, Ensured, OrderRequest, RetryPolicy,
+};
 use cloudflare_ssl_mock::{ClockMode, Fault, MockServer, Operation, SECOND_ZONE_ID};
 use futures::future::{FutureExt, LocalBoxFuture};
 use futures::TryStreamExt;
@@ -33,6 +35,8 @@ type Result<T = (), E = Box<dyn Error>> = std::result::Result<T, E>;
 #[derive(Debug, PartialEq)]
 enum Action {
     Ordered,
+    /// Ordered, the answer was lost (outcome unknown), and `ensure` found the placed pack.
+    Adopted,
     RestartedValidation,
     NothingToDo,
 }
@@ -82,8 +86,13 @@ async fn keep_certificate_once(
                 CertificatePackValidationMethod::Txt,
                 ValidityDays::Days90,
             );
-            let (pack, _) = packs.ensure(order).await?;
-            Ok((Action::Ordered, pack.id.to_string()))
+            let (pack, how) = packs.ensure(order).await?;
+            let action = match how {
+                Ensured::Recovered => Action::Adopted,
+                Ensured::Existing => Action::NothingToDo,
+                _ => Action::Ordered,
+            };
+            Ok((action, pack.id.to_string()))
         }
     }
 }
@@ -205,7 +214,7 @@ async fn no_second_order_when_the_answer_is_lost(mock: &MockServer, client: &Cli
     let orders = mock.faults().on(Operation::OrderCertificatePack);
     orders.after_handling().next(1, Fault::DropConnection);
     let (action, _) = keep_certificate(&packs, &["example.com", "lost.example.com"]).await?;
-    expect_eq("action", action, Action::Ordered)?;
+    expect_eq("action", action, Action::Adopted)?;
     expect_eq("orders created", mock.orders_created(), 1)
 }
 
@@ -219,9 +228,10 @@ async fn no_second_order_when_a_placed_order_answers_503(
         .on(Operation::OrderCertificatePack)
         .after_handling();
     orders.next(1, Fault::ServerError { status: 503 });
-    // The 503 is retryable: the job runs again and finds the pack the server did create.
+    // A 5xx after the order was sent leaves its outcome unknown: `ensure` looks again and
+    // adopts the pack the server did create instead of reporting a retryable failure.
     let (action, _) = keep_certificate(&packs, &["example.com", "busy.example.com"]).await?;
-    expect_eq("action", action, Action::NothingToDo)?;
+    expect_eq("action", action, Action::Adopted)?;
     expect_eq("orders created", mock.orders_created(), 1)
 }
 
