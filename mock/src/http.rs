@@ -1,5 +1,6 @@
-//! A small HTTP/1 server loop shared by the conformance proxy and the replay server: one handler
-//! per request, complete bodies, a shutdown signal.
+//! The HTTP/1 server loop shared by the mock, the conformance proxy and the replay server: one
+//! handler per request, a per-connection close handle (for the mock's dropped-connection
+//! faults), a shutdown signal.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -21,18 +22,22 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 
-/// A boxed response future.
-pub(crate) type ResponseFuture = Pin<Box<dyn Future<Output = Response<Full<Bytes>>> + Send>>;
+/// A boxed response future with a complete body.
+pub(crate) type ResponseFuture<B = Full<Bytes>> = Pin<Box<dyn Future<Output = Response<B>> + Send>>;
 
-/// Serves connections with `handler` until `shutdown` flips (or its sender is dropped).
-pub(crate) async fn serve<H>(
+/// Serves connections with `handler` until `shutdown` flips (or its sender is dropped). The
+/// handler gets each request and its connection's close handle: `notify_one()` on it drops the
+/// connection without an answer.
+pub(crate) async fn serve<H, B>(
     listener: TcpListener,
     handler: Arc<H>,
     mut shutdown: watch::Receiver<bool>,
 ) where
-    H: Fn(Request<Incoming>) -> ResponseFuture + Send + Sync + 'static,
+    H: Fn(Request<Incoming>, Arc<Notify>) -> ResponseFuture<B> + Send + Sync + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     loop {
         tokio::select! {
@@ -45,15 +50,18 @@ pub(crate) async fn serve<H>(
                 let handler = Arc::clone(&handler);
                 let mut shutdown = shutdown.clone();
                 tokio::spawn(async move {
+                    let close = Arc::new(Notify::new());
+                    let close_handle = Arc::clone(&close);
                     let service = service_fn(move |req: Request<Incoming>| {
-                        let handler = Arc::clone(&handler);
-                        async move { Ok::<_, Infallible>(handler(req).await) }
+                        let response = handler(req, Arc::clone(&close_handle));
+                        async move { Ok::<_, Infallible>(response.await) }
                     });
                     let conn = http1::Builder::new()
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), service);
                     tokio::select! {
                         _ = conn => {}
+                        () = close.notified() => {}
                         _ = shutdown.changed() => {}
                     }
                 });

@@ -376,7 +376,11 @@ impl MockServerBuilder {
             record::open_recorder(self.config.record.as_ref(), self.config.record_options)?;
         let shared = Arc::new(Shared::new(self.config, contract, addr, recorder));
         let (shutdown, receiver) = watch::channel(false);
-        tokio::spawn(server::serve(listener, Arc::clone(&shared), receiver));
+        let handler_shared = Arc::clone(&shared);
+        let handler = Arc::new(move |req, kill| -> http::ResponseFuture<server::MockBody> {
+            Box::pin(server::handle(Arc::clone(&handler_shared), req, kill))
+        });
+        tokio::spawn(http::serve(listener, handler, receiver));
         Ok(MockServer { shared, shutdown })
     }
 

@@ -288,7 +288,7 @@ impl Proxy {
         let (shutdown, receiver) = watch::channel(false);
         let handler_shared = Arc::clone(&shared);
         let handler = Arc::new(
-            move |req: Request<Incoming>| -> crate::http::ResponseFuture {
+            move |req: Request<Incoming>, _close| -> crate::http::ResponseFuture {
                 let shared = Arc::clone(&handler_shared);
                 Box::pin(async move { forward(&shared, req).await })
             },

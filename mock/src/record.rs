@@ -326,7 +326,7 @@ impl Replay {
         let (shutdown, receiver) = watch::channel(false);
         let handler_shared = Arc::clone(&shared);
         let handler = Arc::new(
-            move |req: Request<Incoming>| -> crate::http::ResponseFuture {
+            move |req: Request<Incoming>, _close| -> crate::http::ResponseFuture {
                 let shared = Arc::clone(&handler_shared);
                 Box::pin(async move { replay_one(&shared, &req) })
             },

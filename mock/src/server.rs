@@ -1,7 +1,6 @@
 //! The HTTP side of the mock: accept loop, per-request pipeline (counters, latency, faults, rate
 //! limit, authentication, validation against the curated document, dispatch), wire headers.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -14,13 +13,9 @@ use http_body::{Body, Frame, SizeHint};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{HeaderMap, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 
 use crate::config::MockConfig;
 use crate::envelope::{self, ApiError, CODE_AUTHENTICATION, CODE_BODY_TOO_LARGE};
@@ -208,46 +203,8 @@ impl Body for MockBody {
     }
 }
 
-/// Serves connections until `shutdown` flips (or its sender is dropped).
-pub(crate) async fn serve(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _peer)) = accepted else {
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let shared = Arc::clone(&shared);
-                let mut shutdown = shutdown.clone();
-                tokio::spawn(async move {
-                    let kill = Arc::new(Notify::new());
-                    let kill_handle = Arc::clone(&kill);
-                    let service = service_fn(move |req: Request<Incoming>| {
-                        let shared = Arc::clone(&shared);
-                        let kill = Arc::clone(&kill_handle);
-                        async move { Ok::<_, Infallible>(handle(shared, req, kill).await) }
-                    });
-                    let conn = http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = conn => {}
-                        () = kill.notified() => {}
-                        _ = shutdown.changed() => {}
-                    }
-                });
-            }
-            _ = shutdown.changed() => break,
-        }
-    }
-}
-
-async fn handle(
+/// Answers one request; `kill` drops its connection (the dropped-connection faults).
+pub(crate) async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
     kill: Arc<Notify>,
