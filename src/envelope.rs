@@ -368,17 +368,30 @@ pub(crate) fn transport_error(facts: &Facts, e: reqwest::Error) -> Error {
             },
         },
     };
-    // A request that is not idempotent and may have reached the server: its outcome is unknown.
-    let unknown = !facts.idempotent
-        && facts.sent
-        && !matches!(
-            error,
-            Error::Connect { .. } | Error::ResponseTooLarge { .. }
-        );
-    if unknown {
-        Error::outcome_unknown(operation, error)
-    } else {
-        error
+    if facts.idempotent || !facts.sent {
+        return error;
+    }
+    match error {
+        // Nothing reached the server.
+        Error::Connect { .. } => error,
+        // The server answered, too much to read: a 2xx means it accepted the request (never an
+        // ordinary failure that invites a resend), a 5xx or 408 leaves the outcome unknown, a
+        // clear refusal stays as it is.
+        Error::ResponseTooLarge {
+            status, ref cf_ray, ..
+        } if (200..300).contains(&status) => Error::Accepted(Box::new(AcceptedResponse {
+            operation,
+            status,
+            cf_ray: cf_ray.clone(),
+            body: String::new(),
+            body_truncated: true,
+            resource_id: None,
+            cause: error,
+        })),
+        Error::ResponseTooLarge { .. } => ambiguous_if_unclear(facts, error),
+        // A request that is not idempotent and may have reached the server: its outcome is
+        // unknown.
+        _ => Error::outcome_unknown(operation, error),
     }
 }
 

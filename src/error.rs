@@ -85,7 +85,9 @@ pub enum Error {
     },
     /// The response body was larger than the client's limit
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); it was
-    /// not read past the limit.
+    /// not read past the limit. For a request that is not idempotent (an order), a 2xx too large
+    /// to read is reported as [`Error::Accepted`] and a 5xx or 408 as [`Error::OutcomeUnknown`],
+    /// with this error as their cause: the server may have acted on it.
     #[error("the {operation} response (HTTP {status}) is larger than the limit of {limit} bytes{}{}", declared.map(|d| format!(" (Content-Length {d})")).unwrap_or_default(), ray(.cf_ray))]
     ResponseTooLarge {
         /// The operation called.
@@ -184,7 +186,8 @@ pub struct AcceptedResponse {
     /// The `cf-ray` header, for Cloudflare support.
     pub cf_ray: Option<String>,
     /// The body as received (lossy UTF-8), at most
-    /// [`ACCEPTED_BODY_LIMIT`](crate::ACCEPTED_BODY_LIMIT) bytes.
+    /// [`ACCEPTED_BODY_LIMIT`](crate::ACCEPTED_BODY_LIMIT) bytes; empty when the body was over
+    /// the client's response limit (the cause is then [`Error::ResponseTooLarge`]).
     pub body: String,
     /// Whether `body` was cut at the limit.
     pub body_truncated: bool,

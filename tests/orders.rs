@@ -133,6 +133,54 @@ async fn ensure_finds_before_ordering_and_recovers_an_unknown_outcome() {
 }
 
 #[tokio::test]
+async fn an_accepted_order_too_large_to_read_is_accepted_and_ensure_recovers_it() {
+    let mock = MockServer::start_manual().await;
+    // Listings of the seeded packs fit in 64 KiB; the padded answer to the order does not.
+    let client = Client::builder()
+        .api_token(mock.token())
+        .base_url(mock.base_url())
+        .max_response_bytes(64 * 1024)
+        .build()
+        .expect("client");
+    let packs = client.zone(mock.zone_id()).unwrap().certificate_packs();
+    let padded = || Fault::SetField {
+        pointer: "/result/padding".into(),
+        value: json!("x".repeat(100 * 1024)),
+    };
+    mock.faults()
+        .on(Operation::OrderCertificatePack)
+        .after_handling()
+        .next(2, padded());
+
+    let err = packs
+        .order(order(&["example.com", "d.example.com"]))
+        .await
+        .unwrap_err();
+    let Error::Accepted(accepted) = &err else {
+        panic!("a 2xx too large to read must not be an ordinary failure: {err:?}")
+    };
+    assert_eq!(accepted.status, 200);
+    assert!(accepted.body_truncated && accepted.resource_id.is_none());
+    assert!(
+        matches!(&accepted.cause, Error::ResponseTooLarge { limit, .. } if *limit == 64 * 1024),
+        "{:?}",
+        accepted.cause
+    );
+    assert!(!err.is_retryable() && err.is_outcome_unknown());
+    assert_eq!(mock.orders_created(), 1);
+
+    // ensure() with another host set: ordered, answer unreadable, then found by its hosts.
+    let (pack, how) = packs
+        .ensure(order(&["example.com", "e.example.com"]))
+        .await
+        .expect("ensure recovers");
+    assert_eq!(how, Ensured::Recovered);
+    assert_eq!(pack.hosts.len(), 2);
+    assert_eq!(mock.orders_created(), 2);
+    assert_eq!(mock.counters().requests(Operation::OrderCertificatePack), 2);
+}
+
+#[tokio::test]
 async fn undocumented_enum_values_never_reach_the_wire() {
     let mock = MockServer::start_manual().await;
     let client = client(&mock);
