@@ -121,7 +121,9 @@ impl RateLimiter {
                     return;
                 }
                 match starts.front() {
-                    Some(oldest) => (*oldest + self.limit.per).saturating_duration_since(now),
+                    Some(oldest) => oldest
+                        .checked_add(self.limit.per)
+                        .map_or(self.limit.per, |end| end.saturating_duration_since(now)),
                     None => Duration::ZERO,
                 }
             };

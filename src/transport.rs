@@ -484,7 +484,9 @@ impl Transport {
                         policy.delay(attempt, outcome.as_ref().ok().map(|(r, _)| r.headers()));
                     // A wait that would end past the deadline ends the call now, with what
                     // this attempt gave (e.g. the 429 and its Retry-After).
-                    let past_deadline = deadline.is_some_and(|d| Instant::now() + delay >= d);
+                    let past_deadline = deadline.is_some_and(|d| {
+                        Instant::now().checked_add(delay).is_none_or(|end| end >= d)
+                    });
                     if !past_deadline {
                         match &outcome {
                             Ok((r, _)) => {

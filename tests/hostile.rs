@@ -636,3 +636,37 @@ async fn no_crafted_id_leaves_its_segment() {
         ids.len()
     );
 }
+
+/// Limits set near `Duration::MAX` (a rate limit of one request per forever, a retry delay of
+/// forever) end the call at its deadline: no overflow, no sleep past the deadline.
+#[tokio::test]
+async fn limits_near_duration_max_end_at_the_deadline() {
+    use cloudflare_ssl::RateLimit;
+    use cloudflare_ssl_mock::{Fault, MockServer, Operation};
+    let mock = MockServer::start_manual().await;
+    let client = Client::builder()
+        .api_token(mock.token())
+        .base_url(mock.base_url())
+        .rate_limit(RateLimit::new(1, Duration::MAX))
+        .retry(
+            RetryPolicy::default()
+                .initial_delay(Duration::MAX)
+                .max_delay(Duration::MAX),
+        )
+        .deadline(Duration::from_millis(300))
+        .build()
+        .expect("client");
+    let settings = client.zone(mock.zone_id()).expect("zone").universal_ssl();
+    mock.faults()
+        .on(Operation::GetUniversalSslSettings)
+        .next(1, Fault::ServerError { status: 503 });
+    let started = Instant::now();
+    // A retry delay past the deadline: the 503 is the answer, at once.
+    let err = settings.get().await.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err:?}");
+    // The rate limiter would wait "forever" for the next slot: the deadline ends the call.
+    let err = settings.get().await.unwrap_err();
+    assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(mock.counters().total, 1);
+}

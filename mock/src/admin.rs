@@ -180,10 +180,15 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
                 Ok(r) => r,
                 Err(e) => return e,
             };
-            let Ok(by) = Duration::try_from_secs_f64(req.seconds) else {
-                return error(400, "seconds must be a non-negative number");
+            let by = match Duration::try_from_secs_f64(req.seconds) {
+                Ok(by) => by,
+                // Too large for a duration: past the clock's limit, reported as such below.
+                Err(_) if req.seconds > 0.0 => Duration::MAX,
+                Err(_) => return error(400, "seconds must be a non-negative number"),
             };
-            shared.state().advance(by);
+            if let Err(limit) = shared.state().advance(by) {
+                return error(400, format!("seconds: {} {limit}", req.seconds));
+            }
             ok(info(shared))
         }
         ("POST", ["clock", "tick"]) => {

@@ -520,9 +520,18 @@ impl MockServer {
         self.shared.state().now()
     }
 
-    /// Moves the mock's clock forward and applies the lifecycle transitions that fall due.
+    /// Moves the mock's clock forward and applies the lifecycle transitions that fall due. The
+    /// clock stops at the start of the year 9000 (so every date it derives stays a four-digit
+    /// RFC 3339 year); a longer advance moves it there.
     pub fn advance(&self, by: Duration) {
-        self.shared.state().advance(by);
+        let mut state = self.shared.state();
+        if state.advance(by).is_err() {
+            let rest = (state::clock_limit() - state.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO);
+            // Cannot pass the limit: `rest` ends at or before it.
+            let _ = state.advance(rest);
+        }
     }
 
     /// Moves the clock to the next lifecycle transition of any pack and applies it; `false`

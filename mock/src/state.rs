@@ -48,15 +48,52 @@ impl Clock {
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        let mut now = self.base + self.offset;
-        if self.mode == ClockMode::Realtime {
-            now += TimeDelta::from_std(self.started.elapsed()).unwrap_or(TimeDelta::zero());
-        }
-        now
+        let running = match self.mode {
+            ClockMode::Realtime => {
+                TimeDelta::from_std(self.started.elapsed()).unwrap_or(TimeDelta::zero())
+            }
+            _ => TimeDelta::zero(),
+        };
+        self.base
+            .checked_add_signed(self.offset)
+            .and_then(|t| t.checked_add_signed(running))
+            .map_or(clock_limit(), |t| t.min(clock_limit()))
     }
 
-    pub(crate) fn advance(&mut self, by: Duration) {
-        self.offset += TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
+    /// Moves the clock forward by `by`; refused (nothing moves) past [`clock_limit`].
+    pub(crate) fn advance(&mut self, by: Duration) -> Result<(), ClockLimit> {
+        let offset = TimeDelta::from_std(by)
+            .ok()
+            .and_then(|by| self.offset.checked_add(&by))
+            .filter(|o| {
+                self.base
+                    .checked_add_signed(*o)
+                    .is_some_and(|t| t <= clock_limit())
+            })
+            .ok_or(ClockLimit)?;
+        self.offset = offset;
+        Ok(())
+    }
+}
+
+/// The latest time the mock's clock shows (year 9000): every date the lifecycle derives from it
+/// (expiry a year later and so on) stays a four-digit RFC 3339 year, and no arithmetic on it
+/// can overflow.
+pub(crate) fn clock_limit() -> DateTime<Utc> {
+    DateTime::from_timestamp(221_845_392_000, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// An advance that would move the clock past [`clock_limit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClockLimit;
+
+impl std::fmt::Display for ClockLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "would move the clock past {} (the mock's limit)",
+            clock_limit().to_rfc3339_opts(SecondsFormat::Secs, true)
+        )
     }
 }
 
@@ -196,7 +233,8 @@ pub(crate) struct State {
     pub(crate) counters: Counters,
     delayed_records: bool,
     rate_limit: Option<RateLimitPolicy>,
-    windows: BTreeMap<String, Window>,
+    /// Rate-limit windows by a hash of the credential presented, at most [`MAX_RATE_KEYS`].
+    windows: BTreeMap<u64, Window>,
 }
 
 impl State {
@@ -363,9 +401,10 @@ impl State {
     }
 
     /// Moves the clock forward by `by` and applies due transitions.
-    pub(crate) fn advance(&mut self, by: Duration) {
-        self.clock.advance(by);
+    pub(crate) fn advance(&mut self, by: Duration) -> Result<(), ClockLimit> {
+        self.clock.advance(by)?;
         self.settle_lifecycle();
+        Ok(())
     }
 
     /// Moves the clock to the next transition (if any) and applies it.
@@ -375,9 +414,14 @@ impl State {
             return false;
         };
         let now = self.now();
-        if due > now {
-            self.clock
-                .advance((due - now).to_std().unwrap_or(Duration::ZERO));
+        if due > now
+            && self
+                .clock
+                .advance((due - now).to_std().unwrap_or(Duration::ZERO))
+                .is_err()
+        {
+            // The next transition lies past the clock's limit: nothing more can move.
+            return false;
         }
         self.settle_lifecycle();
         true
@@ -431,7 +475,22 @@ impl State {
         let policy = self.rate_limit?;
         let now = self.now();
         let window = TimeDelta::from_std(policy.window).unwrap_or(TimeDelta::MAX);
-        let entry = self.windows.entry(key.to_owned()).or_insert(Window {
+        let open = |w: &Window| {
+            w.start
+                .checked_add_signed(window)
+                .is_none_or(|end| end > now)
+        };
+        let mut key = rate_key_hash(key);
+        if !self.windows.contains_key(&key) && self.windows.len() >= MAX_RATE_KEYS {
+            // Every credential ever presented (valid or not: limits apply before
+            // authentication) must not grow the map: drop the closed windows, and past the cap
+            // let new credentials share one window.
+            self.windows.retain(|_, w| open(w));
+            if self.windows.len() >= MAX_RATE_KEYS {
+                key = OVERFLOW_RATE_KEY;
+            }
+        }
+        let entry = self.windows.entry(key).or_insert(Window {
             start: now,
             used: 0,
         });
@@ -460,6 +519,20 @@ impl State {
             limited,
         })
     }
+}
+
+/// At most this many rate-limit windows are kept (one per credential presented).
+pub(crate) const MAX_RATE_KEYS: usize = 4096;
+
+/// The window shared by new credentials once [`MAX_RATE_KEYS`] windows are open.
+const OVERFLOW_RATE_KEY: u64 = 0;
+
+/// A rate-limit key: a hash of the credential, so the map holds no secret and no long header.
+fn rate_key_hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish().max(1)
 }
 
 /// Cloudflare's name for the issuer of each certificate authority.
@@ -726,13 +799,14 @@ mod tests {
                 .map(|p| p.status.clone())
                 .unwrap_or_default()
         };
-        s.advance(Duration::from_secs(9));
+        s.advance(Duration::from_secs(9)).expect("within the limit");
         assert_eq!(status(&s), "initializing");
-        s.advance(Duration::from_secs(1));
+        s.advance(Duration::from_secs(1)).expect("within the limit");
         assert_eq!(status(&s), "pending_validation");
         assert!(s.tick());
         assert_eq!(status(&s), "pending_issuance");
-        s.advance(Duration::from_secs(3600));
+        s.advance(Duration::from_secs(3600))
+            .expect("within the limit");
         assert_eq!(status(&s), "active");
         assert!(!s.tick());
     }
@@ -747,7 +821,32 @@ mod tests {
         assert!(s.rate("k").is_some_and(|d| !d.limited && d.remaining == 1));
         assert!(s.rate("k").is_some_and(|d| !d.limited && d.remaining == 0));
         assert!(s.rate("k").is_some_and(|d| d.limited && d.reset_secs == 10));
-        s.advance(Duration::from_secs(10));
+        s.advance(Duration::from_secs(10))
+            .expect("within the limit");
         assert!(s.rate("k").is_some_and(|d| !d.limited));
+    }
+
+    #[test]
+    fn rate_limit_windows_are_bounded() {
+        let mut s = state();
+        s.rate_limit = Some(RateLimitPolicy {
+            limit: 1,
+            window: Duration::from_secs(10),
+        });
+        for i in 0..MAX_RATE_KEYS + 100 {
+            s.rate(&format!("token-{i}"));
+        }
+        assert_eq!(
+            s.windows.len(),
+            MAX_RATE_KEYS + 1,
+            "capped plus the shared window"
+        );
+        // New credentials past the cap share one window: the second of them is limited.
+        assert!(s.rate("one more").is_some_and(|d| d.limited));
+        // Closed windows are dropped when room is needed.
+        s.advance(Duration::from_secs(10))
+            .expect("within the limit");
+        assert!(s.rate("after the window").is_some_and(|d| !d.limited));
+        assert_eq!(s.windows.len(), 1);
     }
 }

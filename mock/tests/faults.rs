@@ -393,6 +393,32 @@ async fn admin_routes_drive_faults_clock_and_state() {
             .expect("pack")["status"],
         "pending_issuance"
     );
+    // An advance past the clock's limit is refused and moves nothing; the mock keeps serving.
+    let before = mock.now();
+    for seconds in [1e13, 1e300] {
+        let (status, answer) = admin(
+            &http,
+            &mock,
+            Method::POST,
+            "/clock/advance",
+            Some(json!({ "seconds": seconds })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("limit")),
+            "{answer}"
+        );
+    }
+    assert_eq!(mock.now(), before);
+    assert_eq!(
+        get(&mock, &http, "/ssl/certificate_packs/quota")
+            .await
+            .status(),
+        StatusCode::OK
+    );
     let (_, settled) = admin(&http, &mock, Method::POST, "/clock/settle", None).await;
     assert_eq!(settled["ticks"], 2);
     assert_eq!(settled["next_transition"], Value::Null);
@@ -497,4 +523,23 @@ async fn binary_prints_base_url_and_token_and_serves() {
     assert_eq!(r.status(), StatusCode::OK);
     let body: Value = r.json().await.expect("json");
     assert_eq!(body["result"]["advanced"]["allocated"], 10);
+}
+
+#[tokio::test]
+async fn the_clock_stops_at_its_limit_and_the_mock_keeps_serving() {
+    let mock = MockServer::start_manual().await;
+    let http = http_client();
+    assert_eq!(order(&mock, &http).await.expect("order").status(), 200);
+    mock.advance(Duration::MAX);
+    let limit = mock.now();
+    assert_eq!(limit.to_rfc3339(), "9000-01-01T00:00:00+00:00");
+    mock.advance(Duration::from_secs(1));
+    assert_eq!(mock.now(), limit);
+    let listed = get(&mock, &http, "/ssl/certificate_packs?status=all").await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    assert!(
+        mock.schema_violations().is_empty(),
+        "{:?}",
+        mock.schema_violations()
+    );
 }
