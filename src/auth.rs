@@ -69,8 +69,11 @@ impl From<&str> for Secret {
 ///
 /// let token = Credentials::api_token("my-token");
 /// assert_eq!(format!("{token:?}"), "ApiToken(Secret(<redacted>))");
+/// // The email of a Global API key is half of the credential: hidden too.
+/// let key = Credentials::api_key("me@example.com", "my-key");
+/// assert!(!format!("{key:?}").contains("me@example.com"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Credentials {
     /// `Authorization: Bearer <token>`: the preferred scheme.
@@ -84,6 +87,20 @@ pub enum Credentials {
     },
     /// `X-Auth-User-Service-Key`: an Origin CA key.
     UserServiceKey(Secret),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ApiToken(token) => f.debug_tuple("ApiToken").field(token).finish(),
+            Self::ApiKey { key, .. } => f
+                .debug_struct("ApiKey")
+                .field("email", &format_args!("<redacted>"))
+                .field("key", key)
+                .finish(),
+            Self::UserServiceKey(key) => f.debug_tuple("UserServiceKey").field(key).finish(),
+        }
+    }
 }
 
 impl Credentials {

@@ -39,6 +39,14 @@ fn assert_hidden(what: &str, text: &str) {
     }
 }
 
+/// Debug output hides the account's email (half of a Global API key credential) as well.
+fn assert_hidden_with_email(what: &str, text: &str) {
+    assert_hidden(what, text);
+    for secret in [EMAIL] {
+        assert!(!text.contains(secret), "{what} shows a secret: {text}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Capturing everything logged, once per test binary.
 
@@ -124,13 +132,13 @@ fn client(server: &TestServer, credentials: Credentials) -> Client {
 #[test]
 fn debug_of_credentials_builder_and_client_hides_secrets() {
     for c in credentials() {
-        assert_hidden("Credentials", &format!("{c:?} {c:#?}"));
+        assert_hidden_with_email("Credentials", &format!("{c:?} {c:#?}"));
         let builder = Client::builder()
             .credentials(c)
             .base_url("https://api.example.com/client/v4");
-        assert_hidden("ClientBuilder", &format!("{builder:?} {builder:#?}"));
+        assert_hidden_with_email("ClientBuilder", &format!("{builder:?} {builder:#?}"));
         let client = builder.build().expect("client");
-        assert_hidden("Client", &format!("{client:?} {client:#?}"));
+        assert_hidden_with_email("Client", &format!("{client:?} {client:#?}"));
         let zone = client.zone(ZONE).expect("zone");
         assert_hidden("Zone", &format!("{zone:?} {zone:#?}"));
         let packs = zone.certificate_packs();
@@ -144,7 +152,7 @@ fn debug_of_credentials_builder_and_client_hides_secrets() {
         _ => None,
     })
     .expect("builder");
-    assert_hidden("ClientBuilder::from_lookup", &format!("{builder:?}"));
+    assert_hidden_with_email("ClientBuilder::from_lookup", &format!("{builder:?}"));
 }
 
 #[test]
