@@ -44,7 +44,8 @@ proxy:
   --upstream <URL>     API base URL to forward to (default https://api.cloudflare.com/client/v4;
                        http:// only for loopback hosts, e.g. a mock)
   --report <FILE>      append each contract violation to FILE as a JSON line
-  --record <FILE>      write every exchange to FILE as JSON lines (no credentials)
+  --record <FILE>      write each exchange of the document's operations to FILE as JSON lines
+                       (no credentials; other paths are forwarded, never recorded)
   --redact-ids         with --record: replace 32-hex identifiers by stable stand-ins
   --max-body <BYTES>   largest body buffered (default 8388608); larger responses are a 502
 

@@ -497,7 +497,10 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
         },
     );
     shared.sink.report(&violations);
-    if let Some(recorder) = &shared.recorder {
+    let operation = conformance::operation_of(&shared.contract, method.as_str(), &path);
+    // Only the document's operations are recorded: other answers (a new API token's value, say)
+    // may hold secrets, and the recording is for replaying the operations.
+    if let (Some(recorder), Some(operation)) = (&shared.recorder, operation) {
         let content_type = response_headers
             .get(hyper::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
@@ -509,7 +512,7 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
             content_type,
             &buffered,
         );
-        exchange.operation = conformance::operation_of(&shared.contract, method.as_str(), &path);
+        exchange.operation = Some(operation);
         exchange.violations = violations
             .into_iter()
             .filter(|v| v.direction == conformance::Direction::Response)

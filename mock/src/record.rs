@@ -9,10 +9,13 @@
 //! ```
 //!
 //! Credentials are never written: no request header is recorded at all, and the response's
-//! only header kept is its content type. Identifiers are kept unless
-//! [`RecordOptions::redact_ids`] replaces every 32-hex identifier (zone, pack, certificate)
-//! with a stable stand-in (`00000000000000000000000000000001`, …), consistently in paths and
-//! bodies, so a redacted recording still replays.
+//! only header kept is its content type. The conformance proxy records only exchanges that
+//! route to one of the document's operations: anything else it forwards (another API path, such
+//! as a token's creation whose answer holds the new secret) is passed through but never written.
+//! Identifiers are kept unless [`RecordOptions::redact_ids`] replaces every 32-hex identifier
+//! (zone, pack, certificate) with a stable stand-in (`00000000000000000000000000000001`, …),
+//! consistently in paths, queries, bodies (inside longer strings such as messages too) and
+//! violation reports, so a redacted recording still replays.
 //!
 //! [`Replay`] (`cloudflare-ssl-mock replay FILE`) serves a recording: each request takes the
 //! first unused exchange with the same method, path and query (parameters in any order);
@@ -141,14 +144,31 @@ impl Recorder {
         })
     }
 
+    /// `s` with every 32-hex identifier in it (a whole run of ASCII letters and digits, so ids
+    /// inside messages such as "Certificate pack … not found" too) replaced by its stand-in.
     fn redact_str(&self, s: &str, ids: &mut HashMap<String, String>) -> String {
-        if !is_id(s) {
-            return s.to_owned();
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+            let (before, from) = rest.split_at(start);
+            let end = from
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(from.len());
+            let (run, after) = from.split_at(end);
+            out.push_str(before);
+            if is_id(run) {
+                let next = ids.len() + 1;
+                out.push_str(
+                    ids.entry(run.to_ascii_lowercase())
+                        .or_insert_with(|| format!("{next:032x}")),
+                );
+            } else {
+                out.push_str(run);
+            }
+            rest = after;
         }
-        let next = ids.len() + 1;
-        ids.entry(s.to_ascii_lowercase())
-            .or_insert_with(|| format!("{next:032x}"))
-            .clone()
+        out.push_str(rest);
+        out
     }
 
     fn redact_value(&self, v: &mut Value, ids: &mut HashMap<String, String>) {
@@ -164,20 +184,21 @@ impl Recorder {
     pub fn record(&self, mut exchange: Exchange) {
         if self.options.redact_ids {
             let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
-            exchange.path = exchange
-                .path
-                .split('/')
-                .map(|seg| self.redact_str(seg, &mut ids))
-                .collect::<Vec<_>>()
-                .join("/");
+            exchange.path = self.redact_str(&exchange.path, &mut ids);
+            exchange.query = self.redact_str(&exchange.query, &mut ids);
             if let Some(body) = &mut exchange.body {
                 self.redact_value(body, &mut ids);
+            }
+            if let Some(text) = &mut exchange.body_text {
+                *text = self.redact_str(text, &mut ids);
             }
             for v in &mut exchange.violations {
                 v.path.clone_from(&exchange.path);
                 if let Some(found) = &mut v.found {
                     self.redact_value(found, &mut ids);
                 }
+                v.message = self.redact_str(&v.message, &mut ids);
+                v.expected = self.redact_str(&v.expected, &mut ids);
             }
         }
         if let Ok(mut line) = serde_json::to_vec(&exchange) {

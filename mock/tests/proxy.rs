@@ -311,6 +311,23 @@ async fn responses_pass_through_byte_for_byte_and_secrets_stay_out_of_reports() 
         Some("8a1b2c3d4e5f6071-LHR")
     );
     assert_eq!(violations[0].pointer, "/result/advanced/allocated");
+    // A path outside the document (a token's creation, whose answer would hold the new secret)
+    // is forwarded but never recorded.
+    let other = http_client()
+        .post(format!("{}/user/tokens", proxy.base_url()))
+        .bearer_auth(secret)
+        .body("{}")
+        .send()
+        .await
+        .expect("through the proxy");
+    assert_eq!(other.status(), 200, "forwarded");
+    assert_eq!(seen.lock().map(|s| s.len()).unwrap_or_default(), 2);
+    let recorded = read_recording(&recording).expect("recording");
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert_eq!(
+        recorded[0].operation.as_deref(),
+        Some("get_certificate_pack_quota")
+    );
     for file in [&report, &recording] {
         let text = std::fs::read_to_string(file).unwrap_or_default();
         assert!(!text.is_empty(), "{} written", file.display());
@@ -507,13 +524,26 @@ async fn a_violating_response_is_flagged_when_recorded_and_when_replayed() {
         .expect("zone");
     let _ = zone.certificate_packs().quota().await;
     zone.universal_ssl().get().await.expect("settings");
+    // An id inside a message ("Certificate pack … not found") is redacted too.
+    let missing = "0123456789abcdef0123456789abcdef";
+    let err = zone.certificate_packs().get(missing).await.unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
     drop(mock);
 
     let text = std::fs::read_to_string(&recording).unwrap_or_default();
     assert!(!text.contains(DEFAULT_ZONE_ID), "ids redacted: {text}");
+    assert!(!text.contains(missing), "ids in messages redacted: {text}");
     assert!(!text.contains(cloudflare_ssl_mock::DEFAULT_API_TOKEN));
     let exchanges = read_recording(&recording).expect("recording");
-    assert_eq!(exchanges.len(), 2);
+    assert_eq!(exchanges.len(), 3);
+    assert!(
+        exchanges[2]
+            .body
+            .as_ref()
+            .is_some_and(|b| b.to_string().contains(&format!("{:032x}", 2))),
+        "the same stand-in scheme in messages: {:?}",
+        exchanges[2].body
+    );
     assert_eq!(exchanges[0].violations.len(), 1, "flagged when recorded");
     assert_eq!(exchanges[0].violations[0].pointer, "/result/advanced/used");
     assert!(exchanges[1].violations.is_empty());
