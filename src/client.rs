@@ -412,8 +412,9 @@ impl ClientBuilder {
     /// Sends requests through this `reqwest::Client` instead of one the crate builds: for a
     /// proxy, custom root certificates, a TLS backend or connection settings of your own.
     ///
-    /// The crate still applies, per request: the credentials' headers, `User-Agent` (only if
-    /// your client sets none), the per-attempt timeout, the call deadline, retries, the rate
+    /// The crate still applies, per request: the credentials' headers, its `User-Agent` (sent
+    /// instead of your client's; add yours with [`user_agent_suffix`](Self::user_agent_suffix)),
+    /// the per-attempt timeout, the call deadline, retries, the rate
     /// limit, the response size limit, path checks and tracing. Redirect policy, proxies and
     /// TLS are your client's: configure it **not** to follow redirects to other hosts, as
     /// credentials travel in headers. [`connect_timeout`](Self::connect_timeout) does not

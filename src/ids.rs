@@ -5,15 +5,16 @@
 //! within a length limit. Anything else (`..`, `\`, `/`, `%2e`, spaces, unicode dots) is an
 //! [`Error::InvalidInput`] naming the field, before anything is sent. Ids decoded from the
 //! server pass through the same grammar check before they are sent back, with a more generous
-//! length limit, since real pack ids can be longer than the documented 32 characters.
+//! length limit, since real pack ids can be longer than the documented 32 characters; the same
+//! limit holds for certificate pack ids the caller passes (a stored copy of a server's id).
 
 use crate::error::{truncate, Error, Result};
 use crate::types;
 
-/// Longest id a caller may pass where the document says `Identifier` (its `maxLength`).
+/// Longest zone id a caller may pass (the document's `maxLength` for `Identifier`).
 pub const MAX_IDENTIFIER_LENGTH: usize = 32;
-/// Longest id accepted from the server, or for a certificate pack UUID (no documented limit; a
-/// UUID has 36 characters).
+/// Longest id accepted from the server, and for a certificate pack id or UUID however it is
+/// passed (the server issues them; a UUID has 36 characters).
 pub const MAX_SERVER_ID_LENGTH: usize = 64;
 
 /// Where an id came from: typed by the caller, or read from a response.
@@ -34,8 +35,9 @@ mod sealed {
 /// [`Identifier`](types::Identifier) read from a response.
 ///
 /// Ids are checked before anything is sent: one or more of `A-Z a-z 0-9 _ -`, at most
-/// [`MAX_IDENTIFIER_LENGTH`] characters for a zone or pack id typed by the caller, and at most
-/// [`MAX_SERVER_ID_LENGTH`] for ids that came from the server or pack UUIDs.
+/// [`MAX_IDENTIFIER_LENGTH`] characters for a zone id typed by the caller, and at most
+/// [`MAX_SERVER_ID_LENGTH`] for certificate pack ids (issued by the server: a stored copy of one
+/// goes back as it came) and ids read from a response.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -123,10 +125,26 @@ pub(crate) fn check_id_text(field: &str, value: &str, max: usize) -> Result<()> 
     Ok(())
 }
 
-/// A zone or certificate pack id (the document's `Identifier`), checked.
+/// A zone id (the document's `Identifier`), checked: at most [`MAX_IDENTIFIER_LENGTH`]
+/// characters when the caller typed it.
 pub(crate) fn identifier(field: &str, id: impl IntoIdentifier) -> Result<types::Identifier> {
+    checked_identifier(field, id, MAX_IDENTIFIER_LENGTH)
+}
+
+/// A certificate pack id (the document's `Identifier`), checked. The server issues pack ids
+/// (real ones can be UUIDs, longer than the documented 32 characters), so a caller's stored copy
+/// of one is held to the server's limit, [`MAX_SERVER_ID_LENGTH`].
+pub(crate) fn pack_identifier(id: impl IntoIdentifier) -> Result<types::Identifier> {
+    checked_identifier("certificate_pack_id", id, MAX_SERVER_ID_LENGTH)
+}
+
+fn checked_identifier(
+    field: &str,
+    id: impl IntoIdentifier,
+    max_typed: usize,
+) -> Result<types::Identifier> {
     let (text, max) = match id.into_id_source() {
-        IdSource::User(s) => (s, MAX_IDENTIFIER_LENGTH),
+        IdSource::User(s) => (s, max_typed),
         IdSource::Server(s) => (s, MAX_SERVER_ID_LENGTH),
     };
     check_id_text(field, &text, max)?;
@@ -186,21 +204,25 @@ mod tests {
     }
 
     #[test]
-    fn lengths_differ_for_caller_and_server_ids() {
+    fn lengths_differ_for_zone_and_pack_ids() {
         let uuid = "a77f8bd7-3b47-46b4-a6f1-75cf98109948";
-        let err = identifier("certificate_pack_id", uuid).unwrap_err();
+        // A zone id typed by the caller: the document's 32 characters.
+        let err = identifier("zone_id", uuid).unwrap_err();
         assert!(
             err.to_string().contains("at most 32 characters, got 36"),
             "{err}"
         );
+        // A pack id is issued by the server: a stored copy of a UUID goes back as it came.
+        assert_eq!(pack_identifier(uuid).unwrap().as_str(), uuid);
+        assert_eq!(pack_identifier(uuid.to_owned()).unwrap().as_str(), uuid);
         let server: types::Identifier = serde_json::from_str(&format!("{uuid:?}")).unwrap();
-        assert_eq!(
-            identifier("certificate_pack_id", &server).unwrap().as_str(),
-            uuid
-        );
-        let long: types::Identifier =
-            serde_json::from_str(&format!("{:?}", "a".repeat(65))).unwrap();
-        assert!(identifier("certificate_pack_id", long).is_err());
+        assert_eq!(pack_identifier(&server).unwrap().as_str(), uuid);
+        assert_eq!(identifier("zone_id", &server).unwrap().as_str(), uuid);
+        let long = "a".repeat(65);
+        let err = pack_identifier(long.as_str()).unwrap_err();
+        assert!(err.to_string().contains("at most 64 characters"), "{err}");
+        let long: types::Identifier = serde_json::from_str(&format!("{long:?}")).unwrap();
+        assert!(pack_identifier(long).is_err());
     }
 
     #[test]

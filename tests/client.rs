@@ -601,6 +601,23 @@ async fn invalid_input_is_rejected_before_sending() {
         assert_eq!(err.to_string(), format!("invalid input: {expected}"));
     }
     assert_eq!(server.count(), 0, "nothing was sent");
+
+    // A pack id is issued by the server (a UUID, say): a stored copy of one goes back as it came,
+    // although a zone id of that length is refused.
+    let uuid = "a77f8bd7-3b47-46b4-a6f1-75cf98109948";
+    assert!(client.zone(uuid).is_err());
+    packs.get(uuid).await.expect("a stored pack UUID");
+    let sent = server.requests();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0]
+        .path
+        .ends_with(&format!("/ssl/certificate_packs/{uuid}")));
+    let too_long = "a".repeat(65);
+    assert!(matches!(
+        packs.get(too_long.as_str()).await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert_eq!(server.count(), 1);
 }
 
 #[tokio::test(start_paused = true)]

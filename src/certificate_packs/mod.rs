@@ -88,7 +88,7 @@ impl CertificatePacks {
     /// # Ok(()) }
     /// ```
     pub fn get(&self, pack_id: impl IntoIdentifier) -> Call<types::CertificatePack> {
-        match ids::identifier("certificate_pack_id", pack_id) {
+        match ids::pack_identifier(pack_id) {
             Ok(id) => zone_call!(self.zone => zone, api, GetCertificatePack,
                 api.get_certificate_pack().zone_id(zone.id()).certificate_pack_id(id)),
             Err(e) => Call::fail(crate::Operation::GetCertificatePack, e),
@@ -117,7 +117,7 @@ impl CertificatePacks {
         pack_id: impl IntoIdentifier,
         edit: types::EditCertificatePackRequest,
     ) -> Call<types::CertificatePack> {
-        match ids::identifier("certificate_pack_id", pack_id) {
+        match ids::pack_identifier(pack_id) {
             Ok(id) => zone_call!(self.zone => zone, api, EditCertificatePack,
                 api.edit_certificate_pack().zone_id(zone.id()).certificate_pack_id(id).body(edit)),
             Err(e) => Call::fail(crate::Operation::EditCertificatePack, e),
@@ -166,7 +166,7 @@ impl CertificatePacks {
     /// # Ok(()) }
     /// ```
     pub fn delete(&self, pack_id: impl IntoIdentifier) -> Call<types::CertificatePackDeleteResult> {
-        match ids::identifier("certificate_pack_id", pack_id) {
+        match ids::pack_identifier(pack_id) {
             Ok(id) => zone_call!(self.zone => zone, api, DeleteCertificatePack,
                 api.delete_certificate_pack().zone_id(zone.id()).certificate_pack_id(id)),
             Err(e) => Call::fail(crate::Operation::DeleteCertificatePack, e),

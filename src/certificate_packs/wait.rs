@@ -450,7 +450,7 @@ impl CertificatePacks {
         mut options: WaitOptions<'_>,
         mut done: impl FnMut(&types::CertificatePack) -> bool,
     ) -> Result<types::CertificatePack> {
-        let id = ids::identifier("certificate_pack_id", pack_id)?;
+        let id = ids::pack_identifier(pack_id)?;
         let mut poller = Poller::new(self.clone(), id, options.pace.interval);
         loop {
             let (pack, change) = poller.poll(options.pace).await?;
@@ -489,8 +489,8 @@ impl CertificatePacks {
         options: WaitOptions<'_>,
     ) -> impl Stream<Item = Result<StatusChange>> + Send + 'static {
         let pace = options.pace;
-        let start = ids::identifier("certificate_pack_id", pack_id)
-            .map(|id| Poller::new(self.clone(), id, pace.interval));
+        let start =
+            ids::pack_identifier(pack_id).map(|id| Poller::new(self.clone(), id, pace.interval));
         let state = Some((start, pace));
         stream::unfold(state, |state| async move {
             let (poller, pace) = state?;
