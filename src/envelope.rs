@@ -312,8 +312,9 @@ pub(crate) fn lenient_failure(body: &[u8]) -> Option<(Vec<ApiMessage>, Vec<ApiMe
     (failed || !errors.is_empty()).then(|| (errors, list("messages")))
 }
 
-/// Error bodies larger than this are not parsed for an envelope (only quoted): a hostile or
-/// broken server cannot make the error path allocate a large `serde_json::Value`.
+/// An error answer (4xx, 5xx) is read up to this many bytes and cut there; a longer one is
+/// quoted, never parsed for an envelope, so a hostile or broken server cannot make the error
+/// path read megabytes or allocate a large `serde_json::Value`.
 pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
 
 /// A transport failure (no usable response), as the call sees it.

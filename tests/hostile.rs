@@ -305,6 +305,48 @@ async fn a_huge_error_body_is_quoted_not_parsed() {
     }
 }
 
+#[tokio::test]
+async fn a_huge_well_formed_error_envelope_is_quoted_not_parsed() {
+    // 1 MiB of a valid envelope (a 503 with its codes, then a long unknown member): read only up
+    // to the error path's limit, so quoted; its status still counts, so it is retried.
+    let body = format!(
+        r#"{{"success":false,"errors":[{{"code":10503,"message":"busy"}}],"messages":[],"result":null,"padding":[{}0]}}"#,
+        "0,".repeat(512 * 1024)
+    );
+    let server = Hostile::start(Behaviour::Bytes(response(503, "", &body))).await;
+    let client = Client::builder()
+        .api_token("t")
+        .base_url(&server.base_url)
+        .retry(
+            RetryPolicy::default()
+                .initial_delay(Duration::from_millis(1))
+                .max_delay(Duration::from_millis(1)),
+        )
+        .build()
+        .expect("client");
+    let err = client
+        .zone(ZONE)
+        .unwrap()
+        .universal_ssl()
+        .get()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::UnexpectedResponse {
+            status, excerpt, ..
+        } => {
+            assert_eq!(*status, 503);
+            assert!(excerpt.starts_with(r#"{"success":false"#), "{excerpt:.100}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        server.requests.load(Ordering::SeqCst),
+        3,
+        "a 503 is retried whatever its size"
+    );
+}
+
 /// A listing server built from the requested page number.
 fn listing(build: impl Fn(u32) -> Value + Send + Sync + 'static) -> Behaviour {
     Behaviour::Json(Arc::new(move |line: &str| {
