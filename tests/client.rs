@@ -979,6 +979,63 @@ async fn waiting_fails_on_a_terminal_status_or_the_deadline() {
     assert_eq!(pack.status, Status::PendingValidation);
 }
 
+#[tokio::test(start_paused = true)]
+async fn waiting_outlives_a_passing_outage_and_ends_by_its_deadline() {
+    let server = TestServer::start(lifecycle(&["pending_validation", "active"])).await;
+    let zone = client(&server).zone(ZONE).unwrap();
+    // The first poll meets three 503s: its own retries give up, the wait polls again.
+    server.script((0..3).map(|_| Reply::error(503, 10503, "busy")));
+    let active = zone
+        .certificate_packs()
+        .wait_until_active(
+            PACK,
+            WaitOptions::default()
+                .interval(Duration::from_secs(10))
+                .backoff(1.0),
+        )
+        .await
+        .expect("active after the outage");
+    assert_eq!(active.status, Status::Active);
+    assert_eq!(server.count(), 5, "3 failed attempts, then two polls");
+
+    // A refusal is not passing: it ends the wait at once.
+    let server = TestServer::start(lifecycle(&["pending_validation"])).await;
+    let zone = client(&server).zone(ZONE).unwrap();
+    server.script([Reply::error(403, 10000, "forbidden")]);
+    let err = zone
+        .certificate_packs()
+        .wait_until_active(PACK, WaitOptions::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err:?}");
+    assert_eq!(server.count(), 1);
+
+    // A poll that hangs is cut at the wait's deadline, not after the client's 120 s per call.
+    let server = TestServer::start(lifecycle(&["pending_validation"])).await;
+    let zone = client(&server).zone(ZONE).unwrap();
+    server.script([Reply::Delay(
+        Duration::from_secs(1000),
+        Box::new(Reply::ok(pack(PACK, "pending_validation"))),
+    )]);
+    let start = tokio::time::Instant::now();
+    let err = zone
+        .certificate_packs()
+        .wait_until_active(
+            PACK,
+            WaitOptions::default()
+                .interval(Duration::from_secs(10))
+                .deadline(Duration::from_secs(20)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        start.elapsed() <= Duration::from_secs(25),
+        "{:?}: {err:?}",
+        start.elapsed()
+    );
+    assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn the_generated_client_stays_reachable_and_shares_the_transport() {
     let server = TestServer::start(api).await;

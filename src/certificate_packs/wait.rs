@@ -6,7 +6,10 @@
 //! Every wait ends: at the goal, at a status the pack does not leave on its own
 //! ([`Error::PackFailed`]), or at the deadline ([`Error::WaitTimeout`], default 30 minutes).
 //! The deadline is measured on tokio's clock; against a server whose state never changes (a
-//! mock with a manual clock nobody advances) a wait polls until that deadline.
+//! mock with a manual clock nobody advances) a wait polls until that deadline. Each poll is a
+//! call with its own retries that ends by the wait's deadline (the last poll, made at it, has up
+//! to 5 s more); a poll that still fails with a retryable error (a 503 for a while, a dropped
+//! connection) is logged and polled again while time is left, and any other error ends the wait.
 
 use std::fmt;
 use std::time::Duration;
@@ -293,6 +296,9 @@ impl<'a> WaitOptions<'a> {
     }
 }
 
+/// How long the last poll (made at the wait's deadline) may take.
+const LAST_POLL_GRACE: Duration = Duration::from_secs(5);
+
 /// One poll loop's state, shared by the futures and the stream.
 struct Poller {
     packs: CertificatePacks,
@@ -324,7 +330,28 @@ impl Poller {
             self.delay = pace.next_delay(self.delay);
         }
         self.polled = true;
-        let pack = self.packs.get(&self.id).await?;
+        let pack = loop {
+            // The poll ends by the wait's deadline (plus a grace for the last one, made at it),
+            // and never later than the client's own deadline per call.
+            let remaining = pace.deadline.saturating_sub(self.start.elapsed());
+            let per_call = self.packs.zone.client().transport().deadline;
+            let poll_deadline = remaining.max(LAST_POLL_GRACE).min(per_call);
+            match self.packs.get(&self.id).deadline(poll_deadline).await {
+                Ok(pack) => break pack,
+                // A passing failure (a 503 or 429 that outlived the call's retries, a dropped
+                // connection) does not end a wait of minutes: poll again while time is left.
+                Err(e) if e.is_retryable() => {
+                    let left = pace.deadline.saturating_sub(self.start.elapsed());
+                    if left.is_zero() {
+                        return Err(e);
+                    }
+                    tracing::warn!(pack = %self.id, error = %e, "polling the certificate pack failed; polling again");
+                    tokio::time::sleep(self.delay.min(left)).await;
+                    self.delay = pace.next_delay(self.delay);
+                }
+                Err(e) => return Err(e),
+            }
+        };
         let change = (self.last.as_ref() != Some(&pack.status)).then(|| {
             let change = StatusChange {
                 from: self.last.take(),
