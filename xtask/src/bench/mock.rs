@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::drivers::{pinned, Cpu};
 use crate::Error;
 
 /// One HTTP call to the mock: `ureq` (blocking, no TLS: loopback only) with a 60 s limit. A
@@ -92,15 +93,16 @@ pub(super) struct Mock {
 
 impl Mock {
     pub(super) fn start(binary: &Path, packs: u32) -> Result<Mock, Error> {
-        let mut child = Command::new(binary)
-            .args([
-                "--port",
-                "0",
-                "--no-rate-limit",
-                "--manual-clock",
-                "--packs",
-            ])
-            .arg((packs - 1).to_string()) // plus the zone's universal pack
+        let mut command = Command::new(binary);
+        command.args([
+            "--port",
+            "0",
+            "--no-rate-limit",
+            "--manual-clock",
+            "--packs",
+        ]);
+        command.arg((packs - 1).to_string()); // plus the zone's universal pack
+        let mut child = pinned(command, Cpu::Server)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -605,6 +605,14 @@ pub(super) fn machine() -> Vec<(String, String)> {
         ("memory".into(), mem),
         ("OS".into(), format!("Linux {kernel}")),
         (
+            "CPU pinning".into(),
+            if super::drivers::pinning() {
+                "the mock on one CPU, each client driver on another (`taskset`)".into()
+            } else {
+                "none (`taskset` missing or one CPU): round medians can be bimodal".into()
+            },
+        ),
+        (
             "rustc".into(),
             command_output("rustc", &["-V"]).unwrap_or_default(),
         ),
