@@ -14,9 +14,9 @@
 //! Groups:
 //! * `decode/*`: the 50-pack page into the generated `types::CertificatePackListResponse`
 //!   (`typed`), into `serde_json::Value` (`value`, the target is typed ≤ 1.5× value), into a
-//!   copy of the generated structs without the `#[serde(flatten)] extra` maps that keep unknown
-//!   fields (`typed_without_extra`: what that feature costs), and into `IgnoredAny` (`lex_only`:
-//!   the JSON scanner alone).
+//!   copy of the generated structs as plain serde-derived structs, without the `extra` maps that
+//!   keep unknown fields and without the tolerant reader (`typed_without_extra`: what those
+//!   features cost), and into `IgnoredAny` (`lex_only`: the JSON scanner alone).
 //! * `envelope/*`: what a call does after the body arrived: decode the typed envelope, check
 //!   `success`, move `result` out, convert `messages`/`errors` (the same steps as the crate's
 //!   private `unwrap_envelope`), for a list page and for a single pack; and the raw equivalent
@@ -47,7 +47,8 @@ const PACK: &str = "9412daa6166c38095bc3b9009acc372c";
 const TOKEN: &str = "mock-cloudflare-api-token-0123456789abcdef";
 const BASE: &str = "http://127.0.0.1:8787/client/v4";
 
-/// The generated response structs, field for field, minus `#[serde(flatten)] extra`.
+/// The generated response structs, field for field, as plain derived structs: no `extra` maps,
+/// no tolerance.
 mod plain {
     use super::*;
 
