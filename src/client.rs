@@ -424,10 +424,10 @@ impl ClientBuilder {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> cloudflare_ssl::Result<()> {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// // Start from this crate's TLS settings (no global provider), add what you need.
-    /// let http = reqwest::Client::builder()
-    ///     .tls_backend_preconfigured(cloudflare_ssl::tls_config()?)
-    ///     .redirect(reqwest::redirect::Policy::none())
+    /// // Start from this crate's TLS settings (no global provider) and no redirects, add what
+    /// // you need. (`reqwest::Client::new()` panics here: no crypto provider is installed.)
+    /// let http = cloudflare_ssl::http_client_builder()?
+    ///     .tcp_nodelay(true)
     ///     .build()
     ///     .expect("HTTP client");
     /// let client = cloudflare_ssl::Client::builder()

@@ -126,13 +126,15 @@ pub use ratelimit::RateLimit;
 pub use raw::{RawRequest, RawResponse};
 pub use retry::{is_retryable_status, retry_after, RetryPolicy};
 pub use settings::{AutomaticSsl, UniversalSsl};
-pub use tls::tls_config;
+pub use tls::{http_client_builder, tls_config};
 pub use transport::{LocalFailure, RequestOptions, ResponseMeta, Transport};
 pub use verification::Verification;
 pub use zone::Zone;
 
 /// The HTTP client crate this one is built on, for [`ClientBuilder::http_client`] and
-/// [`Client::request`] (the same version, so its types fit).
+/// [`Client::request`] (the same version, so its types fit). It is built with rustls but no
+/// crypto provider: build your client from [`http_client_builder`] (a plain
+/// `reqwest::Client::new()` panics unless the program installs a process-wide provider).
 pub use reqwest;
 /// HTTP methods, for [`Client::request`].
 pub use reqwest::Method;

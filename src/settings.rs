@@ -11,9 +11,9 @@ use crate::zone::{zone_call, Zone};
 /// # async fn main() -> cloudflare_ssl::Result<()> {
 /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
 /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-/// use cloudflare_ssl::types::AutomaticModeUpdateValue;
+/// use cloudflare_ssl::types::AutomaticModeValue;
 /// let automatic = client.zone(mock.zone_id())?.automatic_ssl();
-/// let now = automatic.set(AutomaticModeUpdateValue::Custom).await?;
+/// let now = automatic.set(AutomaticModeValue::Custom).await?;
 /// assert_eq!(now.value.as_str(), "custom");
 /// # Ok(()) }
 /// ```

@@ -38,3 +38,38 @@ pub fn tls_config() -> Result<rustls::ClientConfig> {
     };
     Ok(config)
 }
+
+/// A `reqwest::ClientBuilder` to start your own client from, for
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client): this crate's TLS
+/// configuration ([`tls_config`]) and no redirects. Add your proxy, roots or pool settings, then
+/// `build()`.
+///
+/// Start here rather than from `reqwest::Client::new()`: the re-exported
+/// [`reqwest`](crate::reqwest) is built with rustls but without a crypto provider (so that this
+/// library installs nothing process-wide), and a reqwest client built without a TLS
+/// configuration panics unless the program has installed a process-wide provider.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> cloudflare_ssl::Result<()> {
+/// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+/// use std::time::Duration;
+/// let http = cloudflare_ssl::http_client_builder()?
+///     .pool_idle_timeout(Duration::from_secs(30))
+///     .build()
+///     .expect("HTTP client");
+/// let client = cloudflare_ssl::Client::builder()
+///     .api_token(mock.token())
+///     .base_url(mock.base_url())
+///     .http_client(http)
+///     .build()?;
+/// let quota = client.zone(mock.zone_id())?.certificate_packs().quota().await?;
+/// # let _ = quota;
+/// assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+/// # Ok(()) }
+/// ```
+pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
+    Ok(reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
+        .redirect(reqwest::redirect::Policy::none()))
+}

@@ -193,8 +193,10 @@ impl OrderRequest {
         self.hosts.iter().map(|h| h.to_ascii_lowercase()).collect()
     }
 
-    /// Whether `pack` is this order, already placed: same hosts (as a set, ignoring case),
-    /// same certificate authority, and not in a status it cannot recover from.
+    /// Whether `pack` is this order, already placed: an advanced pack (orders are advanced
+    /// packs; a Universal SSL pack on the same hosts is not one, and goes away when Universal SSL
+    /// is turned off), with the same hosts (as a set, ignoring case), the same certificate
+    /// authority, and not in a status it cannot recover from.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -212,11 +214,19 @@ impl OrderRequest {
     /// let reordered = OrderRequest::new(["API.example.com", "example.com"], CertificateAuthority::LetsEncrypt,
     ///     CertificatePackValidationMethod::Http, ValidityDays::Days90);
     /// assert!(reordered.matches(&pack));
+    /// // The zone's Universal SSL pack is not an order, whatever its hosts.
+    /// use cloudflare_ssl::types::{CertificatePackListStatus, CertificatePackType};
+    /// let all = packs.list().status(CertificatePackListStatus::All).send().await?;
+    /// let universal = all.items.iter().find(|p| p.type_ == CertificatePackType::Universal).expect("seeded");
+    /// let same_hosts = OrderRequest::new(universal.hosts.iter().map(ToString::to_string),
+    ///     CertificateAuthority::LetsEncrypt, CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// assert!(!same_hosts.matches(universal));
     /// # Ok(()) }
     /// ```
     pub fn matches(&self, pack: &types::CertificatePack) -> bool {
         let hosts: BTreeSet<String> = pack.hosts.iter().map(|h| h.to_ascii_lowercase()).collect();
-        hosts == self.host_set()
+        pack.type_ == types::CertificatePackType::Advanced
+            && hosts == self.host_set()
             && pack
                 .certificate_authority
                 .as_ref()
@@ -439,8 +449,9 @@ impl CertificatePacks {
     }
 
     /// Orders `order` unless a matching pack exists: the reconciling order for programs that
-    /// run unattended. Looks for a pack with the same hosts and certificate authority in any
-    /// status other than a terminal failure; returns it if found. Otherwise orders; and when
+    /// run unattended. Looks for an advanced pack with the same hosts and certificate authority
+    /// in any status other than a terminal failure ([`OrderRequest::matches`]); returns it if
+    /// found. Otherwise orders; and when
     /// the order's outcome is unknown ([`Error::is_outcome_unknown`]), looks again before giving
     /// up, so a retry of the whole `ensure` never orders a duplicate of a pack the server
     /// created.

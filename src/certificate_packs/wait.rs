@@ -413,9 +413,9 @@ impl CertificatePacks {
     }
 
     /// Polls the pack until its DCV records are there (`validation_records` not empty), or it
-    /// is active (nothing left to validate). Right after an order Cloudflare often returns an
-    /// empty `validation_records` that fills in later; hand the records to DNS once this
-    /// returns.
+    /// is active (nothing left to validate: check `pack.status`, the records are then empty).
+    /// Right after an order Cloudflare often returns an empty `validation_records` that fills in
+    /// later; hand the records to DNS once this returns.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
