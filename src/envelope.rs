@@ -312,8 +312,9 @@ pub(crate) fn lenient_failure(body: &[u8]) -> Option<(Vec<ApiMessage>, Vec<ApiMe
     (failed || !errors.is_empty()).then(|| (errors, list("messages")))
 }
 
-/// An error answer (4xx, 5xx) is read up to this many bytes and cut there; a longer one is
-/// quoted, never parsed for an envelope, so a hostile or broken server cannot make the error
+/// An error answer (4xx, 5xx) to one of the document's operations is read up to this many bytes
+/// and cut there (a cut body no longer decodes, so it is quoted); a raw request's JSON error body
+/// longer than this is quoted without parsing. A hostile or broken server cannot make the error
 /// path read megabytes or allocate a large `serde_json::Value`.
 pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
 

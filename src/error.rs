@@ -86,8 +86,9 @@ pub enum Error {
     /// The response body was larger than the client's limit
     /// ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)); it was
     /// not read past the limit. For a request that is not idempotent (an order), a 2xx too large
-    /// to read is reported as [`Error::Accepted`] and a 5xx or 408 as [`Error::OutcomeUnknown`],
-    /// with this error as their cause: the server may have acted on it.
+    /// to read is reported as [`Error::Accepted`], with this error as its cause: the server acted
+    /// on it. (Error answers of the document's operations are cut at
+    /// [`ERROR_BODY_PARSE_LIMIT`](crate::ERROR_BODY_PARSE_LIMIT) instead, and quoted.)
     #[error("the {operation} response (HTTP {status}) is larger than the limit of {limit} bytes{}{}", declared.map(|d| format!(" (Content-Length {d})")).unwrap_or_default(), ray(.cf_ray))]
     ResponseTooLarge {
         /// The operation called.

@@ -491,9 +491,13 @@ fn decode<T: DeserializeOwned>(idempotent: bool, raw: RawResponse) -> Result<Api
         headers: raw.headers,
         ..raw.meta
     };
+    let failed = !(200..300).contains(&meta.status);
+    if failed && raw.body.len() > envelope::ERROR_BODY_PARSE_LIMIT {
+        // As for the document's operations: a long error body is quoted, never parsed.
+        return Err(envelope::unexpected(RAW, &meta, &raw.body));
+    }
     let mut de = serde_json::Deserializer::from_slice(&raw.body);
     let parsed: std::result::Result<RawEnvelope<T>, _> = serde_path_to_error::deserialize(&mut de);
-    let failed = !(200..300).contains(&meta.status);
     match parsed {
         Ok(envelope) if failed || envelope.success == Some(false) => Err(envelope::api_error(
             RAW,

@@ -274,12 +274,15 @@ enum Body {
 }
 
 /// Reads the body, at most `limit` bytes: refused on `Content-Length` before reading, and as
-/// soon as the streamed bytes pass the limit. An error answer (4xx, 5xx) is read only up to
+/// soon as the streamed bytes pass the limit. An error answer (4xx, 5xx) to one of the
+/// document's operations (`operation`) is read only up to
 /// [`ERROR_BODY_PARSE_LIMIT`](crate::ERROR_BODY_PARSE_LIMIT) and cut there: a longer one then
 /// fails to decode and is quoted, never parsed, and its status still counts (a 503 is retried).
-async fn read_limited(response: &mut reqwest::Response, limit: u64) -> Body {
+async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: bool) -> Body {
     let status = response.status();
-    if status.is_client_error() || status.is_server_error() {
+    // For the document's operations only: a raw request's caller gets the whole body (within
+    // `limit`), as `RawResponse` documents.
+    if operation && (status.is_client_error() || status.is_server_error()) {
         let prefix = limit.min(crate::envelope::ERROR_BODY_PARSE_LIMIT as u64);
         return read_prefix(response, usize::try_from(prefix).unwrap_or(usize::MAX)).await;
     }
@@ -491,7 +494,8 @@ impl Transport {
                 // Read the body inside the attempt.
                 let outcome = match outcome {
                     Ok(mut r) => {
-                        let body = read_limited(&mut r, self.max_body).await;
+                        let body =
+                            read_limited(&mut r, self.max_body, target.template.is_some()).await;
                         Ok((r, body))
                     }
                     Err(e) => Err(e),

@@ -1034,6 +1034,33 @@ async fn waiting_outlives_a_passing_outage_and_ends_by_its_deadline() {
         start.elapsed()
     );
     assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
+
+    // Once a poll has read the pack, a failed poll at the deadline ends the wait as documented.
+    let server = TestServer::start(lifecycle(&["pending_validation"])).await;
+    let zone = client(&server).zone(ZONE).unwrap();
+    server.script([
+        Reply::ok(pack(PACK, "pending_validation")),
+        Reply::Delay(
+            Duration::from_secs(1000),
+            Box::new(Reply::ok(pack(PACK, "pending_validation"))),
+        ),
+    ]);
+    let start = tokio::time::Instant::now();
+    let err = zone
+        .certificate_packs()
+        .wait_until_active(
+            PACK,
+            WaitOptions::default()
+                .interval(Duration::from_secs(10))
+                .deadline(Duration::from_secs(20)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::WaitTimeout { last_status, .. } if *last_status == Status::PendingValidation),
+        "{err:?}"
+    );
+    assert!(start.elapsed() <= Duration::from_secs(25));
 }
 
 #[tokio::test]

@@ -347,6 +347,36 @@ async fn a_huge_well_formed_error_envelope_is_quoted_not_parsed() {
     );
 }
 
+#[tokio::test]
+async fn raw_requests_get_long_error_bodies_whole_as_bytes_and_quoted_as_json() {
+    let body = format!(
+        r#"{{"success":false,"errors":[],"messages":[],"result":null,"padding":"{}"}}"#,
+        "x".repeat(300 * 1024)
+    );
+    let server = Hostile::start(Behaviour::Bytes(response(500, "", &body))).await;
+    let client = server.client();
+    let raw = client
+        .request(cloudflare_ssl::Method::GET, "/zones/z/anything")
+        .send_bytes()
+        .await
+        .expect("a raw answer is not an error");
+    assert_eq!(raw.status, 500);
+    assert_eq!(
+        raw.body.len(),
+        body.len(),
+        "the whole body, within the client's limit"
+    );
+    let err = client
+        .request(cloudflare_ssl::Method::GET, "/zones/z/anything")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnexpectedResponse { status: 500, .. }),
+        "{err:?}"
+    );
+}
+
 /// A listing server built from the requested page number.
 fn listing(build: impl Fn(u32) -> Value + Send + Sync + 'static) -> Behaviour {
     Behaviour::Json(Arc::new(move |line: &str| {

@@ -8,8 +8,10 @@
 //! The deadline is measured on tokio's clock; against a server whose state never changes (a
 //! mock with a manual clock nobody advances) a wait polls until that deadline. Each poll is a
 //! call with its own retries that ends by the wait's deadline (the last poll, made at it, has up
-//! to 5 s more); a poll that still fails with a retryable error (a 503 for a while, a dropped
-//! connection) is logged and polled again while time is left, and any other error ends the wait.
+//! to 5 s more), or by the client's own deadline per call if that is earlier; a poll that still
+//! fails with a retryable error (a 503 for a while, a dropped connection) is logged and polled
+//! again while time is left (at the deadline the wait ends with [`Error::WaitTimeout`], or with
+//! that error if no poll ever read the pack), and any other error ends the wait.
 
 use std::fmt;
 use std::time::Duration;
@@ -299,6 +301,9 @@ impl<'a> WaitOptions<'a> {
 /// How long the last poll (made at the wait's deadline) may take.
 const LAST_POLL_GRACE: Duration = Duration::from_secs(5);
 
+/// The shortest pause before polling again after a failed poll.
+const MIN_RETRY_PAUSE: Duration = Duration::from_millis(100);
+
 /// One poll loop's state, shared by the futures and the stream.
 struct Poller {
     packs: CertificatePacks,
@@ -341,12 +346,24 @@ impl Poller {
                 // A passing failure (a 503 or 429 that outlived the call's retries, a dropped
                 // connection) does not end a wait of minutes: poll again while time is left.
                 Err(e) if e.is_retryable() => {
-                    let left = pace.deadline.saturating_sub(self.start.elapsed());
+                    let waited = self.start.elapsed();
+                    let left = pace.deadline.saturating_sub(waited);
                     if left.is_zero() {
-                        return Err(e);
+                        // At the deadline: a wait that saw the pack ends as documented, with
+                        // its last status; one that never read it ends with the poll's error.
+                        let Some(last_status) = self.last.clone() else {
+                            return Err(e);
+                        };
+                        tracing::warn!(pack = %self.id, error = %e, "the last poll failed at the deadline");
+                        return Err(Error::WaitTimeout {
+                            pack_id: self.id.to_string(),
+                            last_status,
+                            waited,
+                        });
                     }
                     tracing::warn!(pack = %self.id, error = %e, "polling the certificate pack failed; polling again");
-                    tokio::time::sleep(self.delay.min(left)).await;
+                    // Never a hot loop, whatever the interval.
+                    tokio::time::sleep(self.delay.max(MIN_RETRY_PAUSE).min(left)).await;
                     self.delay = pace.next_delay(self.delay);
                 }
                 Err(e) => return Err(e),
