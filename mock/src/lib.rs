@@ -325,7 +325,8 @@ impl MockServerBuilder {
         self
     }
 
-    /// The mock's time at start (default: the wall clock, to the second).
+    /// The mock's time at start (default: the wall clock, to the second), kept between 1970 and
+    /// a century before the clock's limit (the start of the year 9000).
     #[must_use]
     pub fn start_time(mut self, at: DateTime<Utc>) -> Self {
         self.config.start_time = Some(at);

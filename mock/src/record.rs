@@ -145,17 +145,30 @@ impl Recorder {
     }
 
     /// `s` with every 32-hex identifier in it (a whole run of ASCII letters and digits, so ids
-    /// inside messages such as "Certificate pack … not found" too) replaced by its stand-in.
+    /// inside messages such as "Certificate pack … not found" too, with percent escapes such as
+    /// `%2C` as separators) replaced by its stand-in.
     fn redact_str(&self, s: &str, ids: &mut HashMap<String, String>) -> String {
         let mut out = String::with_capacity(s.len());
         let mut rest = s;
-        while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric()) {
+        while let Some(start) = rest.find(|c: char| c.is_ascii_alphanumeric() || c == '%') {
             let (before, from) = rest.split_at(start);
+            out.push_str(before);
+            if let Some(after) = from.strip_prefix('%') {
+                // A percent escape (`%2C`) separates; its hex digits are not part of an id.
+                let escape = after
+                    .get(..2)
+                    .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .map_or(0, str::len);
+                let (hex, after) = after.split_at(escape);
+                out.push('%');
+                out.push_str(hex);
+                rest = after;
+                continue;
+            }
             let end = from
                 .find(|c: char| !c.is_ascii_alphanumeric())
                 .unwrap_or(from.len());
             let (run, after) = from.split_at(end);
-            out.push_str(before);
             if is_id(run) {
                 let next = ids.len() + 1;
                 out.push_str(
@@ -588,5 +601,22 @@ mod tests {
             Some(json!("example.com"))
         );
         assert_eq!(normalized_query("b=2&a=1"), normalized_query("a=1&b=2"));
+    }
+
+    #[test]
+    fn ids_are_redacted_inside_strings_and_between_percent_escapes() {
+        let path = std::env::temp_dir().join(format!("cfmock-redact-str-{}", std::process::id()));
+        let recorder = Recorder::create(&path, RecordOptions { redact_ids: true }).expect("file");
+        let _ = std::fs::remove_file(&path);
+        let a = "0123456789abcdef0123456789abcdef";
+        let b = "fedcba9876543210fedcba9876543210";
+        let mut ids = HashMap::new();
+        let query = recorder.redact_str(&format!("ids={a}%2C{b}&x=%2"), &mut ids);
+        assert_eq!(query, format!("ids={:032x}%2C{:032x}&x=%2", 1, 2));
+        let message = recorder.redact_str(&format!("Certificate pack {b} not found"), &mut ids);
+        assert_eq!(message, format!("Certificate pack {:032x} not found", 2));
+        // Not an id: 33 hex digits, or 32 with a letter past `f`; non-ASCII text is kept.
+        let kept = format!("{a}0 {}g é", &a[..31]);
+        assert_eq!(recorder.redact_str(&kept, &mut ids), kept);
     }
 }

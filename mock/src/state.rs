@@ -83,6 +83,18 @@ pub(crate) fn clock_limit() -> DateTime<Utc> {
     DateTime::from_timestamp(221_845_392_000, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+/// The earliest start time (1970): seeded dates lie up to a year before the start.
+fn earliest_start() -> DateTime<Utc> {
+    DateTime::UNIX_EPOCH
+}
+
+/// The latest start time (a century before [`clock_limit`]), so the clock can move.
+fn latest_start() -> DateTime<Utc> {
+    clock_limit()
+        .checked_sub_signed(TimeDelta::days(36_525))
+        .unwrap_or_else(clock_limit)
+}
+
 /// An advance that would move the clock past [`clock_limit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ClockLimit;
@@ -239,10 +251,13 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(config: &MockConfig) -> Self {
-        let base = config.start_time.unwrap_or_else(|| {
-            let now = Utc::now();
-            DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
-        });
+        let base = config
+            .start_time
+            .unwrap_or_else(|| {
+                let now = Utc::now();
+                DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+            })
+            .clamp(earliest_start(), latest_start());
         let mut state = State {
             clock: Clock::new(config.clock, base),
             zones: Vec::new(),
@@ -296,7 +311,9 @@ impl State {
             let sub = if round == 0 {
                 sub.to_owned()
             } else {
-                format!("{}{round}", sub.trim_start_matches("*."))
+                // Later rounds are plain names (`*` is only valid as a whole first label).
+                let name = sub.trim_start_matches('*').trim_start_matches('.');
+                format!("{}{round}", if name.is_empty() { "wild" } else { name })
             };
             let issued = now - TimeDelta::days(i64::from(i % 10) + 1);
             let mut pack = self.new_pack(
@@ -774,6 +791,49 @@ mod tests {
         assert_eq!(z.map(|z| z.packs.len()), Some(6));
         assert_eq!(z.map(Zone::advanced_used), Some(5));
         assert!(z.is_some_and(|z| z.packs.iter().all(|p| p.status == "active")));
+    }
+
+    #[test]
+    fn start_times_at_the_extremes_are_clamped_not_panics() {
+        for start in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+            let mut config = MockConfig {
+                start_time: Some(start),
+                ..MockConfig::default()
+            };
+            config.apply(crate::config::Preset::Manual);
+            let mut s = State::new(&config);
+            let now = s.now();
+            assert!(now >= earliest_start() && now <= latest_start(), "{now}");
+            s.advance(Duration::from_secs(3600))
+                .expect("the clock still moves");
+        }
+    }
+
+    #[test]
+    fn many_seeded_packs_have_valid_host_names() {
+        let mut config = MockConfig {
+            start_time: DateTime::from_timestamp(1_700_000_000, 0),
+            ..MockConfig::default()
+        };
+        if let Some(zone) = config.zones.first_mut() {
+            zone.advanced_packs = 12;
+        }
+        let s = State::new(&config);
+        let zone = s.zone(crate::config::DEFAULT_ZONE_ID).expect("seeded");
+        let hosts: Vec<&str> = zone
+            .packs
+            .iter()
+            .flat_map(|p| p.hosts.iter().map(String::as_str))
+            .collect();
+        assert!(hosts.contains(&"wild1.example.com"), "{hosts:?}");
+        assert!(hosts.contains(&"dev1.example.com"), "{hosts:?}");
+        // A wildcard only as the whole first label.
+        assert!(
+            hosts
+                .iter()
+                .all(|h| !h.contains('*') || h.starts_with("*.") && !h[2..].contains('*')),
+            "{hosts:?}"
+        );
     }
 
     #[test]

@@ -31,7 +31,11 @@ pub(super) enum Cpu {
 pub(super) fn pinning() -> bool {
     static PINNING: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *PINNING.get_or_init(|| {
-        allowed_cpus().len() >= 2 && command_output("taskset", &["-c", "0", "true"]).is_some()
+        let cpus = allowed_cpus();
+        cpus.len() >= 2
+            && cpus.first().is_some_and(|cpu| {
+                command_output("taskset", &["-c", &cpu.to_string(), "true"]).is_some()
+            })
     })
 }
 
@@ -330,7 +334,10 @@ mod tests {
     #[test]
     fn pinned_commands_keep_program_args_and_env() {
         let mut cmd = Command::new("driver");
-        cmd.args(["get", "--n", "5"]).env("A", "1");
+        cmd.args(["get", "--n", "5"])
+            .env("A", "1")
+            .env_remove("B")
+            .current_dir("/tmp");
         let wrapped = pinned(cmd, Cpu::Client);
         let args: Vec<_> = wrapped
             .get_args()
@@ -347,5 +354,7 @@ mod tests {
         assert!(wrapped
             .get_envs()
             .any(|(k, v)| k == "A" && v == Some("1".as_ref())));
+        assert!(wrapped.get_envs().any(|(k, v)| k == "B" && v.is_none()));
+        assert_eq!(wrapped.get_current_dir(), Some(Path::new("/tmp")));
     }
 }
