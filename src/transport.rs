@@ -276,39 +276,24 @@ enum Body {
 /// Reads the body, at most `limit` bytes: refused on `Content-Length` before reading, and as
 /// soon as the streamed bytes pass the limit. An error answer (4xx, 5xx) to one of the
 /// document's operations (`operation`) is read only up to
-/// [`ERROR_BODY_PARSE_LIMIT`](crate::ERROR_BODY_PARSE_LIMIT) and cut there: a longer one then
-/// fails to decode and is quoted, never parsed, and its status still counts (a 503 is retried).
+/// [`ERROR_BODY_PARSE_LIMIT`](crate::ERROR_BODY_PARSE_LIMIT) and cut there (the rest is left
+/// unread): a longer one then fails to decode and is quoted, never parsed, and its status still
+/// counts (a 503 is retried). A raw request's caller gets the whole body within `limit`, as
+/// `RawResponse` documents.
 async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: bool) -> Body {
     let status = response.status();
-    // For the document's operations only: a raw request's caller gets the whole body (within
-    // `limit`), as `RawResponse` documents.
-    if operation && (status.is_client_error() || status.is_server_error()) {
-        let prefix = limit.min(crate::envelope::ERROR_BODY_PARSE_LIMIT as u64);
-        return read_prefix(response, usize::try_from(prefix).unwrap_or(usize::MAX)).await;
-    }
-    if let Some(declared) = response.content_length().filter(|len| *len > limit) {
-        return Body::TooLarge {
-            declared: Some(declared),
-        };
-    }
-    let capacity = response.content_length().unwrap_or(0).min(64 * 1024) as usize;
-    let mut buffer = Vec::with_capacity(capacity);
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if (buffer.len() + chunk.len()) as u64 > limit {
-                    return Body::TooLarge { declared: None };
-                }
-                buffer.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Body::Complete(Bytes::from(buffer)),
-            Err(e) => return Body::Failed(e),
+    let cut = operation && (status.is_client_error() || status.is_server_error());
+    let limit = if cut {
+        limit.min(crate::envelope::ERROR_BODY_PARSE_LIMIT as u64)
+    } else {
+        if let Some(declared) = response.content_length().filter(|len| *len > limit) {
+            return Body::TooLarge {
+                declared: Some(declared),
+            };
         }
-    }
-}
-
-/// Reads at most `limit` bytes of the body; the rest is left unread (the connection is dropped).
-async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> Body {
+        limit
+    };
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let capacity = response
         .content_length()
         .and_then(|len| usize::try_from(len).ok())
@@ -320,7 +305,10 @@ async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> Body {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 let room = limit.saturating_sub(buffer.len());
-                if chunk.len() >= room {
+                if chunk.len() > room {
+                    if !cut {
+                        return Body::TooLarge { declared: None };
+                    }
                     buffer.extend_from_slice(chunk.get(..room).unwrap_or_default());
                     return Body::Complete(Bytes::from(buffer));
                 }

@@ -1011,56 +1011,46 @@ async fn waiting_outlives_a_passing_outage_and_ends_by_its_deadline() {
     assert_eq!(server.count(), 1);
 
     // A poll that hangs is cut at the wait's deadline, not after the client's 120 s per call.
-    let server = TestServer::start(lifecycle(&["pending_validation"])).await;
-    let zone = client(&server).zone(ZONE).unwrap();
-    server.script([Reply::Delay(
-        Duration::from_secs(1000),
-        Box::new(Reply::ok(pack(PACK, "pending_validation"))),
-    )]);
-    let start = tokio::time::Instant::now();
-    let err = zone
-        .certificate_packs()
-        .wait_until_active(
-            PACK,
-            WaitOptions::default()
-                .interval(Duration::from_secs(10))
-                .deadline(Duration::from_secs(20)),
-        )
-        .await
-        .unwrap_err();
-    assert!(
-        start.elapsed() <= Duration::from_secs(25),
-        "{:?}: {err:?}",
-        start.elapsed()
-    );
+    let (err, took) = wait_20s_after([hung_poll()]).await;
+    assert!(took <= Duration::from_secs(25), "{took:?}: {err:?}");
     assert!(matches!(err, Error::DeadlineExceeded { .. }), "{err:?}");
 
     // Once a poll has read the pack, a failed poll at the deadline ends the wait as documented.
-    let server = TestServer::start(lifecycle(&["pending_validation"])).await;
-    let zone = client(&server).zone(ZONE).unwrap();
-    server.script([
-        Reply::ok(pack(PACK, "pending_validation")),
-        Reply::Delay(
-            Duration::from_secs(1000),
-            Box::new(Reply::ok(pack(PACK, "pending_validation"))),
-        ),
-    ]);
-    let start = tokio::time::Instant::now();
-    let err = zone
-        .certificate_packs()
-        .wait_until_active(
-            PACK,
-            WaitOptions::default()
-                .interval(Duration::from_secs(10))
-                .deadline(Duration::from_secs(20)),
-        )
-        .await
-        .unwrap_err();
+    let (err, took) =
+        wait_20s_after([Reply::ok(pack(PACK, "pending_validation")), hung_poll()]).await;
+    assert!(took <= Duration::from_secs(25), "{took:?}: {err:?}");
     assert!(
         matches!(&err, Error::WaitTimeout { last_status, .. } if *last_status == Status::PendingValidation),
         "{err:?}"
     );
-    assert!(start.elapsed() <= Duration::from_secs(25));
+}
+
+/// An answer that takes 1,000 s (virtual time).
+fn hung_poll() -> Reply {
+    Reply::Delay(
+        Duration::from_secs(1000),
+        Box::new(Reply::ok(pack(PACK, "pending_validation"))),
+    )
+}
+
+/// Waits until active, polling every 10 s for at most 20 s, on a pack that stays
+/// `pending_validation` once `script` is used up; the error it ends with and how long it took.
+async fn wait_20s_after(script: impl IntoIterator<Item = Reply>) -> (Error, Duration) {
+    let server = TestServer::start(lifecycle(&["pending_validation"])).await;
+    let zone = client(&server).zone(ZONE).unwrap();
+    server.script(script);
+    let start = tokio::time::Instant::now();
+    let err = zone
+        .certificate_packs()
+        .wait_until_active(
+            PACK,
+            WaitOptions::default()
+                .interval(Duration::from_secs(10))
+                .deadline(Duration::from_secs(20)),
+        )
+        .await
+        .unwrap_err();
+    (err, start.elapsed())
 }
 
 #[tokio::test]

@@ -497,10 +497,13 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
         },
     );
     shared.sink.report(&violations);
-    let operation = conformance::operation_of(&shared.contract, method.as_str(), &path);
     // Only the document's operations are recorded: other answers (a new API token's value, say)
     // may hold secrets, and the recording is for replaying the operations.
-    if let (Some(recorder), Some(operation)) = (&shared.recorder, operation) {
+    let recording = shared.recorder.as_ref().and_then(|recorder| {
+        conformance::operation_of(&shared.contract, method.as_str(), &path)
+            .map(|operation| (recorder, operation))
+    });
+    if let Some((recorder, operation)) = recording {
         let content_type = response_headers
             .get(hyper::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());

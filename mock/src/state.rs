@@ -511,11 +511,7 @@ impl State {
             start: now,
             used: 0,
         });
-        if entry
-            .start
-            .checked_add_signed(window)
-            .is_some_and(|end| end <= now)
-        {
+        if !open(entry) {
             *entry = Window {
                 start: now,
                 used: 0,

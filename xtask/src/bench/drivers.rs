@@ -29,29 +29,30 @@ pub(super) enum Cpu {
 
 /// Whether commands are pinned to CPUs: `taskset` is there and this process may use two CPUs.
 pub(super) fn pinning() -> bool {
-    static PINNING: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *PINNING.get_or_init(|| {
+    pinning_cpus().is_some()
+}
+
+/// The CPUs of the mock and of the drivers (the first two this process may use), found once;
+/// `None` when `taskset` is missing or fewer than two CPUs are allowed.
+fn pinning_cpus() -> Option<(usize, usize)> {
+    static CPUS: std::sync::OnceLock<Option<(usize, usize)>> = std::sync::OnceLock::new();
+    *CPUS.get_or_init(|| {
         let cpus = allowed_cpus();
-        cpus.len() >= 2
-            && cpus.first().is_some_and(|cpu| {
-                command_output("taskset", &["-c", &cpu.to_string(), "true"]).is_some()
-            })
+        let (&server, &client) = (cpus.first()?, cpus.get(1)?);
+        command_output("taskset", &["-c", &server.to_string(), "true"])?;
+        Some((server, client))
     })
 }
 
 /// `cmd`, run on its side's CPU (`taskset -c N …`) when [`pinning`] is possible; as it is
-/// otherwise. The CPUs are the first two this process may use.
+/// otherwise.
 pub(super) fn pinned(cmd: Command, cpu: Cpu) -> Command {
-    if !pinning() {
+    let Some((server, client)) = pinning_cpus() else {
         return cmd;
-    }
-    let cpus = allowed_cpus();
-    let index = match cpu {
-        Cpu::Server => 0,
-        Cpu::Client => 1,
     };
-    let Some(n) = cpus.get(index) else {
-        return cmd;
+    let n = match cpu {
+        Cpu::Server => server,
+        Cpu::Client => client,
     };
     let mut wrapped = Command::new("taskset");
     wrapped
@@ -343,9 +344,9 @@ mod tests {
             .get_args()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        if pinning() {
+        if let Some((_, client)) = pinning_cpus() {
             assert_eq!(wrapped.get_program(), "taskset");
-            assert_eq!(args[..2], ["-c".to_owned(), allowed_cpus()[1].to_string()]);
+            assert_eq!(args[..2], ["-c".to_owned(), client.to_string()]);
             assert_eq!(args[2..], ["driver", "get", "--n", "5"]);
         } else {
             assert_eq!(wrapped.get_program(), "driver");

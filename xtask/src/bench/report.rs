@@ -212,14 +212,14 @@ pub(super) fn markdown(r: &Report) -> String {
                 vs.unwrap_or_default()
             );
         }
-        let flatten = m.get("decode/typed") - m.get("decode/typed_without_extra");
+        let tolerance = m.get("decode/typed") - m.get("decode/typed_without_extra");
         let _ = writeln!(
             w,
             "\nCost of the generated decoders' tolerance and `extra` maps (unknown fields kept), \
              against plain derived structs without either: {} per page ({:.0}% of the typed \
              decode; the plain structs are {:.2}× `Value`).",
-            fmt_us(flatten),
-            100.0 * flatten / m.get("decode/typed"),
+            fmt_us(tolerance),
+            100.0 * tolerance / m.get("decode/typed"),
             m.get("decode/typed_without_extra") / m.get("decode/value")
         );
     }
