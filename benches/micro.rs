@@ -222,7 +222,7 @@ fn envelope(c: &mut Criterion) {
 }
 
 fn request(c: &mut Criterion) {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = cloudflare_ssl_mock::crypto_provider().install_default();
     let http = reqwest::Client::new();
     // What `ClientBuilder::build` puts in the reqwest client's default headers.
     let mut defaults = HeaderMap::new();

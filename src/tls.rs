@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 /// # Ok::<(), cloudflare_ssl::Error>(())
 /// ```
 pub fn tls_config() -> Result<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(ring_provider());
     let verifier = rustls_platform_verifier::Verifier::new(Arc::clone(&provider))
         .map_err(|e| Error::Config(format!("could not load the platform's TLS roots: {e}")))?;
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
@@ -37,6 +37,21 @@ pub fn tls_config() -> Result<rustls::ClientConfig> {
         vec![b"http/1.1".to_vec()]
     };
     Ok(config)
+}
+
+/// The *ring* crypto provider, built for this client only (never installed process-wide).
+///
+/// rustls 0.23.48 deprecates `ring::default_provider` because *ring* has no post-quantum key
+/// exchange. The crate keeps *ring* on purpose: it builds anywhere a C compiler does, with no
+/// CMake or NASM, and it is what the rest of the tree (reqwest, the platform verifier) already
+/// links; aws-lc-rs would add a second, slower-to-build crypto library to every downstream build.
+/// The allowance is confined to this one function, so the next rustls release that moves *ring*
+/// into its own crate (`rustls-ring`) changes one line; CI's newest-dependencies job
+/// (`.ci/run`, "newest compatible dependencies") shows any further deprecation before it reaches
+/// `main`.
+#[allow(deprecated)]
+pub(crate) fn ring_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
 }
 
 /// A `reqwest::ClientBuilder` to start your own client from, for

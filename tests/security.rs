@@ -451,7 +451,7 @@ async fn credentials_do_not_follow_a_redirect_to_another_host() {
         Reply::Json(302, json!({}), vec![("location", location.clone())])
     })
     .await;
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = cloudflare_ssl_mock::crypto_provider().install_default();
     let follower = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::limited(3))
         .build()

@@ -29,7 +29,7 @@ struct Raw {
 
 impl Raw {
     fn new(args: &args::Args) -> Raw {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = cloudflare_ssl_mock::crypto_provider().install_default();
         let mut auth =
             HeaderValue::from_str(&format!("Bearer {}", args.str("token"))).expect("token header");
         auth.set_sensitive(true);

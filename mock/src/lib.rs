@@ -28,7 +28,8 @@
 //!
 //! Any HTTP client works too (with `curl`: `-H "Authorization: Bearer $TOKEN"`). A plain
 //! `reqwest::Client` needs a rustls crypto provider installed first, as this crate builds
-//! reqwest without one: `rustls::crypto::ring::default_provider().install_default()`.
+//! reqwest without one: `cloudflare_ssl_mock::crypto_provider().install_default()` (in a test
+//! or a program of your own, never in a library).
 //!
 //! # Presets
 //!
@@ -155,6 +156,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+
+/// The *ring* crypto provider the proxy's upstream client uses, for a test or program that wants
+/// a plain `reqwest::Client` (`crypto_provider().install_default()`).
+///
+/// rustls 0.23.48 deprecates `ring::default_provider` (no post-quantum key exchange); the mock,
+/// like the client crate, keeps *ring* (no CMake or NASM to build, already in the tree). The
+/// allowance lives here only, so a move to the `rustls-ring` crate is one edit.
+#[allow(deprecated)]
+pub fn crypto_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
 
 pub use config::{
     ClockMode, LifecycleTimings, Preset, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL,

@@ -232,7 +232,7 @@ fn tls_config() -> Result<rustls::ClientConfig, ProxyError> {
     for cert in native.certs {
         let _ = roots.add(cert);
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crate::crypto_provider());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| ProxyError(format!("TLS configuration: {e}")))?

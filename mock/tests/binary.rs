@@ -18,7 +18,7 @@ impl Drop for KillOnDrop {
 }
 
 fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = cloudflare_ssl_mock::crypto_provider().install_default();
     reqwest::Client::new()
 }
 

@@ -116,7 +116,7 @@ impl Api {
 /// A plain reqwest client (reqwest is built without a bundled TLS crypto provider: install ring,
 /// as the crate's own client does, before building one).
 fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = cloudflare_ssl_mock::crypto_provider().install_default();
     reqwest::Client::new()
 }
 

@@ -38,7 +38,7 @@ fn client(base_url: &str, token: &str) -> Client {
 }
 
 fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = cloudflare_ssl_mock::crypto_provider().install_default();
     reqwest::Client::new()
 }
 

@@ -50,7 +50,7 @@ fn order(apex: &str) -> Value {
 
 #[tokio::test]
 async fn every_business_rule_answers_as_documented() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = cloudflare_ssl_mock::crypto_provider().install_default();
     let api = Api {
         mock: MockServer::start_manual().await,
         http: reqwest::Client::new(),
@@ -217,7 +217,7 @@ async fn every_business_rule_answers_as_documented() {
 
 #[tokio::test]
 async fn the_help_route_lists_rules_fault_kinds_and_operations() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = cloudflare_ssl_mock::crypto_provider().install_default();
     let mock = MockServer::start_manual().await;
     let help: Value = reqwest::get(format!("{}/", mock.admin_url()))
         .await
