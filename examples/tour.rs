@@ -270,7 +270,7 @@ async fn automatic_ssl(zone: &Zone, toggle: bool) -> TourResult {
     println!(
         "      mode {} (editable: {}, next scan: {})",
         mode.value,
-        mode.editable,
+        mode.editable.map_or("not said", |e| if e { "yes" } else { "no" }),
         mode.next_scheduled_scan.as_deref().unwrap_or("none")
     );
     if toggle {
@@ -328,7 +328,9 @@ async fn read_only_tour(client: Client, zone_id: &str) -> TourResult {
         println!(
             "      {}  {}  method {}",
             v.cert_pack_uuid.as_deref().unwrap_or("?"),
-            v.certificate_status,
+            v.certificate_status
+                .as_ref()
+                .map_or("status unknown".to_owned(), ToString::to_string),
             v.validation_method
                 .map(|m| m.to_string())
                 .unwrap_or_default()
@@ -343,7 +345,11 @@ async fn read_only_tour(client: Client, zone_id: &str) -> TourResult {
 
     step(6, "SSL/TLS recommendation");
     let rec = zone.ssl_recommendation().await?;
-    println!("      {} (modified {})", rec.value, rec.modified_on);
+    println!(
+        "      {} (modified {})",
+        rec.value,
+        rec.modified_on.as_deref().unwrap_or("never")
+    );
 
     println!(
         "\nSummary: {} certificate packs read from zone {zone_id}; nothing was changed.",

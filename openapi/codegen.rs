@@ -1271,7 +1271,9 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
     check_refs(spec)?;
     let open = open_enums(spec)?;
     let lenient = lenient_strings(spec)?;
-    let tokens = match run_progenitor(&spec.openapi, &open, &lenient) {
+    let readers = response_readers(spec)?;
+    let relaxed = relaxed_openapi(spec, &readers)?;
+    let tokens = match run_progenitor(&relaxed, &open, &lenient) {
         Ok(tokens) => tokens,
         Err(message) => {
             let location = locate_failure(spec, &open, &lenient)
@@ -1284,7 +1286,6 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
         }
     };
     let converts = conversions(spec, &open)?;
-    let readers = response_readers(spec)?;
     let enums = open_tokens(&open, &lenient, &converts);
     let table = operation_enum(&operation_defs(spec)?);
     let tolerant = tolerant_module();
@@ -1302,6 +1303,51 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
     );
     text.push_str(&prettyplease::unparse(&file));
     Ok(text)
+}
+
+/// The document as progenitor sees it. A required response property marked `x-lenient` that
+/// is not a list is made optional here, so its Rust type is an `Option` that stays `None` when
+/// the server sends `null` or leaves the property out: the reader never invents a value (an
+/// empty string, `false`, `0`) that re-encodes as something the server did not say. Lenient
+/// lists keep their `Vec` (`null` or absent is an empty list: the one documented
+/// normalisation). Properties that are `nullable` are already optional in Rust and stay as
+/// they are. The document itself is unchanged: the seeds' `required` stays visible to the mock
+/// and to seed fidelity.
+pub fn relaxed_openapi(
+    spec: &Spec,
+    readers: &[Reader],
+) -> Result<openapiv3::OpenAPI, CodegenError> {
+    let mut json = spec.json.clone();
+    for reader in readers {
+        let pointer = format!("/components/schemas/{}", reader.name);
+        let Some(schema) = json.pointer_mut(&pointer) else {
+            continue;
+        };
+        let relax: Vec<&str> = reader
+            .fields
+            .iter()
+            .filter(|f| f.lenient.is_some() && !f.array && !f.nullable)
+            .map(|f| f.json.as_str())
+            .collect();
+        if relax.is_empty() {
+            continue;
+        }
+        if let Some(required) = schema.get_mut("required").and_then(|r| r.as_array_mut()) {
+            required.retain(|r| r.as_str().is_none_or(|name| !relax.contains(&name)));
+            if required.is_empty() {
+                if let Some(object) = schema.as_object_mut() {
+                    object.remove("required");
+                }
+            }
+        }
+    }
+    serde_json::from_value(json).map_err(|e| {
+        err(
+            &spec.path,
+            "lenient properties",
+            format!("the relaxed document is not OpenAPI 3.0: {e}"),
+        )
+    })
 }
 
 /// One operation of the document, in document order: what the generated [`Operation`] enum is
@@ -1639,6 +1685,8 @@ pub struct ReaderField {
     pub required: bool,
     /// Whether the document types it as an array (inline or through a `$ref`).
     pub array: bool,
+    /// Whether the document marks it `nullable` (inline or through a `$ref`).
+    pub nullable: bool,
     /// The document's `x-lenient` reason: a required property that decodes `null` and absence
     /// as its type's default.
     pub lenient: Option<String>,
@@ -1718,6 +1766,7 @@ pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
                 json: json.clone(),
                 required: is_required,
                 array: resolved.get("type").and_then(|t| t.as_str()) == Some("array"),
+                nullable: resolved.get("nullable").and_then(|n| n.as_bool()) == Some(true),
                 lenient,
             });
         }
@@ -1882,11 +1931,9 @@ fn push_doc(attrs: &mut Vec<syn::Attribute>, text: &str) {
     }
 }
 
-const READER_DOC: &str = "Decoding is tolerant (see the crate's *tolerant reader* rules): a field \
-     the document does not list is kept in `extra`; an optional list that is `null` or absent \
-     decodes as empty; an integer accepts an integral float (`10.0`, not `10.5`); a required \
-     field may be `null` or absent only where its docs say *Lenient*, anywhere else that is a \
-     decode error naming the field's JSON path.";
+const READER_DOC: &str = "Decoded by the [tolerant reader](crate#tolerant-reader-strict-writer): \
+     unknown fields land in `extra`, and a required field may be missing only where it says \
+     *Lenient*.";
 
 /// Replaces the derived `Deserialize` of one response struct with the tolerant reader, adds the
 /// rules to its docs, and returns the `impl` to place beside it.
@@ -1897,6 +1944,7 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
     let name = item.ident.clone();
     let name_str = name.to_string();
     let integer = generated_path(&[TOLERANT_MODULE, "Integer"]);
+    let timestamp = generated_path(&[TOLERANT_MODULE, "Timestamp"]);
     let mut matched = BTreeSet::new();
     let mut slots = Vec::new(); // (slot ident, slot type, decode expr)
     let mut arms = Vec::new();
@@ -1938,6 +1986,8 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
             (FieldShape::Option(int), required) => {
                 let decode = if *int {
                     quote!(__map.next_value::<::std::option::Option<#integer<#inner>>>()?.map(|v| v.0))
+                } else if inner.as_ref().and_then(type_parts).is_some_and(|(n, _)| n == "DateTime") {
+                    quote!(__map.next_value::<::std::option::Option<#timestamp>>()?.map(|v| v.0))
                 } else {
                     quote!(__map.next_value::<#ty>()?)
                 };
@@ -1953,20 +2003,24 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
                 quote!(__map.next_value::<::std::option::Option<#ty>>()?.unwrap_or_default()),
                 quote!(#slot.unwrap_or_default()),
             ),
-            (FieldShape::Integer, _) if lenient => (
+            // A lenient list typed as a newtype of `Vec` (a `$ref` to an array component):
+            // `null` or absent is an empty list, built through the newtype's `From<Vec<_>>`.
+            (FieldShape::Other, true) if lenient && property.array => (
                 quote!(#ty),
-                quote!(__map.next_value::<::std::option::Option<#integer<#ty>>>()?.map(|v| v.0).unwrap_or_default()),
-                quote!(#slot.unwrap_or_default()),
+                quote!(__map.next_value::<::std::option::Option<#ty>>()?
+                    .unwrap_or_else(|| ::std::convert::From::from(::std::vec::Vec::new()))),
+                quote!(#slot.unwrap_or_else(|| ::std::convert::From::from(::std::vec::Vec::new()))),
             ),
+            (_, true) if lenient => {
+                return Err(format!(
+                    "field `{json}` is lenient but neither an Option nor a list: the relaxed \
+                     document (relaxed_openapi) should have made it optional"
+                ))
+            }
             (FieldShape::Integer, true) => (
                 quote!(#ty),
                 quote!(__map.next_value::<#integer<#ty>>()?.0),
                 quote!(match #slot { ::std::option::Option::Some(v) => v, ::std::option::Option::None => return #missing }),
-            ),
-            (_, true) if lenient => (
-                quote!(#ty),
-                quote!(__map.next_value::<::std::option::Option<#ty>>()?.unwrap_or_default()),
-                quote!(#slot.unwrap_or_default()),
             ),
             (_, true) => (
                 quote!(#ty),
@@ -2267,6 +2321,41 @@ fn tolerant_module() -> TokenStream {
                 fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                     deserializer.deserialize_i64(IntegerVisitor(::std::marker::PhantomData))
                 }
+            }
+
+            /// A `date-time` that also decodes from the two layouts Go services print: RFC 3339
+            /// with a space for the `T`, and Go's `time.Time` `String()` layout
+            /// (`2024-01-01 00:00:00.5 +0000 UTC`, the zone abbreviation ignored, the numeric
+            /// offset kept). Anything else is an error naming the field: an expiry that cannot be
+            /// read must not turn into "no expiry".
+            pub(crate) struct Timestamp(pub(crate) ::chrono::DateTime<::chrono::Utc>);
+
+            impl<'de> ::serde::Deserialize<'de> for Timestamp {
+                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                    let text = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
+                    parse_timestamp(&text).map(Timestamp).ok_or_else(|| {
+                        <D::Error as ::serde::de::Error>::invalid_value(
+                            ::serde::de::Unexpected::Str(&text),
+                            &"an RFC 3339 date-time",
+                        )
+                    })
+                }
+            }
+
+            pub(crate) fn parse_timestamp(text: &str) -> ::std::option::Option<::chrono::DateTime<::chrono::Utc>> {
+                let utc = |t: ::chrono::DateTime<::chrono::FixedOffset>| t.with_timezone(&::chrono::Utc);
+                if let ::std::result::Result::Ok(t) = ::chrono::DateTime::parse_from_rfc3339(text) {
+                    return ::std::option::Option::Some(utc(t));
+                }
+                if let ::std::result::Result::Ok(t) = ::chrono::DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z") {
+                    return ::std::option::Option::Some(utc(t));
+                }
+                // Go's `time.Time.String()`: "2006-01-02 15:04:05.999999999 -0700 MST".
+                let (rest, zone) = text.rsplit_once(' ')?;
+                if zone.is_empty() || !zone.chars().all(|c| c.is_ascii_alphabetic()) {
+                    return ::std::option::Option::None;
+                }
+                ::chrono::DateTime::parse_from_str(rest, "%Y-%m-%d %H:%M:%S%.f %z").ok().map(utc)
             }
         }
     }
@@ -2651,7 +2740,7 @@ components:
                 #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
                 pub extras: ::std::vec::Vec<::std::string::String>,
                 pub id: Id,
-                pub note: ::std::string::String,
+                pub note: ::std::option::Option<::std::string::String>,
                 pub paint: ::std::option::Option<Paint>,
                 pub quantity: ::std::option::Option<i64>,
                 pub size: ::std::option::Option<Size>,
@@ -2675,11 +2764,25 @@ components:
         assert!(
             has(
                 &item,
-                "*Lenient:* `null` or absent decodes as an empty string. Sometimes null."
+                "*Lenient:* `null` or absent decodes as `None`. Sometimes null."
             ),
             "{item}"
         );
-        assert!(has(&item, "Decoding is tolerant"), "{item}");
+        assert!(has(&item, "Decoded by the [tolerant reader]"), "{item}");
+        // A lenient scalar arrives as an Option (relaxed_openapi); anything else is refused
+        // rather than given an invented default.
+        let mut invented: syn::ItemStruct = syn::parse_quote! {
+            pub struct Thing {
+                pub colour: ::std::option::Option<Colour>, pub count: i64,
+                pub extras: ::std::vec::Vec<::std::string::String>, pub id: Id,
+                pub note: ::std::string::String, pub paint: ::std::option::Option<Paint>,
+                pub quantity: ::std::option::Option<i64>, pub size: ::std::option::Option<Size>,
+                pub tags: ::std::vec::Vec<::std::string::String>,
+                #[serde(rename = "type")] pub type_: ::std::string::String,
+            }
+        };
+        let e = apply_reader(&readers[0], &mut invented).expect_err("a String default");
+        assert!(e.contains("`note` is lenient"), "{e}");
         // Required and strict: missing is an error naming the field.
         assert!(has(&reader, "missing_field(\"id\")"), "{reader}");
         assert!(has(&reader, "missing_field(\"type\")"), "{reader}");
@@ -2701,6 +2804,28 @@ components:
         };
         let e = apply_reader(&readers[0], &mut stray).expect_err("stray field");
         assert!(e.contains("`stray`"), "{e}");
+    }
+
+    #[test]
+    fn only_lenient_scalars_are_relaxed_for_progenitor() {
+        let spec = spec(DOC);
+        let relaxed = relaxed_openapi(&spec, &response_readers(&spec).expect("readers"))
+            .expect("relaxed");
+        let json = serde_json::to_value(&relaxed).expect("json");
+        let required: Vec<&str> = json
+            .pointer("/components/schemas/Thing/required")
+            .and_then(|r| r.as_array())
+            .expect("required")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert!(!required.contains(&"note"), "{required:?}");
+        for kept in ["id", "type", "count", "tags"] {
+            assert!(required.contains(&kept), "{kept} must stay required: {required:?}");
+        }
+        // The document itself is untouched.
+        let original = spec.json.pointer("/components/schemas/Thing/required").expect("req");
+        assert!(original.as_array().expect("list").contains(&serde_json::json!("note")));
     }
 
     #[test]

@@ -288,7 +288,7 @@ pub(crate) fn lenient_failure(body: &[u8]) -> Option<(Vec<ApiMessage>, Vec<ApiMe
                 items
                     .iter()
                     .map(|m| ApiMessage {
-                        code: m.get("code").and_then(Value::as_i64).unwrap_or(0),
+                        code: m.get("code").and_then(Value::as_i64),
                         message: m
                             .get("message")
                             .and_then(Value::as_str)
@@ -536,7 +536,7 @@ mod tests {
             br#"{"success":false,"errors":[{"code":81057,"message":"exists","source":{"pointer":"/hosts/0"}}]}"#,
         )
         .expect("failure");
-        assert_eq!(errors[0].code, 81057);
+        assert_eq!(errors[0].code, Some(81057));
         assert_eq!(errors[0].pointer.as_deref(), Some("/hosts/0"));
         assert!(lenient_failure(br#"{"success":true,"result":{}}"#).is_none());
         assert!(lenient_failure(b"<html>").is_none());

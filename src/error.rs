@@ -221,8 +221,9 @@ impl fmt::Display for AcceptedResponse {
 /// One entry of the envelope's `errors` or `messages`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiMessage {
-    /// Cloudflare's error code (these exceed 65,535 in practice).
-    pub code: i64,
+    /// Cloudflare's error code (these exceed 65,535 in practice); `None` when the server sent
+    /// none (some informational messages), never a made-up number.
+    pub code: Option<i64>,
     /// Human-readable message.
     pub message: String,
     /// Link to documentation, if given.
@@ -268,7 +269,10 @@ impl fmt::Display for ApiError {
         )?;
         for (i, e) in self.errors.iter().enumerate() {
             f.write_str(if i == 0 { ": " } else { "; " })?;
-            write!(f, "[{}] {}", e.code, e.message)?;
+            if let Some(code) = e.code {
+                write!(f, "[{code}] ")?;
+            }
+            f.write_str(&e.message)?;
             if let Some(p) = &e.pointer {
                 write!(f, " (at {p})")?;
             }
@@ -509,7 +513,7 @@ impl Error {
     /// ```
     pub fn error_codes(&self) -> Vec<i64> {
         match self {
-            Self::Api(e) => e.errors.iter().map(|m| m.code).collect(),
+            Self::Api(e) => e.errors.iter().filter_map(|m| m.code).collect(),
             _ => Vec::new(),
         }
     }
@@ -536,7 +540,7 @@ impl Error {
     /// assert_eq!((api.operation, api.status), ("get_certificate_pack", 404));
     /// let first = &api.errors[0];
     /// assert_eq!(first.pointer.as_deref(), Some("/certificate_pack_id"));
-    /// println!("[{}] {}", first.code, first.message);
+    /// println!("[{:?}] {}", first.code, first.message);
     /// # Ok(()) }
     /// ```
     pub fn api_error(&self) -> Option<&ApiError> {

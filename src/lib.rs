@@ -66,6 +66,27 @@
 //! request), `lists.rs` (iterating the generated list types). The mock of the API is the
 //! separate crate `cloudflare-ssl-mock`.
 //!
+//! # Tolerant reader, strict writer
+//!
+//! Responses are read leniently, so that a field or value Cloudflare adds, or a reply from an
+//! older or Go-written service, does not fail a call; requests are written strictly.
+//!
+//! * A field the document does not list is kept in the struct's `extra`, and re-encoded.
+//! * An enum in a response is *open*: an undocumented value decodes as `Unknown(..)` and
+//!   re-encodes as it came.
+//! * An optional list that is `null` or absent decodes as an empty `Vec` (re-encoded as `[]`:
+//!   the one normalisation of lists).
+//! * An integer accepts an integral float (`10.0`, not `10.5`); a certificate's date accepts RFC
+//!   3339 and the two layouts Go services print (re-encoded as RFC 3339).
+//! * A property the document marks required may be `null` or absent only where the document
+//!   says why (`x-lenient`, shown as *Lenient* in the field's docs). Such a field is an
+//!   `Option` (or, for a list, an empty `Vec`): the reader never invents a value, and
+//!   re-encoding gives back what came in (`null` re-encodes as absent). Anywhere else a missing
+//!   or `null` required value is a decode error naming its JSON path: a pack without an `id` or
+//!   `status` cannot be acted on.
+//! * In requests, only documented enum values are sent: an `Unknown(..)` value is an
+//!   [`InputError`] naming the field.
+//!
 //! # Limits
 //!
 //! Every call is bounded: [`DEFAULT_TIMEOUT`] per attempt, [`DEFAULT_DEADLINE`] for the whole

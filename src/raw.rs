@@ -470,7 +470,7 @@ struct RawSource {
 impl From<RawMessage> for ApiMessage {
     fn from(m: RawMessage) -> Self {
         ApiMessage {
-            code: m.code.unwrap_or(0),
+            code: m.code,
             message: m.message.unwrap_or_default(),
             documentation_url: m.documentation_url,
             pointer: m.source.and_then(|s| s.pointer),

@@ -214,7 +214,7 @@ async fn every_operation_sends_the_documented_request() {
     );
 
     let v = zone.verification().get().await.expect("verification");
-    assert_eq!(v[0].certificate_status, types::CertificateStatus::Active);
+    assert_eq!(v[0].certificate_status, Some(types::CertificateStatus::Active));
     let r = server.last();
     assert_eq!(
         (r.path.clone(), r.query.clone()),

@@ -251,7 +251,7 @@ fn unknown_values_in_verification_survive() {
     let v = &decoded.result[0];
     assert_eq!(
         v.certificate_status,
-        types::CertificateStatus::Unknown("revalidating".into())
+        Some(types::CertificateStatus::Unknown("revalidating".into()))
     );
     assert_eq!(
         v.verification_type.as_ref().map(|t| t.as_str()),

@@ -118,7 +118,7 @@ fn open<T: serde::de::DeserializeOwned + std::fmt::Debug + 'static>(
 
 fn response_info() -> impl Strategy<Value = types::ResponseInfo> {
     (
-        any::<i64>(),
+        option::of(any::<i64>()),
         option::of(text()),
         text(),
         option::of((option::of(text()), extra())),
@@ -326,7 +326,7 @@ fn verification() -> impl Strategy<Value = types::Verification> {
     (
         option::of(any::<bool>()),
         option::of(text()),
-        open::<types::CertificateStatus>(types::CertificateStatus::VALUES),
+        option::of(open::<types::CertificateStatus>(types::CertificateStatus::VALUES)),
         option::of(open::<types::VerificationSignature>(
             types::VerificationSignature::VALUES,
         )),
@@ -381,9 +381,9 @@ fn verification() -> impl Strategy<Value = types::Verification> {
 
 fn automatic_mode_setting() -> impl Strategy<Value = types::AutomaticModeSetting> {
     (
-        any::<bool>(),
-        text(),
-        text(),
+        option::of(any::<bool>()),
+        option::of(text()),
+        option::of(text()),
         option::of(text()),
         open::<types::AutomaticModeValue>(types::AutomaticModeValue::VALUES),
         extra(),

@@ -84,10 +84,15 @@ fn inventory() -> Vec<Operation> {
         .collect()
 }
 
+/// Follows a `$ref`, and a one-element `allOf` (how the document puts a description beside a
+/// reference, which OpenAPI 3.0 would ignore beside a bare `$ref`).
 fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(target) => resolve(spec, spec.pointer(&target[1..]).expect("resolvable $ref")),
-        None => v,
+    if let Some(target) = v.get("$ref").and_then(Value::as_str) {
+        return resolve(spec, spec.pointer(&target[1..]).expect("resolvable $ref"));
+    }
+    match v.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
+        Some([only]) => resolve(spec, only),
+        _ => v,
     }
 }
 

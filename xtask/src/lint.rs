@@ -9,6 +9,8 @@
 //!   `requried`) is an error. Only `x-` extensions may be added.
 //! * **`no-unresolved-refs`** (Redocly `no-unresolved-refs`): every `$ref` is local and
 //!   resolves.
+//! * **`no-ref-siblings`** (Redocly `no-$ref-siblings`): nothing but `x-` extensions beside a
+//!   schema `$ref` (OpenAPI 3.0 ignores a `description` there).
 //! * **`nullable-type-sibling`** (Redocly `nullable-type-sibling`): `nullable: true` needs a
 //!   sibling `type` (without it, `nullable` means nothing in OpenAPI 3.0, and JSON Schema tools
 //!   reject `null`).
@@ -419,7 +421,20 @@ impl<'a> Linter<'a, '_> {
             return;
         };
         if map.contains_key("$ref") {
-            return; // checked where it is defined
+            // Redocly `no-$ref-siblings`: in OpenAPI 3.0 a `$ref` replaces its object, so a
+            // `description` (or any keyword) beside it is silently ignored. `x-` extensions are
+            // the curation's own annotations (read by codegen), so they may stand beside it.
+            for key in map.keys().filter(|k| *k != "$ref" && !k.starts_with("x-")) {
+                self.findings.push(error(
+                    "no-ref-siblings",
+                    format!("{at}/{}", escape(key)),
+                    format!(
+                        "`{key}` beside a `$ref` is ignored in OpenAPI 3.0: move it into the \
+                         referenced schema, or wrap the reference in `allOf`"
+                    ),
+                ));
+            }
+            return; // the target is checked where it is defined
         }
         if map.get("nullable") == Some(&Value::Bool(true)) && !map.contains_key("type") {
             self.findings.push(error(

@@ -163,3 +163,39 @@ fn cli_exit_status() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/spec.yaml"));
 }
+
+#[test]
+fn a_description_beside_a_ref_fails_but_an_extension_may_stand_there() {
+    let good = std::fs::read_to_string(fixture("good.yaml")).expect("good.yaml");
+    let anchor = "          $ref: '#/components/schemas/Thing'\n";
+    assert!(good.contains(anchor), "good.yaml changed: update this test");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lint-ref-siblings");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+
+    let with_extension = good.replace(
+        anchor,
+        &format!("{anchor}          x-lenient: read by codegen, fine beside a $ref\n"),
+    );
+    let path = dir.join("extension.yaml");
+    std::fs::write(&path, with_extension).expect("write");
+    let report = lint::lint_file(&path).expect("reads");
+    assert!(report.findings.is_empty(), "{}", report.to_human());
+
+    let with_description = good.replace(
+        anchor,
+        &format!("{anchor}          description: ignored by OpenAPI 3.0\n"),
+    );
+    let path = dir.join("description.yaml");
+    std::fs::write(&path, with_description).expect("write");
+    let report = lint::lint_file(&path).expect("reads");
+    let found = rules(&report);
+    let sibling = found
+        .iter()
+        .find(|f| f.0 == "no-ref-siblings")
+        .unwrap_or_else(|| panic!("{}", report.to_human()));
+    assert_eq!(sibling.1, Severity::Error);
+    assert_eq!(
+        sibling.2,
+        "#/components/schemas/Envelope/properties/result/description"
+    );
+}
