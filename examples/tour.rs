@@ -270,7 +270,8 @@ async fn automatic_ssl(zone: &Zone, toggle: bool) -> TourResult {
     println!(
         "      mode {} (editable: {}, next scan: {})",
         mode.value,
-        mode.editable.map_or("not said", |e| if e { "yes" } else { "no" }),
+        mode.editable
+            .map_or("not said", |e| if e { "yes" } else { "no" }),
         mode.next_scheduled_scan.as_deref().unwrap_or("none")
     );
     if toggle {

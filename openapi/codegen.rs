@@ -1007,6 +1007,20 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                     }
                 }
 
+                /// Compares the wire value: `status == "active"`.
+                impl ::std::cmp::PartialEq<str> for #name {
+                    fn eq(&self, other: &str) -> bool {
+                        self.as_str() == other
+                    }
+                }
+
+                /// Compares the wire value: `status == "active"`.
+                impl ::std::cmp::PartialEq<&str> for #name {
+                    fn eq(&self, other: &&str) -> bool {
+                        self.as_str() == *other
+                    }
+                }
+
                 impl ::std::str::FromStr for #name {
                     type Err = UnknownValueError;
                     fn from_str(value: &str) -> ::std::result::Result<Self, UnknownValueError> {
@@ -1986,7 +2000,11 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
             (FieldShape::Option(int), required) => {
                 let decode = if *int {
                     quote!(__map.next_value::<::std::option::Option<#integer<#inner>>>()?.map(|v| v.0))
-                } else if inner.as_ref().and_then(type_parts).is_some_and(|(n, _)| n == "DateTime") {
+                } else if inner
+                    .as_ref()
+                    .and_then(type_parts)
+                    .is_some_and(|(n, _)| n == "DateTime")
+                {
                     quote!(__map.next_value::<::std::option::Option<#timestamp>>()?.map(|v| v.0))
                 } else {
                     quote!(__map.next_value::<#ty>()?)
@@ -2809,8 +2827,8 @@ components:
     #[test]
     fn only_lenient_scalars_are_relaxed_for_progenitor() {
         let spec = spec(DOC);
-        let relaxed = relaxed_openapi(&spec, &response_readers(&spec).expect("readers"))
-            .expect("relaxed");
+        let relaxed =
+            relaxed_openapi(&spec, &response_readers(&spec).expect("readers")).expect("relaxed");
         let json = serde_json::to_value(&relaxed).expect("json");
         let required: Vec<&str> = json
             .pointer("/components/schemas/Thing/required")
@@ -2821,11 +2839,20 @@ components:
             .collect();
         assert!(!required.contains(&"note"), "{required:?}");
         for kept in ["id", "type", "count", "tags"] {
-            assert!(required.contains(&kept), "{kept} must stay required: {required:?}");
+            assert!(
+                required.contains(&kept),
+                "{kept} must stay required: {required:?}"
+            );
         }
         // The document itself is untouched.
-        let original = spec.json.pointer("/components/schemas/Thing/required").expect("req");
-        assert!(original.as_array().expect("list").contains(&serde_json::json!("note")));
+        let original = spec
+            .json
+            .pointer("/components/schemas/Thing/required")
+            .expect("req");
+        assert!(original
+            .as_array()
+            .expect("list")
+            .contains(&serde_json::json!("note")));
     }
 
     #[test]

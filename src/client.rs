@@ -581,8 +581,18 @@ impl ClientBuilder {
     /// ```
     pub fn build(self) -> Result<Client> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
-        let url = reqwest::Url::parse(&base_url)
-            .map_err(|e| Error::Config(format!("base URL {base_url:?} is not a URL: {e}")))?;
+        let url = reqwest::Url::parse(&base_url).map_err(|e| {
+            let shown = redact_userinfo(&base_url);
+            Error::Config(format!("base URL {shown:?} is not a URL: {e}"))
+        })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            // Never echoed: the password would land in `Debug`, `base_url()` and error text.
+            return Err(Error::Config(format!(
+                "base URL {:?} carries a user name or password (`user:password@`): remove it; \
+                 Cloudflare credentials are set with api_token, api_key or user_service_key",
+                redact_userinfo(&base_url)
+            )));
+        }
         match url.scheme() {
             "https" => {}
             "http" => {
@@ -661,6 +671,18 @@ impl ClientBuilder {
                 auth,
             }),
         })
+    }
+}
+
+/// `url` with anything between `://` and an `@` before the first `/` replaced by `***`.
+fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
     }
 }
 

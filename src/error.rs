@@ -57,7 +57,7 @@ pub enum Error {
         message: String,
     },
     /// The request (or reading its response) took longer than the timeout.
-    #[error("{operation} timed out: {source}")]
+    #[error("{operation} timed out: {}", causes(source))]
     Timeout {
         /// The operation called.
         operation: &'static str,
@@ -66,7 +66,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// No connection could be made (DNS, refused, TLS handshake): the request was never sent.
-    #[error("{operation}: could not connect: {source}")]
+    #[error("{operation}: could not connect: {}", causes(source))]
     Connect {
         /// The operation called.
         operation: &'static str,
@@ -75,7 +75,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// Any other transport failure, e.g. the connection dropped mid-response.
-    #[error("{operation}: HTTP transport error: {source}")]
+    #[error("{operation}: HTTP transport error: {}", causes(source))]
     Transport {
         /// The operation called.
         operation: &'static str,
@@ -464,6 +464,31 @@ impl Error {
         self.status() == Some(429)
     }
 
+    /// How long the server asked to wait before trying again (`Retry-After`, or
+    /// `retry-after-ms`), when it answered with a Cloudflare failure envelope that said so.
+    /// Also reached through [`Error::OutcomeUnknown`]'s cause.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url())
+    /// #     .retry(cloudflare_ssl::RetryPolicy::none()).build()?;
+    /// use cloudflare_ssl_mock::Fault;
+    /// use std::time::Duration;
+    /// mock.faults().next(1, Fault::RateLimited { retry_after_secs: Some(30) });
+    /// let err = client.zone(mock.zone_id())?.universal_ssl().get().await.unwrap_err();
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    /// # Ok(()) }
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Api(e) => e.retry_after,
+            Self::OutcomeUnknown { source, .. } => source.retry_after(),
+            _ => None,
+        }
+    }
+
     /// Whether sending the same request again later may succeed without harm: 408, 409, 429,
     /// 5xx, timeouts, deadlines, connection and transport failures. Never for
     /// [`Error::OutcomeUnknown`] and [`Error::Accepted`] (a resent order could create a second
@@ -565,3 +590,25 @@ pub(crate) fn truncate(value: &str) -> String {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An error and its causes, outermost first, each said once: reqwest's own message
+/// ("error sending request for url ...") hides the cause a user needs ("Connection refused",
+/// "dns error", "invalid peer certificate") in its `source()` chain.
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut next = error.source();
+    let mut depth = 0;
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !text.is_empty() && !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+        depth += 1;
+        if depth == 8 {
+            break;
+        }
+    }
+    out
+}

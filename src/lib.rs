@@ -165,7 +165,9 @@ pub use reqwest::Method;
 /// Enums that appear in responses are *open* (see [`generated::open`]): unknown values decode
 /// into `Unknown(..)` instead of failing.
 pub mod types {
+    #[doc(inline)]
     pub use crate::generated::open::*;
+    #[doc(inline)]
     pub use crate::generated::types::*;
 }
 

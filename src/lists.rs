@@ -1,4 +1,4 @@
-//! Iterating the generated list types: `for host in &pack.hosts` works like a `Vec`.
+//! The generated list types as lists: `for host in &pack.hosts`, `pack.hosts.contains("x")`.
 
 use crate::types;
 
@@ -29,5 +29,33 @@ impl IntoIterator for types::Hosts {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
+    }
+}
+
+impl types::Hosts {
+    /// Whether the list holds `host`, compared as written (host names in the API are
+    /// lower case): `pack.hosts.contains("www.example.com")`.
+    ///
+    /// ```
+    /// use cloudflare_ssl::types::{Host, Hosts};
+    /// let hosts = Hosts(vec![Host("example.com".into()), Host("*.example.com".into())]);
+    /// assert!(hosts.contains("*.example.com") && !hosts.contains("www.example.com"));
+    /// ```
+    pub fn contains(&self, host: &str) -> bool {
+        self.0.iter().any(|h| h.0 == host)
+    }
+}
+
+/// Compares the host name: `host == "example.com"`.
+impl PartialEq<str> for types::Host {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+/// Compares the host name: `host == "example.com"`.
+impl PartialEq<&str> for types::Host {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }

@@ -235,15 +235,27 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            // Capped like the seconds form: `from_secs_f64` panics past ~5.8e11 years.
-            return Some(Duration::from_secs_f64((ms / 1000.0).min(1e9)));
-        }
+    // Only the forms the headers define are honoured; anything else (`1e308`, `NaN`, `inf`,
+    // `-5`, `0x10`) is garbage and ignored, so the client falls back to its own backoff instead
+    // of waiting as long as the policy allows.
+    let decimal = |v: &str| {
+        let (whole, fraction) = v.split_once('.').unwrap_or((v, ""));
+        !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && fraction.bytes().all(|b| b.is_ascii_digit())
+    };
+    if let Some(ms) = text("retry-after-ms")
+        .filter(|v| decimal(v))
+        .and_then(|v| v.parse::<f64>().ok())
+    {
+        // Capped like the seconds form: `from_secs_f64` panics past ~5.8e11 years.
+        return Some(Duration::from_secs_f64((ms / 1000.0).min(1e9)));
     }
     let value = text("retry-after")?;
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)));
+    // RFC 9110: `delay-seconds = 1*DIGIT`.
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let secs = value.parse::<u64>().unwrap_or(u64::MAX).min(1_000_000_000);
+        return Some(Duration::from_secs(secs));
     }
     let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let at = SystemTime::UNIX_EPOCH
@@ -299,6 +311,45 @@ mod tests {
         h.insert("retry-after-ms", HeaderValue::from_static("-5"));
         h.insert("retry-after", HeaderValue::from_static("-5"));
         assert_eq!(retry_after(&h, now), None);
+        // Garbage is ignored (the client's backoff applies), never read as "wait the maximum".
+        for garbage in ["1e308", "NaN", "inf", "1.5e3", "0x10", "+3", ""] {
+            let mut h = HeaderMap::new();
+            h.insert(
+                "retry-after-ms",
+                HeaderValue::from_str(garbage).expect("header"),
+            );
+            h.insert(
+                "retry-after",
+                HeaderValue::from_str(garbage).expect("header"),
+            );
+            assert_eq!(retry_after(&h, now), None, "{garbage:?}");
+        }
+        h = HeaderMap::new();
+        h.insert("retry-after-ms", HeaderValue::from_static("NaN"));
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(
+            retry_after(&h, now),
+            Some(Duration::from_secs(2)),
+            "falls back to seconds"
+        );
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("99999999999999999999999"),
+        );
+        assert_eq!(
+            retry_after(&h, now),
+            Some(Duration::from_secs(1_000_000_000))
+        );
+        h.insert("retry-after-ms", HeaderValue::from_static("1500.5"));
+        assert_eq!(retry_after(&h, now), Some(Duration::from_micros(1_500_500)));
+    }
+
+    #[test]
+    fn garbage_retry_after_uses_the_backoff() {
+        let p = RetryPolicy::default().jitter(0.0);
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("1e308"));
+        assert_eq!(p.delay(1, Some(&h)), Duration::from_millis(500));
     }
 
     #[test]

@@ -214,7 +214,10 @@ async fn every_operation_sends_the_documented_request() {
     );
 
     let v = zone.verification().get().await.expect("verification");
-    assert_eq!(v[0].certificate_status, Some(types::CertificateStatus::Active));
+    assert_eq!(
+        v[0].certificate_status,
+        Some(types::CertificateStatus::Active)
+    );
     let r = server.last();
     assert_eq!(
         (r.path.clone(), r.query.clone()),
@@ -1072,4 +1075,48 @@ async fn the_generated_client_stays_reachable_and_shares_the_transport() {
     let r = server.last();
     assert_eq!(r.header("authorization"), Some("Bearer test-token"));
     assert_eq!(r.header("api-version"), None);
+}
+
+#[tokio::test]
+async fn a_refused_connection_says_so_in_its_message() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener); // nothing listens there now
+    let client = Client::builder()
+        .api_token("t")
+        .base_url(format!("http://127.0.0.1:{port}/client/v4"))
+        .retry(cloudflare_ssl::RetryPolicy::none())
+        .build()
+        .expect("client");
+    let err = client
+        .zone("023e105f4ecef8ad9ca31a8372d0c353")
+        .expect("zone")
+        .universal_ssl()
+        .get()
+        .await
+        .unwrap_err();
+    let text = err.to_string().to_ascii_lowercase();
+    assert!(text.contains("connection refused"), "{err}");
+}
+
+#[test]
+fn a_password_in_the_base_url_is_refused_and_never_echoed() {
+    for url in [
+        "https://user:hunter2@api.example.com/client/v4",
+        "https://hunter2@api.example.com/client/v4",
+    ] {
+        let err = Client::builder()
+            .api_token("t")
+            .base_url(url)
+            .build()
+            .expect_err("userinfo is refused");
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains("user name or password"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+    let err = Client::builder()
+        .base_url("https://user:hunter2@bad host/v4")
+        .build()
+        .expect_err("not a URL");
+    assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
 }

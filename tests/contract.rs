@@ -191,7 +191,10 @@ async fn settings_persist_and_analyze_reads_the_certificate() {
         zone.automatic_ssl().get().await.unwrap().value.as_str(),
         "custom"
     );
-    assert_eq!(zone.ssl_recommendation().await.unwrap().editable, Some(true));
+    assert_eq!(
+        zone.ssl_recommendation().await.unwrap().editable,
+        Some(true)
+    );
 
     let analysis = zone
         .analyze_certificate(SAMPLE_CERTIFICATE_PEM, None)

@@ -422,3 +422,20 @@ fn display_honours_width_and_alignment() {
         "[get_certificate_pack     ]"
     );
 }
+
+#[test]
+fn open_enums_and_hosts_compare_with_plain_strings() {
+    let pack: types::CertificatePack = serde_json::from_value(serde_json::json!({
+        "id": "a", "certificates": [], "hosts": ["example.com", "www.example.com"],
+        "status": "active", "type": "advanced"
+    }))
+    .expect("decode");
+    assert!(pack.status == "active");
+    assert!(pack.status != "expired");
+    assert!(pack.type_ == *"advanced");
+    assert!(pack.hosts.contains("www.example.com"));
+    assert!(!pack.hosts.contains("example.org"));
+    assert!(pack.hosts.0[0] == "example.com");
+    let unknown = types::CertificatePackStatus::from_wire("revalidating");
+    assert!(unknown == "revalidating" && !unknown.is_known());
+}

@@ -326,7 +326,9 @@ fn verification() -> impl Strategy<Value = types::Verification> {
     (
         option::of(any::<bool>()),
         option::of(text()),
-        option::of(open::<types::CertificateStatus>(types::CertificateStatus::VALUES)),
+        option::of(open::<types::CertificateStatus>(
+            types::CertificateStatus::VALUES,
+        )),
         option::of(open::<types::VerificationSignature>(
             types::VerificationSignature::VALUES,
         )),

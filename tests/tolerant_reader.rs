@@ -235,7 +235,11 @@ fn says_the_same(input: Option<&Value>, out: &Value, at: &str) -> Result<(), Str
         // A required `nullable` property (the error envelope's `result`) that was left out
         // re-encodes as the `null` the document requires.
         None if out.is_null() => return Ok(()),
-        None => return Err(format!("{at}: {out} was invented (the server sent nothing)")),
+        None => {
+            return Err(format!(
+                "{at}: {out} was invented (the server sent nothing)"
+            ))
+        }
         Some(v) => v,
     };
     match (input, out) {
@@ -311,7 +315,11 @@ fn go_timestamps_decode_and_unreadable_dates_fail() {
     assert_eq!(cert.expires_on, Some(at("2025-03-01T12:00:00.5Z")));
     assert_eq!(cert.modified_on, Some(at("2024-12-01T12:00:00Z")));
     assert_eq!(cert.uploaded_on, Some(at("2024-12-01T12:00:00.123456789Z")));
-    for bad in ["2024-13-01 00:00:00 +0000 UTC", "2024-01-01 00:00:00 +0000 U1C", "1700000000"] {
+    for bad in [
+        "2024-13-01 00:00:00 +0000 UTC",
+        "2024-01-01 00:00:00 +0000 U1C",
+        "1700000000",
+    ] {
         let text = format!(r#"{{"id":"a","hosts":[],"status":"active","expires_on":"{bad}"}}"#);
         let e = decode::<types::Certificate>(text.as_bytes()).expect_err(bad);
         assert!(e.starts_with("expires_on: "), "{bad}: {e}");
@@ -435,7 +443,11 @@ fn automatic_mode_and_recommendation_shapes_of_2024() {
         types::AutomaticModeValue::Unknown("strict".into())
     );
     assert_eq!(
-        (reply.result.id, reply.result.modified_on, reply.result.editable),
+        (
+            reply.result.id,
+            reply.result.modified_on,
+            reply.result.editable
+        ),
         (None, None, None),
         "a bare string says only the value"
     );
@@ -454,7 +466,10 @@ fn automatic_mode_and_recommendation_shapes_of_2024() {
     ))
     .expect("decode");
     assert_eq!(reply.result.value, types::AutomaticModeValue::Auto);
-    assert_eq!((reply.result.editable, reply.result.modified_on), (None, None));
+    assert_eq!(
+        (reply.result.editable, reply.result.modified_on),
+        (None, None)
+    );
     assert_eq!(
         reply.result.next_scheduled_scan.as_deref(),
         Some("2014-02-01T05:20:00.12345Z")
