@@ -12,6 +12,11 @@ impl Zone {
     /// Analyzes a PEM certificate (optionally with a bundle method) before uploading it
     /// anywhere. The analysis is returned as JSON, as the API documents no shape for it.
     ///
+    /// A blank `certificate` is refused before sending ([`Error::InvalidInput`]). The document, like
+    /// Cloudflare's, lets `certificate` be any string; the API refuses one that is not a PEM
+    /// certificate (a business rule, not a schema rule: the mock lists it as
+    /// `analyze_empty_certificate`, 400 with code 1410 at `/certificate`).
+    ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> cloudflare_ssl::Result<()> {

@@ -178,3 +178,34 @@ pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/cloudflar
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+#[cfg(test)]
+mod readme {
+    /// The README's Rust examples are complete programs as a reader sees them: no lines that
+    /// rustdoc hides (`# `), which every Markdown renderer shows and which make a pasted example
+    /// fail. `ReadmeDoctests` compiles them (and runs those not marked `no_run`).
+    #[test]
+    fn rust_examples_are_whole_programs_without_hidden_lines() {
+        let readme = include_str!("../README.md");
+        let mut blocks = 0;
+        let mut rest = readme;
+        while let Some(start) = rest.find("```rust") {
+            let body = &rest[start..];
+            let open_end = body.find('\n').unwrap_or(body.len());
+            let close = body[open_end..]
+                .find("\n```")
+                .map_or(body.len(), |c| open_end + c);
+            let code = &body[open_end..close];
+            assert!(
+                !code
+                    .lines()
+                    .any(|l| l.trim_start() == "#" || l.trim_start().starts_with("# ")),
+                "a README example has rustdoc-hidden lines:\n{code}"
+            );
+            assert!(code.contains("fn main()"), "not a whole program:\n{code}");
+            blocks += 1;
+            rest = &body[close..];
+        }
+        assert!(blocks >= 2, "the README's examples were not found");
+    }
+}

@@ -75,6 +75,12 @@ impl Zone {
 
     /// The SSL/TLS Recommender's recommendation for the zone.
     ///
+    /// Its `value` is the Automatic SSL/TLS mode, `auto` or `custom` (as Cloudflare documents
+    /// it today), not an encryption mode: users of the older Recommender, which answered
+    /// `flexible`, `full` or `strict`, find the encryption mode itself in the zone's `ssl`
+    /// setting. A `flexible`/`full`/`strict` answer from an older API version still decodes, as
+    /// `AutomaticModeValue::Unknown("strict")`.
+    ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> cloudflare_ssl::Result<()> {

@@ -13,6 +13,12 @@ use crate::zone::{zone_call, Zone};
 /// Certificate packs of a zone, from [`Zone::certificate_packs`]. Owns its zone: clone it,
 /// store it, move it into tasks.
 ///
+/// A pack is one order for a set of hosts; it holds **several certificates** (today one ECDSA
+/// and one RSA, each with its own `expires_on`), so a report per certificate lists each pack
+/// more than once. Its `validation_records` (the DCV records to publish) are there only while
+/// it validates: they are empty right after an order, fill in shortly after, and disappear
+/// once the pack is validated.
+///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> cloudflare_ssl::Result<()> {
