@@ -131,10 +131,10 @@ pub fn all_refs(json: &serde_json::Value) -> Vec<(String, String)> {
         match v {
             serde_json::Value::Object(map) => {
                 for (k, child) in map {
-                    if k == "$ref" {
-                        if let Some(target) = child.as_str() {
-                            out.push((path.join("."), target.to_owned()));
-                        }
+                    if k == "$ref"
+                        && let Some(target) = child.as_str()
+                    {
+                        out.push((path.join("."), target.to_owned()));
                     }
                     path.push(k.clone());
                     walk(child, path, out);
@@ -212,10 +212,10 @@ fn schema_deps(v: &serde_json::Value, out: &mut BTreeSet<String>) {
     match v {
         serde_json::Value::Object(map) => {
             for (k, child) in map {
-                if k == "$ref" {
-                    if let Some(name) = child.as_str().and_then(|t| t.strip_prefix(SCHEMA_PREFIX)) {
-                        out.insert(name.to_owned());
-                    }
+                if k == "$ref"
+                    && let Some(name) = child.as_str().and_then(|t| t.strip_prefix(SCHEMA_PREFIX))
+                {
+                    out.insert(name.to_owned());
                 }
                 schema_deps(child, out);
             }
@@ -687,7 +687,7 @@ fn lenient_string_item(l: &LenientString) -> TokenStream {
             fn schema_name() -> ::std::string::String {
                 #name_str.to_owned()
             }
-            fn json_schema(_: &mut ::schemars::gen::SchemaGenerator) -> ::schemars::schema::Schema {
+            fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
                 ::schemars::schema::Schema::Object(::schemars::schema::SchemaObject {
                     instance_type: ::std::option::Option::Some(::schemars::schema::InstanceType::String.into()),
                     metadata: ::std::option::Option::Some(::std::boxed::Box::new(::schemars::schema::Metadata {
@@ -815,38 +815,37 @@ fn locate_failure(spec: &Spec, open: &[OpenEnum], lenient: &[LenientString]) -> 
             {
                 map.retain(|k, _| keep.contains(k));
             }
-            if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc) {
-                if let Err(e) = run_progenitor(&openapi, open, lenient) {
-                    found = Some(format!("schema `{name}`: {e}"));
-                    break;
-                }
+            if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc)
+                && let Err(e) = run_progenitor(&openapi, open, lenient)
+            {
+                found = Some(format!("schema `{name}`: {e}"));
+                break;
             }
         }
     }
     // 2. Operations alone, each with every component.
-    if found.is_none() {
-        if let Some(paths) = spec.json.get("paths").and_then(|p| p.as_object()) {
-            'outer: for (path, item) in paths {
-                let Some(item) = item.as_object() else {
-                    continue;
-                };
-                for (method, op) in item {
-                    let mut doc = spec.json.clone();
-                    doc["paths"] =
-                        serde_json::json!({ path.clone(): { method.clone(): op.clone() } });
-                    if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc) {
-                        if let Err(e) = run_progenitor(&openapi, open, lenient) {
-                            let id = op
-                                .get("operationId")
-                                .and_then(|i| i.as_str())
-                                .unwrap_or("?");
-                            found = Some(format!(
-                                "operation `{id}` ({} {path}): {e}",
-                                method.to_uppercase()
-                            ));
-                            break 'outer;
-                        }
-                    }
+    if found.is_none()
+        && let Some(paths) = spec.json.get("paths").and_then(|p| p.as_object())
+    {
+        'outer: for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in item {
+                let mut doc = spec.json.clone();
+                doc["paths"] = serde_json::json!({ path.clone(): { method.clone(): op.clone() } });
+                if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc)
+                    && let Err(e) = run_progenitor(&openapi, open, lenient)
+                {
+                    let id = op
+                        .get("operationId")
+                        .and_then(|i| i.as_str())
+                        .unwrap_or("?");
+                    found = Some(format!(
+                        "operation `{id}` ({} {path}): {e}",
+                        method.to_uppercase()
+                    ));
+                    break 'outer;
                 }
             }
         }
@@ -1088,7 +1087,7 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                     fn schema_name() -> ::std::string::String {
                         #name_str.to_owned()
                     }
-                    fn json_schema(_: &mut ::schemars::gen::SchemaGenerator) -> ::schemars::schema::Schema {
+                    fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
                         let known = ::schemars::schema::SchemaObject {
                             enum_values: ::std::option::Option::Some(
                                 Self::VALUES.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
@@ -1205,7 +1204,7 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
                     fn schema_name() -> ::std::string::String {
                         #name_str.to_owned()
                     }
-                    fn json_schema(_: &mut ::schemars::gen::SchemaGenerator) -> ::schemars::schema::Schema {
+                    fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
                         let known = ::schemars::schema::SchemaObject {
                             enum_values: ::std::option::Option::Some(
                                 Self::VALUES.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
@@ -1348,10 +1347,10 @@ pub fn relaxed_openapi(
         }
         if let Some(required) = schema.get_mut("required").and_then(|r| r.as_array_mut()) {
             required.retain(|r| r.as_str().is_none_or(|name| !relax.contains(&name)));
-            if required.is_empty() {
-                if let Some(object) = schema.as_object_mut() {
-                    object.remove("required");
-                }
+            if required.is_empty()
+                && let Some(object) = schema.as_object_mut()
+            {
+                object.remove("required");
             }
         }
     }

@@ -444,10 +444,10 @@ async fn map_error_inner<E: Envelope>(
             )
         }
         GenError::InvalidResponsePayload(bytes, serde_error) => {
-            if bytes.len() <= ERROR_BODY_PARSE_LIMIT {
-                if let Some((errors, messages)) = lenient_failure(&bytes) {
-                    return api_error(operation, &meta, errors, messages);
-                }
+            if bytes.len() <= ERROR_BODY_PARSE_LIMIT
+                && let Some((errors, messages)) = lenient_failure(&bytes)
+            {
+                return api_error(operation, &meta, errors, messages);
             }
             let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
             if meta.status >= 400 || !is_json {

@@ -525,10 +525,10 @@ fn decode<T: DeserializeOwned>(idempotent: bool, raw: RawResponse) -> Result<Api
             })
         }
         Err(e) => {
-            if raw.body.len() <= envelope::ERROR_BODY_PARSE_LIMIT {
-                if let Some((errors, messages)) = envelope::lenient_failure(&raw.body) {
-                    return Err(envelope::api_error(RAW, &meta, errors, messages));
-                }
+            if raw.body.len() <= envelope::ERROR_BODY_PARSE_LIMIT
+                && let Some((errors, messages)) = envelope::lenient_failure(&raw.body)
+            {
+                return Err(envelope::api_error(RAW, &meta, errors, messages));
             }
             let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(&raw.body).is_ok();
             if failed || !is_json {

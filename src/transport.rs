@@ -472,12 +472,10 @@ impl Transport {
                     Ok(_) => true,
                     Err(e) => !e.is_connect(),
                 };
-                if reached {
-                    if let Some(context) = &context {
-                        context
-                            .sent
-                            .store(true, std::sync::atomic::Ordering::Relaxed);
-                    }
+                if reached && let Some(context) = &context {
+                    context
+                        .sent
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
                 }
                 // Read the body inside the attempt.
                 let outcome = match outcome {
@@ -536,15 +534,15 @@ impl Transport {
                         let version = r.version();
                         let headers = r.headers().clone();
                         tracing::debug!(status = status.as_u16(), "response");
-                        if let Some(context) = &context {
-                            if let Ok(mut meta) = context.meta.lock() {
-                                *meta = Some(ResponseMeta {
-                                    status: status.as_u16(),
-                                    headers: headers.clone(),
-                                    attempts: attempt,
-                                    retry_delays: std::mem::take(&mut retry_delays),
-                                });
-                            }
+                        if let Some(context) = &context
+                            && let Ok(mut meta) = context.meta.lock()
+                        {
+                            *meta = Some(ResponseMeta {
+                                status: status.as_u16(),
+                                headers: headers.clone(),
+                                attempts: attempt,
+                                retry_delays: std::mem::take(&mut retry_delays),
+                            });
                         }
                         Ok(match body {
                             Body::Complete(bytes) => {

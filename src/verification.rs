@@ -53,7 +53,7 @@ impl Verification {
     /// let details = client.zone(mock.zone_id())?.verification().get().await?;
     /// assert!(details.iter().all(|v| v.cert_pack_uuid.is_some()));
     /// for v in &details {
-    ///     println!("{:?}: {}", v.cert_pack_uuid, v.certificate_status);
+    ///     println!("{:?}: {:?}", v.cert_pack_uuid, v.certificate_status);
     /// }
     /// # Ok(()) }
     /// ```

@@ -98,7 +98,7 @@ impl Zone {
 ///
 /// `zone_call!(self.zone => zone, api, GetCertificatePack, api.get_certificate_pack().zone_id(zone.id()))`
 macro_rules! zone_call {
-    ($source:expr => $zone:ident, $api:ident, $op:ident, $builder:expr) => {{
+    ($source:expr_2021 => $zone:ident, $api:ident, $op:ident, $builder:expr_2021) => {{
         let $zone = $crate::zone::Zone::clone(&$source);
         $crate::call::Call::new($crate::generated::Operation::$op, async move {
             let $api = $zone.api();

@@ -212,12 +212,12 @@ impl Sink {
             if self.stderr {
                 eprintln!("{}: contract violation: {v}", self.label);
             }
-            if let Some(file) = &self.file {
-                if let Ok(mut line) = serde_json::to_vec(v) {
-                    line.push(b'\n');
-                    let mut f = file.lock().unwrap_or_else(PoisonError::into_inner);
-                    let _ = f.write_all(&line).and_then(|()| f.flush());
-                }
+            if let Some(file) = &self.file
+                && let Ok(mut line) = serde_json::to_vec(v)
+            {
+                line.push(b'\n');
+                let mut f = file.lock().unwrap_or_else(PoisonError::into_inner);
+                let _ = f.write_all(&line).and_then(|()| f.flush());
             }
         }
         self.memory

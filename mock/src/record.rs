@@ -468,10 +468,10 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
                 && x.path == path
                 && query_key(&x.query) == wanted
         });
-        if let Some(i) = found {
-            if let Some(slot) = used.get_mut(i) {
-                *slot = true;
-            }
+        if let Some(i) = found
+            && let Some(slot) = used.get_mut(i)
+        {
+            *slot = true;
         }
         found
     };

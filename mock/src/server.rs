@@ -217,8 +217,8 @@ pub(crate) async fn handle(
         )
     });
     let reply = pipeline(&shared, req).await;
-    if let (Some(recorder), Some((method, path, query))) = (&shared.recorder, request_line) {
-        if let (
+    if let (Some(recorder), Some((method, path, query))) = (&shared.recorder, request_line)
+        && let (
             Some(relative),
             Reply::Complete {
                 status,
@@ -227,18 +227,17 @@ pub(crate) async fn handle(
                 ..
             },
         ) = (path.strip_prefix(API_PREFIX), &reply)
-        {
-            record_exchange(
-                &shared,
-                recorder,
-                &method,
-                relative,
-                &query,
-                *status,
-                content_type,
-                body,
-            );
-        }
+    {
+        record_exchange(
+            &shared,
+            recorder,
+            &method,
+            relative,
+            &query,
+            *status,
+            content_type,
+            body,
+        );
     }
     let ray = shared.ray();
     match reply {
@@ -463,15 +462,14 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         }
     };
 
-    if let Some(op) = operation {
-        if let Err(violations) = shared
+    if let Some(op) = operation
+        && let Err(violations) = shared
             .contract
             .validate_response(op.operation_id(), status, &body)
-        {
-            let mut recorded = lock(&shared.violations);
-            for v in violations {
-                recorded.push(format!("{method} {path} -> {status}: {v}"));
-            }
+    {
+        let mut recorded = lock(&shared.violations);
+        for v in violations {
+            recorded.push(format!("{method} {path} -> {status}: {v}"));
         }
     }
 

@@ -450,12 +450,12 @@ fn check(validator: &Validator, value: &Value) -> Result<(), Vec<Violation>> {
         .map(|e| {
             let mut pointer = e.instance_path().as_str().to_owned();
             let mut found = Some(e.instance().clone().into_owned());
-            if let ValidationErrorKind::Required { property } = e.kind() {
-                if let Some(name) = property.as_str() {
-                    pointer.push('/');
-                    pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
-                    found = None;
-                }
+            if let ValidationErrorKind::Required { property } = e.kind()
+                && let Some(name) = property.as_str()
+            {
+                pointer.push('/');
+                pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+                found = None;
             }
             Violation {
                 pointer,
@@ -567,10 +567,10 @@ fn convert_openapi(value: &mut Value) {
                         Value::Array(vec![Value::String(t), Value::String("null".into())]),
                     );
                 }
-                if let Some(Value::Array(values)) = map.get_mut("enum") {
-                    if !values.contains(&Value::Null) {
-                        values.push(Value::Null);
-                    }
+                if let Some(Value::Array(values)) = map.get_mut("enum")
+                    && !values.contains(&Value::Null)
+                {
+                    values.push(Value::Null);
                 }
             }
             let is_integer = match map.get("type") {

@@ -331,18 +331,18 @@ impl ListCertificatePacks {
     }
 
     fn validate(&self) -> Result<()> {
-        if let Some(p) = self.per_page {
-            if !PER_PAGE_RANGE.contains(&p) {
-                return Err(Error::input(
-                    "per_page",
-                    Some(p.to_string()),
-                    format!(
-                        "must be {} to {}",
-                        PER_PAGE_RANGE.start(),
-                        PER_PAGE_RANGE.end()
-                    ),
-                ));
-            }
+        if let Some(p) = self.per_page
+            && !PER_PAGE_RANGE.contains(&p)
+        {
+            return Err(Error::input(
+                "per_page",
+                Some(p.to_string()),
+                format!(
+                    "must be {} to {}",
+                    PER_PAGE_RANGE.start(),
+                    PER_PAGE_RANGE.end()
+                ),
+            ));
         }
         if self.page == Some(0) {
             return Err(Error::input("page", Some("0".into()), "must be at least 1"));
@@ -416,14 +416,16 @@ impl ListCertificatePacks {
 
     /// Whether `total_pages` is explained by `total_count` and `per_page`, when both are sent.
     fn plausible(page: &Page<types::CertificatePack>, total: u32) -> Result<()> {
-        if let (Some(count), Some(per_page)) = (page.total_count(), page.per_page()) {
-            if per_page > 0 && total != count.div_ceil(per_page) && !(count == 0 && total <= 1) {
-                return Err(Error::Pagination {
-                    problem: format!(
-                        "total_pages {total} does not fit total_count {count} at {per_page} a page"
-                    ),
-                });
-            }
+        if let (Some(count), Some(per_page)) = (page.total_count(), page.per_page())
+            && per_page > 0
+            && total != count.div_ceil(per_page)
+            && !(count == 0 && total <= 1)
+        {
+            return Err(Error::Pagination {
+                problem: format!(
+                    "total_pages {total} does not fit total_count {count} at {per_page} a page"
+                ),
+            });
         }
         Ok(())
     }

@@ -148,10 +148,10 @@ impl Shape {
     /// A short description for a field present on one side only.
     fn summary(&self) -> String {
         let mut s = self.type_name();
-        if let Some(items) = &self.items {
-            if self.types.contains("array") {
-                s = s.replacen("array", &format!("array of {}", items.type_name()), 1);
-            }
+        if let Some(items) = &self.items
+            && self.types.contains("array")
+        {
+            s = s.replacen("array", &format!("array of {}", items.type_name()), 1);
         }
         if let Some(f) = &self.format {
             let _ = write!(s, ", format {f}");

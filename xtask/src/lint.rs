@@ -333,10 +333,10 @@ impl<'a> Linter<'a, '_> {
                 };
                 let at = format!("{at}/{method}");
                 self.parameters(op.get("parameters"), &at);
-                if let Some(body) = op.get("requestBody") {
-                    if body.get("$ref").is_none() {
-                        self.content(body, &format!("{at}/requestBody"));
-                    }
+                if let Some(body) = op.get("requestBody")
+                    && body.get("$ref").is_none()
+                {
+                    self.content(body, &format!("{at}/requestBody"));
                 }
                 for (status, r) in entries(op.get("responses")) {
                     if r.get("$ref").is_none() {
@@ -580,10 +580,8 @@ pub fn to_json_schema(schema: &Value) -> Value {
     ] {
         if let Some(Value::Bool(exclusive)) = out.get(flag).cloned() {
             out.remove(flag);
-            if exclusive {
-                if let Some(b) = out.remove(bound) {
-                    out.insert(flag.to_owned(), b);
-                }
+            if exclusive && let Some(b) = out.remove(bound) {
+                out.insert(flag.to_owned(), b);
             }
         }
     }
@@ -601,10 +599,10 @@ pub fn to_json_schema(schema: &Value) -> Value {
                 types.push(json!("null"));
             }
             out.insert("type".to_owned(), Value::Array(types));
-            if let Some(Value::Array(values)) = out.get_mut("enum") {
-                if !values.contains(&Value::Null) {
-                    values.push(Value::Null);
-                }
+            if let Some(Value::Array(values)) = out.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
             }
         }
     }
@@ -630,10 +628,10 @@ fn unused_components(doc: &Value, findings: &mut Vec<Finding>) {
         let Some(pointer) = r.strip_prefix('#') else {
             continue;
         };
-        if used.insert(pointer.to_owned()) {
-            if let Some(target) = doc.pointer(pointer) {
-                collect_refs(target, &mut pending);
-            }
+        if used.insert(pointer.to_owned())
+            && let Some(target) = doc.pointer(pointer)
+        {
+            collect_refs(target, &mut pending);
         }
     }
     let mut security_names = BTreeSet::new();

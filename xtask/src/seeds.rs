@@ -81,15 +81,15 @@ pub fn parse_seed(text: &str) -> Vec<Operation> {
         let line = line.trim();
         if let Some(heading) = line.strip_prefix("## ") {
             section = None;
-            if let Some((_, after)) = heading.split_once(" **") {
-                if let Some((method, after)) = after.split_once("** `") {
-                    let path = after.split('`').next().unwrap_or_default();
-                    ops.push(Operation {
-                        method: method.to_uppercase(),
-                        path: path.to_owned(),
-                        ..Default::default()
-                    });
-                }
+            if let Some((_, after)) = heading.split_once(" **")
+                && let Some((method, after)) = after.split_once("** `")
+            {
+                let path = after.split('`').next().unwrap_or_default();
+                ops.push(Operation {
+                    method: method.to_uppercase(),
+                    path: path.to_owned(),
+                    ..Default::default()
+                });
             }
             continue;
         }

@@ -157,10 +157,10 @@ pub fn orphan_schema_files(root: &Path, schemas: &Schemas) -> Result<Vec<String>
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("listing", &dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".json") {
-            if !schemas.contains_key(stem) {
-                out.push(format!("{SCHEMAS_DIR}/{name}"));
-            }
+        if let Some(stem) = name.strip_suffix(".json")
+            && !schemas.contains_key(stem)
+        {
+            out.push(format!("{SCHEMAS_DIR}/{name}"));
         }
     }
     out.sort();
@@ -264,15 +264,14 @@ pub fn check(
         let (files, skipped) = shared_files(root, shared)?;
         out.stale.extend(compare_files(root, files)?);
         out.skipped = skipped;
-        if shared.join(upstream::UPSTREAM_FILE).is_file() {
-            if let Some(detail) =
+        if shared.join(upstream::UPSTREAM_FILE).is_file()
+            && let Some(detail) =
                 upstream::subset_is_faithful(&root.join(codegen::SPEC_PATH), shared)?
-            {
-                out.stale.push(Stale {
-                    path: upstream::SUBSET_PATH.to_owned(),
-                    detail,
-                });
-            }
+        {
+            out.stale.push(Stale {
+                path: upstream::SUBSET_PATH.to_owned(),
+                detail,
+            });
         }
     }
     if let Some(schemas) = schemas {
