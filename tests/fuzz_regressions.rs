@@ -399,11 +399,17 @@ fn huge_retry_after_ms_does_not_panic() {
     let mut headers = HeaderMap::new();
     // Written out in digits (an exponent is not a delay the header defines, and is ignored).
     let huge = format!("1{}", "0".repeat(300));
-    headers.insert("retry-after-ms", HeaderValue::from_str(&huge).expect("header"));
+    headers.insert(
+        "retry-after-ms",
+        HeaderValue::from_str(&huge).expect("header"),
+    );
     let delay = cloudflare_ssl::retry_after(&headers, SystemTime::now()).expect("a delay");
     assert_eq!(delay, Duration::from_secs(1_000_000_000));
     headers.insert("retry-after-ms", HeaderValue::from_static("1e300"));
-    assert_eq!(cloudflare_ssl::retry_after(&headers, SystemTime::now()), None);
+    assert_eq!(
+        cloudflare_ssl::retry_after(&headers, SystemTime::now()),
+        None
+    );
 }
 
 /// Found by review while fuzzing (the polling loop needs a server, so no target reaches it):
