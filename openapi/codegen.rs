@@ -2119,6 +2119,10 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
         ));
     }
     push_doc(&mut item.attrs, &doc);
+    // A response type gains fields whenever Cloudflare adds one: `#[non_exhaustive]` keeps
+    // that from breaking code outside the crate, which builds one through `builder()` (every
+    // optional field defaults) or decodes it.
+    item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
 
     let key_strs: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
     let key_variants: Vec<&Ident> = keys.iter().map(|(_, v)| v).collect();

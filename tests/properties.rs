@@ -124,15 +124,24 @@ fn response_info() -> impl Strategy<Value = types::ResponseInfo> {
         option::of((option::of(text()), extra())),
         extra(),
     )
-        .prop_map(
-            |(code, documentation_url, message, source, extra)| types::ResponseInfo {
-                code,
-                documentation_url,
-                message,
-                source: source.map(|(pointer, extra)| types::ResponseInfoSource { pointer, extra }),
-                extra,
-            },
-        )
+        .prop_map(|(code, documentation_url, message, source, extra)| {
+            types::ResponseInfo::try_from(
+                types::ResponseInfo::builder()
+                    .code(code)
+                    .documentation_url(documentation_url)
+                    .message(message)
+                    .source(source.map(|(pointer, extra)| {
+                        types::ResponseInfoSource::try_from(
+                            types::ResponseInfoSource::builder()
+                                .pointer(pointer)
+                                .extra(extra),
+                        )
+                        .expect("every required field is set")
+                    }))
+                    .extra(extra),
+            )
+            .expect("every required field is set")
+        })
 }
 
 fn infos() -> impl Strategy<Value = Vec<types::ResponseInfo>> {
@@ -149,14 +158,16 @@ fn result_info() -> impl Strategy<Value = types::ResultInfo> {
         extra(),
     )
         .prop_map(|(count, page, per_page, total_count, total_pages, extra)| {
-            types::ResultInfo {
-                count,
-                page,
-                per_page,
-                total_count,
-                total_pages,
-                extra,
-            }
+            types::ResultInfo::try_from(
+                types::ResultInfo::builder()
+                    .count(count)
+                    .page(page)
+                    .per_page(per_page)
+                    .total_count(total_count)
+                    .total_pages(total_pages)
+                    .extra(extra),
+            )
+            .expect("every required field is set")
         })
 }
 
@@ -189,20 +200,29 @@ fn certificate() -> impl Strategy<Value = types::Certificate> {
             |(
                 (bundle_method, expires_on, geo, hosts, id, issuer),
                 (modified_on, priority, signature, status, uploaded_on, zone_id, extra),
-            )| types::Certificate {
-                bundle_method,
-                expires_on,
-                geo_restrictions: geo.map(|(label, extra)| types::GeoRestrictions { label, extra }),
-                hosts,
-                id,
-                issuer,
-                modified_on,
-                priority,
-                signature,
-                status,
-                uploaded_on,
-                zone_id,
-                extra,
+            )| {
+                types::Certificate::try_from(
+                    types::Certificate::builder()
+                        .bundle_method(bundle_method)
+                        .expires_on(expires_on)
+                        .geo_restrictions(geo.map(|(label, extra)| {
+                            types::GeoRestrictions::try_from(
+                                types::GeoRestrictions::builder().label(label).extra(extra),
+                            )
+                            .expect("every required field is set")
+                        }))
+                        .hosts(hosts)
+                        .id(id)
+                        .issuer(issuer)
+                        .modified_on(modified_on)
+                        .priority(priority)
+                        .signature(signature)
+                        .status(status)
+                        .uploaded_on(uploaded_on)
+                        .zone_id(zone_id)
+                        .extra(extra),
+                )
+                .expect("every required field is set")
             },
         )
 }
@@ -231,24 +251,32 @@ fn validation_record() -> impl Strategy<Value = types::ValidationRecord> {
                 txt_value,
                 extra,
             )| {
-                types::ValidationRecord {
-                    cname,
-                    cname_target,
-                    emails,
-                    http_body,
-                    http_url,
-                    status,
-                    txt_name,
-                    txt_value,
-                    extra,
-                }
+                types::ValidationRecord::try_from(
+                    types::ValidationRecord::builder()
+                        .cname(cname)
+                        .cname_target(cname_target)
+                        .emails(emails)
+                        .http_body(http_body)
+                        .http_url(http_url)
+                        .status(status)
+                        .txt_name(txt_name)
+                        .txt_value(txt_value)
+                        .extra(extra),
+                )
+                .expect("every required field is set")
             },
         )
 }
 
 fn validation_error() -> impl Strategy<Value = types::ValidationError> {
-    (option::of(text()), extra())
-        .prop_map(|(message, extra)| types::ValidationError { message, extra })
+    (option::of(text()), extra()).prop_map(|(message, extra)| {
+        types::ValidationError::try_from(
+            types::ValidationError::builder()
+                .message(message)
+                .extra(extra),
+        )
+        .expect("every required field is set")
+    })
 }
 
 fn validity_days() -> impl Strategy<Value = types::ValidityDays> {
@@ -303,21 +331,25 @@ fn certificate_pack() -> impl Strategy<Value = types::CertificatePack> {
                     validity_days,
                     extra,
                 ),
-            )| types::CertificatePack {
-                certificate_authority,
-                certificates,
-                cloudflare_branding,
-                dcv_delegation_records,
-                hosts: types::Hosts(hosts),
-                id,
-                primary_certificate,
-                status,
-                type_,
-                validation_errors,
-                validation_method,
-                validation_records,
-                validity_days,
-                extra,
+            )| {
+                types::CertificatePack::try_from(
+                    types::CertificatePack::builder()
+                        .certificate_authority(certificate_authority)
+                        .certificates(certificates)
+                        .cloudflare_branding(cloudflare_branding)
+                        .dcv_delegation_records(dcv_delegation_records)
+                        .hosts(types::Hosts(hosts))
+                        .id(id)
+                        .primary_certificate(primary_certificate)
+                        .status(status)
+                        .type_(type_)
+                        .validation_errors(validation_errors)
+                        .validation_method(validation_method)
+                        .validation_records(validation_records)
+                        .validity_days(validity_days)
+                        .extra(extra),
+                )
+                .expect("every required field is set")
             },
         )
 }
@@ -361,22 +393,28 @@ fn verification() -> impl Strategy<Value = types::Verification> {
                 verification_status,
                 verification_type,
                 extra,
-            )| types::Verification {
-                brand_check,
-                cert_pack_uuid,
-                certificate_status,
-                signature,
-                validation_method,
-                verification_info: info.map(|(record_name, record_target, extra)| {
-                    types::VerificationInfo {
-                        record_name,
-                        record_target,
-                        extra,
-                    }
-                }),
-                verification_status,
-                verification_type,
-                extra,
+            )| {
+                types::Verification::try_from(
+                    types::Verification::builder()
+                        .brand_check(brand_check)
+                        .cert_pack_uuid(cert_pack_uuid)
+                        .certificate_status(certificate_status)
+                        .signature(signature)
+                        .validation_method(validation_method)
+                        .verification_info(info.map(|(record_name, record_target, extra)| {
+                            types::VerificationInfo::try_from(
+                                types::VerificationInfo::builder()
+                                    .record_name(record_name)
+                                    .record_target(record_target)
+                                    .extra(extra),
+                            )
+                            .expect("every required field is set")
+                        }))
+                        .verification_status(verification_status)
+                        .verification_type(verification_type)
+                        .extra(extra),
+                )
+                .expect("every required field is set")
             },
         )
 }
@@ -392,14 +430,16 @@ fn automatic_mode_setting() -> impl Strategy<Value = types::AutomaticModeSetting
     )
         .prop_map(
             |(editable, id, modified_on, next_scheduled_scan, value, extra)| {
-                types::AutomaticModeSetting {
-                    editable,
-                    id,
-                    modified_on,
-                    next_scheduled_scan,
-                    value,
-                    extra,
-                }
+                types::AutomaticModeSetting::try_from(
+                    types::AutomaticModeSetting::builder()
+                        .editable(editable)
+                        .id(id)
+                        .modified_on(modified_on)
+                        .next_scheduled_scan(next_scheduled_scan)
+                        .value(value)
+                        .extra(extra),
+                )
+                .expect("every required field is set")
             },
         )
 }
@@ -409,13 +449,21 @@ fn quota() -> impl Strategy<Value = types::Quota> {
         option::of((option::of(any::<i64>()), option::of(any::<i64>()), extra())),
         extra(),
     )
-        .prop_map(|(advanced, extra)| types::Quota {
-            advanced: advanced.map(|(allocated, used, extra)| types::QuotaAdvanced {
-                allocated,
-                used,
-                extra,
-            }),
-            extra,
+        .prop_map(|(advanced, extra)| {
+            types::Quota::try_from(
+                types::Quota::builder()
+                    .advanced(advanced.map(|(allocated, used, extra)| {
+                        types::QuotaAdvanced::try_from(
+                            types::QuotaAdvanced::builder()
+                                .allocated(allocated)
+                                .used(used)
+                                .extra(extra),
+                        )
+                        .expect("every required field is set")
+                    }))
+                    .extra(extra),
+            )
+            .expect("every required field is set")
         })
 }
 
@@ -462,7 +510,7 @@ proptest! {
         (errors, messages, success, extra) in envelope(),
         result in option::of(certificate_pack()),
     ) {
-        round_trip(&types::CertificatePackResponse { errors, messages, result, success, extra })?;
+        round_trip(&types::CertificatePackResponse::try_from(types::CertificatePackResponse::builder().errors(errors).messages(messages).result(result).success(success).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
@@ -471,14 +519,12 @@ proptest! {
         result in vec(certificate_pack(), 0..3),
         result_info in option::of(result_info()),
     ) {
-        round_trip(&types::CertificatePackListResponse {
-            errors, messages, result, result_info, success, extra,
-        })?;
+        round_trip(&types::CertificatePackListResponse::try_from(types::CertificatePackListResponse::builder().errors(errors).messages(messages).result(result).result_info(result_info).success(success).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
     fn verification_response_round_trips(result in vec(verification(), 0..4), extra in extra()) {
-        round_trip(&types::VerificationResponse { result, extra })?;
+        round_trip(&types::VerificationResponse::try_from(types::VerificationResponse::builder().result(result).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
@@ -486,7 +532,7 @@ proptest! {
         (errors, messages, success, extra) in envelope(),
         result in option::of(quota()),
     ) {
-        round_trip(&types::QuotaResponse { errors, messages, result, success, extra })?;
+        round_trip(&types::QuotaResponse::try_from(types::QuotaResponse::builder().errors(errors).messages(messages).result(result).success(success).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
@@ -494,8 +540,8 @@ proptest! {
         (errors, messages, success, extra) in envelope(),
         result in option::of((option::of(identifier()), extra())),
     ) {
-        let result = result.map(|(id, extra)| types::CertificatePackDeleteResult { id, extra });
-        round_trip(&types::CertificatePackDeleteResponse { errors, messages, result, success, extra })?;
+        let result = result.map(|(id, extra)| types::CertificatePackDeleteResult::try_from(types::CertificatePackDeleteResult::builder().id(id).extra(extra)).expect("every required field is set"));
+        round_trip(&types::CertificatePackDeleteResponse::try_from(types::CertificatePackDeleteResponse::builder().errors(errors).messages(messages).result(result).success(success).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
@@ -503,8 +549,8 @@ proptest! {
         (errors, messages, success, extra) in envelope(),
         result in option::of((option::of(any::<bool>()), extra())),
     ) {
-        let result = result.map(|(enabled, extra)| types::UniversalSslSettings { enabled, extra });
-        round_trip(&types::UniversalSslSettingsResponse { errors, messages, result, success, extra })?;
+        let result = result.map(|(enabled, extra)| types::UniversalSslSettings::try_from(types::UniversalSslSettings::builder().enabled(enabled).extra(extra)).expect("every required field is set"));
+        round_trip(&types::UniversalSslSettingsResponse::try_from(types::UniversalSslSettingsResponse::builder().errors(errors).messages(messages).result(result).success(success).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
@@ -512,14 +558,8 @@ proptest! {
         (errors, messages, success, extra) in envelope(),
         result in automatic_mode_setting(),
     ) {
-        round_trip(&types::RecommendationResponse {
-            errors: errors.clone(),
-            messages: messages.clone(),
-            result: result.clone(),
-            success,
-            extra: extra.clone(),
-        })?;
-        round_trip(&types::AutomaticModeResponse { errors, messages, result, success, extra })?;
+        round_trip(&types::RecommendationResponse::try_from(types::RecommendationResponse::builder().errors(errors.clone()).messages(messages.clone()).result(result.clone()).success(success).extra(extra.clone())).expect("every required field is set"))?;
+        round_trip(&types::AutomaticModeResponse::try_from(types::AutomaticModeResponse::builder().errors(errors).messages(messages).result(result).success(success).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
@@ -532,9 +572,9 @@ proptest! {
         )),
     ) {
         let result = result.map(|(status, validation_method, extra)| {
-            types::ValidationMethodUpdateResult { status, validation_method, extra }
+            types::ValidationMethodUpdateResult::try_from(types::ValidationMethodUpdateResult::builder().status(status).validation_method(validation_method).extra(extra)).expect("every required field is set")
         });
-        round_trip(&types::ValidationMethodUpdateResponse { errors, messages, result, success, extra })?;
+        round_trip(&types::ValidationMethodUpdateResponse::try_from(types::ValidationMethodUpdateResponse::builder().errors(errors).messages(messages).result(result).success(success).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
@@ -543,7 +583,7 @@ proptest! {
         // `"result": null` decodes as `None` (see `a_null_analysis_decodes_as_none`).
         result in option::of(json_value().prop_filter("null is None", |v| !v.is_null())),
     ) {
-        round_trip(&types::AnalyzeCertificateResponse { errors, messages, result, success, extra })?;
+        round_trip(&types::AnalyzeCertificateResponse::try_from(types::AnalyzeCertificateResponse::builder().errors(errors).messages(messages).result(result).success(success).extra(extra)).expect("every required field is set"))?;
     }
 
     #[test]
@@ -553,7 +593,7 @@ proptest! {
         result in option::of(btree_map("[a-z_]{0,6}", json_value(), 0..4)
             .prop_map(|m| m.into_iter().collect::<Map<String, Value>>())),
     ) {
-        round_trip(&types::ErrorEnvelope { errors, messages, result, success, extra })?;
+        round_trip(&types::ErrorEnvelope::try_from(types::ErrorEnvelope::builder().errors(errors).messages(messages).result(result).success(success).extra(extra)).expect("every required field is set"))?;
     }
 }
 

@@ -5,6 +5,14 @@
 //! parameters, body fields and response fields (with their optionality), the enum values and the
 //! descriptions must be the same, and the document must have the seed's operations and no others.
 //! Runs on a fresh clone without `../shared`.
+//!
+//! The seeds stay the authority for what they cover; what the document knowingly adds later is
+//! recorded in the document itself (the curation ledger) and skipped here:
+//! * a property or an operation with `x-source` (where it comes from) and `x-since` (the date,
+//!   `YYYY-MM-DD`);
+//! * enum values listed in the enum's `x-added-values` (`[{value, source, since}]`).
+//!
+//! A ledger entry the seed already covers is an error: the seed wins.
 
 use std::collections::BTreeSet;
 
@@ -20,6 +28,8 @@ struct Section {
     strings: BTreeSet<String>,
     integers: BTreeSet<i64>,
     descriptions: BTreeSet<String>,
+    /// Field names and enum values the document records as added after the seeds.
+    recorded: BTreeSet<String>,
 }
 
 #[derive(Debug, Default)]
@@ -64,6 +74,7 @@ fn inventory_section(v: &Value) -> Section {
             .iter()
             .map(|d| d.as_str().expect("inventory: description").to_owned())
             .collect(),
+        recorded: BTreeSet::new(),
     }
 }
 
@@ -101,7 +112,18 @@ fn collect_enum(spec: &Value, schema: &Value, out: &mut Section) {
     if schema["type"] == "boolean" {
         return;
     }
+    let added: Vec<&Value> = schema["x-added-values"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|a| &a["value"])
+        .collect();
     for value in schema["enum"].as_array().into_iter().flatten() {
+        if added.contains(&value) {
+            out.recorded
+                .insert(value.to_string().trim_matches('"').to_owned());
+            continue;
+        }
         if let Some(s) = value.as_str() {
             out.strings.insert(s.to_owned());
         } else if let Some(n) = value.as_i64() {
@@ -124,6 +146,10 @@ fn flatten(spec: &Value, schema: &Value, out: &mut Section) {
         .filter_map(Value::as_str)
         .collect();
     for (name, prop) in schema["properties"].as_object().into_iter().flatten() {
+        if prop.get("x-source").is_some() {
+            out.recorded.insert(name.clone());
+            continue;
+        }
         out.fields
             .insert((name.clone(), !required.contains(name.as_str())));
         for d in [&prop["description"], &resolve(spec, prop)["description"]] {
@@ -191,17 +217,30 @@ fn compare(what: &str, seed: &Section, spec: &Section, problems: &mut Vec<String
     for d in seed.descriptions.difference(&spec.descriptions) {
         problems.push(format!("{what}: seed description missing: {d:?}"));
     }
+    let seeded: BTreeSet<String> = seed
+        .fields
+        .iter()
+        .map(|(name, _)| name.clone())
+        .chain(seed.strings.iter().cloned())
+        .chain(seed.integers.iter().map(i64::to_string))
+        .collect();
+    for r in spec.recorded.intersection(&seeded) {
+        problems.push(format!(
+            "{what}: {r:?} is recorded as added after the seed, but the seed has it (the seed wins: remove the ledger entry)"
+        ));
+    }
 }
 
 /// Every `(METHOD, path)` of the document.
 fn spec_operations(spec: &Value) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
-        for method in item.as_object().expect("path item").keys() {
+        for (method, op) in item.as_object().expect("path item") {
             if [
                 "get", "put", "post", "delete", "patch", "head", "options", "trace",
             ]
             .contains(&method.as_str())
+                && op.get("x-source").is_none()
             {
                 out.insert((method.to_uppercase(), path.clone()));
             }
@@ -261,6 +300,125 @@ fn document_says_what_the_seeds_say() {
         problems.is_empty(),
         "the document differs from the seed inventory (openapi/seed-inventory.json):\n{}",
         problems.join("\n")
+    );
+}
+
+/// Every ledger entry: `(JSON pointer, source, since)`.
+fn ledger(v: &Value, at: &str, out: &mut Vec<(String, Value, Value)>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(source) = map.get("x-source") {
+                let since = map.get("x-since").cloned().unwrap_or(Value::Null);
+                out.push((at.to_owned(), source.clone(), since));
+            }
+            for (i, added) in map
+                .get("x-added-values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                out.push((
+                    format!("{at}/x-added-values/{i}"),
+                    added["source"].clone(),
+                    added["since"].clone(),
+                ));
+            }
+            for (k, child) in map {
+                ledger(
+                    child,
+                    &format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                ledger(child, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_recorded_departure_names_its_source_and_date() {
+    let mut entries = Vec::new();
+    ledger(&document(), "", &mut entries);
+    for (at, source, since) in entries {
+        assert!(
+            source.as_str().is_some_and(|s| !s.trim().is_empty()),
+            "{at}: x-source must say where the addition comes from, found {source}"
+        );
+        let date = since.as_str().unwrap_or_default();
+        let shape = date.len() == 10
+            && date.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        assert!(
+            shape,
+            "{at}: x-since must be a YYYY-MM-DD date, found {since}"
+        );
+    }
+}
+
+#[test]
+fn the_ledger_lets_later_additions_in_and_never_hides_the_seed() {
+    let ops = inventory();
+    let mut spec = document();
+    let pack = spec
+        .pointer_mut("/components/schemas/CertificatePack/properties")
+        .and_then(Value::as_object_mut)
+        .expect("CertificatePack properties");
+    pack.insert(
+        "renewal_on".into(),
+        serde_json::json!({"type": "string", "x-source": "test", "x-since": "2026-12-05"}),
+    );
+    let status = spec
+        .pointer_mut("/components/schemas/CertificatePackStatus")
+        .and_then(Value::as_object_mut)
+        .expect("CertificatePackStatus");
+    status["enum"]
+        .as_array_mut()
+        .expect("enum")
+        .push("pending_renewal".into());
+    status.insert(
+        "x-added-values".into(),
+        serde_json::json!([{"value": "pending_renewal", "source": "test", "since": "2026-12-05"}]),
+    );
+    assert_eq!(problems(&spec, &ops), Vec::<String>::new());
+
+    // Unrecorded, both are caught.
+    let mut unrecorded = spec.clone();
+    unrecorded["components"]["schemas"]["CertificatePack"]["properties"]["renewal_on"]
+        .as_object_mut()
+        .expect("property")
+        .remove("x-source");
+    unrecorded["components"]["schemas"]["CertificatePackStatus"]
+        .as_object_mut()
+        .expect("enum")
+        .remove("x-added-values");
+    let found = problems(&unrecorded, &ops);
+    assert!(found.iter().any(|p| p.contains("renewal_on")), "{found:#?}");
+    assert!(
+        found.iter().any(|p| p.contains("pending_renewal")),
+        "{found:#?}"
+    );
+
+    // A ledger entry on what the seed has is refused.
+    let mut hiding = spec;
+    hiding["components"]["schemas"]["CertificatePack"]["properties"]["primary_certificate"]
+        ["x-source"] = "test".into();
+    let found = problems(&hiding, &ops);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("\"primary_certificate\" is recorded")),
+        "{found:#?}"
     );
 }
 
