@@ -1959,13 +1959,14 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
     let integer = generated_path(&[TOLERANT_MODULE, "Integer"]);
     let timestamp = generated_path(&[TOLERANT_MODULE, "Timestamp"]);
     let mut matched = BTreeSet::new();
+    let mut seen_names = BTreeSet::new();
     let mut slots = Vec::new(); // (slot ident, slot type, decode expr)
     let mut arms = Vec::new();
     let mut keys = Vec::new(); // (json, field-enum variant)
     let mut inits = Vec::new();
     let mut string_inits = Vec::new();
     let mut extra_field = None;
-    for (index, field) in named.named.iter_mut().enumerate() {
+    for field in named.named.iter_mut() {
         let (json, flatten) = serde_name(field)?;
         let ident = field
             .ident
@@ -1989,8 +1990,19 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
                 "field `{json}`: a Vec, but the document does not type the property as an array"
             ));
         }
-        let slot = Ident::new(&format!("__field{index}"), Span::call_site());
-        let variant = Ident::new(&format!("__F{index}"), Span::call_site());
+        // Named after the JSON key, not the position: adding a property changes only its own
+        // lines of the generated code (and of the snapshot), not every name after it.
+        let stable: String = json
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        if !seen_names.insert(stable.clone()) {
+            return Err(format!(
+                "field `{json}`: its generated name `{stable}` is taken by another property"
+            ));
+        }
+        let slot = Ident::new(&format!("__field_{stable}"), Span::call_site());
+        let variant = Ident::new(&format!("__F_{stable}"), Span::call_site());
         let inner = type_parts(&ty).and_then(|(_, arg)| arg.cloned());
         let lenient = property.lenient.is_some();
         // What one occurrence decodes to (the slot's content), and how the slot becomes the field.
