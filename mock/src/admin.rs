@@ -25,16 +25,27 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Reply> {
     } else {
         &body[..]
     };
-    serde_json::from_slice(text).map_err(|e| error(400, format!("invalid JSON body: {e}")))
+    serde_json::from_slice(text).map_err(|e| {
+        let message: String = e.to_string().chars().take(400).collect();
+        error(400, format!("invalid JSON body: {message}"))
+    })
 }
 
+/// The operation named `name`; an unknown name is answered with the list of valid ones.
 fn operation(name: Option<&str>) -> Result<Option<Operation>, Reply> {
     match name {
         None => Ok(None),
-        Some(n) => n
-            .parse::<Operation>()
-            .map(Some)
-            .map_err(|e| error(400, e.to_string())),
+        Some(n) => n.parse::<Operation>().map(Some).map_err(|_| {
+            let valid: Vec<&str> = Operation::ALL.iter().map(|o| o.operation_id()).collect();
+            error(
+                400,
+                format!(
+                    "operation: unknown operation `{}`; valid operations: {}",
+                    crate::http::excerpt(n),
+                    valid.join(", ")
+                ),
+            )
+        }),
     }
 }
 
@@ -146,7 +157,21 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
                 Ok(op) => op,
                 Err(e) => return e,
             };
+            if let Err(message) = req.fault.check() {
+                return error(400, message);
+            }
             let mut plan = shared.faults();
+            if req.times > 0 && plan.rules() >= shared.config.max_fault_rules {
+                return error(
+                    400,
+                    format!(
+                        "fault rules: {} queued, the limit is {} (max_fault_rules, \
+                         --max-fault-rules); DELETE /__mock/faults to clear",
+                        plan.rules(),
+                        shared.config.max_fault_rules
+                    ),
+                );
+            }
             if req.times > 0 {
                 plan.push(FaultRule {
                     operation: op,
@@ -170,6 +195,17 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
                 Ok(op) => op,
                 Err(e) => return e,
             };
+            let max = shared.config.max_latency;
+            if u128::from(req.millis) > max.as_millis() {
+                return error(
+                    400,
+                    format!(
+                        "millis: {} exceeds the limit of {} (max_latency, --max-latency-ms)",
+                        req.millis,
+                        max.as_millis()
+                    ),
+                );
+            }
             shared
                 .faults()
                 .set_latency(op, Duration::from_millis(req.millis));
@@ -226,7 +262,16 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
         }
         (_, _) => error(
             404,
-            format!("no admin route {method} {path}; see GET {ADMIN_PREFIX}/"),
+            format!(
+                "no admin route {method} {}; the routes: {}",
+                crate::http::excerpt(path),
+                ROUTES
+                    .iter()
+                    .filter_map(|r| r.split("  ").next())
+                    .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ),
     }
 }

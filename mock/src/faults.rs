@@ -106,6 +106,24 @@ impl Fault {
         all
     }
 
+    /// `Err` with a message naming the field, the value and the range when a status is out of
+    /// range (`server_error` needs 500–599, `html_error_page` 400–599). [`Faults::next`] does
+    /// not check: it answers 500 or 502 for an out-of-range status instead.
+    ///
+    /// # Errors
+    /// The message above.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Fault::ServerError { status } if !(500..=599).contains(status) => Err(format!(
+                "fault.status: {status} is out of range for server_error (500-599)"
+            )),
+            Fault::HtmlErrorPage { status } if !(400..=599).contains(status) => Err(format!(
+                "fault.status: {status} is out of range for html_error_page (400-599)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The `kind` of this fault in its JSON form (e.g. `rate_limited`).
     pub fn kind(&self) -> String {
         serde_json::to_value(self)
@@ -223,6 +241,11 @@ impl FaultPlan {
             .and_then(|op| self.latency.get(&Some(op)))
             .or_else(|| self.latency.get(&None))
             .copied()
+    }
+
+    /// Rules queued.
+    pub(crate) fn rules(&self) -> usize {
+        self.rules.len()
     }
 
     pub(crate) fn pending(&self) -> u64 {

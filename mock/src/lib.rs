@@ -170,11 +170,15 @@ pub fn crypto_provider() -> rustls::crypto::CryptoProvider {
 
 pub use config::{
     ClockMode, LifecycleTimings, Preset, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL,
-    DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID,
-    DEFAULT_ZONE_NAME, SECOND_ZONE_ID, SECOND_ZONE_NAME,
+    DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_MAX_FAULT_RULES, DEFAULT_MAX_LATENCY,
+    DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME, SECOND_ZONE_ID, SECOND_ZONE_NAME,
 };
 pub use conformance::{ContractViolation, Direction};
 pub use faults::{Counters, Fault, FaultStage, Faults};
+pub use http::{
+    ServerLimits, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_IN_FLIGHT,
+    DEFAULT_MAX_CONNECTIONS,
+};
 pub use operation::{Operation, UnknownOperation};
 pub use pem::SAMPLE_CERTIFICATE_PEM;
 pub use spec::{Contract, Violation};
@@ -368,10 +372,55 @@ impl MockServerBuilder {
         self
     }
 
-    /// Serves the `/__mock/` admin routes (default `true`).
+    /// Serves the `/__mock/` admin routes (default `true`; the binary's `--no-admin` turns them
+    /// off).
     #[must_use]
     pub fn admin_routes(mut self, enabled: bool) -> Self {
         self.config.admin_routes = enabled;
+        self
+    }
+
+    /// Requires this token on every admin request (`Authorization: Bearer <token>` or
+    /// `X-Mock-Admin-Token: <token>`; default: none). [`MockServerBuilder::try_start`] refuses a
+    /// non-loopback [`MockServerBuilder::host`] with admin routes but no admin token. An empty
+    /// token means none.
+    #[must_use]
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        self.config.admin_token = (!token.is_empty()).then_some(http::Secret(token));
+        self
+    }
+
+    /// Also accepts admin requests whose `Host` names `host` (e.g. a container's service name
+    /// such as `mock`). By default only loopback names and addresses and the address served
+    /// are accepted, so a web page cannot reach the admin routes through DNS rebinding.
+    #[must_use]
+    pub fn admin_host(mut self, host: impl Into<String>) -> Self {
+        self.config.admin_hosts.push(host.into());
+        self
+    }
+
+    /// Fault rules `POST /__mock/faults` may queue at once (default
+    /// [`DEFAULT_MAX_FAULT_RULES`]); one more is refused with 400. Rules queued from Rust
+    /// ([`Faults::next`]) are not capped.
+    #[must_use]
+    pub fn max_fault_rules(mut self, rules: usize) -> Self {
+        self.config.max_fault_rules = rules;
+        self
+    }
+
+    /// Largest latency `POST /__mock/latency` accepts (default [`DEFAULT_MAX_LATENCY`]).
+    #[must_use]
+    pub fn max_latency(mut self, latency: Duration) -> Self {
+        self.config.max_latency = latency;
+        self
+    }
+
+    /// Connection bounds: header and idle timeouts, connection cap, body bytes in flight
+    /// (default [`ServerLimits::default`]).
+    #[must_use]
+    pub fn limits(mut self, limits: ServerLimits) -> Self {
+        self.config.limits = limits;
         self
     }
 
@@ -381,6 +430,19 @@ impl MockServerBuilder {
     /// When the port cannot be bound, or (a defect of the crate) the embedded OpenAPI document
     /// does not compile.
     pub async fn try_start(self) -> std::io::Result<MockServer> {
+        if self.config.admin_routes
+            && self.config.admin_token.is_none()
+            && !self.config.host.is_loopback()
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "host {}: admin routes on a non-loopback address need an admin token \
+                     (admin_token, --admin-token) or no admin routes (admin_routes(false), --no-admin)",
+                    self.config.host
+                ),
+            ));
+        }
         let contract = Contract::shared().map_err(std::io::Error::other)?;
         let listener =
             TcpListener::bind(SocketAddr::new(self.config.host, self.config.port)).await?;
@@ -393,7 +455,12 @@ impl MockServerBuilder {
         let handler = Arc::new(move |req, kill| -> http::ResponseFuture<server::MockBody> {
             Box::pin(server::handle(Arc::clone(&handler_shared), req, kill))
         });
-        tokio::spawn(http::serve(listener, handler, receiver));
+        tokio::spawn(http::serve(
+            listener,
+            Arc::clone(&shared.gate),
+            handler,
+            receiver,
+        ));
         Ok(MockServer { shared, shutdown })
     }
 
@@ -587,6 +654,21 @@ impl MockServer {
     /// tests assert it). Fault-injected responses are not checked.
     pub fn schema_violations(&self) -> Vec<String> {
         self.shared.violations()
+    }
+
+    /// Connections open now (at most [`ServerLimits::max_connections`]).
+    pub fn open_connections(&self) -> usize {
+        self.shared.gate.open_connections()
+    }
+
+    /// Connections refused at [`ServerLimits::max_connections`] so far.
+    pub fn refused_connections(&self) -> u64 {
+        self.shared.gate.refused_connections()
+    }
+
+    /// Request-body bytes held in memory now (at most [`ServerLimits::max_body_in_flight`]).
+    pub fn body_bytes_in_flight(&self) -> usize {
+        self.shared.gate.body_bytes_in_flight()
     }
 
     /// Back to the seeded state: zones, packs, clock, counters, faults, recorded violations.

@@ -93,6 +93,9 @@ pub struct ProxyConfig {
     max_body: usize,
     stderr: bool,
     timeout: Duration,
+    limits: crate::http::ServerLimits,
+    admin_token: Option<crate::http::Secret>,
+    admin_hosts: Vec<String>,
 }
 
 impl ProxyConfig {
@@ -132,6 +135,9 @@ impl ProxyConfig {
             max_body: DEFAULT_MAX_BODY,
             stderr: false,
             timeout: Duration::from_secs(60),
+            limits: crate::http::ServerLimits::default(),
+            admin_token: None,
+            admin_hosts: Vec::new(),
         })
     }
 
@@ -185,6 +191,31 @@ impl ProxyConfig {
         self
     }
 
+    /// Connection bounds (default [`crate::ServerLimits::default`]). Upstream response bytes
+    /// count towards [`crate::ServerLimits::max_body_in_flight`] too.
+    #[must_use]
+    pub fn limits(mut self, limits: crate::ServerLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Requires this token on the proxy's `/__mock/` routes (`Authorization: Bearer <token>` or
+    /// `X-Mock-Admin-Token`; default none; empty means none).
+    #[must_use]
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        self.admin_token = (!token.is_empty()).then_some(crate::http::Secret(token));
+        self
+    }
+
+    /// Also accepts `/__mock/` requests whose `Host` names `host` (default: loopback and the
+    /// address served only).
+    #[must_use]
+    pub fn admin_host(mut self, host: impl Into<String>) -> Self {
+        self.admin_hosts.push(host.into());
+        self
+    }
+
     /// Timeout of one upstream exchange (default 60 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -200,6 +231,8 @@ struct ProxyShared {
     sink: Arc<Sink>,
     recorder: Option<Arc<Recorder>>,
     exchanges: AtomicU64,
+    gate: Arc<crate::http::Gate>,
+    admin_access: crate::http::AdminAccess,
 }
 
 /// A running conformance proxy. Dropping it stops the server.
@@ -277,7 +310,15 @@ impl Proxy {
         let addr = listener
             .local_addr()
             .map_err(|e| ProxyError(e.to_string()))?;
+        let gate = crate::http::Gate::new(config.limits);
+        let admin_access = crate::http::AdminAccess {
+            token: config.admin_token.clone(),
+            bound: addr.ip(),
+            hosts: config.admin_hosts.clone(),
+        };
         let shared = Arc::new(ProxyShared {
+            gate,
+            admin_access,
             config,
             contract,
             client,
@@ -293,7 +334,12 @@ impl Proxy {
                 Box::pin(async move { forward(&shared, req).await })
             },
         );
-        tokio::spawn(crate::http::serve(listener, handler, receiver));
+        tokio::spawn(crate::http::serve(
+            listener,
+            Arc::clone(&shared.gate),
+            handler,
+            receiver,
+        ));
         Ok(Proxy {
             addr,
             shared,
@@ -330,6 +376,17 @@ impl Proxy {
     /// Every violation reported so far.
     pub fn violations(&self) -> Vec<ContractViolation> {
         self.shared.sink.all()
+    }
+
+    /// Request and response body bytes held in memory now (at most
+    /// [`crate::ServerLimits::max_body_in_flight`]).
+    pub fn body_bytes_in_flight(&self) -> usize {
+        self.shared.gate.body_bytes_in_flight()
+    }
+
+    /// Connections open now.
+    pub fn open_connections(&self) -> usize {
+        self.shared.gate.open_connections()
     }
 
     /// Exchanges forwarded so far.
@@ -388,6 +445,9 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
     let full_path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     if full_path == ADMIN_PREFIX || full_path.starts_with(&format!("{ADMIN_PREFIX}/")) {
+        if let Err((status, message)) = shared.admin_access.check(&method, req.headers()) {
+            return crate::http::json(status, &json!({ "error": message }));
+        }
         return admin(shared, method.as_str(), &full_path);
     }
     let Some(path) = full_path
@@ -401,16 +461,18 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
         );
     };
     let headers = req.headers().clone();
-    let Some(body) = crate::http::read_limited(req.into_body(), shared.config.max_body).await
-    else {
-        return proxy_error(
-            413,
-            format!(
-                "request body larger than the proxy's limit of {} bytes (or unreadable)",
-                shared.config.max_body
-            ),
-        );
+    let held = match crate::http::read_body(
+        &shared.gate,
+        &headers,
+        req.into_body(),
+        shared.config.max_body,
+    )
+    .await
+    {
+        Ok(held) => held,
+        Err(e) => return proxy_error(e.status(), format!("proxy: {}", e.message())),
     };
+    let body = held.bytes.clone();
     shared.exchanges.fetch_add(1, Ordering::Relaxed);
 
     let mut url = format!("{}{path}", shared.config.upstream);
@@ -457,6 +519,7 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
     let status = upstream.status();
     let response_headers = upstream.headers().clone();
     let mut buffered: Vec<u8> = Vec::new();
+    let mut _response_permit = crate::http::Gate::empty_permit();
     loop {
         match upstream.chunk().await {
             Ok(Some(chunk)) => {
@@ -464,11 +527,23 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
                     return proxy_error(
                         502,
                         format!(
-                            "upstream response body larger than the proxy's limit of {} bytes",
+                            "upstream response body larger than the proxy's limit of {} bytes \
+                             (--max-body)",
                             shared.config.max_body
                         ),
                     );
                 }
+                let Some(permit) = shared.gate.reserve(chunk.len()) else {
+                    return proxy_error(
+                        503,
+                        format!(
+                            "proxy busy: bodies in flight would exceed max_body_in_flight ({} \
+                             bytes); retry later",
+                            shared.gate.limits.max_body_in_flight
+                        ),
+                    );
+                };
+                _response_permit.merge(permit);
                 buffered.extend_from_slice(&chunk);
             }
             Ok(None) => break,

@@ -249,6 +249,7 @@ pub struct ReplayConfig {
     host: IpAddr,
     port: u16,
     stderr: bool,
+    limits: crate::http::ServerLimits,
 }
 
 impl ReplayConfig {
@@ -259,7 +260,15 @@ impl ReplayConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             stderr: false,
+            limits: crate::http::ServerLimits::default(),
         }
+    }
+
+    /// Connection bounds (default [`crate::ServerLimits::default`]).
+    #[must_use]
+    pub fn limits(mut self, limits: crate::ServerLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Serves the recording at `path`.
@@ -299,6 +308,7 @@ struct ReplayShared {
     misses: Mutex<Vec<String>>,
     sink: Arc<Sink>,
     stderr: bool,
+    admin_access: crate::http::AdminAccess,
 }
 
 /// A running replay of a recording. Dropping it stops the server.
@@ -349,7 +359,13 @@ impl Replay {
         let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
         let addr = listener.local_addr()?;
         let used = vec![false; config.exchanges.len()];
+        let gate = crate::http::Gate::new(config.limits);
         let shared = Arc::new(ReplayShared {
+            admin_access: crate::http::AdminAccess {
+                token: None,
+                bound: addr.ip(),
+                hosts: Vec::new(),
+            },
             contract,
             exchanges: config.exchanges,
             used: Mutex::new(used),
@@ -365,7 +381,7 @@ impl Replay {
                 Box::pin(async move { replay_one(&shared, &req) })
             },
         );
-        tokio::spawn(crate::http::serve(listener, handler, receiver));
+        tokio::spawn(crate::http::serve(listener, gate, handler, receiver));
         Ok(Replay {
             addr,
             shared,
@@ -430,6 +446,9 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
     let query = req.uri().query().unwrap_or("").to_owned();
     let admin = crate::http::ADMIN_PREFIX;
     if full_path == admin || full_path.starts_with(&format!("{admin}/")) {
+        if let Err((status, message)) = shared.admin_access.check(req.method(), req.headers()) {
+            return crate::http::json(status, &json!({ "error": message }));
+        }
         let rest = full_path.trim_start_matches(admin).trim_matches('/');
         return match (method.as_str(), rest) {
             ("GET", "violations") => crate::http::json(200, &json!(shared.sink.all())),

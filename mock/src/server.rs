@@ -10,7 +10,6 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{HeaderMap, Request, Response, StatusCode};
@@ -26,8 +25,10 @@ use crate::spec::{Contract, RouteMatch};
 use crate::state::{RateDecision, State};
 use crate::{admin, routes};
 
-/// Largest request body accepted.
-const MAX_BODY: usize = 1 << 20;
+/// Largest request body accepted by the API routes.
+pub(crate) const MAX_BODY: usize = 1 << 20;
+/// Largest request body accepted by the admin routes.
+pub(crate) const MAX_ADMIN_BODY: usize = 64 << 10;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -43,6 +44,8 @@ pub(crate) struct Shared {
     violations: Mutex<Vec<String>>,
     rays: AtomicU64,
     recorder: Option<Arc<crate::record::Recorder>>,
+    pub(crate) gate: Arc<crate::http::Gate>,
+    admin_access: crate::http::AdminAccess,
 }
 
 impl Shared {
@@ -53,6 +56,12 @@ impl Shared {
         recorder: Option<Arc<crate::record::Recorder>>,
     ) -> Self {
         Shared {
+            gate: crate::http::Gate::new(config.limits),
+            admin_access: crate::http::AdminAccess {
+                token: config.admin_token.clone(),
+                bound: addr.ip(),
+                hosts: config.admin_hosts.clone(),
+            },
             state: Mutex::new(State::new(&config)),
             config,
             contract,
@@ -395,12 +404,16 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     let path = req.uri().path().to_owned();
     if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
         if shared.config.admin_routes {
+            if let Err((status, message)) = shared.admin_access.check(req.method(), req.headers()) {
+                return Reply::json(status, &json!({ "error": message }));
+            }
             let method = req.method().as_str().to_owned();
-            let body = match read_body(req.into_body()).await {
+            let headers = req.headers().clone();
+            let body = match read_body(shared, &headers, req.into_body(), MAX_ADMIN_BODY).await {
                 Ok(b) => b,
                 Err(e) => return Reply::json(e.status, &e.body()),
             };
-            return admin::handle(shared, &method, &path, &body);
+            return admin::handle(shared, &method, &path, &body.bytes);
         }
         return Reply::json(404, &no_route().body());
     }
@@ -456,7 +469,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         );
         (429, e.body())
     } else {
-        let raw = read_body(req.into_body()).await;
+        let held = read_body(shared, &headers, req.into_body(), MAX_BODY).await;
+        let raw = match &held {
+            Ok(b) => Ok(b.bytes.clone()),
+            Err(e) => Err(e.clone()),
+        };
         match process(shared, &method, &path, route, &headers, &query, raw) {
             Ok(v) => (200, v),
             Err(e) => (e.status, e.body()),
@@ -493,15 +510,15 @@ fn no_route() -> ApiError {
     ApiError::new(404, envelope::CODE_NO_ROUTE, "No route for that URI")
 }
 
-async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
-    match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(_) => Err(ApiError::new(
-            413,
-            CODE_BODY_TOO_LARGE,
-            "Request body too large (or unreadable)",
-        )),
-    }
+async fn read_body(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Incoming,
+    limit: usize,
+) -> Result<crate::http::HeldBody, ApiError> {
+    crate::http::read_body(&shared.gate, headers, body, limit)
+        .await
+        .map_err(|e| ApiError::new(e.status(), CODE_BODY_TOO_LARGE, e.message()))
 }
 
 /// Authentication, routing, validation against the document, then the operation itself.
