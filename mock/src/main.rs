@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use cloudflare_ssl_mock::proxy::{Proxy, ProxyConfig, DEFAULT_MAX_BODY, DEFAULT_UPSTREAM};
-use cloudflare_ssl_mock::record::{RecordOptions, Replay, ReplayConfig};
+use cloudflare_ssl_mock::record::{
+    RecordOptions, Replay, ReplayConfig, DEFAULT_MAX_LINE, DEFAULT_MAX_RECORD_BODY,
+};
 use cloudflare_ssl_mock::{LifecycleTimings, MockServer, Preset, ServerLimits, ZoneSeed};
 use serde_json::json;
 
@@ -463,9 +465,9 @@ async fn wait_for_ctrl_c() -> Result<(), String> {
 }
 
 fn record_options(args: &Args) -> RecordOptions {
-    RecordOptions {
-        redact_ids: args.redact_ids,
-    }
+    RecordOptions::default()
+        .redact_ids(args.redact_ids)
+        .max_body(args.max_record_body.unwrap_or(DEFAULT_MAX_RECORD_BODY))
 }
 
 async fn serve(args: Args) -> Result<(), String> {
@@ -663,21 +665,28 @@ async fn proxy(args: Args) -> Result<(), String> {
     eprintln!(
         "{} exchanges, {} contract violations",
         proxy.exchanges(),
-        proxy.violations().len()
+        proxy.violations_total()
     );
     Ok(())
 }
 
 async fn replay(args: Args) -> Result<(), String> {
     let file = args.file.clone().unwrap_or_default();
-    let mut config = ReplayConfig::from_file(&file)?
+    let recording = cloudflare_ssl_mock::record::read_recording_with(
+        &file,
+        args.max_line.unwrap_or(DEFAULT_MAX_LINE),
+    )?;
+    for warning in &recording.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let exchanges = recording.exchanges;
+    let mut config = ReplayConfig::new(exchanges.clone())
         .port(args.port.unwrap_or(8789))
         .stderr(true)
         .limits(args.limits);
     if let Some(host) = args.host {
         config = config.host(host);
     }
-    let exchanges = cloudflare_ssl_mock::record::read_recording(&file)?;
     let zone_id = exchanges
         .iter()
         .find_map(|x| {

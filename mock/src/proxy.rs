@@ -66,6 +66,10 @@ use crate::spec::Contract;
 pub const DEFAULT_UPSTREAM: &str = "https://api.cloudflare.com/client/v4";
 /// Largest body the proxy buffers by default (8 MiB).
 pub const DEFAULT_MAX_BODY: usize = 8 << 20;
+/// Largest response body the proxy parses and validates by default (1 MiB); a larger one is
+/// passed through and reported once as not validated.
+pub const DEFAULT_MAX_VALIDATE_BODY: usize = 1 << 20;
+pub use crate::conformance::{ViolationCount, DEFAULT_MAX_STORED_VIOLATIONS};
 /// Envelope error code of the proxy's own failures (upstream unreachable, body too large).
 pub const CODE_PROXY_ERROR: i64 = 10502;
 
@@ -96,6 +100,8 @@ pub struct ProxyConfig {
     limits: crate::http::ServerLimits,
     admin_token: Option<crate::http::Secret>,
     admin_hosts: Vec<String>,
+    max_validate_body: usize,
+    max_stored_violations: usize,
 }
 
 impl ProxyConfig {
@@ -138,6 +144,8 @@ impl ProxyConfig {
             limits: crate::http::ServerLimits::default(),
             admin_token: None,
             admin_hosts: Vec::new(),
+            max_validate_body: DEFAULT_MAX_VALIDATE_BODY,
+            max_stored_violations: DEFAULT_MAX_STORED_VIOLATIONS,
         })
     }
 
@@ -213,6 +221,24 @@ impl ProxyConfig {
     #[must_use]
     pub fn admin_host(mut self, host: impl Into<String>) -> Self {
         self.admin_hosts.push(host.into());
+        self
+    }
+
+    /// Largest response body parsed and validated (default [`DEFAULT_MAX_VALIDATE_BODY`]); a
+    /// larger one is forwarded unchanged and reported once as not validated, so memory per
+    /// request stays close to the body's size.
+    #[must_use]
+    pub fn max_validate_body(mut self, bytes: usize) -> Self {
+        self.max_validate_body = bytes;
+        self
+    }
+
+    /// Violations kept in memory for [`Proxy::violations`] and `GET /__mock/violations`, the
+    /// newest (default [`DEFAULT_MAX_STORED_VIOLATIONS`]); every one is still counted
+    /// ([`Proxy::violation_counts`]) and written to the report.
+    #[must_use]
+    pub fn max_stored_violations(mut self, violations: usize) -> Self {
+        self.max_stored_violations = violations;
         self
     }
 
@@ -295,8 +321,13 @@ impl Proxy {
         let client = builder
             .build()
             .map_err(|e| ProxyError(format!("cannot build the upstream client: {e}")))?;
-        let sink = Sink::new("proxy", config.stderr, config.report.as_deref())
-            .map_err(|e| ProxyError(format!("cannot open the report file: {e}")))?;
+        let sink = Sink::with_capacity(
+            "proxy",
+            config.stderr,
+            config.report.as_deref(),
+            config.max_stored_violations,
+        )
+        .map_err(|e| ProxyError(format!("cannot open the report file: {e}")))?;
         let recorder = crate::record::open_recorder(config.record.as_ref(), config.record_options)
             .map_err(|e| ProxyError(format!("cannot create the recording: {e}")))?;
         let listener = TcpListener::bind(SocketAddr::new(config.host, config.port))
@@ -373,9 +404,21 @@ impl Proxy {
         &self.shared.config.upstream
     }
 
-    /// Every violation reported so far.
+    /// The newest violations reported (at most [`ProxyConfig::max_stored_violations`]), oldest
+    /// first.
     pub fn violations(&self) -> Vec<ContractViolation> {
         self.shared.sink.all()
+    }
+
+    /// Violations reported so far, kept in memory or not.
+    pub fn violations_total(&self) -> u64 {
+        self.shared.sink.total()
+    }
+
+    /// How many violations each `(operation, pointer)` pair had (at most 1,000 pairs; more
+    /// count under the pointer `(other)`).
+    pub fn violation_counts(&self) -> Vec<ViolationCount> {
+        self.shared.sink.counts()
     }
 
     /// Request and response body bytes held in memory now (at most
@@ -428,11 +471,13 @@ fn admin(shared: &ProxyShared, method: &str, path: &str) -> Response<Full<Bytes>
                 "mode": "proxy",
                 "upstream": shared.config.upstream,
                 "exchanges": shared.exchanges.load(Ordering::Relaxed),
-                "violations": shared.sink.all().len(),
-                "routes": ["GET /__mock/violations"],
+                "violations": shared.sink.total(),
+                "violations_stored": shared.sink.stored(),
+                "routes": ["GET /__mock/violations", "GET /__mock/violations/counts"],
             }),
         ),
         ("GET", "violations") => crate::http::json(200, &json!(shared.sink.all())),
+        ("GET", "violations/counts") => crate::http::json(200, &json!(shared.sink.counts())),
         _ => crate::http::json(
             404,
             &json!({"error": format!("no admin route {method} {path}")}),
@@ -569,6 +614,7 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
             status: status.as_u16(),
             response_body: &buffered,
             cf_ray: cf_ray.as_deref(),
+            validate_limit: shared.config.max_validate_body,
         },
     );
     shared.sink.report(&violations);
@@ -589,13 +635,14 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
             status.as_u16(),
             content_type,
             &buffered,
+            recorder.options().max_body,
         );
         exchange.operation = Some(operation);
         exchange.violations = violations
             .into_iter()
             .filter(|v| v.direction == conformance::Direction::Response)
             .collect();
-        recorder.record(exchange);
+        recorder.record_redacting(exchange, &crate::record::request_secrets(&headers));
     }
 
     let mut response = Response::new(Full::new(Bytes::from(buffered)));

@@ -25,7 +25,7 @@
 //! `GET /__mock/violations`, and with the header `x-contract-violations: N`.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -72,6 +72,31 @@ pub struct Exchange {
     /// How the response broke the document when it was recorded (empty: it conformed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<ContractViolation>,
+    /// The response body was larger than [`RecordOptions::max_body`]: left out, with its length
+    /// and hash (`body` and `body_text` are then absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_omitted: Option<OmittedBody>,
+}
+
+/// A response body left out of a recording ([`RecordOptions::max_body`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OmittedBody {
+    /// Its length in bytes.
+    pub length: u64,
+    /// Its SHA-256, lowercase hex.
+    pub sha256: String,
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.as_ref() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 impl Exchange {
@@ -83,11 +108,20 @@ impl Exchange {
         status: u16,
         content_type: Option<&str>,
         body: &[u8],
+        max_body: usize,
     ) -> Exchange {
-        let (json_body, text) = match serde_json::from_slice::<Value>(body) {
-            Ok(v) => (Some(v), None),
-            Err(_) if body.is_empty() => (None, None),
-            Err(_) => (None, Some(String::from_utf8_lossy(body).into_owned())),
+        let omitted = (body.len() > max_body).then(|| OmittedBody {
+            length: body.len() as u64,
+            sha256: sha256_hex(body),
+        });
+        let (json_body, text) = if omitted.is_some() {
+            (None, None)
+        } else {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(v) => (Some(v), None),
+                Err(_) if body.is_empty() => (None, None),
+                Err(_) => (None, Some(String::from_utf8_lossy(body).into_owned())),
+            }
         };
         Exchange {
             method: method.to_owned(),
@@ -99,6 +133,7 @@ impl Exchange {
             body: json_body,
             body_text: text,
             violations: Vec::new(),
+            body_omitted: omitted,
         }
     }
 
@@ -112,11 +147,172 @@ impl Exchange {
     }
 }
 
+/// Default of [`RecordOptions::max_body`]: 1 MiB.
+pub const DEFAULT_MAX_RECORD_BODY: usize = 1 << 20;
+/// Default longest line [`read_recording`] reads: 16 MiB.
+pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+
 /// Options of a recording.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordOptions {
     /// Replace every 32-hex identifier by a stable stand-in (default: keep them).
     pub redact_ids: bool,
+    /// Response bodies larger than this many bytes are left out, replaced by their length and
+    /// SHA-256 ([`Exchange::body_omitted`]); default [`DEFAULT_MAX_RECORD_BODY`].
+    pub max_body: usize,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions {
+            redact_ids: false,
+            max_body: DEFAULT_MAX_RECORD_BODY,
+        }
+    }
+}
+
+impl RecordOptions {
+    /// Sets [`RecordOptions::redact_ids`].
+    #[must_use]
+    pub fn redact_ids(mut self, on: bool) -> Self {
+        self.redact_ids = on;
+        self
+    }
+
+    /// Sets [`RecordOptions::max_body`].
+    #[must_use]
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+}
+
+/// Names of headers, query parameters and JSON members whose values are credentials.
+const SECRET_NAMES: &[&str] = &[
+    "authorization",
+    "x-auth-key",
+    "x-auth-email",
+    "x-auth-user-service-key",
+    "x-mock-admin-token",
+    "cookie",
+    "set-cookie",
+    "api_key",
+    "apikey",
+    "api_token",
+    "token",
+    "access_token",
+    "password",
+    "secret",
+    "client_secret",
+    "service_key",
+];
+
+/// What a redacted credential is replaced with.
+pub const REDACTED: &str = "[REDACTED]";
+
+fn is_secret_name(name: &str) -> bool {
+    SECRET_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+/// The credentials of a request, to redact wherever they show up in what is recorded: the
+/// values of its `Authorization` (and the token alone), `X-Auth-Key`, `X-Auth-Email`,
+/// `X-Auth-User-Service-Key` and `Cookie` headers.
+pub(crate) fn request_secrets(headers: &hyper::HeaderMap) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in [
+        "authorization",
+        "x-auth-key",
+        "x-auth-email",
+        "x-auth-user-service-key",
+        "cookie",
+    ] {
+        for value in headers.get_all(name) {
+            let Ok(text) = value.to_str() else { continue };
+            let text = text.trim();
+            if let Some((_, token)) = text.split_once(' ') {
+                if token.trim().len() >= 4 {
+                    out.push(token.trim().to_owned());
+                }
+            }
+            if text.len() >= 4 {
+                out.push(text.to_owned());
+            }
+        }
+    }
+    // Longest first, so a whole header value is replaced before the token inside it.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
+}
+
+fn redact_secrets_in(text: &str, secrets: &[String]) -> Option<String> {
+    let mut out: Option<String> = None;
+    for secret in secrets {
+        let current = out.as_deref().unwrap_or(text);
+        if current.contains(secret.as_str()) {
+            out = Some(current.replace(secret.as_str(), REDACTED));
+        }
+    }
+    out
+}
+
+/// Replaces credentials in a JSON value: members named like a credential, and any string
+/// holding one of `secrets`.
+fn redact_credentials(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::String(s) => {
+            if let Some(clean) = redact_secrets_in(s, secrets) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| redact_credentials(i, secrets)),
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if is_secret_name(key) && !item.is_null() {
+                    *item = Value::String(REDACTED.to_owned());
+                } else {
+                    redact_credentials(item, secrets);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A query string with the values of credential-named parameters and any of `secrets`
+/// replaced.
+fn redact_query(query: &str, secrets: &[String]) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    let redacted: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded: String = form_urlencoded::parse(name.as_bytes())
+                .map(|(k, _)| k.into_owned())
+                .next()
+                .unwrap_or_default();
+            if is_secret_name(&decoded) && !value.is_empty() {
+                return format!("{name}={REDACTED}");
+            }
+            let decoded_value: String = form_urlencoded::parse(pair.as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .next()
+                .unwrap_or_default();
+            if secrets
+                .iter()
+                .any(|s| decoded_value.contains(s.as_str()) || value.contains(s.as_str()))
+            {
+                return format!("{name}={REDACTED}");
+            }
+            pair.to_owned()
+        })
+        .collect();
+    redacted.join("&")
 }
 
 fn is_id(s: &str) -> bool {
@@ -193,8 +389,37 @@ impl Recorder {
         }
     }
 
-    /// Writes one exchange as a line (flushed at once).
-    pub fn record(&self, mut exchange: Exchange) {
+    /// The options of this recording.
+    pub fn options(&self) -> RecordOptions {
+        self.options
+    }
+
+    /// Writes one exchange as a line: one `write` of the whole line, flushed at once. Values of
+    /// credential-named JSON members and query parameters are replaced by [`REDACTED`].
+    pub fn record(&self, exchange: Exchange) {
+        self.record_redacting(exchange, &[]);
+    }
+
+    /// Like [`Recorder::record`], also replacing each of `secrets` (the request's credentials)
+    /// wherever it shows up in the body or the query (an upstream that echoes headers).
+    pub(crate) fn record_redacting(&self, mut exchange: Exchange, secrets: &[String]) {
+        exchange.query = redact_query(&exchange.query, secrets);
+        if let Some(body) = &mut exchange.body {
+            redact_credentials(body, secrets);
+        }
+        if let Some(text) = &mut exchange.body_text {
+            if let Some(clean) = redact_secrets_in(text, secrets) {
+                *text = clean;
+            }
+        }
+        for v in &mut exchange.violations {
+            if let Some(found) = &mut v.found {
+                redact_credentials(found, secrets);
+            }
+            if let Some(clean) = redact_secrets_in(&v.message, secrets) {
+                v.message = clean;
+            }
+        }
         if self.options.redact_ids {
             let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
             exchange.path = self.redact_str(&exchange.path, &mut ids);
@@ -217,27 +442,93 @@ impl Recorder {
         if let Ok(mut line) = serde_json::to_vec(&exchange) {
             line.push(b'\n');
             let mut f = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+            // One write of the whole line (the file is unbuffered): a crash leaves at most the
+            // last line torn, which replay skips.
             let _ = f.write_all(&line).and_then(|()| f.flush());
         }
     }
 }
 
-/// Reads a recording.
+/// Reads a recording (lines of at most [`DEFAULT_MAX_LINE`] bytes); a torn last line is
+/// skipped (see [`read_recording_with`] for the warning).
 ///
 /// # Errors
-/// When the file cannot be read, or a line is not an [`Exchange`] (the message names the line).
+/// When the file cannot be read, a line is too long, or a line other than the last is not an
+/// [`Exchange`] (the message names the line).
 pub fn read_recording(path: impl AsRef<Path>) -> Result<Vec<Exchange>, String> {
+    read_recording_with(path, DEFAULT_MAX_LINE).map(|r| r.exchanges)
+}
+
+/// A recording read back, with what was skipped.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Recording {
+    /// The exchanges, in file order.
+    pub exchanges: Vec<Exchange>,
+    /// Warnings (a torn last line skipped), each naming the line.
+    pub warnings: Vec<String>,
+}
+
+/// Reads a recording whose lines are at most `max_line` bytes. A last line that is not an
+/// [`Exchange`] and has no line feed (what a crash while recording leaves) is skipped with a
+/// warning; every other line must be whole. A line longer than `max_line` is refused by its
+/// number without being read into memory.
+///
+/// # Errors
+/// When the file cannot be read, a line is too long, or a line other than a torn last one is not
+/// an [`Exchange`].
+pub fn read_recording_with(path: impl AsRef<Path>, max_line: usize) -> Result<Recording, String> {
     let path = path.as_ref();
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
-        if line.trim().is_empty() {
+    let mut reader = std::io::BufReader::new(file);
+    let mut out = Recording {
+        exchanges: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        number += 1;
+        line.clear();
+        let limit = u64::try_from(max_line)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let read = (&mut reader)
+            .take(limit)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("{}:{number}: {e}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        let complete = line.last() == Some(&b'\n');
+        let content = line.strip_suffix(b"\n").unwrap_or(&line);
+        if content.len() > max_line {
+            return Err(format!(
+                "{}:{number}: line longer than the limit of {max_line} bytes (--max-line)",
+                path.display()
+            ));
+        }
+        if content.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let exchange = serde_json::from_str(&line)
-            .map_err(|e| format!("{}:{}: not a recorded exchange: {e}", path.display(), i + 1))?;
-        out.push(exchange);
+        match serde_json::from_slice::<Exchange>(content) {
+            Ok(exchange) => out.exchanges.push(exchange),
+            Err(e) if !complete => {
+                out.warnings.push(format!(
+                    "{}:{number}: skipped a torn last line ({} bytes, no line feed: the \
+                     recording was cut short): {e}",
+                    path.display(),
+                    content.len()
+                ));
+                break;
+            }
+            Err(e) => {
+                return Err(format!(
+                    "{}:{number}: not a recorded exchange: {e}",
+                    path.display()
+                ))
+            }
+        }
     }
     Ok(out)
 }
@@ -520,6 +811,22 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
         );
         return response;
     };
+    if let Some(omitted) = &exchange.body_omitted {
+        let error = ApiError::new(
+            502,
+            CODE_NO_ROUTE,
+            format!(
+                "replay: the recorded body ({} bytes, sha256 {}) was left out of the recording",
+                omitted.length, omitted.sha256
+            ),
+        );
+        let mut response = crate::http::json(502, &error.body());
+        response.headers_mut().insert(
+            HeaderName::from_static("x-replay-omitted-body"),
+            HeaderValue::from(omitted.length),
+        );
+        return response;
+    }
     let body = exchange.body_bytes();
     // Flag what was recorded, and what the current document finds (it may have changed).
     let mut violations = exchange.violations.clone();
@@ -533,6 +840,7 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
             status: exchange.status,
             response_body: &body,
             cf_ray: None,
+            validate_limit: usize::MAX,
         },
     );
     for v in now {
@@ -585,7 +893,8 @@ mod tests {
     #[test]
     fn redaction_is_consistent() {
         let dir = std::env::temp_dir().join(format!("cfmock-redact-{}", std::process::id()));
-        let recorder = Recorder::create(&dir, RecordOptions { redact_ids: true }).expect("file");
+        let recorder =
+            Recorder::create(&dir, RecordOptions::default().redact_ids(true)).expect("file");
         let zone = "023e105f4ecef8ad9ca31a8372d0c353";
         let mut x = Exchange::new(
             "GET",
@@ -595,6 +904,7 @@ mod tests {
             Some("application/json"),
             format!("{{\"result\":[{{\"zone_id\":\"{zone}\",\"name\":\"example.com\"}}]}}")
                 .as_bytes(),
+            DEFAULT_MAX_RECORD_BODY,
         );
         x.operation = Some("list_certificate_packs".into());
         recorder.record(x);
@@ -625,7 +935,8 @@ mod tests {
     #[test]
     fn ids_are_redacted_inside_strings_and_between_percent_escapes() {
         let path = std::env::temp_dir().join(format!("cfmock-redact-str-{}", std::process::id()));
-        let recorder = Recorder::create(&path, RecordOptions { redact_ids: true }).expect("file");
+        let recorder =
+            Recorder::create(&path, RecordOptions::default().redact_ids(true)).expect("file");
         let _ = std::fs::remove_file(&path);
         let a = "0123456789abcdef0123456789abcdef";
         let b = "fedcba9876543210fedcba9876543210";

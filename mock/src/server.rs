@@ -27,6 +27,8 @@ use crate::{admin, routes};
 
 /// Largest request body accepted by the API routes.
 pub(crate) const MAX_BODY: usize = 1 << 20;
+/// Violations of the mock's own answers kept ([`crate::MockServer::schema_violations`]).
+const MAX_STORED_VIOLATIONS: usize = 1000;
 /// Largest request body accepted by the admin routes.
 pub(crate) const MAX_ADMIN_BODY: usize = 64 << 10;
 
@@ -223,10 +225,12 @@ pub(crate) async fn handle(
             req.method().as_str().to_owned(),
             req.uri().path().to_owned(),
             req.uri().query().unwrap_or("").to_owned(),
+            crate::record::request_secrets(req.headers()),
         )
     });
     let reply = pipeline(&shared, req).await;
-    if let (Some(recorder), Some((method, path, query))) = (&shared.recorder, request_line) {
+    if let (Some(recorder), Some((method, path, query, secrets))) = (&shared.recorder, request_line)
+    {
         if let (
             Some(relative),
             Reply::Complete {
@@ -246,6 +250,7 @@ pub(crate) async fn handle(
                 *status,
                 content_type,
                 body,
+                &secrets,
             );
         }
     }
@@ -295,9 +300,17 @@ fn record_exchange(
     status: u16,
     content_type: &str,
     body: &[u8],
+    secrets: &[String],
 ) {
-    let mut exchange =
-        crate::record::Exchange::new(method, path, query, status, Some(content_type), body);
+    let mut exchange = crate::record::Exchange::new(
+        method,
+        path,
+        query,
+        status,
+        Some(content_type),
+        body,
+        recorder.options().max_body,
+    );
     exchange.operation = crate::conformance::operation_of(&shared.contract, method, path);
     if exchange.operation.is_some() {
         exchange.violations = crate::conformance::check(
@@ -310,10 +323,11 @@ fn record_exchange(
                 status,
                 response_body: body,
                 cf_ray: None,
+                validate_limit: usize::MAX,
             },
         );
     }
-    recorder.record(exchange);
+    recorder.record_redacting(exchange, secrets);
 }
 
 fn finish_headers(
@@ -487,7 +501,10 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         {
             let mut recorded = lock(&shared.violations);
             for v in violations {
-                recorded.push(format!("{method} {path} -> {status}: {v}"));
+                // The mock's own answers are small and should conform; still, bounded.
+                if recorded.len() < MAX_STORED_VIOLATIONS {
+                    recorded.push(format!("{method} {path} -> {status}: {v}"));
+                }
             }
         }
     }
