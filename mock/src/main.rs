@@ -89,6 +89,10 @@ Options:
   --max-record-body <BYTES>  with --record: larger bodies are replaced by a marker with their
                        length and SHA-256 (default 1048576)
   --max-body <BYTES>   largest body buffered (default 8388608); larger responses are a 502
+  --max-validate-body <BYTES>  largest response body parsed and validated (default 1048576);
+                       a larger one is forwarded and reported once as not validated
+  --max-stored-violations <N>  violations kept for GET /__mock/violations, the newest
+                       (default 1000); all are counted (GET /__mock/violations/counts)
   --admin-token <TOKEN>  require it on /__mock/ (also CLOUDFLARE_SSL_MOCK_ADMIN_TOKEN)
   --admin-host <NAME>  also accept this Host name on /__mock/
 
@@ -163,6 +167,8 @@ struct Args {
     max_latency: Option<Duration>,
     max_record_body: Option<usize>,
     max_line: Option<usize>,
+    max_validate_body: Option<usize>,
+    max_stored_violations: Option<usize>,
 }
 
 /// What the command line asks for.
@@ -226,6 +232,8 @@ fn parse_into(mut parser: lexopt::Parser, mode: &mut Option<Mode>) -> Result<Par
         max_latency: None,
         max_record_body: None,
         max_line: None,
+        max_validate_body: None,
+        max_stored_violations: None,
     };
     let mut mode_given = false;
     let mut only: Vec<(&str, Mode)> = Vec::new();
@@ -278,6 +286,15 @@ fn parse_into(mut parser: lexopt::Parser, mode: &mut Option<Mode>) -> Result<Par
             }
             Long("max-record-body") => {
                 args.max_record_body = Some(parse_value(&mut parser, "--max-record-body")?);
+            }
+            Long("max-validate-body") => {
+                args.max_validate_body = Some(parse_value(&mut parser, "--max-validate-body")?);
+                only.push(("--max-validate-body", Mode::Proxy));
+            }
+            Long("max-stored-violations") => {
+                args.max_stored_violations =
+                    Some(parse_value(&mut parser, "--max-stored-violations")?);
+                only.push(("--max-stored-violations", Mode::Proxy));
             }
             Long("max-line") => {
                 args.max_line = Some(parse_value(&mut parser, "--max-line")?);
@@ -604,6 +621,12 @@ async fn proxy(args: Args) -> Result<(), String> {
         .stderr(true)
         .max_body(args.max_body.unwrap_or(DEFAULT_MAX_BODY))
         .limits(args.limits);
+    if let Some(n) = args.max_validate_body {
+        config = config.max_validate_body(n);
+    }
+    if let Some(n) = args.max_stored_violations {
+        config = config.max_stored_violations(n);
+    }
     if let Some(token) = &args.admin_token {
         config = config.admin_token(token.clone());
     }

@@ -403,6 +403,16 @@ impl Recorder {
     /// Like [`Recorder::record`], also replacing each of `secrets` (the request's credentials)
     /// wherever it shows up in the body or the query (an upstream that echoes headers).
     pub(crate) fn record_redacting(&self, mut exchange: Exchange, secrets: &[String]) {
+        // Credentials sent in the query are secrets to look for in the body too.
+        let mut secrets = secrets.to_vec();
+        for (name, value) in form_urlencoded::parse(exchange.query.as_bytes()) {
+            if is_secret_name(&name) && value.len() >= 4 {
+                secrets.push(value.into_owned());
+            }
+        }
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        let secrets = secrets.as_slice();
         exchange.query = redact_query(&exchange.query, secrets);
         if let Some(body) = &mut exchange.body {
             redact_credentials(body, secrets);
