@@ -50,6 +50,7 @@ fn operation(name: Option<&str>) -> Result<Option<Operation>, Reply> {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FaultRequest {
     fault: Fault,
     #[serde(default = "one")]
@@ -58,6 +59,10 @@ struct FaultRequest {
     operation: Option<String>,
     #[serde(default)]
     stage: FaultStage,
+    #[serde(default)]
+    zone: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
 }
 
 fn one() -> u32 {
@@ -115,7 +120,7 @@ const ROUTES: &[&str] = &[
     "GET    /__mock/info",
     "GET    /__mock/counters",
     "GET    /__mock/violations",
-    "POST   /__mock/faults        {\"fault\": {\"kind\": ...}, \"times\": 1, \"operation\": \"order_certificate_pack\", \"stage\": \"before_handling\"|\"after_handling\"}",
+    "POST   /__mock/faults        {\"fault\": {\"kind\": ...}, \"times\": 1, \"operation\": \"order_certificate_pack\", \"zone\": \"<zone id>\", \"path\": \"/zones/*/ssl/verification\", \"stage\": \"before_handling\"|\"after_handling\"}",
     "DELETE /__mock/faults",
     "POST   /__mock/latency       {\"millis\": 250, \"operation\": \"list_certificate_packs\"}",
     "POST   /__mock/clock/advance {\"seconds\": 60}",
@@ -123,6 +128,9 @@ const ROUTES: &[&str] = &[
     "POST   /__mock/clock/settle",
     "PUT    /__mock/zones/{zone_id}/certificate_packs/{pack_id}/status {\"status\": \"validation_timed_out\"}",
     "POST   /__mock/reset",
+    "GET    /__mock/routes",
+    "POST   /__mock/routes        {\"method\": \"GET\", \"path\": \"/accounts/{account_id}/tokens\", \"status\": 200, \"body\": {...}}",
+    "DELETE /__mock/routes",
 ];
 
 /// Handles one admin request.
@@ -175,6 +183,8 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
             if req.times > 0 {
                 plan.push(FaultRule {
                     operation: op,
+                    zone: req.zone,
+                    path: req.path,
                     fault: req.fault,
                     remaining: req.times,
                     stage: req.stage,
@@ -255,6 +265,34 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
                 Ok(pack) => ok(pack),
                 Err(e) => error(404, e),
             }
+        }
+        ("GET", ["routes"]) => ok(json!(*shared.user_routes())),
+        ("POST", ["routes"]) => {
+            let route: crate::custom::UserRoute = match parse(body) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            if let Err(message) = route.check() {
+                return error(400, message);
+            }
+            let mut routes = shared.user_routes();
+            if routes.len() >= shared.config.max_user_routes {
+                return error(
+                    400,
+                    format!(
+                        "user routes: {} held, the limit is {} (max_user_routes, \
+                         --max-user-routes); DELETE /__mock/routes to clear",
+                        routes.len(),
+                        shared.config.max_user_routes
+                    ),
+                );
+            }
+            routes.push(route);
+            ok(json!({ "routes": routes.len() }))
+        }
+        ("DELETE", ["routes"]) => {
+            shared.user_routes().clear();
+            ok(json!({ "routes": 0 }))
         }
         ("POST", ["reset"]) => {
             shared.reset();

@@ -242,6 +242,8 @@ pub(crate) struct MockConfig {
     pub(crate) admin_hosts: Vec<String>,
     pub(crate) max_fault_rules: usize,
     pub(crate) max_latency: Duration,
+    pub(crate) user_routes: Vec<crate::custom::UserRoute>,
+    pub(crate) max_user_routes: usize,
 }
 
 impl MockConfig {
@@ -280,6 +282,8 @@ impl Default for MockConfig {
             admin_hosts: Vec::new(),
             max_fault_rules: DEFAULT_MAX_FAULT_RULES,
             max_latency: DEFAULT_MAX_LATENCY,
+            user_routes: Vec::new(),
+            max_user_routes: crate::custom::DEFAULT_MAX_USER_ROUTES,
         }
     }
 }

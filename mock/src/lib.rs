@@ -137,6 +137,7 @@
 mod admin;
 mod config;
 mod conformance;
+mod custom;
 pub mod envelope;
 mod faults;
 mod http;
@@ -174,6 +175,7 @@ pub use config::{
     DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME, SECOND_ZONE_ID, SECOND_ZONE_NAME,
 };
 pub use conformance::{ContractViolation, Direction};
+pub use custom::{UserRoute, DEFAULT_MAX_USER_ROUTES};
 pub use faults::{Counters, Fault, FaultStage, Faults};
 pub use http::{
     ServerLimits, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_IN_FLIGHT,
@@ -416,6 +418,22 @@ impl MockServerBuilder {
         self
     }
 
+    /// Adds a route outside the document ([`UserRoute`]); an invalid one
+    /// ([`UserRoute::check`]) makes [`MockServerBuilder::try_start`] fail.
+    #[must_use]
+    pub fn route(mut self, route: UserRoute) -> Self {
+        self.config.user_routes.push(route);
+        self
+    }
+
+    /// User routes `POST /__mock/routes` may hold at once (default
+    /// [`DEFAULT_MAX_USER_ROUTES`]; routes given to [`MockServerBuilder::route`] count too).
+    #[must_use]
+    pub fn max_user_routes(mut self, routes: usize) -> Self {
+        self.config.max_user_routes = routes;
+        self
+    }
+
     /// Connection bounds: header and idle timeouts, connection cap, body bytes in flight
     /// (default [`ServerLimits::default`]).
     #[must_use]
@@ -442,6 +460,11 @@ impl MockServerBuilder {
                     self.config.host
                 ),
             ));
+        }
+        for route in &self.config.user_routes {
+            route.check().map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("user route: {e}"))
+            })?;
         }
         let contract = Contract::shared().map_err(std::io::Error::other)?;
         let listener =
@@ -582,6 +605,8 @@ impl MockServer {
             plan: self.shared.fault_plan(),
             operation: None,
             stage: FaultStage::BeforeHandling,
+            zone: None,
+            path: None,
         }
     }
 

@@ -10,7 +10,9 @@ use cloudflare_ssl_mock::proxy::{Proxy, ProxyConfig, DEFAULT_MAX_BODY, DEFAULT_U
 use cloudflare_ssl_mock::record::{
     RecordOptions, Replay, ReplayConfig, DEFAULT_MAX_LINE, DEFAULT_MAX_RECORD_BODY,
 };
-use cloudflare_ssl_mock::{LifecycleTimings, MockServer, Preset, ServerLimits, ZoneSeed};
+use cloudflare_ssl_mock::{
+    LifecycleTimings, MockServer, Preset, ServerLimits, UserRoute, ZoneSeed,
+};
 use serde_json::json;
 
 const USAGE: &str = "\
@@ -70,6 +72,9 @@ Admin routes (/__mock/):
                        name); loopback and the address served are always accepted
   --max-fault-rules <N>  fault rules queued at once over HTTP (default 1000)
   --max-latency-ms <MS>  largest latency POST /__mock/latency accepts (default 60000)
+  --routes <FILE>      user routes outside the document: a JSON array of
+                       {\"method\", \"path\" (with {name} or * segments), \"status\", \"body\"}
+  --max-user-routes <N>  user routes held at once (default 100)
 
 ";
 
@@ -169,6 +174,8 @@ struct Args {
     max_line: Option<usize>,
     max_validate_body: Option<usize>,
     max_stored_violations: Option<usize>,
+    routes: Option<PathBuf>,
+    max_user_routes: Option<usize>,
 }
 
 /// What the command line asks for.
@@ -234,6 +241,8 @@ fn parse_into(mut parser: lexopt::Parser, mode: &mut Option<Mode>) -> Result<Par
         max_line: None,
         max_validate_body: None,
         max_stored_violations: None,
+        routes: None,
+        max_user_routes: None,
     };
     let mut mode_given = false;
     let mut only: Vec<(&str, Mode)> = Vec::new();
@@ -295,6 +304,14 @@ fn parse_into(mut parser: lexopt::Parser, mode: &mut Option<Mode>) -> Result<Par
                 args.max_stored_violations =
                     Some(parse_value(&mut parser, "--max-stored-violations")?);
                 only.push(("--max-stored-violations", Mode::Proxy));
+            }
+            Long("routes") => {
+                args.routes = Some(parse_value::<String>(&mut parser, "--routes")?.into());
+                only.push(("--routes", Mode::Serve));
+            }
+            Long("max-user-routes") => {
+                args.max_user_routes = Some(parse_value(&mut parser, "--max-user-routes")?);
+                only.push(("--max-user-routes", Mode::Serve));
             }
             Long("max-line") => {
                 args.max_line = Some(parse_value(&mut parser, "--max-line")?);
@@ -454,6 +471,38 @@ fn main() -> ExitCode {
     })
 }
 
+/// Largest `--routes` file read.
+const MAX_ROUTES_FILE: u64 = 4 << 20;
+
+/// The user routes of a `--routes` file (a JSON array).
+fn read_routes(path: &std::path::Path) -> Result<Vec<UserRoute>, String> {
+    use std::io::Read as _;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("--routes {}: {e}", path.display()))?;
+    let mut text = Vec::new();
+    file.take(MAX_ROUTES_FILE + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| format!("--routes {}: {e}", path.display()))?;
+    if text.len() as u64 > MAX_ROUTES_FILE {
+        return Err(format!(
+            "--routes {}: larger than {MAX_ROUTES_FILE} bytes",
+            path.display()
+        ));
+    }
+    let routes: Vec<UserRoute> = serde_json::from_slice(&text).map_err(|e| {
+        format!(
+            "--routes {}: not a JSON array of routes ({{\"method\", \"path\", \"status\", \"body\"}}): {e}",
+            path.display()
+        )
+    })?;
+    for (i, route) in routes.iter().enumerate() {
+        route
+            .check()
+            .map_err(|e| format!("--routes {}: route {i}: {e}", path.display()))?;
+    }
+    Ok(routes)
+}
+
 /// Single-quotes a value for a POSIX shell.
 fn shell_quote(value: &str) -> String {
     if !value.is_empty()
@@ -506,6 +555,14 @@ async fn serve(args: Args) -> Result<(), String> {
     }
     if let Some(latency) = args.max_latency {
         builder = builder.max_latency(latency);
+    }
+    if let Some(n) = args.max_user_routes {
+        builder = builder.max_user_routes(n);
+    }
+    if let Some(file) = &args.routes {
+        for route in read_routes(file)? {
+            builder = builder.route(route);
+        }
     }
     if let Some(host) = args.host {
         builder = builder.host(host);

@@ -48,6 +48,7 @@ pub(crate) struct Shared {
     recorder: Option<Arc<crate::record::Recorder>>,
     pub(crate) gate: Arc<crate::http::Gate>,
     admin_access: crate::http::AdminAccess,
+    user_routes: Mutex<Vec<crate::custom::UserRoute>>,
 }
 
 impl Shared {
@@ -58,6 +59,7 @@ impl Shared {
         recorder: Option<Arc<crate::record::Recorder>>,
     ) -> Self {
         Shared {
+            user_routes: Mutex::new(config.user_routes.clone()),
             gate: crate::http::Gate::new(config.limits),
             admin_access: crate::http::AdminAccess {
                 token: config.admin_token.clone(),
@@ -108,8 +110,15 @@ impl Shared {
         addr
     }
 
-    /// Back to the seeded state: zones, clock, counters, faults and recorded violations.
+    /// The user routes now.
+    pub(crate) fn user_routes(&self) -> MutexGuard<'_, Vec<crate::custom::UserRoute>> {
+        lock(&self.user_routes)
+    }
+
+    /// Back to the seeded state: zones, clock, counters, faults, user routes and recorded
+    /// violations.
     pub(crate) fn reset(&self) {
+        *self.user_routes() = self.config.user_routes.clone();
         *self.state() = State::new(&self.config);
         *self.faults() = FaultPlan::default();
         lock(&self.violations).clear();
@@ -443,6 +452,15 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         Some(RouteMatch::Found(op, _)) => Operation::from_operation_id(&op.operation_id),
         _ => None,
     };
+    // A path the document does not route may be a user route.
+    let user_route = match (&route, relative) {
+        (Some(RouteMatch::NotFound | RouteMatch::MethodNotAllowed(_)), Some(r)) => shared
+            .user_routes()
+            .iter()
+            .find(|u| u.matches(&method, r))
+            .cloned(),
+        _ => None,
+    };
     // RFC 9110 §15.5.6: a 405 lists the methods the target resource supports.
     let allow = match &route {
         Some(RouteMatch::MethodNotAllowed(methods)) => Some(methods.join(", ")),
@@ -452,7 +470,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     let (latency, fault, decision) = {
         let mut state = shared.state();
         state.counters.total += 1;
-        let key = operation.map_or("unmatched", Operation::operation_id);
+        let key = match (operation, &user_route) {
+            (Some(op), _) => op.operation_id(),
+            (None, Some(_)) => "user_route",
+            (None, None) => "unmatched",
+        };
         *state
             .counters
             .by_operation
@@ -461,7 +483,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         let decision = state.rate(&rate_key(&headers));
         drop(state);
         let mut plan = shared.faults();
-        (plan.latency(operation), plan.take(operation), decision)
+        let target = crate::faults::Target {
+            operation,
+            path: relative,
+        };
+        (plan.latency(operation), plan.take(target), decision)
     };
     if let Some(delay) = latency {
         tokio::time::sleep(delay).await;
@@ -482,6 +508,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
             "Please wait and consider throttling your request speed",
         );
         (429, e.body())
+    } else if let Some(user) = &user_route {
+        match authenticate(&headers, &shared.config) {
+            Ok(()) => (user.status, user.answer()),
+            Err(e) => (e.status, e.body()),
+        }
     } else {
         let held = read_body(shared, &headers, req.into_body(), MAX_BODY).await;
         let raw = match &held {
