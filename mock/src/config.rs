@@ -244,6 +244,7 @@ pub(crate) struct MockConfig {
     pub(crate) max_latency: Duration,
     pub(crate) user_routes: Vec<crate::custom::UserRoute>,
     pub(crate) max_user_routes: usize,
+    pub(crate) record_har: Option<std::path::PathBuf>,
 }
 
 impl MockConfig {
@@ -284,6 +285,7 @@ impl Default for MockConfig {
             max_latency: DEFAULT_MAX_LATENCY,
             user_routes: Vec::new(),
             max_user_routes: crate::custom::DEFAULT_MAX_USER_ROUTES,
+            record_har: None,
         }
     }
 }

@@ -298,6 +298,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// Writes every API exchange to `path` as a HAR 1.2 archive as well (or alone), which
+    /// browser developer tools and other HTTP tools open; same redaction as
+    /// [`MockServerBuilder::record`]. The file is whole after every exchange.
+    #[must_use]
+    pub fn record_har(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config.record_har = Some(path.into());
+        self
+    }
+
     /// Options of the recording (e.g. [`record::RecordOptions::redact_ids`]).
     #[must_use]
     pub fn record_options(mut self, options: record::RecordOptions) -> Self {
@@ -470,8 +479,12 @@ impl MockServerBuilder {
         let listener =
             TcpListener::bind(SocketAddr::new(self.config.host, self.config.port)).await?;
         let addr = listener.local_addr()?;
-        let recorder =
-            record::open_recorder(self.config.record.as_ref(), self.config.record_options)?;
+        let recorder = record::open_recorder(
+            self.config.record.as_ref(),
+            self.config.record_har.as_ref(),
+            &format!("http://{}{}", record::advertised(addr), http::API_PREFIX),
+            self.config.record_options,
+        )?;
         let shared = Arc::new(Shared::new(self.config, contract, addr, recorder));
         let (shutdown, receiver) = watch::channel(false);
         let handler_shared = Arc::clone(&shared);

@@ -60,6 +60,8 @@ Options:
   --packs <N>          active advanced certificate packs seeded in the first zone (default 5;
                        its quota is raised to N when smaller), e.g. for listing benchmarks
   --record <FILE>      write every API exchange to FILE as JSON lines (no credentials)
+  --record-har <FILE>  write every API exchange to FILE as a HAR 1.2 archive (browser developer
+                       tools, other HTTP tools); whole after each exchange
   --redact-ids         with --record: replace 32-hex identifiers by stable stand-ins
   --max-record-body <BYTES>  with --record: larger bodies are replaced by a marker with their
                        length and SHA-256 (default 1048576)
@@ -90,6 +92,7 @@ Options:
   --report <FILE>      append each contract violation to FILE as a JSON line
   --record <FILE>      write each exchange of the document's operations to FILE as JSON lines
                        (no credentials; other paths are forwarded, never recorded)
+  --record-har <FILE>  the same exchanges as a HAR 1.2 archive (URLs of the upstream)
   --redact-ids         with --record: replace 32-hex identifiers by stable stand-ins
   --max-record-body <BYTES>  with --record: larger bodies are replaced by a marker with their
                        length and SHA-256 (default 1048576)
@@ -176,6 +179,7 @@ struct Args {
     max_stored_violations: Option<usize>,
     routes: Option<PathBuf>,
     max_user_routes: Option<usize>,
+    record_har: Option<PathBuf>,
 }
 
 /// What the command line asks for.
@@ -243,6 +247,7 @@ fn parse_into(mut parser: lexopt::Parser, mode: &mut Option<Mode>) -> Result<Par
         max_stored_violations: None,
         routes: None,
         max_user_routes: None,
+        record_har: None,
     };
     let mut mode_given = false;
     let mut only: Vec<(&str, Mode)> = Vec::new();
@@ -304,6 +309,9 @@ fn parse_into(mut parser: lexopt::Parser, mode: &mut Option<Mode>) -> Result<Par
                 args.max_stored_violations =
                     Some(parse_value(&mut parser, "--max-stored-violations")?);
                 only.push(("--max-stored-violations", Mode::Proxy));
+            }
+            Long("record-har") => {
+                args.record_har = Some(parse_value::<String>(&mut parser, "--record-har")?.into());
             }
             Long("routes") => {
                 args.routes = Some(parse_value::<String>(&mut parser, "--routes")?.into());
@@ -402,15 +410,16 @@ fn parse_into(mut parser: lexopt::Parser, mode: &mut Option<Mode>) -> Result<Par
         if args.file.is_none() {
             return Err("replay needs the FILE of a recording".into());
         }
-        if args.record.is_some() || args.redact_ids {
-            return Err("--record and --redact-ids do not apply to replay".into());
+        if args.record.is_some() || args.record_har.is_some() || args.redact_ids {
+            return Err("--record, --record-har and --redact-ids do not apply to replay".into());
         }
     }
-    if args.redact_ids && args.record.is_none() {
-        return Err("--redact-ids needs --record".into());
+    let recording = args.record.is_some() || args.record_har.is_some();
+    if args.redact_ids && !recording {
+        return Err("--redact-ids needs --record or --record-har".into());
     }
-    if args.max_record_body.is_some() && args.record.is_none() {
-        return Err("--max-record-body needs --record".into());
+    if args.max_record_body.is_some() && !recording {
+        return Err("--max-record-body needs --record or --record-har".into());
     }
     if args.mode == Mode::Replay && (args.admin_token.is_some() || !args.admin_hosts.is_empty()) {
         return Err("--admin-token and --admin-host do not apply to replay".into());
@@ -585,10 +594,12 @@ async fn serve(args: Args) -> Result<(), String> {
         builder = builder.zones(zones);
     }
     if let Some(file) = &args.record {
-        builder = builder
-            .record(file.clone())
-            .record_options(record_options(&args));
+        builder = builder.record(file.clone());
     }
+    if let Some(file) = &args.record_har {
+        builder = builder.record_har(file.clone());
+    }
+    builder = builder.record_options(record_options(&args));
     let mock = builder
         .try_start()
         .await
@@ -697,10 +708,12 @@ async fn proxy(args: Args) -> Result<(), String> {
         config = config.report(report.clone());
     }
     if let Some(record) = &args.record {
-        config = config
-            .record(record.clone())
-            .record_options(record_options(&args));
+        config = config.record(record.clone());
     }
+    if let Some(har) = &args.record_har {
+        config = config.record_har(har.clone());
+    }
+    config = config.record_options(record_options(&args));
     let proxy = Proxy::start(config).await.map_err(|e| e.to_string())?;
     if args.host.is_some_and(|h| !h.is_loopback()) {
         eprintln!(

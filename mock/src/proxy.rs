@@ -102,6 +102,7 @@ pub struct ProxyConfig {
     admin_hosts: Vec<String>,
     max_validate_body: usize,
     max_stored_violations: usize,
+    record_har: Option<PathBuf>,
 }
 
 impl ProxyConfig {
@@ -146,6 +147,7 @@ impl ProxyConfig {
             admin_hosts: Vec::new(),
             max_validate_body: DEFAULT_MAX_VALIDATE_BODY,
             max_stored_violations: DEFAULT_MAX_STORED_VIOLATIONS,
+            record_har: None,
         })
     }
 
@@ -175,6 +177,14 @@ impl ProxyConfig {
     #[must_use]
     pub fn record(mut self, path: impl Into<PathBuf>) -> Self {
         self.record = Some(path.into());
+        self
+    }
+
+    /// Also (or only) records every exchange of the document's operations to this HAR 1.2 file
+    /// (URLs of the upstream), with the same redaction.
+    #[must_use]
+    pub fn record_har(mut self, path: impl Into<PathBuf>) -> Self {
+        self.record_har = Some(path.into());
         self
     }
 
@@ -328,8 +338,13 @@ impl Proxy {
             config.max_stored_violations,
         )
         .map_err(|e| ProxyError(format!("cannot open the report file: {e}")))?;
-        let recorder = crate::record::open_recorder(config.record.as_ref(), config.record_options)
-            .map_err(|e| ProxyError(format!("cannot create the recording: {e}")))?;
+        let recorder = crate::record::open_recorder(
+            config.record.as_ref(),
+            config.record_har.as_ref(),
+            &config.upstream,
+            config.record_options,
+        )
+        .map_err(|e| ProxyError(format!("cannot create the recording: {e}")))?;
         let listener = TcpListener::bind(SocketAddr::new(config.host, config.port))
             .await
             .map_err(|e| {
@@ -534,6 +549,8 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
         }
         outgoing.append(name.clone(), value.clone());
     }
+    let started_at = chrono::Utc::now();
+    let started = std::time::Instant::now();
     let sent = shared
         .client
         .request(method.clone(), &url)
@@ -642,7 +659,11 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
             .into_iter()
             .filter(|v| v.direction == conformance::Direction::Response)
             .collect();
-        recorder.record_redacting(exchange, &crate::record::request_secrets(&headers));
+        recorder.record_redacting(
+            exchange,
+            &crate::record::request_secrets(&headers),
+            Some(crate::record::Timing::since(started_at, started)),
+        );
     }
 
     let mut response = Response::new(Full::new(Bytes::from(buffered)));

@@ -319,12 +319,161 @@ fn is_id(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Appends exchanges to a JSONL file.
+/// Appends exchanges to a JSONL file, and optionally to a HAR 1.2 archive.
 #[derive(Debug)]
 pub struct Recorder {
-    file: Mutex<std::fs::File>,
+    file: Option<Mutex<std::fs::File>>,
+    har: Option<Har>,
     options: RecordOptions,
     ids: Mutex<HashMap<String, String>>,
+}
+
+/// When an exchange started and how long it took (for HAR `startedDateTime`, `time`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub(crate) started: chrono::DateTime<chrono::Utc>,
+    pub(crate) millis: f64,
+}
+
+impl Timing {
+    /// Timing of an exchange that started at `started` (wall clock) and `since` (monotonic).
+    pub(crate) fn since(
+        started: chrono::DateTime<chrono::Utc>,
+        since: std::time::Instant,
+    ) -> Timing {
+        Timing {
+            started,
+            millis: since.elapsed().as_secs_f64() * 1000.0,
+        }
+    }
+}
+
+/// The closing bytes of a HAR file, rewritten after each entry so the file is always whole.
+const HAR_TAIL: &[u8] = b"\n]}}\n";
+
+/// A HAR 1.2 archive written entry by entry: each entry is one write that replaces the closing
+/// `]}}` and puts it back after the entry, so the file parses after every exchange.
+#[derive(Debug)]
+struct Har {
+    file: Mutex<(std::fs::File, bool)>,
+    base_url: String,
+}
+
+impl Har {
+    fn create(path: &Path, base_url: &str) -> std::io::Result<Har> {
+        let mut file = std::fs::File::create(path)?;
+        let head = json!({
+            "version": "1.2",
+            "creator": {"name": "cloudflare-ssl-mock", "version": env!("CARGO_PKG_VERSION")},
+        });
+        let mut text = serde_json::to_vec(&head).map_err(std::io::Error::other)?;
+        // `{"version":…,"creator":{…}` + `,"entries":[` … `]}` + `}` of the outer object.
+        text.pop();
+        let mut out = b"{\"log\":".to_vec();
+        out.extend_from_slice(&text);
+        out.extend_from_slice(b",\"entries\":[");
+        out.extend_from_slice(HAR_TAIL);
+        file.write_all(&out)?;
+        Ok(Har {
+            file: Mutex::new((file, false)),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    fn entry(&self, x: &Exchange, timing: Option<Timing>) -> Value {
+        let mut url = format!("{}{}", self.base_url, x.path);
+        if !x.query.is_empty() {
+            url.push('?');
+            url.push_str(&x.query);
+        }
+        let query: Vec<Value> = form_urlencoded::parse(x.query.as_bytes())
+            .map(|(k, v)| json!({"name": k, "value": v}))
+            .collect();
+        let mime = x.content_type.clone().unwrap_or_default();
+        let (text, size, comment) = match (&x.body, &x.body_text, &x.body_omitted) {
+            (Some(v), _, _) => {
+                let t = serde_json::to_string(v).unwrap_or_default();
+                let n = t.len() as i64;
+                (Some(t), n, None)
+            }
+            (None, Some(t), _) => (Some(t.clone()), t.len() as i64, None),
+            (None, None, Some(o)) => (
+                None,
+                i64::try_from(o.length).unwrap_or(i64::MAX),
+                Some(format!(
+                    "body left out of the recording (sha256 {})",
+                    o.sha256
+                )),
+            ),
+            (None, None, None) => (None, 0, None),
+        };
+        let mut content = json!({"size": size, "mimeType": mime});
+        if let (Some(t), Value::Object(map)) = (text, &mut content) {
+            map.insert("text".into(), Value::String(t));
+        }
+        if let (Some(c), Value::Object(map)) = (comment, &mut content) {
+            map.insert("comment".into(), Value::String(c));
+        }
+        let status_text = hyper::StatusCode::from_u16(x.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let timing = timing.unwrap_or(Timing {
+            started: chrono::Utc::now(),
+            millis: 0.0,
+        });
+        let mut headers = Vec::new();
+        if let Some(ct) = &x.content_type {
+            headers.push(json!({"name": "content-type", "value": ct}));
+        }
+        json!({
+            "startedDateTime": timing.started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "time": timing.millis,
+            "request": {
+                "method": x.method,
+                "url": url,
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": [],
+                "queryString": query,
+                "headersSize": -1,
+                "bodySize": -1,
+                "comment": "request headers and body are not recorded (credentials)",
+            },
+            "response": {
+                "status": x.status,
+                "statusText": status_text,
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": headers,
+                "content": content,
+                "redirectURL": "",
+                "headersSize": -1,
+                "bodySize": size,
+            },
+            "cache": {},
+            "timings": {"send": 0, "wait": timing.millis, "receive": 0},
+            "comment": x.operation.clone().unwrap_or_default(),
+        })
+    }
+
+    fn append(&self, x: &Exchange, timing: Option<Timing>) {
+        let Ok(entry) = serde_json::to_vec(&self.entry(x, timing)) else {
+            return;
+        };
+        let mut guard = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        let (file, has_entries) = &mut *guard;
+        let mut out = Vec::with_capacity(entry.len() + 8);
+        out.extend_from_slice(if *has_entries { b",\n" } else { b"\n" });
+        out.extend_from_slice(&entry);
+        out.extend_from_slice(HAR_TAIL);
+        use std::io::Seek as _;
+        let tail = i64::try_from(HAR_TAIL.len()).unwrap_or(0);
+        if file.seek(std::io::SeekFrom::End(-tail)).is_ok() && file.write_all(&out).is_ok() {
+            *has_entries = true;
+            let _ = file.flush();
+        }
+    }
 }
 
 impl Recorder {
@@ -334,7 +483,29 @@ impl Recorder {
     /// When the file cannot be created.
     pub fn create(path: impl AsRef<Path>, options: RecordOptions) -> std::io::Result<Recorder> {
         Ok(Recorder {
-            file: Mutex::new(std::fs::File::create(path)?),
+            file: Some(Mutex::new(std::fs::File::create(path)?)),
+            har: None,
+            options,
+            ids: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// A recorder writing a HAR 1.2 archive at `har` (created or truncated), with `jsonl` as
+    /// well when given. URLs in the archive start with `base_url`.
+    ///
+    /// # Errors
+    /// When a file cannot be created.
+    pub fn create_with_har(
+        jsonl: Option<&Path>,
+        har: &Path,
+        base_url: &str,
+        options: RecordOptions,
+    ) -> std::io::Result<Recorder> {
+        Ok(Recorder {
+            file: jsonl
+                .map(|p| std::fs::File::create(p).map(Mutex::new))
+                .transpose()?,
+            har: Some(Har::create(har, base_url)?),
             options,
             ids: Mutex::new(HashMap::new()),
         })
@@ -397,12 +568,17 @@ impl Recorder {
     /// Writes one exchange as a line: one `write` of the whole line, flushed at once. Values of
     /// credential-named JSON members and query parameters are replaced by [`REDACTED`].
     pub fn record(&self, exchange: Exchange) {
-        self.record_redacting(exchange, &[]);
+        self.record_redacting(exchange, &[], None);
     }
 
     /// Like [`Recorder::record`], also replacing each of `secrets` (the request's credentials)
     /// wherever it shows up in the body or the query (an upstream that echoes headers).
-    pub(crate) fn record_redacting(&self, mut exchange: Exchange, secrets: &[String]) {
+    pub(crate) fn record_redacting(
+        &self,
+        mut exchange: Exchange,
+        secrets: &[String],
+        timing: Option<Timing>,
+    ) {
         // Credentials sent in the query are secrets to look for in the body too.
         let mut secrets = secrets.to_vec();
         for (name, value) in form_urlencoded::parse(exchange.query.as_bytes()) {
@@ -449,9 +625,15 @@ impl Recorder {
                 v.expected = self.redact_str(&v.expected, &mut ids);
             }
         }
+        if let Some(har) = &self.har {
+            har.append(&exchange, timing);
+        }
+        let Some(file) = &self.file else {
+            return;
+        };
         if let Ok(mut line) = serde_json::to_vec(&exchange) {
             line.push(b'\n');
-            let mut f = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut f = file.lock().unwrap_or_else(PoisonError::into_inner);
             // One write of the whole line (the file is unbuffered): a crash leaves at most the
             // last line torn, which replay skips.
             let _ = f.write_all(&line).and_then(|()| f.flush());
@@ -884,10 +1066,18 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
 /// A recording sink shared by the mock server and the proxy.
 pub(crate) fn open_recorder(
     path: Option<&PathBuf>,
+    har: Option<&PathBuf>,
+    base_url: &str,
     options: RecordOptions,
 ) -> std::io::Result<Option<Arc<Recorder>>> {
-    path.map(|p| Recorder::create(p, options).map(Arc::new))
-        .transpose()
+    match (path, har) {
+        (_, Some(har)) => {
+            Recorder::create_with_har(path.map(PathBuf::as_path), har, base_url, options)
+                .map(|r| Some(Arc::new(r)))
+        }
+        (Some(p), None) => Recorder::create(p, options).map(|r| Some(Arc::new(r))),
+        (None, None) => Ok(None),
+    }
 }
 
 /// Sorted query pairs (for tests of matching).

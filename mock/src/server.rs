@@ -235,10 +235,13 @@ pub(crate) async fn handle(
             req.uri().path().to_owned(),
             req.uri().query().unwrap_or("").to_owned(),
             crate::record::request_secrets(req.headers()),
+            chrono::Utc::now(),
+            std::time::Instant::now(),
         )
     });
     let reply = pipeline(&shared, req).await;
-    if let (Some(recorder), Some((method, path, query, secrets))) = (&shared.recorder, request_line)
+    if let (Some(recorder), Some((method, path, query, secrets, started_at, started))) =
+        (&shared.recorder, request_line)
     {
         if let (
             Some(relative),
@@ -260,6 +263,7 @@ pub(crate) async fn handle(
                 content_type,
                 body,
                 &secrets,
+                crate::record::Timing::since(started_at, started),
             );
         }
     }
@@ -310,6 +314,7 @@ fn record_exchange(
     content_type: &str,
     body: &[u8],
     secrets: &[String],
+    timing: crate::record::Timing,
 ) {
     let mut exchange = crate::record::Exchange::new(
         method,
@@ -336,7 +341,7 @@ fn record_exchange(
             },
         );
     }
-    recorder.record_redacting(exchange, secrets);
+    recorder.record_redacting(exchange, secrets, Some(timing));
 }
 
 fn finish_headers(

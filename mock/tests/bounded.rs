@@ -212,10 +212,12 @@ async fn credentials_an_upstream_echoes_are_redacted_from_recordings() {
     }))
     .await;
     let recording = temp_file("echo-recording");
+    let har = temp_file("echo-har");
     let proxy = Proxy::start(
         ProxyConfig::new(&format!("http://{addr}/client/v4"))
             .expect("config")
-            .record(&recording),
+            .record(&recording)
+            .record_har(&har),
     )
     .await
     .expect("proxy");
@@ -316,4 +318,70 @@ async fn a_torn_last_line_is_skipped_and_an_over_long_line_refused_by_number() {
         "{err}"
     );
     let _ = std::fs::remove_file(&recording);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_har_archive_is_valid_after_every_exchange() {
+    let har = temp_file("mock-har");
+    let mock = MockServer::builder()
+        .manual_clock()
+        .record_har(&har)
+        .start()
+        .await;
+    let http = http_client();
+    let paths = [
+        quota_path(),
+        format!("{}?status=all&per_page=2", list_path()),
+        format!("{}/0123456789abcdef0123456789abcdef", list_path()),
+    ];
+    for (i, path) in paths.iter().enumerate() {
+        let r = http
+            .get(format!("{}{path}", mock.base_url()))
+            .bearer_auth(mock.token())
+            .send()
+            .await
+            .expect("mock");
+        let status = r.status().as_u16();
+        let body: serde_json::Value = r.json().await.expect("json");
+        let log: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&har).expect("har")).expect("whole HAR JSON");
+        assert_eq!(log["log"]["version"], "1.2");
+        let entries = log["log"]["entries"].as_array().expect("entries");
+        assert_eq!(entries.len(), i + 1);
+        let entry = &entries[i];
+        assert_eq!(entry["request"]["method"], "GET");
+        assert_eq!(
+            entry["request"]["url"],
+            format!("{}{path}", mock.base_url())
+        );
+        assert_eq!(entry["response"]["status"], status);
+        let text = entry["response"]["content"]["text"].as_str().expect("text");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(text).expect("body"),
+            body
+        );
+        assert_eq!(entry["response"]["content"]["mimeType"], "application/json");
+        assert!(entry["time"].as_f64().is_some_and(|t| t >= 0.0));
+        assert!(chrono::DateTime::parse_from_rfc3339(
+            entry["startedDateTime"].as_str().unwrap_or("")
+        )
+        .is_ok());
+        for key in ["send", "wait", "receive"] {
+            assert!(entry["timings"][key].is_number(), "{key}");
+        }
+    }
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&har).expect("har")).expect("json");
+    let names: Vec<&str> = log["log"]["entries"][1]["request"]["queryString"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|q| q["name"].as_str())
+        .collect();
+    assert_eq!(names, ["status", "per_page"]);
+    assert_eq!(log["log"]["entries"][2]["response"]["status"], 404);
+    assert!(!std::fs::read_to_string(&har)
+        .unwrap_or_default()
+        .contains(mock.token()));
+    let _ = std::fs::remove_file(&har);
 }
