@@ -78,10 +78,13 @@
 //!   next N requests answered with 429 (+ `Retry-After`, or without), 5xx, malformed JSON,
 //!   truncated JSON, a body cut off mid-stream, Cloudflare's HTML error page, a dropped
 //!   connection, or contract drift (a field set to another value or type, or removed) —
-//!   before the request is processed, or after ([`FaultStage`]). Counters
+//!   before the request is processed, or after ([`FaultStage`]), scoped to an operation, a zone
+//!   or a path template ([`Faults::zone`], [`Faults::path`]). Counters
 //!   ([`MockServer::counters`]) give requests per operation and orders created.
-//! * **Recording** ([`MockServerBuilder::record`]): every exchange as a JSON line, to replay
-//!   with [`record::Replay`].
+//! * **Recording** ([`MockServerBuilder::record`], [`MockServerBuilder::record_har`]): every
+//!   exchange as a JSON line, to replay with [`record::Replay`], or as a HAR 1.2 archive.
+//! * **Bounded** ([`ServerLimits`]): header and idle timeouts, a connection cap and a budget of
+//!   request-body bytes in flight, for the mock, the proxy and the replay alike.
 //!
 //! # Business rules
 //!
@@ -102,8 +105,13 @@
 //!
 //! # Admin routes
 //!
-//! Under `http://127.0.0.1:PORT/__mock/` (no authentication), so tests in any language can
-//! drive the mock started by the `cloudflare-ssl-mock` binary:
+//! Under `http://127.0.0.1:PORT/__mock/`, so tests in any language can drive the mock started by
+//! the `cloudflare-ssl-mock` binary. Web pages cannot: the `Host` (and any `Origin`) must name
+//! loopback, the address served or a [`MockServerBuilder::admin_host`]; `POST`/`PUT` need
+//! `content-type: application/json`; an optional [`MockServerBuilder::admin_token`] (required on
+//! a non-loopback address) must be presented; [`MockServerBuilder::admin_routes`] turns them
+//! off. Fault rules and latencies set over HTTP are capped
+//! ([`MockServerBuilder::max_fault_rules`], [`MockServerBuilder::max_latency`]).
 //!
 //! | route | effect |
 //! |---|---|
@@ -119,6 +127,7 @@
 //! | `POST /__mock/clock/settle` | until every pack has stopped moving |
 //! | `PUT /__mock/zones/{zone}/certificate_packs/{pack}/status` | `{"status": "validation_timed_out"}` |
 //! | `POST /__mock/reset` | back to the seeded state |
+//! | `GET`, `POST`, `DELETE /__mock/routes` | user routes ([`UserRoute`]) outside the document |
 //!
 //! Fault kinds in JSON: `rate_limited` (`retry_after_secs`), `server_error` (`status`),
 //! `malformed_json`, `truncated_json`, `truncated_body`, `html_error_page` (`status`),
@@ -245,9 +254,10 @@ impl MockServerBuilder {
     }
 
     /// Listens on this address (default `127.0.0.1`). `0.0.0.0` serves every interface, e.g.
-    /// inside a container: anyone who can reach the port can then use the mock and its
-    /// unauthenticated `/__mock/` admin routes (reset, faults), so bind it only where that is
-    /// acceptable. The [`MockServer::base_url`] of an unspecified address uses loopback.
+    /// inside a container: anyone who can reach the port can then use the mock, so bind it only
+    /// where that is acceptable; the admin routes then need an
+    /// [`MockServerBuilder::admin_token`] (or [`MockServerBuilder::admin_routes`]`(false)`).
+    /// The [`MockServer::base_url`] of an unspecified address uses loopback.
     #[must_use]
     pub fn host(mut self, host: IpAddr) -> Self {
         self.config.host = host;

@@ -491,6 +491,10 @@ pub(crate) fn bounded(value: &Value) -> (Value, bool) {
 }
 
 fn check(validator: &Validator, value: &Value) -> Result<(), Vec<Violation>> {
+    // The common case, a conforming value, without building any error.
+    if validator.is_valid(value) {
+        return Ok(());
+    }
     let mut violations: Vec<Violation> = Vec::new();
     let mut left_out = 0usize;
     for e in validator.iter_errors(value) {
