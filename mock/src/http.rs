@@ -116,6 +116,10 @@ impl ServerLimits {
     }
 }
 
+/// Refused connections kept open at once (each at most 500 ms) to read their request before the
+/// close, so the client reads the 503 rather than a reset.
+const MAX_LINGERING: usize = 64;
+
 /// The live side of [`ServerLimits`]: the semaphores and gauges one server shares between its
 /// connections.
 #[derive(Debug)]
@@ -124,6 +128,8 @@ pub(crate) struct Gate {
     connections: Arc<Semaphore>,
     body_budget: Arc<Semaphore>,
     refused: AtomicU64,
+    /// Refused connections read (briefly) before they are closed.
+    lingering: Arc<Semaphore>,
 }
 
 impl Gate {
@@ -136,6 +142,7 @@ impl Gate {
             body_budget: Arc::new(Semaphore::new(limits.max_body_in_flight)),
             limits,
             refused: AtomicU64::new(0),
+            lingering: Arc::new(Semaphore::new(MAX_LINGERING)),
         })
     }
 
@@ -325,7 +332,27 @@ pub(crate) async fn serve<H, B>(
                     gate.refused.fetch_add(1, Ordering::Relaxed);
                     // One best-effort write, never a wait: the client learns why, others go on.
                     let _ = stream.try_write(&busy);
-                    drop(stream);
+                    // Closing with the request unread would reset the connection and could
+                    // lose the 503: a few refused connections linger (bounded, 500 ms at most)
+                    // to read what was sent; the others are closed at once.
+                    if let Ok(linger) = Arc::clone(&gate.lingering).try_acquire_owned() {
+                        tokio::spawn(async move {
+                            let _linger = linger;
+                            let mut stream = stream;
+                            let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
+                            let mut sink = [0u8; 4096];
+                            let _ = tokio::time::timeout(Duration::from_millis(500), async {
+                                while let Ok(n) =
+                                    tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await
+                                {
+                                    if n == 0 {
+                                        break;
+                                    }
+                                }
+                            })
+                            .await;
+                        });
+                    }
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
