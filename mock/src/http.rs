@@ -116,6 +116,11 @@ impl ServerLimits {
     }
 }
 
+/// Largest request head (request line and headers) read, and each connection's read buffer
+/// (hyper's `max_header_size` and `max_buf_size`): a larger head is answered `431`. hyper's default (about 400 KB) would let 512 connections hold
+/// 200 MB of half-sent headers; this bounds them to 32 MiB.
+const MAX_HEAD: usize = 64 << 10;
+
 /// Refused connections kept open at once (each at most 500 ms) to read their request before the
 /// close, so the client reads the 503 rather than a reset.
 const MAX_LINGERING: usize = 64;
@@ -381,6 +386,8 @@ pub(crate) async fn serve<H, B>(
                     let conn = http1::Builder::new()
                         .timer(TokioTimer::new())
                         .header_read_timeout(limits.header_timeout)
+                        .max_buf_size(MAX_HEAD)
+                        .max_header_size(MAX_HEAD)
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(io), service);
                     tokio::select! {

@@ -287,3 +287,28 @@ async fn fifteen_hundred_half_sent_bodies_hold_at_most_the_body_budget() {
     }
     assert_eq!(mock.body_bytes_in_flight(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_past_64_kib_is_refused() {
+    let mock = MockServer::builder().start().await;
+    let mut stream = connect(mock.addr()).await;
+    let head = format!(
+        "GET /client/v4/zones HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: {}\r\n\r\n",
+        "a".repeat(100 << 10)
+    );
+    let _ = stream.write_all(head.as_bytes()).await;
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 431"), "{:?}", answer.get(..80));
+    // A head under the limit is served.
+    let mut stream = connect(mock.addr()).await;
+    let head = format!(
+        "GET /client/v4/zones/{}/ssl/certificate_packs/quota HTTP/1.1\r\nhost: 127.0.0.1\r\n\
+         authorization: Bearer {}\r\nx-big: {}\r\nconnection: close\r\n\r\n",
+        mock.zone_id(),
+        mock.token(),
+        "a".repeat(32 << 10)
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let answer = read_to_close(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{:?}", answer.get(..80));
+}
