@@ -601,6 +601,12 @@ impl AdminAccess {
         method: &hyper::Method,
         headers: &hyper::HeaderMap,
     ) -> Result<(), (u16, String)> {
+        if self.token.is_none() && !self.bound.is_loopback() {
+            return Err((
+                403,
+                "admin routes on a non-loopback address need an admin token (--admin-token)".into(),
+            ));
+        }
         if let Some(token) = &self.token {
             let presented = headers
                 .get(hyper::header::AUTHORIZATION)
@@ -689,4 +695,57 @@ fn host_part(authority: &str) -> &str {
         return rest.split(']').next().unwrap_or("");
     }
     authority.split(':').next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> hyper::HeaderMap {
+        let mut map = hyper::HeaderMap::new();
+        for (k, v) in pairs {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                map.insert(*k, v);
+            }
+        }
+        map
+    }
+
+    #[test]
+    fn a_non_loopback_address_needs_the_admin_token() {
+        let open = AdminAccess {
+            token: None,
+            bound: std::net::Ipv4Addr::UNSPECIFIED.into(),
+            hosts: Vec::new(),
+        };
+        let get = hyper::Method::GET;
+        let host = [("host", "10.1.2.3:8788")];
+        assert_eq!(open.check(&get, &headers(&host)).map_err(|e| e.0), Err(403));
+        let guarded = AdminAccess {
+            token: Some(Secret("t0ken".into())),
+            ..open.clone()
+        };
+        assert_eq!(
+            guarded.check(&get, &headers(&host)).map_err(|e| e.0),
+            Err(401)
+        );
+        let with_token = [("host", "10.1.2.3:8788"), ("x-mock-admin-token", "t0ken")];
+        assert_eq!(guarded.check(&get, &headers(&with_token)), Ok(()));
+        // Any IP address names a server bound to every interface; a DNS name does not.
+        let named = [("host", "evil.example"), ("x-mock-admin-token", "t0ken")];
+        assert_eq!(
+            guarded.check(&get, &headers(&named)).map_err(|e| e.0),
+            Err(403)
+        );
+        let loopback = AdminAccess {
+            bound: std::net::Ipv4Addr::LOCALHOST.into(),
+            ..open
+        };
+        assert_eq!(
+            loopback.check(&get, &headers(&[("host", "localhost:1")])),
+            Ok(())
+        );
+        assert_eq!(host_part("[::1]:80"), "::1");
+        assert_eq!(host_part("example.com:80/x"), "example.com");
+    }
 }

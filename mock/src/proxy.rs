@@ -218,7 +218,8 @@ impl ProxyConfig {
     }
 
     /// Requires this token on the proxy's `/__mock/` routes (`Authorization: Bearer <token>` or
-    /// `X-Mock-Admin-Token`; default none; empty means none).
+    /// `X-Mock-Admin-Token`; default none; empty means none). On a non-loopback
+    /// [`ProxyConfig::host`] the routes answer 403 without one.
     #[must_use]
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         let token = token.into();
