@@ -30,13 +30,19 @@
 //! * The response goes back as received: status, headers and body bytes.
 //! * Each exchange is checked: the request (path parameters, query, body) and the response
 //!   (status documented, body against its schema). Every violation is reported with the
-//!   operation, JSON pointer, expected and found value and the `cf-ray`: on stderr, at
-//!   `GET /__mock/violations`, and in a JSONL report ([`ProxyConfig::report`]).
+//!   operation, JSON pointer, expected and found value (an excerpt of at most 256 bytes) and the
+//!   `cf-ray`: on stderr, in a JSONL report ([`ProxyConfig::report`]), and in memory for
+//!   `GET /__mock/violations` — the newest [`ProxyConfig::max_stored_violations`], with counts
+//!   per `(operation, pointer)` at `GET /__mock/violations/counts`. At most 20 are listed per
+//!   response, and a response over [`ProxyConfig::max_validate_body`] is not parsed (one report
+//!   says so), so memory per request stays close to the bodies' size.
 //! * Bodies are buffered up to [`ProxyConfig::max_body`] (8 MiB): a larger request is
 //!   answered 413, a larger response 502, both with a Cloudflare-style envelope and
 //!   `x-proxy-error: true`. An unreachable upstream is a 502 too.
 //! * Credentials are forwarded and never written anywhere: reports carry no headers but
-//!   `cf-ray`, and recordings ([`ProxyConfig::record`]) no request headers at all.
+//!   `cf-ray`, and recordings ([`ProxyConfig::record`], [`ProxyConfig::record_har`]) no request
+//!   headers at all, with the request's credentials redacted wherever the answer echoes them.
+//! * Connections are bounded like the mock's ([`ProxyConfig::limits`]).
 //! * TLS to the upstream uses rustls with the ring provider, trusting the Mozilla roots of
 //!   `webpki-roots` and the system's roots, configured for this client only. A plain
 //!   `http://` upstream is accepted only on a loopback host (e.g. the mock).

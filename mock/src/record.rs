@@ -8,8 +8,12 @@
 //! {"method":"GET","path":"/zones/023e…/ssl/certificate_packs/quota","query":"","status":200,"content_type":"application/json","operation":"get_certificate_pack_quota","body":{"success":true,"errors":[],"messages":[],"result":{"advanced":{"allocated":10,"used":5}}}}
 //! ```
 //!
-//! Credentials are never written: no request header is recorded at all, and the response's
-//! only header kept is its content type. The conformance proxy records only exchanges that
+//! Credentials are never written: no request header is recorded at all, the response's only
+//! header kept is its content type, and the request's credentials (and values of
+//! credential-named JSON members and query parameters) are replaced by [`REDACTED`] wherever the
+//! body or the query holds them. A body over [`RecordOptions::max_body`] is replaced by its length
+//! and SHA-256 ([`Exchange::body_omitted`]). Each line is written whole in one write; a torn last
+//! line (a crash while recording) is skipped by [`read_recording_with`] with a warning. The conformance proxy records only exchanges that
 //! route to one of the document's operations: anything else it forwards (another API path, such
 //! as a token's creation whose answer holds the new secret) is passed through but never written.
 //! Identifiers are kept unless [`RecordOptions::redact_ids`] replaces every 32-hex identifier
