@@ -25,20 +25,32 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Reply> {
     } else {
         &body[..]
     };
-    serde_json::from_slice(text).map_err(|e| error(400, format!("invalid JSON body: {e}")))
+    serde_json::from_slice(text).map_err(|e| {
+        let message: String = e.to_string().chars().take(400).collect();
+        error(400, format!("invalid JSON body: {message}"))
+    })
 }
 
+/// The operation named `name`; an unknown name is answered with the list of valid ones.
 fn operation(name: Option<&str>) -> Result<Option<Operation>, Reply> {
     match name {
         None => Ok(None),
-        Some(n) => n
-            .parse::<Operation>()
-            .map(Some)
-            .map_err(|e| error(400, e.to_string())),
+        Some(n) => n.parse::<Operation>().map(Some).map_err(|_| {
+            let valid: Vec<&str> = Operation::ALL.iter().map(|o| o.operation_id()).collect();
+            error(
+                400,
+                format!(
+                    "operation: unknown operation `{}`; valid operations: {}",
+                    crate::http::excerpt(n),
+                    valid.join(", ")
+                ),
+            )
+        }),
     }
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FaultRequest {
     fault: Fault,
     #[serde(default = "one")]
@@ -47,6 +59,10 @@ struct FaultRequest {
     operation: Option<String>,
     #[serde(default)]
     stage: FaultStage,
+    #[serde(default)]
+    zone: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
 }
 
 fn one() -> u32 {
@@ -104,7 +120,7 @@ const ROUTES: &[&str] = &[
     "GET    /__mock/info",
     "GET    /__mock/counters",
     "GET    /__mock/violations",
-    "POST   /__mock/faults        {\"fault\": {\"kind\": ...}, \"times\": 1, \"operation\": \"order_certificate_pack\", \"stage\": \"before_handling\"|\"after_handling\"}",
+    "POST   /__mock/faults        {\"fault\": {\"kind\": ...}, \"times\": 1, \"operation\": \"order_certificate_pack\", \"zone\": \"<zone id>\", \"path\": \"/zones/*/ssl/verification\", \"stage\": \"before_handling\"|\"after_handling\"}",
     "DELETE /__mock/faults",
     "POST   /__mock/latency       {\"millis\": 250, \"operation\": \"list_certificate_packs\"}",
     "POST   /__mock/clock/advance {\"seconds\": 60}",
@@ -112,6 +128,9 @@ const ROUTES: &[&str] = &[
     "POST   /__mock/clock/settle",
     "PUT    /__mock/zones/{zone_id}/certificate_packs/{pack_id}/status {\"status\": \"validation_timed_out\"}",
     "POST   /__mock/reset",
+    "GET    /__mock/routes",
+    "POST   /__mock/routes        {\"method\": \"GET\", \"path\": \"/accounts/{account_id}/tokens\", \"status\": 200, \"body\": {...}}",
+    "DELETE /__mock/routes",
 ];
 
 /// Handles one admin request.
@@ -146,10 +165,26 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
                 Ok(op) => op,
                 Err(e) => return e,
             };
+            if let Err(message) = req.fault.check() {
+                return error(400, message);
+            }
             let mut plan = shared.faults();
+            if req.times > 0 && plan.rules() >= shared.config.max_fault_rules {
+                return error(
+                    400,
+                    format!(
+                        "fault rules: {} queued, the limit is {} (max_fault_rules, \
+                         --max-fault-rules); DELETE /__mock/faults to clear",
+                        plan.rules(),
+                        shared.config.max_fault_rules
+                    ),
+                );
+            }
             if req.times > 0 {
                 plan.push(FaultRule {
                     operation: op,
+                    zone: req.zone,
+                    path: req.path,
                     fault: req.fault,
                     remaining: req.times,
                     stage: req.stage,
@@ -170,6 +205,17 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
                 Ok(op) => op,
                 Err(e) => return e,
             };
+            let max = shared.config.max_latency;
+            if u128::from(req.millis) > max.as_millis() {
+                return error(
+                    400,
+                    format!(
+                        "millis: {} exceeds the limit of {} (max_latency, --max-latency-ms)",
+                        req.millis,
+                        max.as_millis()
+                    ),
+                );
+            }
             shared
                 .faults()
                 .set_latency(op, Duration::from_millis(req.millis));
@@ -220,13 +266,50 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
                 Err(e) => error(404, e),
             }
         }
+        ("GET", ["routes"]) => ok(json!(*shared.user_routes())),
+        ("POST", ["routes"]) => {
+            let route: crate::custom::UserRoute = match parse(body) {
+                Ok(r) => r,
+                Err(e) => return e,
+            };
+            if let Err(message) = route.check() {
+                return error(400, message);
+            }
+            let mut routes = shared.user_routes();
+            if routes.len() >= shared.config.max_user_routes {
+                return error(
+                    400,
+                    format!(
+                        "user routes: {} held, the limit is {} (max_user_routes, \
+                         --max-user-routes); DELETE /__mock/routes to clear",
+                        routes.len(),
+                        shared.config.max_user_routes
+                    ),
+                );
+            }
+            routes.push(route);
+            ok(json!({ "routes": routes.len() }))
+        }
+        ("DELETE", ["routes"]) => {
+            shared.user_routes().clear();
+            ok(json!({ "routes": 0 }))
+        }
         ("POST", ["reset"]) => {
             shared.reset();
             ok(info(shared))
         }
         (_, _) => error(
             404,
-            format!("no admin route {method} {path}; see GET {ADMIN_PREFIX}/"),
+            format!(
+                "no admin route {method} {}; the routes: {}",
+                crate::http::excerpt(path),
+                ROUTES
+                    .iter()
+                    .filter_map(|r| r.split("  ").next())
+                    .map(|r| r.split_whitespace().collect::<Vec<_>>().join(" "))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ),
     }
 }

@@ -201,14 +201,25 @@ impl ZoneSeed {
     }
 }
 
-/// Accepted credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Accepted credentials (never shown by `Debug`).
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct Credentials {
     pub(crate) token: String,
     pub(crate) email: String,
     pub(crate) key: String,
     pub(crate) user_service_key: String,
 }
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").finish_non_exhaustive()
+    }
+}
+
+/// Default cap on queued fault rules set over `POST /__mock/faults`.
+pub const DEFAULT_MAX_FAULT_RULES: usize = 1000;
+/// Default cap on a latency set over `POST /__mock/latency`: 60 s.
+pub const DEFAULT_MAX_LATENCY: Duration = Duration::from_secs(60);
 
 /// Everything a mock is started with; built by [`super::MockServerBuilder`].
 #[derive(Debug, Clone)]
@@ -226,6 +237,14 @@ pub(crate) struct MockConfig {
     pub(crate) delayed_records: bool,
     pub(crate) record: Option<std::path::PathBuf>,
     pub(crate) record_options: crate::record::RecordOptions,
+    pub(crate) limits: crate::http::ServerLimits,
+    pub(crate) admin_token: Option<crate::http::Secret>,
+    pub(crate) admin_hosts: Vec<String>,
+    pub(crate) max_fault_rules: usize,
+    pub(crate) max_latency: Duration,
+    pub(crate) user_routes: Vec<crate::custom::UserRoute>,
+    pub(crate) max_user_routes: usize,
+    pub(crate) record_har: Option<std::path::PathBuf>,
 }
 
 impl MockConfig {
@@ -259,6 +278,14 @@ impl Default for MockConfig {
             delayed_records: preset.delayed_validation_records(),
             record: None,
             record_options: crate::record::RecordOptions::default(),
+            limits: crate::http::ServerLimits::default(),
+            admin_token: None,
+            admin_hosts: Vec::new(),
+            max_fault_rules: DEFAULT_MAX_FAULT_RULES,
+            max_latency: DEFAULT_MAX_LATENCY,
+            user_routes: Vec::new(),
+            max_user_routes: crate::custom::DEFAULT_MAX_USER_ROUTES,
+            record_har: None,
         }
     }
 }

@@ -99,6 +99,8 @@ pub(crate) struct ExchangeRef<'a> {
     pub(crate) status: u16,
     pub(crate) response_body: &'a [u8],
     pub(crate) cf_ray: Option<&'a str>,
+    /// Response bodies larger than this are not parsed nor validated (one violation says so).
+    pub(crate) validate_limit: usize,
 }
 
 /// The operation of a request, if it routes to one.
@@ -158,6 +160,19 @@ pub(crate) fn check(contract: &Contract, x: &ExchangeRef<'_>) -> Vec<ContractVio
         }
     };
     let id = op.operation_id.as_str();
+    if x.response_body.len() > x.validate_limit {
+        let v = Violation::new(
+            "",
+            format!(
+                "response body of {} bytes not validated: larger than the validation limit of {} \
+                 bytes (--max-validate-body)",
+                x.response_body.len(),
+                x.validate_limit
+            ),
+        );
+        out.push(make(Some(id), Direction::Response, Some(x.status), v));
+        return out;
+    }
     match serde_json::from_slice::<Value>(x.response_body) {
         Ok(body) => {
             if let Err(vs) = contract.validate_response(id, x.status, &body) {
@@ -176,9 +191,35 @@ pub(crate) fn check(contract: &Contract, x: &ExchangeRef<'_>) -> Vec<ContractVio
     out
 }
 
-/// Where violations go: memory (always), stderr and a JSONL file (optional).
+/// Violations kept in memory by default (the newest; older ones are counted only).
+pub const DEFAULT_MAX_STORED_VIOLATIONS: usize = 1000;
+/// Distinct `(operation, pointer)` pairs counted; past it they count under `(other)`.
+const MAX_COUNT_KEYS: usize = 1000;
+
+/// How often one `(operation, pointer)` pair was reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ViolationCount {
+    /// The `operationId` (`None`: the request matched no operation).
+    pub operation: Option<String>,
+    /// The JSON pointer (`(other)` once too many distinct pairs were seen).
+    pub pointer: String,
+    /// Reports so far.
+    pub count: u64,
+}
+
+#[derive(Default)]
+struct Memory {
+    ring: std::collections::VecDeque<ContractViolation>,
+    counts: std::collections::BTreeMap<(Option<String>, String), u64>,
+    total: u64,
+}
+
+/// Where violations go: a bounded ring and counts in memory (always), stderr and a JSONL file
+/// (optional).
 pub(crate) struct Sink {
-    memory: Mutex<Vec<ContractViolation>>,
+    memory: Mutex<Memory>,
+    capacity: usize,
     stderr: bool,
     file: Option<Mutex<std::fs::File>>,
     label: &'static str,
@@ -190,6 +231,15 @@ impl Sink {
         stderr: bool,
         report: Option<&Path>,
     ) -> std::io::Result<Arc<Sink>> {
+        Sink::with_capacity(label, stderr, report, DEFAULT_MAX_STORED_VIOLATIONS)
+    }
+
+    pub(crate) fn with_capacity(
+        label: &'static str,
+        stderr: bool,
+        report: Option<&Path>,
+        capacity: usize,
+    ) -> std::io::Result<Arc<Sink>> {
         let file = match report {
             Some(path) => Some(Mutex::new(
                 std::fs::OpenOptions::new()
@@ -200,7 +250,8 @@ impl Sink {
             None => None,
         };
         Ok(Arc::new(Sink {
-            memory: Mutex::new(Vec::new()),
+            memory: Mutex::new(Memory::default()),
+            capacity,
             stderr,
             file,
             label,
@@ -220,16 +271,61 @@ impl Sink {
                 let _ = f.write_all(&line).and_then(|()| f.flush());
             }
         }
-        self.memory
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(violations);
+        let mut memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+        for v in violations {
+            memory.total = memory.total.saturating_add(1);
+            let key = (v.operation.clone(), v.pointer.clone());
+            let key = if memory.counts.contains_key(&key) || memory.counts.len() < MAX_COUNT_KEYS {
+                key
+            } else {
+                (None, "(other)".to_owned())
+            };
+            let count = memory.counts.entry(key).or_insert(0);
+            *count = count.saturating_add(1);
+            if self.capacity == 0 {
+                continue;
+            }
+            if memory.ring.len() >= self.capacity {
+                memory.ring.pop_front();
+            }
+            memory.ring.push_back(v.clone());
+        }
     }
 
+    /// The newest violations kept (at most the capacity), oldest first.
     pub(crate) fn all(&self) -> Vec<ContractViolation> {
+        let memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+        memory.ring.iter().cloned().collect()
+    }
+
+    /// Violations reported so far (kept or not).
+    pub(crate) fn total(&self) -> u64 {
         self.memory
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .total
+    }
+
+    /// Counts per `(operation, pointer)`.
+    pub(crate) fn counts(&self) -> Vec<ViolationCount> {
+        let memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+        memory
+            .counts
+            .iter()
+            .map(|((operation, pointer), count)| ViolationCount {
+                operation: operation.clone(),
+                pointer: pointer.clone(),
+                count: *count,
+            })
+            .collect()
+    }
+
+    /// Violations kept in memory now.
+    pub(crate) fn stored(&self) -> usize {
+        self.memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .ring
+            .len()
     }
 }

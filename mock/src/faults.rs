@@ -106,6 +106,24 @@ impl Fault {
         all
     }
 
+    /// `Err` with a message naming the field, the value and the range when a status is out of
+    /// range (`server_error` needs 500–599, `html_error_page` 400–599). [`Faults::next`] does
+    /// not check: it answers 500 or 502 for an out-of-range status instead.
+    ///
+    /// # Errors
+    /// The message above.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Fault::ServerError { status } if !(500..=599).contains(status) => Err(format!(
+                "fault.status: {status} is out of range for server_error (500-599)"
+            )),
+            Fault::HtmlErrorPage { status } if !(400..=599).contains(status) => Err(format!(
+                "fault.status: {status} is out of range for html_error_page (400-599)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The `kind` of this fault in its JSON form (e.g. `rate_limited`).
     pub fn kind(&self) -> String {
         serde_json::to_value(self)
@@ -187,9 +205,50 @@ pub enum FaultStage {
     AfterHandling,
 }
 
+/// Whether `path` (relative to the API base, e.g. `/zones/abc/ssl/verification`) matches
+/// `template`: the same number of segments, each equal, or `*` or a `{name}` parameter (any one
+/// segment).
+pub(crate) fn template_matches(template: &str, path: &str) -> bool {
+    let t = template.trim_end_matches('/').split('/');
+    let p = path.trim_end_matches('/').split('/');
+    let mut t = t.peekable();
+    let mut p = p.peekable();
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(ts), Some(ps)) => {
+                let any = ts == "*" || (ts.starts_with('{') && ts.ends_with('}') && ts.len() > 2);
+                if !(any && !ps.is_empty() || ts == ps) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// The zone of a request path (`/zones/{zone_id}/…`).
+pub(crate) fn zone_of(path: &str) -> Option<&str> {
+    path.strip_prefix("/zones/")
+        .and_then(|rest| rest.split('/').next())
+        .filter(|z| !z.is_empty())
+}
+
+/// What a request looks like to the fault rules.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub(crate) operation: Option<Operation>,
+    /// Relative to the API base (`/zones/…`), when under it.
+    pub(crate) path: Option<&'a str>,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct FaultRule {
     pub(crate) operation: Option<Operation>,
+    /// Only requests to this zone (`/zones/{zone}/…`).
+    pub(crate) zone: Option<String>,
+    /// Only requests whose path matches this template (see [`template_matches`]).
+    pub(crate) path: Option<String>,
     pub(crate) fault: Fault,
     pub(crate) remaining: u32,
     pub(crate) stage: FaultStage,
@@ -203,12 +262,18 @@ pub(crate) struct FaultPlan {
 }
 
 impl FaultPlan {
-    /// Consumes one use of the first rule matching `operation`.
-    pub(crate) fn take(&mut self, operation: Option<Operation>) -> Option<(Fault, FaultStage)> {
-        let index = self
-            .rules
-            .iter()
-            .position(|r| r.remaining > 0 && (r.operation.is_none() || r.operation == operation))?;
+    /// Consumes one use of the first rule matching `target`.
+    pub(crate) fn take(&mut self, target: Target<'_>) -> Option<(Fault, FaultStage)> {
+        let index = self.rules.iter().position(|r| {
+            r.remaining > 0
+                && (r.operation.is_none() || r.operation == target.operation)
+                && r.zone
+                    .as_deref()
+                    .is_none_or(|z| target.path.and_then(zone_of).is_some_and(|p| p == z))
+                && r.path
+                    .as_deref()
+                    .is_none_or(|t| target.path.is_some_and(|p| template_matches(t, p)))
+        })?;
         let rule = self.rules.get_mut(index)?;
         rule.remaining -= 1;
         let taken = (rule.fault.clone(), rule.stage);
@@ -223,6 +288,11 @@ impl FaultPlan {
             .and_then(|op| self.latency.get(&Some(op)))
             .or_else(|| self.latency.get(&None))
             .copied()
+    }
+
+    /// Rules queued.
+    pub(crate) fn rules(&self) -> usize {
+        self.rules.len()
     }
 
     pub(crate) fn pending(&self) -> u64 {
@@ -274,6 +344,8 @@ pub struct Faults {
     pub(crate) plan: Arc<std::sync::Mutex<FaultPlan>>,
     pub(crate) operation: Option<Operation>,
     pub(crate) stage: FaultStage,
+    pub(crate) zone: Option<String>,
+    pub(crate) path: Option<String>,
 }
 
 impl std::fmt::Debug for Faults {
@@ -281,6 +353,8 @@ impl std::fmt::Debug for Faults {
         f.debug_struct("Faults")
             .field("operation", &self.operation)
             .field("stage", &self.stage)
+            .field("zone", &self.zone)
+            .field("path", &self.path)
             .finish()
     }
 }
@@ -302,6 +376,28 @@ impl Faults {
         }
     }
 
+    /// Scopes the following faults to requests to one zone (`/zones/{zone_id}/…`); latency is
+    /// not scoped by zone.
+    #[must_use]
+    pub fn zone(&self, zone_id: impl Into<String>) -> Faults {
+        Faults {
+            zone: Some(zone_id.into()),
+            ..self.clone()
+        }
+    }
+
+    /// Scopes the following faults to requests whose path (relative to the API base URL)
+    /// matches `template`: segments equal, or `*` or `{name}` for any one segment, e.g.
+    /// `/zones/*/ssl/certificate_packs/{id}` — also paths outside the document (user routes).
+    /// Latency is not scoped by path.
+    #[must_use]
+    pub fn path(&self, template: impl Into<String>) -> Faults {
+        Faults {
+            path: Some(template.into()),
+            ..self.clone()
+        }
+    }
+
     /// Makes the following faults strike after the request was processed
     /// ([`FaultStage::AfterHandling`]).
     #[must_use]
@@ -316,6 +412,8 @@ impl Faults {
     pub fn next(&self, n: u32, fault: Fault) -> &Faults {
         self.plan().push(FaultRule {
             operation: self.operation,
+            zone: self.zone.clone(),
+            path: self.path.clone(),
             fault,
             remaining: n,
             stage: self.stage,
@@ -376,28 +474,80 @@ mod tests {
     fn rules_are_consumed_in_order_and_scoped() {
         let mut plan = FaultPlan::default();
         plan.rules.push(FaultRule {
+            zone: None,
+            path: None,
             operation: Some(Operation::OrderCertificatePack),
             fault: Fault::DropConnection,
             remaining: 1,
             stage: FaultStage::AfterHandling,
         });
         plan.rules.push(FaultRule {
+            zone: None,
+            path: None,
             operation: None,
             fault: Fault::MalformedJson,
             remaining: 2,
             stage: FaultStage::BeforeHandling,
         });
         assert_eq!(
-            plan.take(Some(Operation::ListCertificatePacks)),
+            plan.take(op(Some(Operation::ListCertificatePacks))),
             Some((Fault::MalformedJson, FaultStage::BeforeHandling))
         );
         assert_eq!(
-            plan.take(Some(Operation::OrderCertificatePack)),
+            plan.take(op(Some(Operation::OrderCertificatePack))),
             Some((Fault::DropConnection, FaultStage::AfterHandling))
         );
         assert_eq!(plan.pending(), 1);
-        assert!(plan.take(None).is_some());
-        assert_eq!(plan.take(None), None);
+        assert!(plan.take(op(None)).is_some());
+        assert_eq!(plan.take(op(None)), None);
+    }
+
+    fn op(operation: Option<Operation>) -> Target<'static> {
+        Target {
+            operation,
+            path: None,
+        }
+    }
+
+    #[test]
+    fn rules_scoped_by_zone_and_path() {
+        let mut plan = FaultPlan::default();
+        plan.push(FaultRule {
+            operation: None,
+            zone: Some("z2".into()),
+            path: None,
+            fault: Fault::MalformedJson,
+            remaining: 1,
+            stage: FaultStage::BeforeHandling,
+        });
+        plan.push(FaultRule {
+            operation: None,
+            zone: None,
+            path: Some("/zones/*/ssl/certificate_packs/{id}".into()),
+            fault: Fault::DropConnection,
+            remaining: 1,
+            stage: FaultStage::BeforeHandling,
+        });
+        let at = |path: &'static str| Target {
+            operation: None,
+            path: Some(path),
+        };
+        assert_eq!(plan.take(at("/zones/z1/ssl/verification")), None);
+        assert_eq!(plan.take(at("/zones/z1/ssl/certificate_packs")), None);
+        assert_eq!(
+            plan.take(at("/zones/z1/ssl/certificate_packs/p1"))
+                .map(|f| f.0),
+            Some(Fault::DropConnection)
+        );
+        assert_eq!(plan.take(op(None)), None);
+        assert_eq!(
+            plan.take(at("/zones/z2/ssl/verification")).map(|f| f.0),
+            Some(Fault::MalformedJson)
+        );
+        assert!(template_matches("/a/{x}/c", "/a/b/c"));
+        assert!(!template_matches("/a/{x}/c", "/a//c"));
+        assert!(!template_matches("/a/*", "/a/b/c"));
+        assert!(template_matches("/a/b/", "/a/b"));
     }
 
     #[test]

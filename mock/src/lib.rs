@@ -78,10 +78,13 @@
 //!   next N requests answered with 429 (+ `Retry-After`, or without), 5xx, malformed JSON,
 //!   truncated JSON, a body cut off mid-stream, Cloudflare's HTML error page, a dropped
 //!   connection, or contract drift (a field set to another value or type, or removed) —
-//!   before the request is processed, or after ([`FaultStage`]). Counters
+//!   before the request is processed, or after ([`FaultStage`]), scoped to an operation, a zone
+//!   or a path template ([`Faults::zone`], [`Faults::path`]). Counters
 //!   ([`MockServer::counters`]) give requests per operation and orders created.
-//! * **Recording** ([`MockServerBuilder::record`]): every exchange as a JSON line, to replay
-//!   with [`record::Replay`].
+//! * **Recording** ([`MockServerBuilder::record`], [`MockServerBuilder::record_har`]): every
+//!   exchange as a JSON line, to replay with [`record::Replay`], or as a HAR 1.2 archive.
+//! * **Bounded** ([`ServerLimits`]): header and idle timeouts, a connection cap and a budget of
+//!   request-body bytes in flight, for the mock, the proxy and the replay alike.
 //!
 //! # Business rules
 //!
@@ -102,8 +105,13 @@
 //!
 //! # Admin routes
 //!
-//! Under `http://127.0.0.1:PORT/__mock/` (no authentication), so tests in any language can
-//! drive the mock started by the `cloudflare-ssl-mock` binary:
+//! Under `http://127.0.0.1:PORT/__mock/`, so tests in any language can drive the mock started by
+//! the `cloudflare-ssl-mock` binary. Web pages cannot: the `Host` (and any `Origin`) must name
+//! loopback, the address served or a [`MockServerBuilder::admin_host`]; `POST`/`PUT` need
+//! `content-type: application/json`; an optional [`MockServerBuilder::admin_token`] (required on
+//! a non-loopback address) must be presented; [`MockServerBuilder::admin_routes`] turns them
+//! off. Fault rules and latencies set over HTTP are capped
+//! ([`MockServerBuilder::max_fault_rules`], [`MockServerBuilder::max_latency`]).
 //!
 //! | route | effect |
 //! |---|---|
@@ -119,6 +127,7 @@
 //! | `POST /__mock/clock/settle` | until every pack has stopped moving |
 //! | `PUT /__mock/zones/{zone}/certificate_packs/{pack}/status` | `{"status": "validation_timed_out"}` |
 //! | `POST /__mock/reset` | back to the seeded state |
+//! | `GET`, `POST`, `DELETE /__mock/routes` | user routes ([`UserRoute`]) outside the document |
 //!
 //! Fault kinds in JSON: `rate_limited` (`retry_after_secs`), `server_error` (`status`),
 //! `malformed_json`, `truncated_json`, `truncated_body`, `html_error_page` (`status`),
@@ -137,6 +146,7 @@
 mod admin;
 mod config;
 mod conformance;
+mod custom;
 pub mod envelope;
 mod faults;
 mod http;
@@ -170,11 +180,16 @@ pub fn crypto_provider() -> rustls::crypto::CryptoProvider {
 
 pub use config::{
     ClockMode, LifecycleTimings, Preset, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL,
-    DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID,
-    DEFAULT_ZONE_NAME, SECOND_ZONE_ID, SECOND_ZONE_NAME,
+    DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_MAX_FAULT_RULES, DEFAULT_MAX_LATENCY,
+    DEFAULT_USER_SERVICE_KEY, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME, SECOND_ZONE_ID, SECOND_ZONE_NAME,
 };
 pub use conformance::{ContractViolation, Direction};
+pub use custom::{UserRoute, DEFAULT_MAX_USER_ROUTES};
 pub use faults::{Counters, Fault, FaultStage, Faults};
+pub use http::{
+    ServerLimits, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_IN_FLIGHT,
+    DEFAULT_MAX_CONNECTIONS,
+};
 pub use operation::{Operation, UnknownOperation};
 pub use pem::SAMPLE_CERTIFICATE_PEM;
 pub use spec::{Contract, Violation};
@@ -239,9 +254,10 @@ impl MockServerBuilder {
     }
 
     /// Listens on this address (default `127.0.0.1`). `0.0.0.0` serves every interface, e.g.
-    /// inside a container: anyone who can reach the port can then use the mock and its
-    /// unauthenticated `/__mock/` admin routes (reset, faults), so bind it only where that is
-    /// acceptable. The [`MockServer::base_url`] of an unspecified address uses loopback.
+    /// inside a container: anyone who can reach the port can then use the mock, so bind it only
+    /// where that is acceptable; the admin routes then need an
+    /// [`MockServerBuilder::admin_token`] (or [`MockServerBuilder::admin_routes`]`(false)`).
+    /// The [`MockServer::base_url`] of an unspecified address uses loopback.
     #[must_use]
     pub fn host(mut self, host: IpAddr) -> Self {
         self.config.host = host;
@@ -289,6 +305,15 @@ impl MockServerBuilder {
     #[must_use]
     pub fn record(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.config.record = Some(path.into());
+        self
+    }
+
+    /// Writes every API exchange to `path` as a HAR 1.2 archive as well (or alone), which
+    /// browser developer tools and other HTTP tools open; same redaction as
+    /// [`MockServerBuilder::record`]. The file is whole after every exchange.
+    #[must_use]
+    pub fn record_har(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.config.record_har = Some(path.into());
         self
     }
 
@@ -368,10 +393,71 @@ impl MockServerBuilder {
         self
     }
 
-    /// Serves the `/__mock/` admin routes (default `true`).
+    /// Serves the `/__mock/` admin routes (default `true`; the binary's `--no-admin` turns them
+    /// off).
     #[must_use]
     pub fn admin_routes(mut self, enabled: bool) -> Self {
         self.config.admin_routes = enabled;
+        self
+    }
+
+    /// Requires this token on every admin request (`Authorization: Bearer <token>` or
+    /// `X-Mock-Admin-Token: <token>`; default: none). [`MockServerBuilder::try_start`] refuses a
+    /// non-loopback [`MockServerBuilder::host`] with admin routes but no admin token. An empty
+    /// token means none.
+    #[must_use]
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        self.config.admin_token = (!token.is_empty()).then_some(http::Secret(token));
+        self
+    }
+
+    /// Also accepts admin requests whose `Host` names `host` (e.g. a container's service name
+    /// such as `mock`). By default only loopback names and addresses and the address served
+    /// are accepted, so a web page cannot reach the admin routes through DNS rebinding.
+    #[must_use]
+    pub fn admin_host(mut self, host: impl Into<String>) -> Self {
+        self.config.admin_hosts.push(host.into());
+        self
+    }
+
+    /// Fault rules `POST /__mock/faults` may queue at once (default
+    /// [`DEFAULT_MAX_FAULT_RULES`]); one more is refused with 400. Rules queued from Rust
+    /// ([`Faults::next`]) are not capped.
+    #[must_use]
+    pub fn max_fault_rules(mut self, rules: usize) -> Self {
+        self.config.max_fault_rules = rules;
+        self
+    }
+
+    /// Largest latency `POST /__mock/latency` accepts (default [`DEFAULT_MAX_LATENCY`]).
+    #[must_use]
+    pub fn max_latency(mut self, latency: Duration) -> Self {
+        self.config.max_latency = latency;
+        self
+    }
+
+    /// Adds a route outside the document ([`UserRoute`]); an invalid one
+    /// ([`UserRoute::check`]) makes [`MockServerBuilder::try_start`] fail.
+    #[must_use]
+    pub fn route(mut self, route: UserRoute) -> Self {
+        self.config.user_routes.push(route);
+        self
+    }
+
+    /// User routes `POST /__mock/routes` may hold at once (default
+    /// [`DEFAULT_MAX_USER_ROUTES`]; routes given to [`MockServerBuilder::route`] count too).
+    #[must_use]
+    pub fn max_user_routes(mut self, routes: usize) -> Self {
+        self.config.max_user_routes = routes;
+        self
+    }
+
+    /// Connection bounds: header and idle timeouts, connection cap, body bytes in flight
+    /// (default [`ServerLimits::default`]).
+    #[must_use]
+    pub fn limits(mut self, limits: ServerLimits) -> Self {
+        self.config.limits = limits;
         self
     }
 
@@ -381,19 +467,46 @@ impl MockServerBuilder {
     /// When the port cannot be bound, or (a defect of the crate) the embedded OpenAPI document
     /// does not compile.
     pub async fn try_start(self) -> std::io::Result<MockServer> {
+        if self.config.admin_routes
+            && self.config.admin_token.is_none()
+            && !self.config.host.is_loopback()
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "host {}: admin routes on a non-loopback address need an admin token \
+                     (admin_token, --admin-token) or no admin routes (admin_routes(false), --no-admin)",
+                    self.config.host
+                ),
+            ));
+        }
+        for route in &self.config.user_routes {
+            route.check().map_err(|e| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("user route: {e}"))
+            })?;
+        }
         let contract = Contract::shared().map_err(std::io::Error::other)?;
         let listener =
             TcpListener::bind(SocketAddr::new(self.config.host, self.config.port)).await?;
         let addr = listener.local_addr()?;
-        let recorder =
-            record::open_recorder(self.config.record.as_ref(), self.config.record_options)?;
+        let recorder = record::open_recorder(
+            self.config.record.as_ref(),
+            self.config.record_har.as_ref(),
+            &format!("http://{}{}", record::advertised(addr), http::API_PREFIX),
+            self.config.record_options,
+        )?;
         let shared = Arc::new(Shared::new(self.config, contract, addr, recorder));
         let (shutdown, receiver) = watch::channel(false);
         let handler_shared = Arc::clone(&shared);
         let handler = Arc::new(move |req, kill| -> http::ResponseFuture<server::MockBody> {
             Box::pin(server::handle(Arc::clone(&handler_shared), req, kill))
         });
-        tokio::spawn(http::serve(listener, handler, receiver));
+        tokio::spawn(http::serve(
+            listener,
+            Arc::clone(&shared.gate),
+            handler,
+            receiver,
+        ));
         Ok(MockServer { shared, shutdown })
     }
 
@@ -515,6 +628,8 @@ impl MockServer {
             plan: self.shared.fault_plan(),
             operation: None,
             stage: FaultStage::BeforeHandling,
+            zone: None,
+            path: None,
         }
     }
 
@@ -587,6 +702,21 @@ impl MockServer {
     /// tests assert it). Fault-injected responses are not checked.
     pub fn schema_violations(&self) -> Vec<String> {
         self.shared.violations()
+    }
+
+    /// Connections open now (at most [`ServerLimits::max_connections`]).
+    pub fn open_connections(&self) -> usize {
+        self.shared.gate.open_connections()
+    }
+
+    /// Connections refused at [`ServerLimits::max_connections`] so far.
+    pub fn refused_connections(&self) -> u64 {
+        self.shared.gate.refused_connections()
+    }
+
+    /// Request-body bytes held in memory now (at most [`ServerLimits::max_body_in_flight`]).
+    pub fn body_bytes_in_flight(&self) -> usize {
+        self.shared.gate.body_bytes_in_flight()
     }
 
     /// Back to the seeded state: zones, packs, clock, counters, faults, recorded violations.

@@ -30,13 +30,19 @@
 //! * The response goes back as received: status, headers and body bytes.
 //! * Each exchange is checked: the request (path parameters, query, body) and the response
 //!   (status documented, body against its schema). Every violation is reported with the
-//!   operation, JSON pointer, expected and found value and the `cf-ray`: on stderr, at
-//!   `GET /__mock/violations`, and in a JSONL report ([`ProxyConfig::report`]).
+//!   operation, JSON pointer, expected and found value (an excerpt of at most 256 bytes) and the
+//!   `cf-ray`: on stderr, in a JSONL report ([`ProxyConfig::report`]), and in memory for
+//!   `GET /__mock/violations` — the newest [`ProxyConfig::max_stored_violations`], with counts
+//!   per `(operation, pointer)` at `GET /__mock/violations/counts`. At most 20 are listed per
+//!   response, and a response over [`ProxyConfig::max_validate_body`] is not parsed (one report
+//!   says so), so memory per request stays close to the bodies' size.
 //! * Bodies are buffered up to [`ProxyConfig::max_body`] (8 MiB): a larger request is
 //!   answered 413, a larger response 502, both with a Cloudflare-style envelope and
 //!   `x-proxy-error: true`. An unreachable upstream is a 502 too.
 //! * Credentials are forwarded and never written anywhere: reports carry no headers but
-//!   `cf-ray`, and recordings ([`ProxyConfig::record`]) no request headers at all.
+//!   `cf-ray`, and recordings ([`ProxyConfig::record`], [`ProxyConfig::record_har`]) no request
+//!   headers at all, with the request's credentials redacted wherever the answer echoes them.
+//! * Connections are bounded like the mock's ([`ProxyConfig::limits`]).
 //! * TLS to the upstream uses rustls with the ring provider, trusting the Mozilla roots of
 //!   `webpki-roots` and the system's roots, configured for this client only. A plain
 //!   `http://` upstream is accepted only on a loopback host (e.g. the mock).
@@ -66,6 +72,10 @@ use crate::spec::Contract;
 pub const DEFAULT_UPSTREAM: &str = "https://api.cloudflare.com/client/v4";
 /// Largest body the proxy buffers by default (8 MiB).
 pub const DEFAULT_MAX_BODY: usize = 8 << 20;
+/// Largest response body the proxy parses and validates by default (1 MiB); a larger one is
+/// passed through and reported once as not validated.
+pub const DEFAULT_MAX_VALIDATE_BODY: usize = 1 << 20;
+pub use crate::conformance::{ViolationCount, DEFAULT_MAX_STORED_VIOLATIONS};
 /// Envelope error code of the proxy's own failures (upstream unreachable, body too large).
 pub const CODE_PROXY_ERROR: i64 = 10502;
 
@@ -93,6 +103,12 @@ pub struct ProxyConfig {
     max_body: usize,
     stderr: bool,
     timeout: Duration,
+    limits: crate::http::ServerLimits,
+    admin_token: Option<crate::http::Secret>,
+    admin_hosts: Vec<String>,
+    max_validate_body: usize,
+    max_stored_violations: usize,
+    record_har: Option<PathBuf>,
 }
 
 impl ProxyConfig {
@@ -132,6 +148,12 @@ impl ProxyConfig {
             max_body: DEFAULT_MAX_BODY,
             stderr: false,
             timeout: Duration::from_secs(60),
+            limits: crate::http::ServerLimits::default(),
+            admin_token: None,
+            admin_hosts: Vec::new(),
+            max_validate_body: DEFAULT_MAX_VALIDATE_BODY,
+            max_stored_violations: DEFAULT_MAX_STORED_VIOLATIONS,
+            record_har: None,
         })
     }
 
@@ -164,6 +186,14 @@ impl ProxyConfig {
         self
     }
 
+    /// Also (or only) records every exchange of the document's operations to this HAR 1.2 file
+    /// (URLs of the upstream), with the same redaction.
+    #[must_use]
+    pub fn record_har(mut self, path: impl Into<PathBuf>) -> Self {
+        self.record_har = Some(path.into());
+        self
+    }
+
     /// Options of the recording (e.g. [`RecordOptions::redact_ids`]).
     #[must_use]
     pub fn record_options(mut self, options: RecordOptions) -> Self {
@@ -185,6 +215,50 @@ impl ProxyConfig {
         self
     }
 
+    /// Connection bounds (default [`crate::ServerLimits::default`]). Upstream response bytes
+    /// count towards [`crate::ServerLimits::max_body_in_flight`] too.
+    #[must_use]
+    pub fn limits(mut self, limits: crate::ServerLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Requires this token on the proxy's `/__mock/` routes (`Authorization: Bearer <token>` or
+    /// `X-Mock-Admin-Token`; default none; empty means none). On a non-loopback
+    /// [`ProxyConfig::host`] the routes answer 403 without one.
+    #[must_use]
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        let token = token.into();
+        self.admin_token = (!token.is_empty()).then_some(crate::http::Secret(token));
+        self
+    }
+
+    /// Also accepts `/__mock/` requests whose `Host` names `host` (default: loopback and the
+    /// address served only).
+    #[must_use]
+    pub fn admin_host(mut self, host: impl Into<String>) -> Self {
+        self.admin_hosts.push(host.into());
+        self
+    }
+
+    /// Largest response body parsed and validated (default [`DEFAULT_MAX_VALIDATE_BODY`]); a
+    /// larger one is forwarded unchanged and reported once as not validated, so memory per
+    /// request stays close to the body's size.
+    #[must_use]
+    pub fn max_validate_body(mut self, bytes: usize) -> Self {
+        self.max_validate_body = bytes;
+        self
+    }
+
+    /// Violations kept in memory for [`Proxy::violations`] and `GET /__mock/violations`, the
+    /// newest (default [`DEFAULT_MAX_STORED_VIOLATIONS`]); every one is still counted
+    /// ([`Proxy::violation_counts`]) and written to the report.
+    #[must_use]
+    pub fn max_stored_violations(mut self, violations: usize) -> Self {
+        self.max_stored_violations = violations;
+        self
+    }
+
     /// Timeout of one upstream exchange (default 60 s).
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -200,6 +274,8 @@ struct ProxyShared {
     sink: Arc<Sink>,
     recorder: Option<Arc<Recorder>>,
     exchanges: AtomicU64,
+    gate: Arc<crate::http::Gate>,
+    admin_access: crate::http::AdminAccess,
 }
 
 /// A running conformance proxy. Dropping it stops the server.
@@ -262,10 +338,20 @@ impl Proxy {
         let client = builder
             .build()
             .map_err(|e| ProxyError(format!("cannot build the upstream client: {e}")))?;
-        let sink = Sink::new("proxy", config.stderr, config.report.as_deref())
-            .map_err(|e| ProxyError(format!("cannot open the report file: {e}")))?;
-        let recorder = crate::record::open_recorder(config.record.as_ref(), config.record_options)
-            .map_err(|e| ProxyError(format!("cannot create the recording: {e}")))?;
+        let sink = Sink::with_capacity(
+            "proxy",
+            config.stderr,
+            config.report.as_deref(),
+            config.max_stored_violations,
+        )
+        .map_err(|e| ProxyError(format!("cannot open the report file: {e}")))?;
+        let recorder = crate::record::open_recorder(
+            config.record.as_ref(),
+            config.record_har.as_ref(),
+            &config.upstream,
+            config.record_options,
+        )
+        .map_err(|e| ProxyError(format!("cannot create the recording: {e}")))?;
         let listener = TcpListener::bind(SocketAddr::new(config.host, config.port))
             .await
             .map_err(|e| {
@@ -277,7 +363,15 @@ impl Proxy {
         let addr = listener
             .local_addr()
             .map_err(|e| ProxyError(e.to_string()))?;
+        let gate = crate::http::Gate::new(config.limits);
+        let admin_access = crate::http::AdminAccess {
+            token: config.admin_token.clone(),
+            bound: addr.ip(),
+            hosts: config.admin_hosts.clone(),
+        };
         let shared = Arc::new(ProxyShared {
+            gate,
+            admin_access,
             config,
             contract,
             client,
@@ -293,7 +387,12 @@ impl Proxy {
                 Box::pin(async move { forward(&shared, req).await })
             },
         );
-        tokio::spawn(crate::http::serve(listener, handler, receiver));
+        tokio::spawn(crate::http::serve(
+            listener,
+            Arc::clone(&shared.gate),
+            handler,
+            receiver,
+        ));
         Ok(Proxy {
             addr,
             shared,
@@ -327,9 +426,32 @@ impl Proxy {
         &self.shared.config.upstream
     }
 
-    /// Every violation reported so far.
+    /// The newest violations reported (at most [`ProxyConfig::max_stored_violations`]), oldest
+    /// first.
     pub fn violations(&self) -> Vec<ContractViolation> {
         self.shared.sink.all()
+    }
+
+    /// Violations reported so far, kept in memory or not.
+    pub fn violations_total(&self) -> u64 {
+        self.shared.sink.total()
+    }
+
+    /// How many violations each `(operation, pointer)` pair had (at most 1,000 pairs; more
+    /// count under the pointer `(other)`).
+    pub fn violation_counts(&self) -> Vec<ViolationCount> {
+        self.shared.sink.counts()
+    }
+
+    /// Request and response body bytes held in memory now (at most
+    /// [`crate::ServerLimits::max_body_in_flight`]).
+    pub fn body_bytes_in_flight(&self) -> usize {
+        self.shared.gate.body_bytes_in_flight()
+    }
+
+    /// Connections open now.
+    pub fn open_connections(&self) -> usize {
+        self.shared.gate.open_connections()
     }
 
     /// Exchanges forwarded so far.
@@ -371,11 +493,13 @@ fn admin(shared: &ProxyShared, method: &str, path: &str) -> Response<Full<Bytes>
                 "mode": "proxy",
                 "upstream": shared.config.upstream,
                 "exchanges": shared.exchanges.load(Ordering::Relaxed),
-                "violations": shared.sink.all().len(),
-                "routes": ["GET /__mock/violations"],
+                "violations": shared.sink.total(),
+                "violations_stored": shared.sink.stored(),
+                "routes": ["GET /__mock/violations", "GET /__mock/violations/counts"],
             }),
         ),
         ("GET", "violations") => crate::http::json(200, &json!(shared.sink.all())),
+        ("GET", "violations/counts") => crate::http::json(200, &json!(shared.sink.counts())),
         _ => crate::http::json(
             404,
             &json!({"error": format!("no admin route {method} {path}")}),
@@ -388,6 +512,9 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
     let full_path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
     if full_path == ADMIN_PREFIX || full_path.starts_with(&format!("{ADMIN_PREFIX}/")) {
+        if let Err((status, message)) = shared.admin_access.check(&method, req.headers()) {
+            return crate::http::json(status, &json!({ "error": message }));
+        }
         return admin(shared, method.as_str(), &full_path);
     }
     let Some(path) = full_path
@@ -401,16 +528,18 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
         );
     };
     let headers = req.headers().clone();
-    let Some(body) = crate::http::read_limited(req.into_body(), shared.config.max_body).await
-    else {
-        return proxy_error(
-            413,
-            format!(
-                "request body larger than the proxy's limit of {} bytes (or unreadable)",
-                shared.config.max_body
-            ),
-        );
+    let held = match crate::http::read_body(
+        &shared.gate,
+        &headers,
+        req.into_body(),
+        shared.config.max_body,
+    )
+    .await
+    {
+        Ok(held) => held,
+        Err(e) => return proxy_error(e.status(), format!("proxy: {}", e.message())),
     };
+    let body = held.bytes.clone();
     shared.exchanges.fetch_add(1, Ordering::Relaxed);
 
     let mut url = format!("{}{path}", shared.config.upstream);
@@ -427,6 +556,8 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
         }
         outgoing.append(name.clone(), value.clone());
     }
+    let started_at = chrono::Utc::now();
+    let started = std::time::Instant::now();
     let sent = shared
         .client
         .request(method.clone(), &url)
@@ -457,6 +588,7 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
     let status = upstream.status();
     let response_headers = upstream.headers().clone();
     let mut buffered: Vec<u8> = Vec::new();
+    let mut _response_permit = crate::http::Gate::empty_permit();
     loop {
         match upstream.chunk().await {
             Ok(Some(chunk)) => {
@@ -464,11 +596,23 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
                     return proxy_error(
                         502,
                         format!(
-                            "upstream response body larger than the proxy's limit of {} bytes",
+                            "upstream response body larger than the proxy's limit of {} bytes \
+                             (--max-body)",
                             shared.config.max_body
                         ),
                     );
                 }
+                let Some(permit) = shared.gate.reserve(chunk.len()) else {
+                    return proxy_error(
+                        503,
+                        format!(
+                            "proxy busy: bodies in flight would exceed max_body_in_flight ({} \
+                             bytes); retry later",
+                            shared.gate.limits.max_body_in_flight
+                        ),
+                    );
+                };
+                _response_permit.merge(permit);
                 buffered.extend_from_slice(&chunk);
             }
             Ok(None) => break,
@@ -494,6 +638,7 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
             status: status.as_u16(),
             response_body: &buffered,
             cf_ray: cf_ray.as_deref(),
+            validate_limit: shared.config.max_validate_body,
         },
     );
     shared.sink.report(&violations);
@@ -514,13 +659,18 @@ async fn forward(shared: &ProxyShared, req: Request<Incoming>) -> Response<Full<
             status.as_u16(),
             content_type,
             &buffered,
+            recorder.options().max_body,
         );
         exchange.operation = Some(operation);
         exchange.violations = violations
             .into_iter()
             .filter(|v| v.direction == conformance::Direction::Response)
             .collect();
-        recorder.record(exchange);
+        recorder.record_redacting(
+            exchange,
+            &crate::record::request_secrets(&headers),
+            Some(crate::record::Timing::since(started_at, started)),
+        );
     }
 
     let mut response = Response::new(Full::new(Bytes::from(buffered)));

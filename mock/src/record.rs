@@ -8,8 +8,12 @@
 //! {"method":"GET","path":"/zones/023e…/ssl/certificate_packs/quota","query":"","status":200,"content_type":"application/json","operation":"get_certificate_pack_quota","body":{"success":true,"errors":[],"messages":[],"result":{"advanced":{"allocated":10,"used":5}}}}
 //! ```
 //!
-//! Credentials are never written: no request header is recorded at all, and the response's
-//! only header kept is its content type. The conformance proxy records only exchanges that
+//! Credentials are never written: no request header is recorded at all, the response's only
+//! header kept is its content type, and the request's credentials (and values of
+//! credential-named JSON members and query parameters) are replaced by [`REDACTED`] wherever the
+//! body or the query holds them. A body over [`RecordOptions::max_body`] is replaced by its length
+//! and SHA-256 ([`Exchange::body_omitted`]). Each line is written whole in one write; a torn last
+//! line (a crash while recording) is skipped by [`read_recording_with`] with a warning. The conformance proxy records only exchanges that
 //! route to one of the document's operations: anything else it forwards (another API path, such
 //! as a token's creation whose answer holds the new secret) is passed through but never written.
 //! Identifiers are kept unless [`RecordOptions::redact_ids`] replaces every 32-hex identifier
@@ -25,7 +29,7 @@
 //! `GET /__mock/violations`, and with the header `x-contract-violations: N`.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -72,6 +76,31 @@ pub struct Exchange {
     /// How the response broke the document when it was recorded (empty: it conformed).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<ContractViolation>,
+    /// The response body was larger than [`RecordOptions::max_body`]: left out, with its length
+    /// and hash (`body` and `body_text` are then absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_omitted: Option<OmittedBody>,
+}
+
+/// A response body left out of a recording ([`RecordOptions::max_body`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OmittedBody {
+    /// Its length in bytes.
+    pub length: u64,
+    /// Its SHA-256, lowercase hex.
+    pub sha256: String,
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest.as_ref() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 impl Exchange {
@@ -83,11 +112,20 @@ impl Exchange {
         status: u16,
         content_type: Option<&str>,
         body: &[u8],
+        max_body: usize,
     ) -> Exchange {
-        let (json_body, text) = match serde_json::from_slice::<Value>(body) {
-            Ok(v) => (Some(v), None),
-            Err(_) if body.is_empty() => (None, None),
-            Err(_) => (None, Some(String::from_utf8_lossy(body).into_owned())),
+        let omitted = (body.len() > max_body).then(|| OmittedBody {
+            length: body.len() as u64,
+            sha256: sha256_hex(body),
+        });
+        let (json_body, text) = if omitted.is_some() {
+            (None, None)
+        } else {
+            match serde_json::from_slice::<Value>(body) {
+                Ok(v) => (Some(v), None),
+                Err(_) if body.is_empty() => (None, None),
+                Err(_) => (None, Some(String::from_utf8_lossy(body).into_owned())),
+            }
         };
         Exchange {
             method: method.to_owned(),
@@ -99,6 +137,7 @@ impl Exchange {
             body: json_body,
             body_text: text,
             violations: Vec::new(),
+            body_omitted: omitted,
         }
     }
 
@@ -112,23 +151,333 @@ impl Exchange {
     }
 }
 
+/// Default of [`RecordOptions::max_body`]: 1 MiB.
+pub const DEFAULT_MAX_RECORD_BODY: usize = 1 << 20;
+/// Default longest line [`read_recording`] reads: 16 MiB.
+pub const DEFAULT_MAX_LINE: usize = 16 << 20;
+
 /// Options of a recording.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordOptions {
     /// Replace every 32-hex identifier by a stable stand-in (default: keep them).
     pub redact_ids: bool,
+    /// Response bodies larger than this many bytes are left out, replaced by their length and
+    /// SHA-256 ([`Exchange::body_omitted`]); default [`DEFAULT_MAX_RECORD_BODY`].
+    pub max_body: usize,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions {
+            redact_ids: false,
+            max_body: DEFAULT_MAX_RECORD_BODY,
+        }
+    }
+}
+
+impl RecordOptions {
+    /// Sets [`RecordOptions::redact_ids`].
+    #[must_use]
+    pub fn redact_ids(mut self, on: bool) -> Self {
+        self.redact_ids = on;
+        self
+    }
+
+    /// Sets [`RecordOptions::max_body`].
+    #[must_use]
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+}
+
+/// Names of headers, query parameters and JSON members whose values are credentials.
+const SECRET_NAMES: &[&str] = &[
+    "authorization",
+    "x-auth-key",
+    "x-auth-email",
+    "x-auth-user-service-key",
+    "x-mock-admin-token",
+    "cookie",
+    "set-cookie",
+    "api_key",
+    "apikey",
+    "api_token",
+    "token",
+    "access_token",
+    "password",
+    "secret",
+    "client_secret",
+    "service_key",
+];
+
+/// What a redacted credential is replaced with.
+pub const REDACTED: &str = "[REDACTED]";
+
+fn is_secret_name(name: &str) -> bool {
+    SECRET_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+/// The credentials of a request, to redact wherever they show up in what is recorded: the
+/// values of its `Authorization` (and the token alone), `X-Auth-Key`, `X-Auth-Email`,
+/// `X-Auth-User-Service-Key` and `Cookie` headers.
+pub(crate) fn request_secrets(headers: &hyper::HeaderMap) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in [
+        "authorization",
+        "x-auth-key",
+        "x-auth-email",
+        "x-auth-user-service-key",
+        "cookie",
+    ] {
+        for value in headers.get_all(name) {
+            let Ok(text) = value.to_str() else { continue };
+            let text = text.trim();
+            if let Some((_, token)) = text.split_once(' ')
+                && token.trim().len() >= 4
+            {
+                out.push(token.trim().to_owned());
+            }
+            if text.len() >= 4 {
+                out.push(text.to_owned());
+            }
+        }
+    }
+    // Longest first, so a whole header value is replaced before the token inside it.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out.dedup();
+    out
+}
+
+fn redact_secrets_in(text: &str, secrets: &[String]) -> Option<String> {
+    let mut out: Option<String> = None;
+    for secret in secrets {
+        let current = out.as_deref().unwrap_or(text);
+        if current.contains(secret.as_str()) {
+            out = Some(current.replace(secret.as_str(), REDACTED));
+        }
+    }
+    out
+}
+
+/// Replaces credentials in a JSON value: members named like a credential, and any string
+/// holding one of `secrets`.
+fn redact_credentials(value: &mut Value, secrets: &[String]) {
+    match value {
+        Value::String(s) => {
+            if let Some(clean) = redact_secrets_in(s, secrets) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|i| redact_credentials(i, secrets)),
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if is_secret_name(key) && !item.is_null() {
+                    *item = Value::String(REDACTED.to_owned());
+                } else {
+                    redact_credentials(item, secrets);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A query string with the values of credential-named parameters and any of `secrets`
+/// replaced.
+fn redact_query(query: &str, secrets: &[String]) -> String {
+    if query.is_empty() {
+        return String::new();
+    }
+    let redacted: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let decoded: String = form_urlencoded::parse(name.as_bytes())
+                .map(|(k, _)| k.into_owned())
+                .next()
+                .unwrap_or_default();
+            if is_secret_name(&decoded) && !value.is_empty() {
+                return format!("{name}={REDACTED}");
+            }
+            let decoded_value: String = form_urlencoded::parse(pair.as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .next()
+                .unwrap_or_default();
+            if secrets
+                .iter()
+                .any(|s| decoded_value.contains(s.as_str()) || value.contains(s.as_str()))
+            {
+                return format!("{name}={REDACTED}");
+            }
+            pair.to_owned()
+        })
+        .collect();
+    redacted.join("&")
 }
 
 fn is_id(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Appends exchanges to a JSONL file.
+/// Appends exchanges to a JSONL file, and optionally to a HAR 1.2 archive.
 #[derive(Debug)]
 pub struct Recorder {
-    file: Mutex<std::fs::File>,
+    file: Option<Mutex<std::fs::File>>,
+    har: Option<Har>,
     options: RecordOptions,
     ids: Mutex<HashMap<String, String>>,
+}
+
+/// When an exchange started and how long it took (for HAR `startedDateTime`, `time`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub(crate) started: chrono::DateTime<chrono::Utc>,
+    pub(crate) millis: f64,
+}
+
+impl Timing {
+    /// Timing of an exchange that started at `started` (wall clock) and `since` (monotonic).
+    pub(crate) fn since(
+        started: chrono::DateTime<chrono::Utc>,
+        since: std::time::Instant,
+    ) -> Timing {
+        Timing {
+            started,
+            millis: since.elapsed().as_secs_f64() * 1000.0,
+        }
+    }
+}
+
+/// The closing bytes of a HAR file, rewritten after each entry so the file is always whole.
+const HAR_TAIL: &[u8] = b"\n]}}\n";
+
+/// A HAR 1.2 archive written entry by entry: each entry is one write that replaces the closing
+/// `]}}` and puts it back after the entry, so the file parses after every exchange.
+#[derive(Debug)]
+struct Har {
+    file: Mutex<(std::fs::File, bool)>,
+    base_url: String,
+}
+
+impl Har {
+    fn create(path: &Path, base_url: &str) -> std::io::Result<Har> {
+        let mut file = std::fs::File::create(path)?;
+        let head = json!({
+            "version": "1.2",
+            "creator": {"name": "cloudflare-ssl-mock", "version": env!("CARGO_PKG_VERSION")},
+        });
+        let mut text = serde_json::to_vec(&head).map_err(std::io::Error::other)?;
+        // `{"version":…,"creator":{…}` + `,"entries":[` … `]}` + `}` of the outer object.
+        text.pop();
+        let mut out = b"{\"log\":".to_vec();
+        out.extend_from_slice(&text);
+        out.extend_from_slice(b",\"entries\":[");
+        out.extend_from_slice(HAR_TAIL);
+        file.write_all(&out)?;
+        Ok(Har {
+            file: Mutex::new((file, false)),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    fn entry(&self, x: &Exchange, timing: Option<Timing>) -> Value {
+        let mut url = format!("{}{}", self.base_url, x.path);
+        if !x.query.is_empty() {
+            url.push('?');
+            url.push_str(&x.query);
+        }
+        let query: Vec<Value> = form_urlencoded::parse(x.query.as_bytes())
+            .map(|(k, v)| json!({"name": k, "value": v}))
+            .collect();
+        let mime = x.content_type.clone().unwrap_or_default();
+        let (text, size, comment) = match (&x.body, &x.body_text, &x.body_omitted) {
+            (Some(v), _, _) => {
+                let t = serde_json::to_string(v).unwrap_or_default();
+                let n = t.len() as i64;
+                (Some(t), n, None)
+            }
+            (None, Some(t), _) => (Some(t.clone()), t.len() as i64, None),
+            (None, None, Some(o)) => (
+                None,
+                i64::try_from(o.length).unwrap_or(i64::MAX),
+                Some(format!(
+                    "body left out of the recording (sha256 {})",
+                    o.sha256
+                )),
+            ),
+            (None, None, None) => (None, 0, None),
+        };
+        let mut content = json!({"size": size, "mimeType": mime});
+        if let (Some(t), Value::Object(map)) = (text, &mut content) {
+            map.insert("text".into(), Value::String(t));
+        }
+        if let (Some(c), Value::Object(map)) = (comment, &mut content) {
+            map.insert("comment".into(), Value::String(c));
+        }
+        let status_text = hyper::StatusCode::from_u16(x.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        let timing = timing.unwrap_or(Timing {
+            started: chrono::Utc::now(),
+            millis: 0.0,
+        });
+        let mut headers = Vec::new();
+        if let Some(ct) = &x.content_type {
+            headers.push(json!({"name": "content-type", "value": ct}));
+        }
+        json!({
+            "startedDateTime": timing.started.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "time": timing.millis,
+            "request": {
+                "method": x.method,
+                "url": url,
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": [],
+                "queryString": query,
+                "headersSize": -1,
+                "bodySize": -1,
+                "comment": "request headers and body are not recorded (credentials)",
+            },
+            "response": {
+                "status": x.status,
+                "statusText": status_text,
+                "httpVersion": "HTTP/1.1",
+                "cookies": [],
+                "headers": headers,
+                "content": content,
+                "redirectURL": "",
+                "headersSize": -1,
+                "bodySize": size,
+            },
+            "cache": {},
+            "timings": {"send": 0, "wait": timing.millis, "receive": 0},
+            "comment": x.operation.clone().unwrap_or_default(),
+        })
+    }
+
+    fn append(&self, x: &Exchange, timing: Option<Timing>) {
+        let Ok(entry) = serde_json::to_vec(&self.entry(x, timing)) else {
+            return;
+        };
+        let mut guard = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        let (file, has_entries) = &mut *guard;
+        let mut out = Vec::with_capacity(entry.len() + 8);
+        out.extend_from_slice(if *has_entries { b",\n" } else { b"\n" });
+        out.extend_from_slice(&entry);
+        out.extend_from_slice(HAR_TAIL);
+        use std::io::Seek as _;
+        let tail = i64::try_from(HAR_TAIL.len()).unwrap_or(0);
+        if file.seek(std::io::SeekFrom::End(-tail)).is_ok() && file.write_all(&out).is_ok() {
+            *has_entries = true;
+            let _ = file.flush();
+        }
+    }
 }
 
 impl Recorder {
@@ -138,7 +487,29 @@ impl Recorder {
     /// When the file cannot be created.
     pub fn create(path: impl AsRef<Path>, options: RecordOptions) -> std::io::Result<Recorder> {
         Ok(Recorder {
-            file: Mutex::new(std::fs::File::create(path)?),
+            file: Some(Mutex::new(std::fs::File::create(path)?)),
+            har: None,
+            options,
+            ids: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// A recorder writing a HAR 1.2 archive at `har` (created or truncated), with `jsonl` as
+    /// well when given. URLs in the archive start with `base_url`.
+    ///
+    /// # Errors
+    /// When a file cannot be created.
+    pub fn create_with_har(
+        jsonl: Option<&Path>,
+        har: &Path,
+        base_url: &str,
+        options: RecordOptions,
+    ) -> std::io::Result<Recorder> {
+        Ok(Recorder {
+            file: jsonl
+                .map(|p| std::fs::File::create(p).map(Mutex::new))
+                .transpose()?,
+            har: Some(Har::create(har, base_url)?),
             options,
             ids: Mutex::new(HashMap::new()),
         })
@@ -193,8 +564,52 @@ impl Recorder {
         }
     }
 
-    /// Writes one exchange as a line (flushed at once).
-    pub fn record(&self, mut exchange: Exchange) {
+    /// The options of this recording.
+    pub fn options(&self) -> RecordOptions {
+        self.options
+    }
+
+    /// Writes one exchange as a line: one `write` of the whole line, flushed at once. Values of
+    /// credential-named JSON members and query parameters are replaced by [`REDACTED`].
+    pub fn record(&self, exchange: Exchange) {
+        self.record_redacting(exchange, &[], None);
+    }
+
+    /// Like [`Recorder::record`], also replacing each of `secrets` (the request's credentials)
+    /// wherever it shows up in the body or the query (an upstream that echoes headers).
+    pub(crate) fn record_redacting(
+        &self,
+        mut exchange: Exchange,
+        secrets: &[String],
+        timing: Option<Timing>,
+    ) {
+        // Credentials sent in the query are secrets to look for in the body too.
+        let mut secrets = secrets.to_vec();
+        for (name, value) in form_urlencoded::parse(exchange.query.as_bytes()) {
+            if is_secret_name(&name) && value.len() >= 4 {
+                secrets.push(value.into_owned());
+            }
+        }
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        secrets.dedup();
+        let secrets = secrets.as_slice();
+        exchange.query = redact_query(&exchange.query, secrets);
+        if let Some(body) = &mut exchange.body {
+            redact_credentials(body, secrets);
+        }
+        if let Some(text) = &mut exchange.body_text
+            && let Some(clean) = redact_secrets_in(text, secrets)
+        {
+            *text = clean;
+        }
+        for v in &mut exchange.violations {
+            if let Some(found) = &mut v.found {
+                redact_credentials(found, secrets);
+            }
+            if let Some(clean) = redact_secrets_in(&v.message, secrets) {
+                v.message = clean;
+            }
+        }
         if self.options.redact_ids {
             let mut ids = self.ids.lock().unwrap_or_else(PoisonError::into_inner);
             exchange.path = self.redact_str(&exchange.path, &mut ids);
@@ -214,30 +629,102 @@ impl Recorder {
                 v.expected = self.redact_str(&v.expected, &mut ids);
             }
         }
+        if let Some(har) = &self.har {
+            har.append(&exchange, timing);
+        }
+        let Some(file) = &self.file else {
+            return;
+        };
         if let Ok(mut line) = serde_json::to_vec(&exchange) {
             line.push(b'\n');
-            let mut f = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut f = file.lock().unwrap_or_else(PoisonError::into_inner);
+            // One write of the whole line (the file is unbuffered): a crash leaves at most the
+            // last line torn, which replay skips.
             let _ = f.write_all(&line).and_then(|()| f.flush());
         }
     }
 }
 
-/// Reads a recording.
+/// Reads a recording (lines of at most [`DEFAULT_MAX_LINE`] bytes); a torn last line is
+/// skipped (see [`read_recording_with`] for the warning).
 ///
 /// # Errors
-/// When the file cannot be read, or a line is not an [`Exchange`] (the message names the line).
+/// When the file cannot be read, a line is too long, or a line other than the last is not an
+/// [`Exchange`] (the message names the line).
 pub fn read_recording(path: impl AsRef<Path>) -> Result<Vec<Exchange>, String> {
+    read_recording_with(path, DEFAULT_MAX_LINE).map(|r| r.exchanges)
+}
+
+/// A recording read back, with what was skipped.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Recording {
+    /// The exchanges, in file order.
+    pub exchanges: Vec<Exchange>,
+    /// Warnings (a torn last line skipped), each naming the line.
+    pub warnings: Vec<String>,
+}
+
+/// Reads a recording whose lines are at most `max_line` bytes. A last line that is not an
+/// [`Exchange`] and has no line feed (what a crash while recording leaves) is skipped with a
+/// warning; every other line must be whole. A line longer than `max_line` is refused by its
+/// number without being read into memory.
+///
+/// # Errors
+/// When the file cannot be read, a line is too long, or a line other than a torn last one is not
+/// an [`Exchange`].
+pub fn read_recording_with(path: impl AsRef<Path>, max_line: usize) -> Result<Recording, String> {
     let path = path.as_ref();
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
-        if line.trim().is_empty() {
+    let mut reader = std::io::BufReader::new(file);
+    let mut out = Recording {
+        exchanges: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut line = Vec::new();
+    let mut number = 0usize;
+    loop {
+        number += 1;
+        line.clear();
+        let limit = u64::try_from(max_line)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let read = (&mut reader)
+            .take(limit)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("{}:{number}: {e}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        let complete = line.last() == Some(&b'\n');
+        let content = line.strip_suffix(b"\n").unwrap_or(&line);
+        if content.len() > max_line {
+            return Err(format!(
+                "{}:{number}: line longer than the limit of {max_line} bytes (--max-line)",
+                path.display()
+            ));
+        }
+        if content.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let exchange = serde_json::from_str(&line)
-            .map_err(|e| format!("{}:{}: not a recorded exchange: {e}", path.display(), i + 1))?;
-        out.push(exchange);
+        match serde_json::from_slice::<Exchange>(content) {
+            Ok(exchange) => out.exchanges.push(exchange),
+            Err(e) if !complete => {
+                out.warnings.push(format!(
+                    "{}:{number}: skipped a torn last line ({} bytes, no line feed: the \
+                     recording was cut short): {e}",
+                    path.display(),
+                    content.len()
+                ));
+                break;
+            }
+            Err(e) => {
+                return Err(format!(
+                    "{}:{number}: not a recorded exchange: {e}",
+                    path.display()
+                ))
+            }
+        }
     }
     Ok(out)
 }
@@ -249,6 +736,7 @@ pub struct ReplayConfig {
     host: IpAddr,
     port: u16,
     stderr: bool,
+    limits: crate::http::ServerLimits,
 }
 
 impl ReplayConfig {
@@ -259,7 +747,15 @@ impl ReplayConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             stderr: false,
+            limits: crate::http::ServerLimits::default(),
         }
+    }
+
+    /// Connection bounds (default [`crate::ServerLimits::default`]).
+    #[must_use]
+    pub fn limits(mut self, limits: crate::ServerLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// Serves the recording at `path`.
@@ -299,6 +795,7 @@ struct ReplayShared {
     misses: Mutex<Vec<String>>,
     sink: Arc<Sink>,
     stderr: bool,
+    admin_access: crate::http::AdminAccess,
 }
 
 /// A running replay of a recording. Dropping it stops the server.
@@ -349,7 +846,13 @@ impl Replay {
         let listener = TcpListener::bind(SocketAddr::new(config.host, config.port)).await?;
         let addr = listener.local_addr()?;
         let used = vec![false; config.exchanges.len()];
+        let gate = crate::http::Gate::new(config.limits);
         let shared = Arc::new(ReplayShared {
+            admin_access: crate::http::AdminAccess {
+                token: None,
+                bound: addr.ip(),
+                hosts: Vec::new(),
+            },
             contract,
             exchanges: config.exchanges,
             used: Mutex::new(used),
@@ -365,7 +868,7 @@ impl Replay {
                 Box::pin(async move { replay_one(&shared, &req) })
             },
         );
-        tokio::spawn(crate::http::serve(listener, handler, receiver));
+        tokio::spawn(crate::http::serve(listener, gate, handler, receiver));
         Ok(Replay {
             addr,
             shared,
@@ -430,6 +933,9 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
     let query = req.uri().query().unwrap_or("").to_owned();
     let admin = crate::http::ADMIN_PREFIX;
     if full_path == admin || full_path.starts_with(&format!("{admin}/")) {
+        if let Err((status, message)) = shared.admin_access.check(req.method(), req.headers()) {
+            return crate::http::json(status, &json!({ "error": message }));
+        }
         let rest = full_path.trim_start_matches(admin).trim_matches('/');
         return match (method.as_str(), rest) {
             ("GET", "violations") => crate::http::json(200, &json!(shared.sink.all())),
@@ -501,6 +1007,22 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
         );
         return response;
     };
+    if let Some(omitted) = &exchange.body_omitted {
+        let error = ApiError::new(
+            502,
+            CODE_NO_ROUTE,
+            format!(
+                "replay: the recorded body ({} bytes, sha256 {}) was left out of the recording",
+                omitted.length, omitted.sha256
+            ),
+        );
+        let mut response = crate::http::json(502, &error.body());
+        response.headers_mut().insert(
+            HeaderName::from_static("x-replay-omitted-body"),
+            HeaderValue::from(omitted.length),
+        );
+        return response;
+    }
     let body = exchange.body_bytes();
     // Flag what was recorded, and what the current document finds (it may have changed).
     let mut violations = exchange.violations.clone();
@@ -514,6 +1036,7 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
             status: exchange.status,
             response_body: &body,
             cf_ray: None,
+            validate_limit: usize::MAX,
         },
     );
     for v in now {
@@ -547,10 +1070,18 @@ fn replay_one(shared: &ReplayShared, req: &Request<Incoming>) -> Response<Full<B
 /// A recording sink shared by the mock server and the proxy.
 pub(crate) fn open_recorder(
     path: Option<&PathBuf>,
+    har: Option<&PathBuf>,
+    base_url: &str,
     options: RecordOptions,
 ) -> std::io::Result<Option<Arc<Recorder>>> {
-    path.map(|p| Recorder::create(p, options).map(Arc::new))
-        .transpose()
+    match (path, har) {
+        (_, Some(har)) => {
+            Recorder::create_with_har(path.map(PathBuf::as_path), har, base_url, options)
+                .map(|r| Some(Arc::new(r)))
+        }
+        (Some(p), None) => Recorder::create(p, options).map(|r| Some(Arc::new(r))),
+        (None, None) => Ok(None),
+    }
 }
 
 /// Sorted query pairs (for tests of matching).
@@ -566,7 +1097,8 @@ mod tests {
     #[test]
     fn redaction_is_consistent() {
         let dir = std::env::temp_dir().join(format!("cfmock-redact-{}", std::process::id()));
-        let recorder = Recorder::create(&dir, RecordOptions { redact_ids: true }).expect("file");
+        let recorder =
+            Recorder::create(&dir, RecordOptions::default().redact_ids(true)).expect("file");
         let zone = "023e105f4ecef8ad9ca31a8372d0c353";
         let mut x = Exchange::new(
             "GET",
@@ -576,6 +1108,7 @@ mod tests {
             Some("application/json"),
             format!("{{\"result\":[{{\"zone_id\":\"{zone}\",\"name\":\"example.com\"}}]}}")
                 .as_bytes(),
+            DEFAULT_MAX_RECORD_BODY,
         );
         x.operation = Some("list_certificate_packs".into());
         recorder.record(x);
@@ -606,7 +1139,8 @@ mod tests {
     #[test]
     fn ids_are_redacted_inside_strings_and_between_percent_escapes() {
         let path = std::env::temp_dir().join(format!("cfmock-redact-str-{}", std::process::id()));
-        let recorder = Recorder::create(&path, RecordOptions { redact_ids: true }).expect("file");
+        let recorder =
+            Recorder::create(&path, RecordOptions::default().redact_ids(true)).expect("file");
         let _ = std::fs::remove_file(&path);
         let a = "0123456789abcdef0123456789abcdef";
         let b = "fedcba9876543210fedcba9876543210";

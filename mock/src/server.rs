@@ -10,7 +10,6 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{HeaderMap, Request, Response, StatusCode};
@@ -26,8 +25,12 @@ use crate::spec::{Contract, RouteMatch};
 use crate::state::{RateDecision, State};
 use crate::{admin, routes};
 
-/// Largest request body accepted.
-const MAX_BODY: usize = 1 << 20;
+/// Largest request body accepted by the API routes.
+pub(crate) const MAX_BODY: usize = 1 << 20;
+/// Violations of the mock's own answers kept ([`crate::MockServer::schema_violations`]).
+const MAX_STORED_VIOLATIONS: usize = 1000;
+/// Largest request body accepted by the admin routes.
+pub(crate) const MAX_ADMIN_BODY: usize = 64 << 10;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -43,6 +46,9 @@ pub(crate) struct Shared {
     violations: Mutex<Vec<String>>,
     rays: AtomicU64,
     recorder: Option<Arc<crate::record::Recorder>>,
+    pub(crate) gate: Arc<crate::http::Gate>,
+    admin_access: crate::http::AdminAccess,
+    user_routes: Mutex<Vec<crate::custom::UserRoute>>,
 }
 
 impl Shared {
@@ -53,6 +59,13 @@ impl Shared {
         recorder: Option<Arc<crate::record::Recorder>>,
     ) -> Self {
         Shared {
+            user_routes: Mutex::new(config.user_routes.clone()),
+            gate: crate::http::Gate::new(config.limits),
+            admin_access: crate::http::AdminAccess {
+                token: config.admin_token.clone(),
+                bound: addr.ip(),
+                hosts: config.admin_hosts.clone(),
+            },
             state: Mutex::new(State::new(&config)),
             config,
             contract,
@@ -97,8 +110,15 @@ impl Shared {
         addr
     }
 
-    /// Back to the seeded state: zones, clock, counters, faults and recorded violations.
+    /// The user routes now.
+    pub(crate) fn user_routes(&self) -> MutexGuard<'_, Vec<crate::custom::UserRoute>> {
+        lock(&self.user_routes)
+    }
+
+    /// Back to the seeded state: zones, clock, counters, faults, user routes and recorded
+    /// violations.
     pub(crate) fn reset(&self) {
+        *self.user_routes() = self.config.user_routes.clone();
         *self.state() = State::new(&self.config);
         *self.faults() = FaultPlan::default();
         lock(&self.violations).clear();
@@ -214,10 +234,14 @@ pub(crate) async fn handle(
             req.method().as_str().to_owned(),
             req.uri().path().to_owned(),
             req.uri().query().unwrap_or("").to_owned(),
+            crate::record::request_secrets(req.headers()),
+            chrono::Utc::now(),
+            std::time::Instant::now(),
         )
     });
     let reply = pipeline(&shared, req).await;
-    if let (Some(recorder), Some((method, path, query))) = (&shared.recorder, request_line)
+    if let (Some(recorder), Some((method, path, query, secrets, started_at, started))) =
+        (&shared.recorder, request_line)
         && let (
             Some(relative),
             Reply::Complete {
@@ -237,6 +261,8 @@ pub(crate) async fn handle(
             *status,
             content_type,
             body,
+            &secrets,
+            crate::record::Timing::since(started_at, started),
         );
     }
     let ray = shared.ray();
@@ -285,9 +311,18 @@ fn record_exchange(
     status: u16,
     content_type: &str,
     body: &[u8],
+    secrets: &[String],
+    timing: crate::record::Timing,
 ) {
-    let mut exchange =
-        crate::record::Exchange::new(method, path, query, status, Some(content_type), body);
+    let mut exchange = crate::record::Exchange::new(
+        method,
+        path,
+        query,
+        status,
+        Some(content_type),
+        body,
+        recorder.options().max_body,
+    );
     exchange.operation = crate::conformance::operation_of(&shared.contract, method, path);
     if exchange.operation.is_some() {
         exchange.violations = crate::conformance::check(
@@ -300,10 +335,11 @@ fn record_exchange(
                 status,
                 response_body: body,
                 cf_ray: None,
+                validate_limit: usize::MAX,
             },
         );
     }
-    recorder.record(exchange);
+    recorder.record_redacting(exchange, secrets, Some(timing));
 }
 
 fn finish_headers(
@@ -394,12 +430,16 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     let path = req.uri().path().to_owned();
     if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
         if shared.config.admin_routes {
+            if let Err((status, message)) = shared.admin_access.check(req.method(), req.headers()) {
+                return Reply::json(status, &json!({ "error": message }));
+            }
             let method = req.method().as_str().to_owned();
-            let body = match read_body(req.into_body()).await {
+            let headers = req.headers().clone();
+            let body = match read_body(shared, &headers, req.into_body(), MAX_ADMIN_BODY).await {
                 Ok(b) => b,
                 Err(e) => return Reply::json(e.status, &e.body()),
             };
-            return admin::handle(shared, &method, &path, &body);
+            return admin::handle(shared, &method, &path, &body.bytes);
         }
         return Reply::json(404, &no_route().body());
     }
@@ -415,6 +455,15 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         Some(RouteMatch::Found(op, _)) => Operation::from_operation_id(&op.operation_id),
         _ => None,
     };
+    // A path the document does not route may be a user route.
+    let user_route = match (&route, relative) {
+        (Some(RouteMatch::NotFound | RouteMatch::MethodNotAllowed(_)), Some(r)) => shared
+            .user_routes()
+            .iter()
+            .find(|u| u.matches(&method, r))
+            .cloned(),
+        _ => None,
+    };
     // RFC 9110 §15.5.6: a 405 lists the methods the target resource supports.
     let allow = match &route {
         Some(RouteMatch::MethodNotAllowed(methods)) => Some(methods.join(", ")),
@@ -424,7 +473,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     let (latency, fault, decision) = {
         let mut state = shared.state();
         state.counters.total += 1;
-        let key = operation.map_or("unmatched", Operation::operation_id);
+        let key = match (operation, &user_route) {
+            (Some(op), _) => op.operation_id(),
+            (None, Some(_)) => "user_route",
+            (None, None) => "unmatched",
+        };
         *state
             .counters
             .by_operation
@@ -433,7 +486,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         let decision = state.rate(&rate_key(&headers));
         drop(state);
         let mut plan = shared.faults();
-        (plan.latency(operation), plan.take(operation), decision)
+        let target = crate::faults::Target {
+            operation,
+            path: relative,
+        };
+        (plan.latency(operation), plan.take(target), decision)
     };
     if let Some(delay) = latency {
         tokio::time::sleep(delay).await;
@@ -454,8 +511,17 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
             "Please wait and consider throttling your request speed",
         );
         (429, e.body())
+    } else if let Some(user) = &user_route {
+        match authenticate(&headers, &shared.config) {
+            Ok(()) => (user.status, user.answer()),
+            Err(e) => (e.status, e.body()),
+        }
     } else {
-        let raw = read_body(req.into_body()).await;
+        let held = read_body(shared, &headers, req.into_body(), MAX_BODY).await;
+        let raw = match &held {
+            Ok(b) => Ok(b.bytes.clone()),
+            Err(e) => Err(e.clone()),
+        };
         match process(shared, &method, &path, route, &headers, &query, raw) {
             Ok(v) => (200, v),
             Err(e) => (e.status, e.body()),
@@ -469,7 +535,10 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     {
         let mut recorded = lock(&shared.violations);
         for v in violations {
-            recorded.push(format!("{method} {path} -> {status}: {v}"));
+            // The mock's own answers are small and should conform; still, bounded.
+            if recorded.len() < MAX_STORED_VIOLATIONS {
+                recorded.push(format!("{method} {path} -> {status}: {v}"));
+            }
         }
     }
 
@@ -491,15 +560,15 @@ fn no_route() -> ApiError {
     ApiError::new(404, envelope::CODE_NO_ROUTE, "No route for that URI")
 }
 
-async fn read_body(body: Incoming) -> Result<Bytes, ApiError> {
-    match Limited::new(body, MAX_BODY).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(_) => Err(ApiError::new(
-            413,
-            CODE_BODY_TOO_LARGE,
-            "Request body too large (or unreadable)",
-        )),
-    }
+async fn read_body(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Incoming,
+    limit: usize,
+) -> Result<crate::http::HeldBody, ApiError> {
+    crate::http::read_body(&shared.gate, headers, body, limit)
+        .await
+        .map_err(|e| ApiError::new(e.status(), CODE_BODY_TOO_LARGE, e.message()))
 }
 
 /// Authentication, routing, validation against the document, then the operation itself.

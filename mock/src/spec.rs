@@ -444,27 +444,99 @@ impl BodySpec {
     }
 }
 
+/// Violations reported for one value at most; past it, one more says how many were left out.
+pub(crate) const MAX_VIOLATIONS_PER_VALUE: usize = 20;
+/// Bytes of JSON a violation quotes at most (its `found` value and its message).
+pub(crate) const MAX_QUOTED: usize = 256;
+
+/// A `Write` that keeps the first `limit` bytes and then refuses more.
+struct Capped {
+    out: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.limit.saturating_sub(self.out.len());
+        if room == 0 {
+            return Err(std::io::Error::other("quote limit reached"));
+        }
+        let take = room.min(buf.len());
+        self.out
+            .extend_from_slice(buf.get(..take).unwrap_or_default());
+        Ok(take)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `value` itself when its JSON is at most [`MAX_QUOTED`] bytes, else a string with its first
+/// bytes and `…` (never serializing more than the limit).
+pub(crate) fn bounded(value: &Value) -> (Value, bool) {
+    let mut capped = Capped {
+        out: Vec::new(),
+        limit: MAX_QUOTED + 1,
+    };
+    let complete =
+        serde_json::to_writer(&mut capped, value).is_ok() && capped.out.len() <= MAX_QUOTED;
+    if complete {
+        return (value.clone(), false);
+    }
+    capped.out.truncate(MAX_QUOTED);
+    let text = String::from_utf8_lossy(&capped.out);
+    let text = text.trim_end_matches('\u{fffd}');
+    (Value::String(format!("{text}… (excerpt)")), true)
+}
+
 fn check(validator: &Validator, value: &Value) -> Result<(), Vec<Violation>> {
-    let violations: Vec<Violation> = validator
-        .iter_errors(value)
-        .map(|e| {
-            let mut pointer = e.instance_path().as_str().to_owned();
-            let mut found = Some(e.instance().clone().into_owned());
-            if let ValidationErrorKind::Required { property } = e.kind()
-                && let Some(name) = property.as_str()
-            {
-                pointer.push('/');
-                pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
-                found = None;
+    // The common case, a conforming value, without building any error.
+    if validator.is_valid(value) {
+        return Ok(());
+    }
+    let mut violations: Vec<Violation> = Vec::new();
+    let mut left_out = 0usize;
+    for e in validator.iter_errors(value) {
+        if violations.len() >= MAX_VIOLATIONS_PER_VALUE {
+            left_out += 1;
+            // Counting the rest of a huge body's errors is not worth the time.
+            if left_out >= 10_000 {
+                break;
             }
-            Violation {
-                pointer,
-                message: e.to_string(),
-                expected: expected(e.kind()),
-                found,
-            }
-        })
-        .collect();
+            continue;
+        }
+        let mut pointer = e.instance_path().as_str().to_owned();
+        let (quoted, cut) = bounded(e.instance().as_ref());
+        let mut found = Some(quoted);
+        let expected_text = expected(e.kind());
+        if let ValidationErrorKind::Required { property } = e.kind()
+            && let Some(name) = property.as_str()
+        {
+            pointer.push('/');
+            pointer.push_str(&name.replace('~', "~0").replace('/', "~1"));
+            found = None;
+        }
+        // The validator's message quotes the whole value: only used for a small one.
+        let message = if cut {
+            format!("the value does not match: expected {expected_text}")
+        } else {
+            e.to_string().chars().take(2 * MAX_QUOTED).collect()
+        };
+        violations.push(Violation {
+            pointer,
+            message,
+            expected: expected_text.chars().take(2 * MAX_QUOTED).collect(),
+            found,
+        });
+    }
+    if left_out > 0 {
+        let more = if left_out >= 10_000 { "at least " } else { "" };
+        violations.push(Violation::new(
+            "",
+            format!("{more}{left_out} more violations of this value not listed (at most {MAX_VIOLATIONS_PER_VALUE} are)"),
+        ));
+    }
     if violations.is_empty() {
         Ok(())
     } else {

@@ -221,3 +221,54 @@ fn a_plain_http_remote_upstream_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("loopback"), "{stderr}");
 }
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloudflare-ssl-mock"))
+        .args(args)
+        .env_remove("CLOUDFLARE_SSL_MOCK_ADMIN_TOKEN")
+        .output()
+        .expect("the binary runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn help_per_command_short_usage_errors_and_no_open_admin_on_every_interface() {
+    let (code, out, _) = run(&["proxy", "--help"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("--upstream") && out.contains("--max-connections"),
+        "{out}"
+    );
+    assert!(!out.contains("--preset"), "{out}");
+    let (_, out, _) = run(&["replay", "--help"]);
+    assert!(
+        out.contains("--max-line") && !out.contains("--upstream"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["--help"]);
+    assert!(
+        out.contains("COMMAND --help") && out.lines().count() < 15,
+        "{out}"
+    );
+
+    let (code, out, err) = run(&["proxy", "--packs", "3"]);
+    assert_eq!(code, Some(2));
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 3, "{err}");
+    assert!(
+        err.contains("--packs") && err.contains("cloudflare-ssl-mock proxy --help"),
+        "{err}"
+    );
+
+    // Refused before it binds: every interface with open admin routes.
+    let (code, _, err) = run(&["--host", "0.0.0.0", "--port", "0"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("admin token") && err.contains("--no-admin"),
+        "{err}"
+    );
+}

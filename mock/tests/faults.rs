@@ -246,7 +246,9 @@ async fn admin(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = http.request(method, format!("{}{path}", mock.admin_url()));
+    let mut request = http
+        .request(method, format!("{}{path}", mock.admin_url()))
+        .header("content-type", "application/json");
     if let Some(body) = body {
         request = request.json(&body);
     }

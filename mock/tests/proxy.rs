@@ -506,7 +506,7 @@ async fn a_violating_response_is_flagged_when_recorded_and_when_replayed() {
     let mock = MockServer::builder()
         .manual_clock()
         .record(&recording)
-        .record_options(RecordOptions { redact_ids: true })
+        .record_options(RecordOptions::default().redact_ids(true))
         .start()
         .await;
     mock.faults()
