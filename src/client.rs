@@ -57,6 +57,8 @@ struct Inner {
     generated: GeneratedClient,
     base_url: String,
     auth: &'static str,
+    /// Single-flight of `ensure` calls on this client.
+    flights: crate::certificate_packs::flight::Flights,
 }
 
 impl fmt::Debug for Client {
@@ -154,6 +156,11 @@ impl Client {
     /// ```
     pub fn generated(&self) -> &GeneratedClient {
         &self.inner.generated
+    }
+
+    /// The single-flight registry of [`CertificatePacks::ensure`](crate::CertificatePacks::ensure).
+    pub(crate) fn flights(&self) -> &crate::certificate_packs::flight::Flights {
+        &self.inner.flights
     }
 
     /// The HTTP client requests go through.
@@ -659,6 +666,7 @@ impl ClientBuilder {
                 generated: GeneratedClient::new_with_client(&base_url, http, transport),
                 base_url,
                 auth,
+                flights: Default::default(),
             }),
         })
     }
