@@ -104,6 +104,7 @@ mod tls;
 mod transport;
 mod verification;
 mod zone;
+mod zones;
 
 pub use auth::{Credentials, Secret};
 pub use call::Call;
@@ -132,6 +133,7 @@ pub use tls::{http_client_builder, tls_config};
 pub use transport::{LocalFailure, RequestOptions, ResponseMeta, Transport};
 pub use verification::Verification;
 pub use zone::Zone;
+pub use zones::MAX_ZONE_NAME_LENGTH;
 
 /// The HTTP client crate this one is built on, for [`ClientBuilder::http_client`] and
 /// [`Client::request`] (the same version, so its types fit). It is built with rustls but no
