@@ -111,3 +111,38 @@ impl Flights {
         self.map.lock().map(|m| m.len()).unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn key() -> FlightKey {
+        FlightKey {
+            zone: "z".into(),
+            hosts: BTreeSet::from(["example.com".to_owned()]),
+            authority: "google".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn entries_leave_with_their_last_caller_even_when_cancelled() {
+        let flights = Flights::default();
+        let first = flights.join(key());
+        let second = flights.join(key());
+        assert_eq!(flights.len(), 1, "one entry per key");
+        // The first call is cancelled while it holds the gate: the second runs its own work.
+        {
+            let gate = first.flight.gate.lock().await;
+            drop(gate);
+        }
+        drop(first);
+        assert_eq!(flights.len(), 1, "the second still holds it");
+        let out = second
+            .run(async { Err::<(types::CertificatePack, ()), _>(crate::Error::Config("x".into())) })
+            .await;
+        assert!(out.is_err());
+        drop(second);
+        assert_eq!(flights.len(), 0, "nothing left behind");
+    }
+}
