@@ -108,6 +108,9 @@ mod zones;
 
 pub use auth::{Credentials, Secret};
 pub use call::Call;
+pub use certificate_packs::converge::{
+    Converge, ConvergeError, ConvergeEvent, ConvergeOptions, DnsError, DnsHook,
+};
 pub use certificate_packs::expiry::ExpiringPack;
 pub use certificate_packs::list::{
     ListCertificatePacks, Page, DEFAULT_MAX_PAGES, DEFAULT_PER_PAGE, PER_PAGE_RANGE,

@@ -47,6 +47,17 @@ impl types::CertificatePack {
 }
 
 /// A pack that expires before the time asked for, from [`CertificatePacks::expiring_before`].
+///
+/// **Renewal.** Cloudflare renews advanced certificates itself; nothing is ordered again. A
+/// pack enters its renewal period before expiry (Advanced Certificate Manager: 3 days for a
+/// 14-day certificate, 10 for 30 days, 30 for 90 and 365 days), goes through validation again
+/// (`pending_validation`, with **new** DCV tokens in `validation_records` for TXT and HTTP
+/// validation), and is reissued with new dates. A program that publishes DCV records must
+/// therefore keep watching: run [`CertificatePacks::converge`] (or `ensure` plus your DNS
+/// step) on a schedule shorter than the renewal period, and report packs from
+/// [`CertificatePacks::expiring_within`] that are still close to expiry, which means a renewal
+/// that is not progressing (DCV records missing, CAA records refusing the CA). The mock models
+/// the same periods on its clock.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpiringPack {
