@@ -222,8 +222,12 @@ impl Pacer {
         Ok(wait)
     }
 
-    /// Takes in the budget an answer reported.
-    pub(crate) fn observe(&self, headers: &HeaderMap) {
+    /// Takes in the budget an answer reported. A 429's budget is left to the retry policy
+    /// (`Retry-After`, which owns the recovery from a refusal); the next answer informs again.
+    pub(crate) fn observe(&self, status: u16, headers: &HeaderMap) {
+        if status == 429 {
+            return;
+        }
         let Some(budget) = ServerBudget::from_headers(headers) else {
             return;
         };
@@ -290,14 +294,14 @@ mod tests {
             Duration::ZERO,
             "nothing known: no wait"
         );
-        pacer.observe(&headers(100, 30, 120));
+        pacer.observe(200, &headers(100, 30, 120));
         assert_eq!(
             pacer.reserve(None).unwrap_or_default(),
             Duration::ZERO,
             "more than half left"
         );
         // 40 left of 120 (reserve 6): 34 spread over 30 s.
-        pacer.observe(&headers(40, 30, 120));
+        pacer.observe(200, &headers(40, 30, 120));
         let interval = Duration::from_secs(30) / 34;
         assert_eq!(
             pacer.reserve(None).unwrap_or_default(),
@@ -310,7 +314,7 @@ mod tests {
             "the next one a slot later"
         );
         // At the reserve: wait for the reset.
-        pacer.observe(&headers(6, 12, 120));
+        pacer.observe(200, &headers(6, 12, 120));
         assert_eq!(
             pacer.reserve(None).unwrap_or_default(),
             Duration::from_secs(12)
@@ -323,9 +327,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn out_of_order_answers_keep_the_lowest_count() {
         let pacer = Pacer::default();
-        pacer.observe(&headers(10, 30, 120));
-        pacer.observe(&headers(50, 30, 120)); // an older answer, arriving late
-                                              // Paced on 10 left (reserve 6): a slot every 30 s / 4.
+        pacer.observe(200, &headers(10, 30, 120));
+        pacer.observe(200, &headers(50, 30, 120)); // an older answer, arriving late
+        pacer.observe(429, &headers(0, 300, 120)); // a refusal: the retry policy's business
+                                                   // Paced on 10 left (reserve 6): a slot every 30 s / 4.
         assert_eq!(pacer.reserve(None), Ok(Duration::ZERO));
         assert_eq!(pacer.reserve(None), Ok(Duration::from_secs(30) / 4));
         // A wait past what the caller allows reserves nothing.

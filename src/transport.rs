@@ -512,7 +512,7 @@ impl Transport {
                     Err(e) => Err(e),
                 };
                 if let (Ok((r, _)), Some(pacer)) = (&outcome, &self.pacer) {
-                    pacer.observe(r.headers());
+                    pacer.observe(r.status().as_u16(), r.headers());
                 }
                 if let (Ok((r, _)), false) = (&outcome, recorder.is_disabled()) {
                     recorder.record("status", r.status().as_u16());

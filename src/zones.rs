@@ -57,19 +57,8 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn zones_by_name(&self, name: &str) -> Result<Vec<types::Zone>> {
-        let name = zone_name(name)?;
-        let client = self.clone();
-        let wanted = name.clone();
-        let zones: Vec<types::Zone> = Call::new(Operation::ListZones, async move {
-            client
-                .generated()
-                .list_zones()
-                .name(wanted)
-                .per_page(50)
-                .send()
-                .await
-        })
-        .await?;
+        let wanted = zone_name(name)?;
+        let zones = self.list_zones(name).await?;
         // The server filters; a proxy or an older API that ignores the filter must not make
         // another zone look like this one.
         Ok(zones
@@ -78,9 +67,41 @@ impl Client {
                 z.name
                     .as_str()
                     .trim_end_matches('.')
-                    .eq_ignore_ascii_case(&name)
+                    .eq_ignore_ascii_case(&wanted)
             })
             .collect())
+    }
+
+    /// The call behind [`zones_by_name`](Self::zones_by_name): `GET /zones?name=…&per_page=50`,
+    /// the zones as the server answers them, with the [`Call`] controls (timeout, deadline,
+    /// `with_response`). The name is checked first (an invalid one fails without sending).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// let full = client.list_zones("example.com").with_response().await?;
+    /// assert_eq!(full.result.len(), 1);
+    /// assert_eq!(full.result_info.and_then(|i| i.total_count), Some(1.0));
+    /// # Ok(()) }
+    /// ```
+    pub fn list_zones(&self, name: &str) -> Call<Vec<types::Zone>> {
+        match zone_name(name) {
+            Ok(wanted) => {
+                let client = self.clone();
+                Call::new(Operation::ListZones, async move {
+                    client
+                        .generated()
+                        .list_zones()
+                        .name(wanted)
+                        .per_page(50)
+                        .send()
+                        .await
+                })
+            }
+            Err(e) => Call::fail(Operation::ListZones, e),
+        }
     }
 }
 
