@@ -498,8 +498,8 @@ impl CertificatePacks {
             .items());
         let mut found = Vec::new();
         while let Some(pack) = packs.try_next().await? {
-            // At most one page's worth of matches is kept: a zone holds a handful of packs
-            // per host set, and more than that is a runaway the caller should see.
+            // Bounded: a zone's advanced quota is far below MAX_MATCHES, so the cap only
+            // matters against a misbehaving server.
             if order.matches(&pack) && found.len() < MAX_MATCHES {
                 found.push(pack);
             }
