@@ -57,6 +57,8 @@ struct Inner {
     generated: GeneratedClient,
     base_url: String,
     auth: &'static str,
+    /// Single-flight of `ensure` calls on this client.
+    flights: crate::certificate_packs::flight::Flights,
 }
 
 impl fmt::Debug for Client {
@@ -148,6 +150,36 @@ impl Client {
         &self.inner.generated
     }
 
+    /// The rate-limit budget the server reported on the last answer (see
+    /// [`ClientBuilder::pacing`]); `None` before any answer, when the server sends none, or
+    /// when pacing is off.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// client.zone(mock.zone_id())?.certificate_packs().quota().await?;
+    /// if let Some(budget) = client.server_budget() {
+    ///     println!("{} requests left, reset in {:?}", budget.remaining, budget.reset);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn server_budget(&self) -> Option<crate::ServerBudget> {
+        use progenitor_client::ClientInfo;
+        self.inner
+            .generated
+            .inner()
+            .pacer
+            .as_ref()
+            .and_then(|p| p.last())
+    }
+
+    /// The single-flight registry of [`CertificatePacks::ensure`](crate::CertificatePacks::ensure).
+    pub(crate) fn flights(&self) -> &crate::certificate_packs::flight::Flights {
+        &self.inner.flights
+    }
+
     /// The HTTP client requests go through.
     pub(crate) fn http(&self) -> &reqwest::Client {
         use progenitor_client::ClientInfo;
@@ -170,6 +202,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
+    pacing: bool,
     user_agent: Option<String>,
     deadline: Duration,
     max_response_bytes: u64,
@@ -185,6 +218,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("pacing", &self.pacing)
             .field("deadline", &self.deadline)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("http_client", &self.http_client.is_some())
@@ -201,6 +235,7 @@ impl Default for ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
             rate_limit: None,
+            pacing: true,
             user_agent: None,
             deadline: DEFAULT_DEADLINE,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -527,6 +562,33 @@ impl ClientBuilder {
         self
     }
 
+    /// Server-advised pacing (on by default): the budget the server reports on every answer
+    /// (`Ratelimit`/`Ratelimit-Policy`, or `X-RateLimit-*`) paces requests before it runs
+    /// out, so several processes sharing one token stay under Cloudflare's limit without a
+    /// coordinator. Requests go at once while more than half of the window's quota is left;
+    /// below that, the rest (less a 5% reserve) is spread evenly until the reset; at the
+    /// reserve, requests wait for the reset (never past a call's deadline). Works with
+    /// [`rate_limit`](Self::rate_limit), which caps this client alone.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// let client = cloudflare_ssl::Client::builder()
+    ///     .api_token(mock.token())
+    ///     .base_url(mock.base_url())
+    ///     .pacing(true) // the default; `false` only reacts to 429s
+    ///     .build()?;
+    /// client.zone(mock.zone_id())?.universal_ssl().get().await?;
+    /// let budget = client.server_budget().expect("the mock reports its budget");
+    /// assert_eq!((budget.remaining, budget.quota), (1199, Some(1200)));
+    /// # Ok(()) }
+    /// ```
+    pub fn pacing(mut self, on: bool) -> Self {
+        self.pacing = on;
+        self
+    }
+
     /// Appends `suffix` to the `User-Agent` (which always names this crate and version).
     ///
     /// ```
@@ -638,6 +700,9 @@ impl ClientBuilder {
         let transport = Transport {
             retry: self.retry,
             limiter: self.rate_limit.map(|l| Arc::new(RateLimiter::new(l))),
+            pacer: self
+                .pacing
+                .then(|| Arc::new(crate::pacing::Pacer::default())),
             max_body: self.max_response_bytes,
             deadline: self.deadline,
             base_path: url.path().trim_end_matches('/').to_owned(),
@@ -655,6 +720,7 @@ impl ClientBuilder {
                 generated: GeneratedClient::new_with_client(&base_url, http, transport),
                 base_url,
                 auth,
+                flights: Default::default(),
             }),
         })
     }

@@ -119,6 +119,7 @@ macro_rules! envelope {
 }
 
 envelope!(CertificatePackListResponse => Vec<types::CertificatePack>, result: list_with_info);
+envelope!(ZoneListResponse => Vec<types::Zone>, result: list_with_info);
 envelope!(CertificatePackResponse => types::CertificatePack, result: optional);
 envelope!(CertificatePackDeleteResponse => types::CertificatePackDeleteResult, result: optional);
 envelope!(QuotaResponse => types::Quota, result: optional);

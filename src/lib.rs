@@ -115,6 +115,7 @@ mod error;
 pub mod generated;
 mod ids;
 mod lists;
+mod pacing;
 mod ratelimit;
 mod raw;
 mod retry;
@@ -124,9 +125,14 @@ mod tls;
 mod transport;
 mod verification;
 mod zone;
+mod zones;
 
 pub use auth::{Credentials, Secret};
 pub use call::Call;
+pub use certificate_packs::converge::{
+    Converge, ConvergeError, ConvergeEvent, ConvergeOptions, DnsError, DnsHook,
+};
+pub use certificate_packs::expiry::ExpiringPack;
 pub use certificate_packs::list::{
     ListCertificatePacks, Page, DEFAULT_MAX_PAGES, DEFAULT_PER_PAGE, PER_PAGE_RANGE,
 };
@@ -143,6 +149,7 @@ pub use envelope::{ApiResponse, ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
 pub use error::{AcceptedResponse, ApiError, ApiMessage, Error, InputError, Result};
 pub use generated::{Operation, UnknownOperation};
 pub use ids::{IntoIdentifier, MAX_IDENTIFIER_LENGTH, MAX_SERVER_ID_LENGTH};
+pub use pacing::ServerBudget;
 pub use ratelimit::RateLimit;
 pub use raw::{RawRequest, RawResponse};
 pub use retry::{is_retryable_status, retry_after, RetryPolicy};
@@ -151,6 +158,7 @@ pub use tls::{http_client_builder, tls_config};
 pub use transport::{LocalFailure, RequestOptions, ResponseMeta, Transport};
 pub use verification::Verification;
 pub use zone::Zone;
+pub use zones::MAX_ZONE_NAME_LENGTH;
 
 /// The HTTP client crate this one is built on, for [`ClientBuilder::http_client`] and
 /// [`Client::request`] (the same version, so its types fit). It is built with rustls but no

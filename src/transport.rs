@@ -46,6 +46,8 @@ const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 pub struct Transport {
     pub(crate) retry: RetryPolicy,
     pub(crate) limiter: Option<Arc<RateLimiter>>,
+    /// Server-advised pacing (`None` when turned off).
+    pub(crate) pacer: Option<Arc<crate::pacing::Pacer>>,
     /// Largest response body read, in bytes.
     pub(crate) max_body: u64,
     /// Default deadline of a whole call (every attempt and wait).
@@ -460,6 +462,27 @@ impl Transport {
                         ));
                     }
                 }
+                if let Some(pacer) = &self.pacer {
+                    let now = Instant::now();
+                    let max_wait = deadline.map(|d| d.saturating_duration_since(now));
+                    match pacer.reserve(max_wait) {
+                        Ok(wait) if wait.is_zero() => {}
+                        Ok(wait) => {
+                            tracing::debug!(?wait, "pacing to the server's rate-limit budget");
+                            tokio::time::sleep(wait).await;
+                        }
+                        Err(wait) => {
+                            // The server's budget would not allow this request before the
+                            // deadline: nothing is sent.
+                            tracing::debug!(?wait, "not sent: pacing would pass the deadline");
+                            return Ok(failing(
+                                reqwest::StatusCode::TOO_MANY_REQUESTS,
+                                HeaderMap::new(),
+                                LocalFailure::RateLimiterDeadline,
+                            ));
+                        }
+                    }
+                }
                 // Never let an attempt run past the call's deadline.
                 let remaining = deadline.map(|d| {
                     d.saturating_duration_since(Instant::now())
@@ -486,6 +509,9 @@ impl Transport {
                     }
                     Err(e) => Err(e),
                 };
+                if let (Ok((r, _)), Some(pacer)) = (&outcome, &self.pacer) {
+                    pacer.observe(r.status().as_u16(), r.headers());
+                }
                 if let (Ok((r, _)), false) = (&outcome, recorder.is_disabled()) {
                     recorder.record("status", r.status().as_u16());
                     if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {

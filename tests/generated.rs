@@ -76,8 +76,8 @@ fn operation_inventory_snapshot() {
     }
     assert_eq!(
         operations(&spec).len(),
-        14,
-        "the crate covers exactly 14 operations"
+        15,
+        "the crate covers exactly 15 operations (the seed's 14 and GET /zones)"
     );
     insta::assert_snapshot!("operation_inventory", table);
 }
@@ -114,6 +114,7 @@ fn decoders() -> BTreeMap<&'static str, Decoder> {
         ValidationMethodUpdate,
         ValidationMethodUpdateResponse,
         VerificationResponse,
+        ZoneListResponse,
     )
 }
 
@@ -186,8 +187,8 @@ fn every_example_decodes_and_round_trips() {
             checked += 1;
         }
     }
-    // 14 success examples, 28 error examples (4XX + 5XX), 6 request bodies.
-    assert_eq!(checked, 14 + 28 + 6);
+    // 15 success examples, 30 error examples (4XX + 5XX), 6 request bodies.
+    assert_eq!(checked, 15 + 30 + 6);
 }
 
 fn sample_pack() -> Value {

@@ -3,13 +3,14 @@
 //! derived by `cargo xtask generate` (xtask parses the seed; `cargo xtask check` verifies the
 //! inventory against the seed whenever `../shared` is present). For every operation, the
 //! parameters, body fields and response fields (with their optionality), the enum values and the
-//! descriptions must be the same, and the document must have the seed's operations and no others.
+//! descriptions must be the same, and the document must have the seed's operations and no others
+//! except recorded departures (`x-source` and `x-since`, e.g. `GET /zones`).
 //! Runs on a fresh clone without `../shared`.
 //!
 //! The seeds stay the authority for what they cover; what the document knowingly adds later is
 //! recorded in the document itself (the curation ledger) and skipped here:
-//! * a property or an operation with `x-source` (where it comes from) and `x-since` (the date,
-//!   `YYYY-MM-DD`);
+//! * a property or an operation with `x-source` (where it comes from: a sentence, or an
+//!   upstream document's `{file, operationId}`) and `x-since` (`YYYY-MM-DD`, then why);
 //! * enum values listed in the enum's `x-added-values` (`[{value, source, since}]`).
 //!
 //! A ledger entry the seed already covers is an error: the seed wins.
@@ -235,12 +236,11 @@ fn compare(what: &str, seed: &Section, spec: &Section, problems: &mut Vec<String
 fn spec_operations(spec: &Value) -> BTreeSet<(String, String)> {
     let mut out = BTreeSet::new();
     for (path, item) in spec["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("path item") {
+        for method in item.as_object().expect("path item").keys() {
             if [
                 "get", "put", "post", "delete", "patch", "head", "options", "trace",
             ]
             .contains(&method.as_str())
-                && op.get("x-source").is_none()
             {
                 out.insert((method.to_uppercase(), path.clone()));
             }
@@ -280,9 +280,14 @@ fn problems(spec: &Value, ops: &[Operation]) -> Vec<String> {
         .map(|o| (o.method.clone(), o.path.clone()))
         .collect();
     for (method, path) in spec_operations(spec).difference(&seeded) {
-        problems.push(format!(
-            "{method} {path} is in the document, not in the seed"
-        ));
+        // A recorded departure (`x-source`, `x-since`: their shape is held by
+        // `every_recorded_departure_names_its_source_and_date`); anything else is drift.
+        let op = &spec["paths"][path.as_str()][method.to_lowercase().as_str()];
+        if op.get("x-source").is_none() {
+            problems.push(format!(
+                "{method} {path} is in the document, not in the seed"
+            ));
+        }
     }
     problems
 }
@@ -346,11 +351,26 @@ fn every_recorded_departure_names_its_source_and_date() {
     let mut entries = Vec::new();
     ledger(&document(), "", &mut entries);
     for (at, source, since) in entries {
+        // A sentence, or an upstream document's `{file, operationId}`.
+        let named = match &source {
+            Value::String(s) => !s.trim().is_empty(),
+            Value::Object(m) => {
+                m.get("file").and_then(Value::as_str).is_some()
+                    && m.values()
+                        .all(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()))
+            }
+            _ => false,
+        };
         assert!(
-            source.as_str().is_some_and(|s| !s.trim().is_empty()),
+            named,
             "{at}: x-source must say where the addition comes from, found {source}"
         );
-        let date = since.as_str().unwrap_or_default();
+        // The date first (`YYYY-MM-DD`), optionally followed by why.
+        let date = since
+            .as_str()
+            .unwrap_or_default()
+            .get(..10)
+            .unwrap_or_default();
         let shape = date.len() == 10
             && date.char_indices().all(|(i, c)| {
                 if i == 4 || i == 7 {
@@ -361,7 +381,7 @@ fn every_recorded_departure_names_its_source_and_date() {
             });
         assert!(
             shape,
-            "{at}: x-since must be a YYYY-MM-DD date, found {since}"
+            "{at}: x-since must start with a YYYY-MM-DD date, found {since}"
         );
     }
 }
@@ -446,4 +466,17 @@ fn one_value_changed_in_the_document_is_caught() {
     assert!(problems(&spec, &fewer)
         .iter()
         .any(|p| p.ends_with("is in the document, not in the seed")));
+}
+
+#[test]
+fn an_operation_added_without_provenance_is_caught() {
+    let ops = inventory();
+    let mut spec = document();
+    assert!(problems(&spec, &ops).is_empty());
+    spec.pointer_mut("/paths/~1zones/get")
+        .and_then(Value::as_object_mut)
+        .expect("GET /zones is a recorded departure")
+        .remove("x-source");
+    let found = problems(&spec, &ops);
+    assert_eq!(found, ["GET /zones is in the document, not in the seed"]);
 }

@@ -171,6 +171,7 @@ fn decode_fixture(f: &Fixture) -> Result<Value, String> {
         }
         "get_ssl_verification" => check::<types::VerificationResponse>(&f.body),
         "edit_validation_method" => check::<types::ValidationMethodUpdateResponse>(&f.body),
+        "list_zones" => check::<types::ZoneListResponse>(&f.body),
         other => panic!("fixture for unknown operation {other}"),
     }
 }
@@ -574,6 +575,7 @@ async fn call(client: &Client, operation: &str) -> Result<(), String> {
                 .await
                 .map(drop),
         ),
+        "list_zones" => done(client.zones_by_name("example.com").await.map(drop)),
         other => panic!("no call for {other}"),
     }
 }

@@ -164,7 +164,8 @@ pub fn run(data: &[u8]) {
     let zone = &h.zone;
     let packs = zone.certificate_packs();
     h.runtime.block_on(async {
-        match op % 14 {
+        // 14 (the error envelope's selector in decode_responses) reads as 13; 15 is GET /zones.
+        match op % 16 {
             0 => check(
                 status,
                 zone.analyze_certificate("-----BEGIN CERTIFICATE-----", None)
@@ -207,6 +208,7 @@ pub fn run(data: &[u8]) {
             10 => check(status, zone.universal_ssl().get().with_response().await),
             11 => check(status, zone.universal_ssl().set_enabled(true).await),
             12 => check(status, zone.verification().get().await),
+            15 => check(status, zone.client().zones_by_name("example.com").await),
             _ => check(
                 status,
                 zone.verification()

@@ -1,6 +1,6 @@
 //! Response decoding of every operation: the first byte picks the operation (its 200 response
-//! type; the 15th choice is `ErrorEnvelope`, the 4XX/5XX body of every operation), the rest is
-//! the HTTP body.
+//! type; the 15th choice is `ErrorEnvelope`, the 4XX/5XX body of every operation, and the 16th
+//! `GET /zones`, added after the seed's 14), the rest is the HTTP body.
 //!
 //! Invariants: decoding never panics; whatever decodes re-encodes, and the encoding decodes back
 //! to an equal value (no information the type kept is lost or changed on the way).
@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 /// The 200 response type of each operation, in the document's order, then the error envelope.
-pub const TYPES: [&str; 15] = [
+pub const TYPES: [&str; 16] = [
     "analyze_certificate: AnalyzeCertificateResponse",
     "list_certificate_packs: CertificatePackListResponse",
     "order_certificate_pack: CertificatePackResponse",
@@ -26,6 +26,7 @@ pub const TYPES: [&str; 15] = [
     "get_ssl_verification: VerificationResponse",
     "edit_validation_method: ValidationMethodUpdateResponse",
     "4XX/5XX: ErrorEnvelope",
+    "list_zones: ZoneListResponse",
 ];
 
 fn round_trip<T>(body: &[u8])
@@ -63,6 +64,7 @@ pub fn run(data: &[u8]) {
         10 | 11 => round_trip::<types::UniversalSslSettingsResponse>(body),
         12 => round_trip::<types::VerificationResponse>(body),
         13 => round_trip::<types::ValidationMethodUpdateResponse>(body),
+        15 => round_trip::<types::ZoneListResponse>(body),
         _ => round_trip::<types::ErrorEnvelope>(body),
     }
 }

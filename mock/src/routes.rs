@@ -1,4 +1,4 @@
-//! The 14 operations, on the mock's state. Requests reaching this module are authenticated and
+//! The operations (the seed's 14 and `GET /zones`), on the mock's state. Requests reaching this module are authenticated and
 //! conform to the curated document; what is checked here is business logic (unknown zone or pack,
 //! hosts outside the zone, quota, status rules).
 
@@ -45,6 +45,9 @@ impl Call<'_> {
 /// Runs one operation.
 pub(crate) fn dispatch(state: &mut State, call: &Call<'_>) -> Result<Value, ApiError> {
     state.settle_lifecycle();
+    if call.operation == Operation::ListZones {
+        return Ok(list_zones(state, call));
+    }
     let zone_id = call.param("zone_id").to_owned();
     if state.zone(&zone_id).is_none() {
         return Err(ApiError::unknown_object(call.path, 404, None));
@@ -126,6 +129,53 @@ fn analyze(call: &Call<'_>) -> Result<Value, ApiError> {
         )),
     }
 }
+
+/// `GET /zones`: the zones, filtered by exact `name` (ignoring case and a trailing dot) and
+/// `status`, paged like the packs.
+fn list_zones(state: &State, call: &Call<'_>) -> Value {
+    let name = call
+        .query
+        .get("name")
+        .and_then(Value::as_str)
+        .map(|n| n.trim_end_matches('.').to_ascii_lowercase());
+    let status = call.query.get("status").and_then(Value::as_str);
+    let page = call.query_u64("page").unwrap_or(1).max(1);
+    let per_page = call.query_u64("per_page").unwrap_or(20).clamp(1, 50);
+    let selected: Vec<&Zone> = state
+        .zones
+        .iter()
+        .filter(|z| name.as_deref().is_none_or(|n| z.name == n))
+        .filter(|_| status.is_none_or(|s| s == "active"))
+        .collect();
+    let total = selected.len() as u64;
+    let start =
+        usize::try_from(page.saturating_sub(1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let items: Vec<Value> = selected
+        .into_iter()
+        .skip(start)
+        .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+        .map(|z| {
+            json!({
+                "id": z.id,
+                "name": z.name,
+                "status": "active",
+                "account": { "id": MOCK_ACCOUNT_ID, "name": "Mock Account" },
+                "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
+            })
+        })
+        .collect();
+    let info = json!({
+        "count": items.len(),
+        "page": page,
+        "per_page": per_page,
+        "total_count": total,
+        "total_pages": total.div_ceil(per_page),
+    });
+    envelope::success_list(items, info)
+}
+
+/// The account every mock zone belongs to.
+const MOCK_ACCOUNT_ID: &str = "01a7362d577a6c3019a474fd6f485823";
 
 fn list(state: &State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
     let zone = zone(state, zone_id)?;

@@ -134,6 +134,8 @@ pub(crate) struct Pack {
     /// Shows `validation_records: []` while `initializing` (the records come with the move to
     /// `pending_validation`), as the real API does right after an order.
     pub(crate) records_delayed: bool,
+    /// Going through validation again for a renewal: the next issuance gives new dates.
+    pub(crate) renewing: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -354,6 +356,7 @@ impl State {
             cert_ids: [self.ids.next_id(), self.ids.next_id()],
             issued_on: None,
             records_delayed: self.delayed_records,
+            renewing: false,
         }
     }
 
@@ -381,28 +384,68 @@ impl State {
         Some((next, TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX)))
     }
 
-    /// Applies every lifecycle transition due at the current time.
+    /// Applies every lifecycle event due at the current time, each pack's in time order:
+    /// the status moves of validation and issuance, Cloudflare's renewal (an active pack whose
+    /// certificates enter the renewal period goes through validation again, with new DCV
+    /// tokens, and gets new dates when reissued) and expiry (certificates past `expires_on`
+    /// that were not renewed: the pack becomes `expired`).
     pub(crate) fn settle_lifecycle(&mut self) {
         let now = self.now();
         let mut zones = std::mem::take(&mut self.zones);
         for zone in &mut zones {
             for pack in &mut zone.packs {
-                while let Some((next, dwell)) = self.dwell(&pack.status) {
-                    let due = pack.status_since.checked_add_signed(dwell);
-                    match due {
-                        Some(due) if due <= now => {
-                            pack.status = next.into();
-                            pack.status_since = due;
-                            if next == "pending_deployment" && pack.issued_on.is_none() {
-                                pack.issued_on = Some(due);
-                            }
-                        }
-                        _ => break,
-                    }
-                }
+                self.settle_pack(pack, now);
             }
         }
         self.zones = zones;
+    }
+
+    fn settle_pack(&mut self, pack: &mut Pack, now: DateTime<Utc>) {
+        // Bounded: a century of 14-day renewals is under 3,000 events of each kind.
+        for _ in 0..MAX_EVENTS_PER_SETTLE {
+            let moving = self.dwell(&pack.status).and_then(|(next, dwell)| {
+                let due = pack.status_since.checked_add_signed(dwell)?;
+                Some((due, Event::Move(next)))
+            });
+            let renewal = pack
+                .renewal_starts()
+                .filter(|_| pack.status == "active" && !pack.renewing)
+                .map(|at| (at.max(pack.status_since), Event::Renew));
+            let expiry = pack
+                .expires_on()
+                .filter(|_| pack.can_expire())
+                .map(|at| (at, Event::Expire));
+            let next = [moving, renewal, expiry]
+                .into_iter()
+                .flatten()
+                .filter(|(at, _)| *at <= now)
+                .min_by_key(|(at, _)| *at);
+            let Some((at, event)) = next else {
+                return;
+            };
+            match event {
+                Event::Move(next) => {
+                    pack.status = next.into();
+                    pack.status_since = at;
+                    if next == "pending_deployment" && (pack.issued_on.is_none() || pack.renewing) {
+                        pack.issued_on = Some(at);
+                        pack.renewing = false;
+                    }
+                }
+                Event::Renew => {
+                    pack.status = "pending_validation".into();
+                    pack.status_since = at;
+                    pack.renewing = true;
+                    pack.records_delayed = false;
+                    pack.dcv_seed = self.ids.next_u64();
+                }
+                Event::Expire => {
+                    pack.status = "expired".into();
+                    pack.status_since = at;
+                    pack.renewing = false;
+                }
+            }
+        }
     }
 
     /// The earliest future lifecycle transition, if any pack is still moving.
@@ -534,6 +577,28 @@ impl State {
     }
 }
 
+/// A lifecycle event of one pack (see [`State::settle_lifecycle`]).
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    Move(&'static str),
+    Renew,
+    Expire,
+}
+
+/// At most this many lifecycle events are applied to one pack in one settle.
+const MAX_EVENTS_PER_SETTLE: usize = 20_000;
+
+/// How long before expiry Cloudflare starts renewing a certificate, by validity period
+/// (Advanced Certificate Manager: 14 days → 3, 30 → 10, 90 and 365 → 30; other periods a third).
+pub(crate) fn renewal_period(validity_days: i64) -> TimeDelta {
+    TimeDelta::days(match validity_days {
+        14 => 3,
+        30 => 10,
+        90 | 365 => 30,
+        other => (other / 3).max(1),
+    })
+}
+
 /// At most this many rate-limit windows are kept (one per credential presented).
 pub(crate) const MAX_RATE_KEYS: usize = 4096;
 
@@ -567,6 +632,27 @@ impl Pack {
             }
         }
         bases
+    }
+
+    /// When the certificates expire: issuance plus the validity period.
+    pub(crate) fn expires_on(&self) -> Option<DateTime<Utc>> {
+        self.issued_on?
+            .checked_add_signed(TimeDelta::days(self.validity_days))
+    }
+
+    /// When Cloudflare starts renewing the certificates.
+    fn renewal_starts(&self) -> Option<DateTime<Utc>> {
+        self.expires_on()?
+            .checked_sub_signed(renewal_period(self.validity_days))
+    }
+
+    /// Whether the certificates can still expire (issued, and the pack not expired or gone).
+    fn can_expire(&self) -> bool {
+        self.issued_on.is_some()
+            && !matches!(
+                self.status.as_str(),
+                "expired" | "deleted" | "pending_deletion" | "deactivating" | "inactive"
+            )
     }
 
     pub(crate) fn is_issued(&self) -> bool {
@@ -637,9 +723,7 @@ impl Pack {
         let Some(issued) = self.issued_on else {
             return Vec::new();
         };
-        let expires = issued
-            .checked_add_signed(TimeDelta::days(self.validity_days))
-            .unwrap_or(issued);
+        let expires = self.expires_on().unwrap_or(issued);
         let status = match self.status.as_str() {
             "pending_deployment" | "staging_deployment" => "pending_deployment",
             "expired" => "expired",

@@ -724,6 +724,13 @@ async fn exercise_every_operation(
         }
         out.push((op, send(request).await));
     }
+    // GET /zones lives outside the zone: one lookup by name, one with a name too long.
+    for query in ["name=example.com", &format!("name={}", "a".repeat(254))] {
+        let request = http
+            .get(format!("{}/zones?{query}", mock.base_url()))
+            .bearer_auth(mock.token());
+        out.push((Operation::ListZones, send(request).await));
+    }
     // Unknown zone.
     for (op, path) in [
         (Operation::GetSslRecommendation, "/ssl/recommendation"),

@@ -1,6 +1,9 @@
 //! Certificate packs of a zone: get, edit, delete, quota, switching the validation method; with
 //! listing ([`list`]), ordering ([`order`]) and waiting ([`wait`]) beside.
 
+pub mod converge;
+pub mod expiry;
+pub(crate) mod flight;
 pub mod list;
 pub mod order;
 pub mod wait;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 
 use crate::call::Call;
+use crate::certificate_packs::flight::{FlightKey, Shared};
 use crate::certificate_packs::wait::is_terminal_failure;
 use crate::certificate_packs::CertificatePacks;
 use crate::envelope::ApiResponse;
@@ -51,6 +52,7 @@ pub struct OrderRequest {
     validation_method: types::CertificatePackValidationMethod,
     validity_days: types::ValidityDays,
     cloudflare_branding: Option<bool>,
+    restart_timed_out: bool,
 }
 
 impl OrderRequest {
@@ -87,7 +89,32 @@ impl OrderRequest {
             validation_method,
             validity_days,
             cloudflare_branding: None,
+            restart_timed_out: true,
         }
+    }
+
+    /// Whether [`ensure`](CertificatePacks::ensure) adopts a matching pack in
+    /// `validation_timed_out` by restarting its validation (one edit) rather than ordering
+    /// another pack. On by default; turn it off to treat such a pack as failed (it is then
+    /// not a match, and `ensure` orders anew).
+    ///
+    /// ```
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(["example.com"], CertificateAuthority::Google,
+    ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// assert!(order.restarts_timed_out());
+    /// assert!(!order.restart_timed_out(false).restarts_timed_out());
+    /// ```
+    pub fn restart_timed_out(mut self, restart: bool) -> Self {
+        self.restart_timed_out = restart;
+        self
+    }
+
+    /// Whether a match in `validation_timed_out` is adopted (see
+    /// [`restart_timed_out`](Self::restart_timed_out)).
+    pub fn restarts_timed_out(&self) -> bool {
+        self.restart_timed_out
     }
 
     /// Adds a subdomain of sni.cloudflaressl.com as the Common Name when `true`.
@@ -196,7 +223,9 @@ impl OrderRequest {
     /// Whether `pack` is this order, already placed: an advanced pack (orders are advanced
     /// packs; a Universal SSL pack on the same hosts is not one, and goes away when Universal SSL
     /// is turned off), with the same hosts (as a set, ignoring case), the same certificate
-    /// authority, and not in a status it cannot recover from.
+    /// authority, and not in a status it cannot recover from (`validation_timed_out` is
+    /// recoverable, by restarting validation, unless [`restart_timed_out`](Self::restart_timed_out)
+    /// is off).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -231,7 +260,18 @@ impl OrderRequest {
                 .certificate_authority
                 .as_ref()
                 .is_none_or(|ca| *ca == self.certificate_authority)
-            && !is_terminal_failure(&pack.status)
+            && (!is_terminal_failure(&pack.status)
+                || (self.restart_timed_out
+                    && pack.status == types::CertificatePackStatus::ValidationTimedOut))
+    }
+
+    /// The single-flight key of this order in `zone`.
+    fn flight_key(&self, zone: &str) -> FlightKey {
+        FlightKey {
+            zone: zone.to_owned(),
+            hosts: self.host_set(),
+            authority: self.certificate_authority.to_string(),
+        }
     }
 
     fn into_body(self) -> types::OrderCertificatePackRequest {
@@ -375,6 +415,16 @@ pub enum Ensured {
     /// The order's outcome was unknown (timeout after sending, undecodable 2xx); the pack was
     /// found by its hosts afterwards.
     Recovered,
+    /// The matching pack was in `validation_timed_out`; its validation was restarted (see
+    /// [`OrderRequest::restart_timed_out`]) instead of ordering another pack.
+    Restarted,
+    /// This call ordered, then found that another worker had ordered the same pack: by the
+    /// rule of [`CertificatePacks::ensure`] the other pack is kept, and the one this call
+    /// ordered was deleted.
+    Deduplicated,
+    /// Another `ensure` call on the same [`Client`](crate::Client) for the same order was in
+    /// flight; this call waited for it and returns its pack.
+    Joined,
 }
 
 impl CertificatePacks {
@@ -417,6 +467,7 @@ impl CertificatePacks {
 
     /// The existing pack that `order` would create, if any: same hosts and certificate
     /// authority, in a status other than a terminal failure (lists packs of every status).
+    /// When several match, the one [`ensure`](Self::ensure)'s rule keeps.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -435,26 +486,50 @@ impl CertificatePacks {
     /// # Ok(()) }
     /// ```
     pub async fn find_order(&self, order: &OrderRequest) -> Result<Option<types::CertificatePack>> {
+        Ok(keeper(self.find_matches(order).await?))
+    }
+
+    /// Every pack matching `order` ([`OrderRequest::matches`]), in listing order.
+    async fn find_matches(&self, order: &OrderRequest) -> Result<Vec<types::CertificatePack>> {
         let mut packs = std::pin::pin!(self
             .list()
             .status(types::CertificatePackListStatus::All)
             .per_page(*super::list::PER_PAGE_RANGE.end())
             .items());
+        let mut found = Vec::new();
         while let Some(pack) = packs.try_next().await? {
-            if order.matches(&pack) {
-                return Ok(Some(pack));
+            // Bounded: a zone's advanced quota is far below MAX_MATCHES, so the cap only
+            // matters against a misbehaving server.
+            if order.matches(&pack) && found.len() < MAX_MATCHES {
+                found.push(pack);
             }
         }
-        Ok(None)
+        Ok(found)
     }
 
     /// Orders `order` unless a matching pack exists: the reconciling order for programs that
-    /// run unattended. Looks for an advanced pack with the same hosts and certificate authority
-    /// in any status other than a terminal failure ([`OrderRequest::matches`]); returns it if
-    /// found. Otherwise orders; and when
-    /// the order's outcome is unknown ([`Error::is_outcome_unknown`]), looks again before giving
-    /// up, so a retry of the whole `ensure` never orders a duplicate of a pack the server
-    /// created.
+    /// run unattended, safe with several workers.
+    ///
+    /// - **Looks first** for an advanced pack with the same hosts and certificate authority in
+    ///   any status other than a terminal failure ([`OrderRequest::matches`]) and returns it
+    ///   ([`Ensured::Existing`]). A match in `validation_timed_out` is adopted by restarting
+    ///   its validation ([`Ensured::Restarted`]; opt out with
+    ///   [`OrderRequest::restart_timed_out`]).
+    /// - **Within a process** concurrent calls for the same (zone, host set, certificate
+    ///   authority) on one [`Client`](crate::Client) (or its clones) share one flight: one
+    ///   looks and orders, the others wait and get its pack ([`Ensured::Joined`]).
+    /// - **Across processes** (no idempotency key exists in Cloudflare's API), after ordering
+    ///   it looks again. If several matching packs exist, the **deterministic rule** keeps
+    ///   one: a pack that is not in `validation_timed_out` before one that is, then the
+    ///   **smallest id** (compared as lowercase strings). If the kept pack is not the one
+    ///   this call ordered, this call deletes its own pack and returns the kept one
+    ///   ([`Ensured::Deduplicated`]). It never deletes packs it did not order. Every worker
+    ///   applies the same rule to the same listing, so when several order at once they keep
+    ///   the same pack; a worker whose second look ran before another's order became visible
+    ///   keeps its own, and [`repair_duplicates`](Self::repair_duplicates) (run by
+    ///   [`converge`](Self::converge)) removes that leftover later.
+    /// - When the order's outcome is unknown ([`Error::is_outcome_unknown`]) it looks again
+    ///   before giving up ([`Ensured::Recovered`]).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -467,19 +542,35 @@ impl CertificatePacks {
     /// let packs = client.zone(mock.zone_id())?.certificate_packs();
     /// let order = OrderRequest::new(["example.com", "api.example.com"], CertificateAuthority::Google,
     ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90);
-    /// let (first, how) = packs.ensure(order.clone()).await?;
-    /// assert_eq!(how, Ensured::Ordered);
+    /// // Ten workers of one process at once: one order.
+    /// let calls = (0..10).map(|_| packs.ensure(order.clone()));
+    /// let results = futures::future::try_join_all(calls).await?;
+    /// assert!(results.iter().all(|(pack, _)| pack.id == results[0].0.id));
+    /// assert_eq!(results.iter().filter(|(_, how)| *how == Ensured::Ordered).count(), 1);
     /// let (again, how) = packs.ensure(order).await?;
-    /// assert_eq!((again.id, how), (first.id, Ensured::Existing));
+    /// assert_eq!((again.id, how), (results[0].0.id.clone(), Ensured::Existing));
     /// # Ok(()) }
     /// ```
     pub async fn ensure(&self, order: OrderRequest) -> Result<(types::CertificatePack, Ensured)> {
         order.validate()?;
+        let seat = self
+            .zone
+            .client()
+            .flights()
+            .join(order.flight_key(self.zone.id().as_str()));
+        match seat.run(self.ensure_alone(order)).await? {
+            Shared::Own(pack, how) => Ok((pack, how)),
+            Shared::Joined(pack) => Ok((pack, Ensured::Joined)),
+        }
+    }
+
+    /// `ensure` without the in-process single-flight.
+    async fn ensure_alone(&self, order: OrderRequest) -> Result<(types::CertificatePack, Ensured)> {
         if let Some(existing) = self.find_order(&order).await? {
-            return Ok((existing, Ensured::Existing));
+            return self.adopt(existing).await;
         }
         match self.order(order.clone()).await {
-            Ok(pack) => Ok((pack, Ensured::Ordered)),
+            Ok(pack) => self.confirm(&order, pack).await,
             Err(e) if e.is_outcome_unknown() => {
                 tracing::warn!(error = %e, "order outcome unknown; looking the pack up by its hosts");
                 match self.find_order(&order).await {
@@ -491,4 +582,113 @@ impl CertificatePacks {
             Err(e) => Err(e),
         }
     }
+
+    /// Returns an existing match, restarting its validation if it timed out.
+    async fn adopt(
+        &self,
+        pack: types::CertificatePack,
+    ) -> Result<(types::CertificatePack, Ensured)> {
+        if pack.status != types::CertificatePackStatus::ValidationTimedOut {
+            return Ok((pack, Ensured::Existing));
+        }
+        match self.restart_validation(&pack.id).await {
+            Ok(restarted) => Ok((restarted, Ensured::Restarted)),
+            // Another worker restarted it first (1409: not in validation_timed_out any more).
+            Err(e) if e.error_codes().contains(&RESTART_REFUSED) => {
+                Ok((self.get(&pack.id).await?, Ensured::Existing))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// After an order: looks again and yields to a matching pack the rule keeps.
+    async fn confirm(
+        &self,
+        order: &OrderRequest,
+        ours: types::CertificatePack,
+    ) -> Result<(types::CertificatePack, Ensured)> {
+        let matches = match self.find_matches(order).await {
+            Ok(m) => m,
+            Err(e) => {
+                // The order succeeded; a failed second look only loses the duplicate check.
+                tracing::warn!(error = %e, "could not look for duplicates after ordering");
+                return Ok((ours, Ensured::Ordered));
+            }
+        };
+        match keeper(matches) {
+            Some(kept) if kept.id != ours.id => {
+                tracing::info!(kept = %kept.id, deleted = %ours.id,
+                    "another worker ordered the same pack; deleting this call's order");
+                self.delete(&ours.id).await?;
+                self.adopt(kept).await.map(|(pack, how)| {
+                    (
+                        pack,
+                        if how == Ensured::Existing {
+                            Ensured::Deduplicated
+                        } else {
+                            how
+                        },
+                    )
+                })
+            }
+            _ => Ok((ours, Ensured::Ordered)),
+        }
+    }
+
+    /// Deletes every pack matching `order` except the one [`ensure`](Self::ensure)'s rule
+    /// keeps, and returns the ids deleted. Unlike `ensure`, it deletes packs other workers
+    /// ordered: run it where one worker owns the host set, or when every worker converges on
+    /// the kept pack anyway (as [`converge`](Self::converge) does).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> cloudflare_ssl::Result<()> {
+    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
+    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
+    /// # let packs = client.zone(mock.zone_id())?.certificate_packs();
+    /// use cloudflare_ssl::OrderRequest;
+    /// use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+    /// let order = OrderRequest::new(["example.com", "x.example.com"], CertificateAuthority::Google,
+    ///     CertificatePackValidationMethod::Txt, ValidityDays::Days90);
+    /// let (a, b) = (packs.order(order.clone()).await?, packs.order(order.clone()).await?);
+    /// let deleted = packs.repair_duplicates(&order).await?;
+    /// assert_eq!(deleted, [std::cmp::max(a.id, b.id)]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn repair_duplicates(&self, order: &OrderRequest) -> Result<Vec<types::Identifier>> {
+        let matches = self.find_matches(order).await?;
+        let Some(kept) = keeper(matches.clone()) else {
+            return Ok(Vec::new());
+        };
+        let mut deleted = Vec::new();
+        for pack in matches.into_iter().filter(|p| p.id != kept.id) {
+            match self.delete(&pack.id).await {
+                Ok(_) => deleted.push(pack.id),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+/// At most this many matching packs are considered (a zone's whole advanced quota is smaller).
+const MAX_MATCHES: usize = 1000;
+
+/// Cloudflare's code for an edit refused because the pack's validation has not timed out.
+const RESTART_REFUSED: i64 = 1409;
+
+/// The pack the duplicate rule keeps among `matches`: one not in `validation_timed_out` before
+/// one that is, then the smallest id (lowercase string order).
+fn keeper(matches: Vec<types::CertificatePack>) -> Option<types::CertificatePack> {
+    matches.into_iter().min_by(|a, b| {
+        let timed_out = |p: &types::CertificatePack| {
+            p.status == types::CertificatePackStatus::ValidationTimedOut
+        };
+        timed_out(a).cmp(&timed_out(b)).then_with(|| {
+            a.id.as_str()
+                .to_ascii_lowercase()
+                .cmp(&b.id.as_str().to_ascii_lowercase())
+        })
+    })
 }

@@ -833,22 +833,27 @@ fn operations(doc: &Value) -> Vec<(String, Op<'_>)> {
     out
 }
 
-fn path_in_scope(curated_paths: &BTreeSet<String>, scope: &[String], norm: &str) -> bool {
+fn path_in_scope(curated_paths: &BTreeSet<(String, bool)>, scope: &[String], norm: &str) -> bool {
     curated_paths
         .iter()
-        .any(|p| norm == p || norm.starts_with(&format!("{p}/")))
+        .any(|(p, tree)| norm == p || (*tree && norm.starts_with(&format!("{p}/"))))
         || scope.iter().any(|prefix| norm.starts_with(prefix.as_str()))
 }
 
+/// The curated operations' normalised paths, each with whether paths under it are in scope too:
+/// not for an operation taken from elsewhere (`x-source`, e.g. `GET /zones`), which brings only
+/// itself (every upstream `/zones/…` operation would otherwise be in scope).
+fn curated_scope(ops: &[(String, Op<'_>)]) -> BTreeSet<(String, bool)> {
+    ops.iter()
+        .map(|(_, o)| (normalize_path(&o.path), o.op.get("x-source").is_none()))
+        .collect()
+}
+
 /// Whether upstream operations at the normalised path `norm` are in scope for `curated`: the
-/// path is one of `curated`'s operation paths (normalised), lies under one, or starts with one of
-/// the `scope` prefixes. [`compare`] uses the same test.
+/// path is one of `curated`'s operation paths (normalised), lies under one (unless that operation
+/// has `x-source`), or starts with one of the `scope` prefixes. [`compare`] uses the same test.
 pub fn in_scope(curated: &Value, scope: &[String], norm: &str) -> bool {
-    let curated_paths: BTreeSet<String> = operations(curated)
-        .iter()
-        .map(|(_, o)| normalize_path(&o.path))
-        .collect();
-    path_in_scope(&curated_paths, scope, norm)
+    path_in_scope(&curated_scope(&operations(curated)), scope, norm)
 }
 
 /// Compares the two documents (already parsed).
@@ -858,10 +863,7 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
     for (key, op) in operations(upstream) {
         upstream_ops.entry(key).or_insert(op); // two upstream spellings of one path: the first
     }
-    let curated_paths: BTreeSet<String> = curated_ops
-        .iter()
-        .map(|(_, o)| normalize_path(&o.path))
-        .collect();
+    let curated_paths = curated_scope(&curated_ops);
     let in_scope = |norm: &str| path_in_scope(&curated_paths, &options.scope, norm);
 
     let mut reports = Vec::new();

@@ -15,7 +15,9 @@
 //! * **(d) build times**: a clean build of the crate (in a scratch target directory), a no-op
 //!   rebuild (which must not rerun `build.rs`), and the crate alone after `cargo clean -p`;
 //! * **(e) downstream build cost** (`downstream`): a scratch binary crate depending on this
-//!   crate, built cold, against the same for the `cloudflare` crate from crates.io.
+//!   crate, built cold, against the same for the `cloudflare` crate from crates.io;
+//! * **(f) server-advised pacing** (`pacing`): 4 processes sharing one token against the mock
+//!   with a scaled limit (120 / 30 s), pacing on and off: 429s and the share of the budget used.
 //!
 //! The SDKs are installed under `target/bench-sdks/` (a Python venv and an npm prefix) by the
 //! harness itself. The results go between markers in `BENCHMARKS.md` (the analysis around them
@@ -29,6 +31,7 @@ mod downstream;
 mod drivers;
 mod measure;
 mod mock;
+mod pacing;
 mod report;
 mod stats;
 
@@ -62,6 +65,8 @@ pub const DRIVER_TARGETS: &[&str] = &[
     "bench-crate",
     "--example",
     "bench-raw",
+    "--example",
+    "bench-pacing",
 ];
 
 const BEGIN: &str =
@@ -108,6 +113,15 @@ pub struct BenchArgs {
     /// Skip the downstream build cost of part (e).
     #[arg(long)]
     pub no_downstream: bool,
+    /// Skip the pacing benchmark of part (f).
+    #[arg(long)]
+    pub no_pacing: bool,
+    /// Only run the pacing benchmark (part f) and print it; writes no file.
+    #[arg(long, conflicts_with_all = ["no_pacing", "downstream_only"])]
+    pub pacing_only: bool,
+    /// Seconds each pacing run lasts [default: 60, --quick 30].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub pacing_seconds: Option<u32>,
     /// Only measure the downstream build cost (part e) and print it; writes no file.
     #[arg(long, conflicts_with = "no_downstream")]
     pub downstream_only: bool,
@@ -185,6 +199,17 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
         print!("{}", report::downstream_table(&d));
+        return Ok(0);
+    }
+    let pacing_seconds = args
+        .pacing_seconds
+        .unwrap_or(if args.quick { 30 } else { 60 });
+    let pacing_driver = target.join("release/examples/bench-pacing");
+    if args.pacing_only {
+        build(root)?;
+        let runs = pacing::pacing(&pacing_driver, pacing_seconds)?;
+        println!("\n(--pacing-only: BENCHMARKS.md and the chart are left as they are)");
+        print!("{}", pacing::pacing_table(&runs));
         return Ok(0);
     }
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
@@ -280,6 +305,14 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
             .push("downstream build cost skipped (--no-downstream)".into());
         None
     };
+    let pacing = if args.no_pacing {
+        env.notes
+            .push("pacing benchmark skipped (--no-pacing)".into());
+        None
+    } else {
+        loads.push(("(f) pacing".into(), load_average()));
+        Some(pacing::pacing(&pacing_driver, pacing_seconds)?)
+    };
     loads.push(("end".into(), load_average()));
     if o.quick {
         env.notes
@@ -296,6 +329,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         mem,
         build,
         downstream,
+        pacing,
         targets: Vec::new(),
         command,
         prefetch: o.prefetch,

@@ -41,6 +41,7 @@ pub(super) struct Report {
     pub(super) mem: Vec<MemResult>,
     pub(super) build: Option<BuildTimes>,
     pub(super) downstream: Option<Downstream>,
+    pub(super) pacing: Option<Vec<super::pacing::PacingRun>>,
     pub(super) targets: Vec<Target>,
     pub(super) command: String,
     pub(super) prefetch: u32,
@@ -370,6 +371,9 @@ pub(super) fn markdown(r: &Report) -> String {
     }
     if let Some(d) = &r.downstream {
         let _ = write!(w, "{}", downstream_table(d));
+    }
+    if let Some(p) = &r.pacing {
+        let _ = write!(w, "{}", super::pacing::pacing_table(p));
     }
     if !r.notes.is_empty() {
         let _ = writeln!(w, "\nNotes from this run:\n");
