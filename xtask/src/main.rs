@@ -26,14 +26,17 @@ enum Task {
     /// generated code (tests/snapshots/generated__generated_code.snap), the JSON Schemas
     /// (openapi/schemas/), the seed inventory (openapi/seed-inventory.json) and the upstream
     /// subset (xtask/tests/fixtures/upstream-ssl-2024-08-06.json) when ../shared has their
-    /// sources, and refresh the other insta snapshots. A second run changes nothing.
+    /// sources; lint the document (stop on errors); refresh the other insta snapshots and the
+    /// fuzz seeds (fuzz/seeds/), and run seed fidelity. A second run changes nothing.
     Generate(GenerateArgs),
     /// Fail when a derived file is stale or the spec does not lint (CI runs this).
     ///
     /// Fail (exit 1) with a unified diff when the spec is not canonical, or the generated-code
     /// snapshot, a schema, the seed inventory, the upstream subset or a snapshot is stale, when
-    /// the generated code differs from what build.rs generates, or when `lint` finds errors.
-    /// Says which ../shared sources are absent (their derived files are then not compared).
+    /// the generated code differs from what build.rs generates, when `lint` finds errors, when
+    /// the fuzz seeds are stale, or when the document departs from the seeds without a ledger
+    /// entry (x-source/x-since, x-added-values). Says which ../shared sources are absent (their
+    /// derived files are then not compared).
     /// CI runs this.
     Check(GenerateArgs),
     /// Validate the curated document as OpenAPI 3.0.
@@ -157,6 +160,18 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     // generated code to review even when the change breaks the crate.
     let shared = shared_dir(root, args);
     print_written(&tasks::generate(root, None, Some(&shared))?);
+    // Lint before anything builds on the document: an example that breaks its schema is
+    // reported here, not by a later `check`.
+    println!("linting {}", codegen::SPEC_PATH);
+    let report = lint::lint_file(&root.join(codegen::SPEC_PATH))?;
+    print!("{}", report.to_human());
+    if report.error_count() > 0 {
+        return Err(Error::Failed(format!(
+            "{} does not lint ({} errors): fix it, then run `cargo xtask generate` again",
+            codegen::SPEC_PATH,
+            report.error_count()
+        )));
+    }
     if args.skip_cargo {
         println!("skipped (--skip-cargo): {SCHEMAS_DIR}/, snapshots and the build.rs comparison");
         return Ok(0);

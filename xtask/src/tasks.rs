@@ -438,6 +438,9 @@ pub struct SnapshotSuite {
     pub test: &'static str,
     /// The test file, relative to the repository root.
     pub file: &'static str,
+    /// Set to `1` when `generate` refreshes the suite's files (besides insta's snapshots),
+    /// e.g. `UPDATE_FUZZ_SEEDS` for the fuzz seeds derived from the document and the fixtures.
+    pub update_env: Option<&'static str>,
 }
 
 /// Every suite whose snapshots `generate` refreshes and `check` verifies.
@@ -446,11 +449,33 @@ pub const SNAPSHOT_SUITES: &[SnapshotSuite] = &[
         package: "cloudflare-ssl",
         test: "generated",
         file: "tests/generated.rs",
+        update_env: None,
     },
     SnapshotSuite {
         package: "xtask",
         test: "snapshots",
         file: "xtask/tests/snapshots.rs",
+        update_env: None,
+    },
+    // The fuzz seeds: one per operation from the document's examples, and the drifted corpus.
+    SnapshotSuite {
+        package: "cloudflare-ssl",
+        test: "fuzz_regressions",
+        file: "tests/fuzz_regressions.rs",
+        update_env: Some("UPDATE_FUZZ_SEEDS"),
+    },
+    SnapshotSuite {
+        package: "cloudflare-ssl",
+        test: "tolerant_reader",
+        file: "tests/tolerant_reader.rs",
+        update_env: Some("UPDATE_FUZZ_SEEDS"),
+    },
+    // Verified, never rewritten: the document against the seed inventory and its ledger.
+    SnapshotSuite {
+        package: "cloudflare-ssl",
+        test: "seed_fidelity",
+        file: "tests/seed_fidelity.rs",
+        update_env: None,
     },
 ];
 
@@ -484,6 +509,13 @@ pub fn run_snapshot_suite(
         .env("INSTA_FORCE_PASS", if update { "1" } else { "0" })
         .env_remove("INSTA_WORKSPACE_ROOT")
         .stdin(Stdio::null());
+    if let Some(var) = suite.update_env {
+        if update {
+            command.env(var, "1");
+        } else {
+            command.env_remove(var);
+        }
+    }
     let status = command.status().map_err(|e| {
         Error::Io(format!(
             "running `cargo test --package {} --test {}`: {e}",
