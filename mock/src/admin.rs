@@ -150,6 +150,9 @@ pub(crate) fn handle(shared: &Shared, method: &str, path: &str, body: &Bytes) ->
             "fault_kinds": Fault::examples(),
             "fault_stages": ["before_handling", "after_handling"],
             "operations": Operation::ALL.iter().map(|o| o.operation_id()).collect::<Vec<_>>(),
+            // Answered from the state by a rule, or from the document's example.
+            "stateful_operations": Operation::ALL.iter().filter(|o| crate::routes::is_stateful(**o)).map(|o| o.operation_id()).collect::<Vec<_>>(),
+            "example_operations": Operation::ALL.iter().filter(|o| !crate::routes::is_stateful(**o)).map(|o| o.operation_id()).collect::<Vec<_>>(),
             "business_rules": crate::envelope::BUSINESS_RULES,
             "info": info(shared),
         })),

@@ -148,6 +148,7 @@ mod config;
 mod conformance;
 mod custom;
 pub mod envelope;
+mod examples;
 mod faults;
 mod http;
 mod operation;
