@@ -126,8 +126,16 @@ impl Client {
 
     /// The generated low-level client, for power use: every operation, every parameter, with
     /// progenitor's builder interface. Requests still go through this client's auth, retries,
-    /// rate limit, body limit, path checks and tracing (the per-call deadline applies to calls
-    /// of the ergonomic layer only).
+    /// rate limit, pacing, body limit, path checks and tracing.
+    ///
+    /// What it does **not** do: per-call options ([`Call::timeout`](crate::Call::timeout),
+    /// [`Call::deadline`](crate::Call::deadline), [`RequestOptions`](crate::RequestOptions))
+    /// apply to calls of the ergonomic layer only, here the client's defaults hold; response
+    /// metadata ([`ResponseMeta`](crate::ResponseMeta): attempts, retry delays, `cf-ray`) is
+    /// not returned; failures are progenitor's `Error`, not this crate's [`Error`] with
+    /// Cloudflare's codes; and a decoded envelope with `success: false` is not turned into an
+    /// error. Use it for a parameter the ergonomic layer does not expose; prefer
+    /// [`Client::request`] for an endpoint outside the document.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]

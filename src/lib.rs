@@ -155,7 +155,7 @@ pub use raw::{RawRequest, RawResponse};
 pub use retry::{is_retryable_status, retry_after, RetryPolicy};
 pub use settings::{AutomaticSsl, UniversalSsl};
 pub use tls::{http_client_builder, tls_config};
-pub use transport::{LocalFailure, RequestOptions, ResponseMeta, Transport};
+pub use transport::{RequestOptions, ResponseMeta, Transport};
 pub use verification::Verification;
 pub use zone::Zone;
 pub use zones::MAX_ZONE_NAME_LENGTH;

@@ -12,8 +12,9 @@
 //! * retryable failures are retried by the [`RetryPolicy`], never sleeping past the deadline,
 //!   and requests that are not idempotent (a certificate pack order) are never resent once they
 //!   may have reached the server;
-//! * all inside one `tracing` span. Credentials are default headers of the `reqwest::Client`
-//!   (marked sensitive); nothing here logs headers or bodies.
+//! * all inside one `tracing` span. Credentials are default headers of the crate's own
+//!   `reqwest::Client`, or added to each request when the caller brought their own client
+//!   (marked sensitive either way); nothing here logs headers or bodies.
 //!
 //! Per-call options and the metadata of the last response travel through a task-local
 //! [`CallContext`] that the ergonomic layer sets around each call. Failures the transport itself
@@ -41,7 +42,11 @@ use crate::retry::{is_retryable_status, RetryPolicy};
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
-/// Settings shared by every request of a client; the generated client's "inner" value.
+/// The generated client's context (progenitor's "inner" value): the retry policy, limits and
+/// pacing every request of a [`Client`](crate::Client) goes through. Opaque: it has no public
+/// fields or methods, and appears in the public API only because the generated
+/// [`generated::Client`](crate::generated::Client)'s constructors name it; get a configured
+/// generated client from [`Client::generated`](crate::Client::generated).
 #[derive(Clone, Debug)]
 pub struct Transport {
     pub(crate) retry: RetryPolicy,
@@ -163,7 +168,7 @@ fn far_future() -> Instant {
 /// of a synthetic response (progenitor's hook can only return `reqwest` values).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum LocalFailure {
+pub(crate) enum LocalFailure {
     /// The response body is larger than the client's limit.
     #[error("the response body {} exceeds the limit of {limit} bytes", declared.map(|d| format!("({d} bytes declared)")).unwrap_or_else(|| "(streamed)".into()))]
     TooLarge {
