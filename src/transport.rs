@@ -200,25 +200,11 @@ pub(crate) enum LocalFailure {
 }
 
 impl LocalFailure {
-    /// The `LocalFailure` behind a `reqwest` error, if any.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// use cloudflare_ssl::{Client, LocalFailure};
-    /// let client = Client::builder()
-    ///     .api_token(mock.token())
-    ///     .base_url(mock.base_url())
-    ///     .max_response_bytes(16)
-    ///     .build()?;
-    /// // The generated client reports the crate's own refusals inside reqwest's error:
-    /// let call = client.generated().get_certificate_pack_quota().zone_id(mock.zone_id());
-    /// let err = call.send().await.unwrap_err();
-    /// assert!(matches!(LocalFailure::find(&err), Some(LocalFailure::TooLarge { limit: 16, .. })));
-    /// # Ok(()) }
-    /// ```
-    pub fn find<'e>(error: &'e (dyn std::error::Error + 'static)) -> Option<&'e LocalFailure> {
+    /// The `LocalFailure` behind a `reqwest` error, if any (the test
+    /// `tests::the_generated_client_reports_a_local_failure_inside_reqwest_errors` shows it).
+    pub(crate) fn find<'e>(
+        error: &'e (dyn std::error::Error + 'static),
+    ) -> Option<&'e LocalFailure> {
         let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
         while let Some(e) = current {
             if let Some(found) = e.downcast_ref::<LocalFailure>() {
@@ -615,6 +601,26 @@ impl ClientHooks<Transport> for GeneratedClient {
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn the_generated_client_reports_a_local_failure_inside_reqwest_errors() {
+        let mock = cloudflare_ssl_mock::MockServer::start().await;
+        let client = crate::Client::builder()
+            .api_token(mock.token())
+            .base_url(mock.base_url())
+            .max_response_bytes(16)
+            .build()
+            .expect("client");
+        let call = client
+            .generated()
+            .get_certificate_pack_quota()
+            .zone_id(mock.zone_id());
+        let err = call.send().await.expect_err("over the body limit");
+        assert!(matches!(
+            super::LocalFailure::find(&err),
+            Some(super::LocalFailure::TooLarge { limit: 16, .. })
+        ));
+    }
+
     use super::*;
 
     #[test]
