@@ -454,6 +454,9 @@ pub struct Counters {
     pub faults_injected: u64,
     /// Responses answered 429 by the mock's own rate limiter.
     pub rate_limited: u64,
+    /// API requests held back by an injected latency (so tests can count them instead of
+    /// timing them).
+    pub delayed: u64,
 }
 
 impl Counters {

@@ -493,6 +493,7 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         (plan.latency(operation), plan.take(target), decision)
     };
     if let Some(delay) = latency {
+        shared.state().counters.delayed += 1;
         tokio::time::sleep(delay).await;
     }
     if let Some((fault, FaultStage::BeforeHandling)) = &fault {
