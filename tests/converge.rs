@@ -5,35 +5,18 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloudflare_ssl::types::{
-    CertificateAuthority, CertificatePack, CertificatePackListStatus,
-    CertificatePackValidationMethod, ValidityDays,
-};
+use cloudflare_ssl::types::{CertificatePack, CertificatePackListStatus};
 use cloudflare_ssl::{
-    CertificatePacks, Client, ConvergeError, ConvergeEvent, ConvergeOptions, DnsError, DnsHook,
-    OrderRequest, Zone,
+    ConvergeError, ConvergeEvent, ConvergeOptions, DnsError, DnsHook, OrderRequest, Zone,
 };
 use cloudflare_ssl_mock::{MockServer, Operation};
 use futures::{StreamExt, TryStreamExt};
 
-fn order() -> OrderRequest {
-    OrderRequest::new(
-        ["example.com", "converge.example.com"],
-        CertificateAuthority::LetsEncrypt,
-        CertificatePackValidationMethod::Txt,
-        ValidityDays::Days90,
-    )
-}
+mod common;
+use common::packs;
 
-fn packs(mock: &MockServer) -> CertificatePacks {
-    Client::builder()
-        .api_token(mock.token())
-        .base_url(mock.base_url())
-        .build()
-        .expect("client")
-        .zone(mock.zone_id())
-        .expect("zone")
-        .certificate_packs()
+fn order() -> OrderRequest {
+    common::order(&["example.com", "converge.example.com"])
 }
 
 fn options() -> ConvergeOptions {

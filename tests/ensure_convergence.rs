@@ -4,36 +4,16 @@
 
 use std::time::Duration;
 
-use cloudflare_ssl::types::{
-    CertificateAuthority, CertificatePackListStatus, CertificatePackStatus,
-    CertificatePackValidationMethod, ValidityDays,
-};
-use cloudflare_ssl::{CertificatePacks, Client, Ensured, OrderRequest};
+use cloudflare_ssl::types::{CertificatePackListStatus, CertificatePackStatus};
+use cloudflare_ssl::{CertificatePacks, Ensured, OrderRequest};
 use cloudflare_ssl_mock::{MockServer, Operation};
 use futures::TryStreamExt;
 
+mod common;
+use common::packs;
+
 fn order() -> OrderRequest {
-    OrderRequest::new(
-        ["example.com", "race.example.com"],
-        CertificateAuthority::LetsEncrypt,
-        CertificatePackValidationMethod::Txt,
-        ValidityDays::Days90,
-    )
-}
-
-fn client(mock: &MockServer) -> Client {
-    Client::builder()
-        .api_token(mock.token())
-        .base_url(mock.base_url())
-        .build()
-        .expect("client")
-}
-
-fn packs(mock: &MockServer) -> CertificatePacks {
-    client(mock)
-        .zone(mock.zone_id())
-        .expect("zone")
-        .certificate_packs()
+    common::order(&["example.com", "race.example.com"])
 }
 
 /// The ids of every pack matching `order()`.

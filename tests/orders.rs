@@ -8,22 +8,8 @@ use cloudflare_ssl_mock::{Fault, MockServer, Operation};
 use futures::TryStreamExt;
 use serde_json::json;
 
-fn order(hosts: &[&str]) -> OrderRequest {
-    OrderRequest::new(
-        hosts.iter().copied(),
-        CertificateAuthority::LetsEncrypt,
-        CertificatePackValidationMethod::Txt,
-        ValidityDays::Days90,
-    )
-}
-
-fn client(mock: &MockServer) -> Client {
-    Client::builder()
-        .api_token(mock.token())
-        .base_url(mock.base_url())
-        .build()
-        .expect("client")
-}
+mod common;
+use common::{client, order};
 
 async fn pack_ids(client: &Client, mock: &MockServer) -> Vec<String> {
     client

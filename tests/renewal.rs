@@ -9,19 +9,11 @@ use cloudflare_ssl::types::{
     CertificateAuthority, CertificatePack, CertificatePackStatus, CertificatePackValidationMethod,
     ValidityDays,
 };
-use cloudflare_ssl::{CertificatePacks, Client, OrderRequest};
+use cloudflare_ssl::{CertificatePacks, OrderRequest};
 use cloudflare_ssl_mock::MockServer;
 
-fn packs(mock: &MockServer) -> CertificatePacks {
-    Client::builder()
-        .api_token(mock.token())
-        .base_url(mock.base_url())
-        .build()
-        .expect("client")
-        .zone(mock.zone_id())
-        .expect("zone")
-        .certificate_packs()
-}
+mod common;
+use common::packs;
 
 async fn active_pack(mock: &MockServer, packs: &CertificatePacks, host: &str) -> CertificatePack {
     let order = OrderRequest::new(
