@@ -339,10 +339,13 @@ pub fn variant_name(value: &str) -> String {
     out
 }
 
-/// Collects the open enums: enum components reachable from any response. Fails when a response
-/// holds an inline enum (it could not be made open) or when two values map to one variant name.
+/// Collects the open enums: **every** enum component of the document, whether a response
+/// reaches it today or not, so that a type never changes shape (loses `Copy`, gains `Unknown`)
+/// because an operation added later happens to return it. Requests stay strict: the writer
+/// refuses an `Unknown(..)` value (`src/strict.rs`), and `FromStr` accepts documented values
+/// only, with an error that lists them. Fails when a response holds an inline enum (it could not
+/// be made open) or when two values map to one variant name.
 pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
-    let mut names = BTreeSet::new();
     for (op, schema) in response_schemas(spec) {
         if let Some(at) = find_inline_enum(&schema, &mut Vec::new()) {
             return Err(err(
@@ -352,8 +355,13 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
                  it is generated as an open enum",
             ));
         }
-        names.extend(reachable_schemas(spec, &schema));
     }
+    let names: BTreeSet<String> = spec
+        .json
+        .pointer("/components/schemas")
+        .and_then(|s| s.as_object())
+        .map(|schemas| schemas.keys().cloned().collect())
+        .unwrap_or_default();
     let mut out = Vec::new();
     for name in names {
         let Some(schema) = spec.json.pointer(&format!("/components/schemas/{name}")) else {

@@ -43,6 +43,11 @@ impl Zone {
                 Error::input("certificate", None, "must not be empty"),
             );
         }
+        if let Some(method) = &bundle_method
+            && let Err(e) = crate::strict::known("bundle_method", method)
+        {
+            return Call::fail(crate::Operation::AnalyzeCertificate, e);
+        }
         let body = types::AnalyzeCertificateRequest {
             bundle_method,
             certificate: Some(certificate),

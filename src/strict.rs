@@ -24,7 +24,10 @@ macro_rules! request_value {
 
 request_value!(
     AutomaticModeValue,
+    BundleMethod,
     CertificateAuthority,
+    CertificatePackDeploy,
+    CertificatePackListStatus,
     CertificatePackValidationMethod,
     DesiredValidationMethod,
     ValidityDays,

@@ -1120,3 +1120,33 @@ fn a_password_in_the_base_url_is_refused_and_never_echoed() {
         .expect_err("not a URL");
     assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
 }
+
+#[tokio::test]
+async fn undocumented_request_enum_values_are_refused_before_sending() {
+    let server = TestServer::start(|_| Reply::ok(serde_json::json!({}))).await;
+    let client = client(&server);
+    let zone = client.zone(ZONE).expect("zone");
+    let err = zone
+        .analyze_certificate(
+            "-----BEGIN CERTIFICATE-----",
+            Some(types::BundleMethod::from_wire("fastest")),
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, cloudflare_ssl::Error::InvalidInput(e) if e.field == "bundle_method"),
+        "{err:?}"
+    );
+    let err = zone
+        .certificate_packs()
+        .list()
+        .status(types::CertificatePackListStatus::from_wire("some"))
+        .send()
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, cloudflare_ssl::Error::InvalidInput(e) if e.field == "status"),
+        "{err:?}"
+    );
+    assert!(server.requests().is_empty(), "nothing was sent");
+}

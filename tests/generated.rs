@@ -448,3 +448,22 @@ fn open_enums_and_hosts_compare_with_plain_strings() {
     let unknown = types::CertificatePackStatus::from_wire("revalidating");
     assert!(unknown == "revalidating" && !unknown.is_known());
 }
+
+#[test]
+fn request_only_enums_are_open_and_parse_with_the_valid_values_listed() {
+    // Every enum of the document is open, so a response that starts returning one later does
+    // not change its type; parsing user input stays strict and says what is allowed.
+    let err = "fastest"
+        .parse::<types::BundleMethod>()
+        .expect_err("not a bundle method");
+    let text = err.to_string();
+    for value in ["ubiquitous", "optimal", "force"] {
+        assert!(text.contains(value), "{text}");
+    }
+    assert!(text.contains("fastest"), "{text}");
+    assert_eq!(
+        "optimal".parse::<types::BundleMethod>().expect("valid"),
+        types::BundleMethod::Optimal
+    );
+    assert!(!types::CertificatePackListStatus::from_wire("some").is_known());
+}

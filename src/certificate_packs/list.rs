@@ -347,6 +347,12 @@ impl ListCertificatePacks {
         if self.page == Some(0) {
             return Err(Error::input("page", Some("0".into()), "must be at least 1"));
         }
+        if let Some(status) = &self.status {
+            crate::strict::known("status", status)?;
+        }
+        if let Some(deploy) = &self.deploy {
+            crate::strict::known("deploy", deploy)?;
+        }
         Ok(())
     }
 
