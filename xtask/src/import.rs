@@ -4,9 +4,9 @@
 //! schema it reaches, translated into the curated document's conventions:
 //!
 //! * **Names**: upstream component names (`tls-certificates-and-hostnames_keyless-certificate`)
-//!   lose their family prefix and become PascalCase (`KeylessCertificate`); a name of one word, or
-//!   one upstream marked `schemas-`, is prefixed with the type that holds it
-//!   (`KeylessCertificateStatus`). An existing component is never overwritten: a name already
+//!   lose their family prefix and become PascalCase (`KeylessCertificate`); a name upstream
+//!   marked `schemas-` (a second meaning of a common word), or one the holder's slot name ends
+//!   with, is named after the type and property that hold it (`KeylessCertificateStatus`). An existing component is never overwritten: a name already
 //!   taken by something else gets the holder's name in front, then a number.
 //! * **Reuse**: a component equal to one the document has (ignoring `example` and a final `.` of
 //!   `description`) becomes a `$ref` to it (the upstream `identifier` → `Identifier`); the zone id
@@ -1192,7 +1192,7 @@ pub fn style_name(name: &str, context: &str) -> String {
     if !context.is_empty() && context.ends_with(&own) {
         return context.to_owned();
     }
-    if (marked || words.len() == 1) && !context.is_empty() && !own.starts_with(context) {
+    if marked && !context.is_empty() && !own.starts_with(context) {
         format!("{context}{own}")
     } else {
         own
