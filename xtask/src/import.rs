@@ -933,7 +933,10 @@ impl Translator<'_> {
         };
         for bad in ["oneOf", "anyOf", "not"] {
             if map.contains_key(bad) {
-                return Err(self.refuse(at, format!("`{bad}`")));
+                return Err(self.refuse(
+                    at,
+                    format!("`{bad}` (a choice or negation of schemas, which the import does not translate)"),
+                ));
             }
         }
         if map.contains_key("allOf") {

@@ -296,7 +296,7 @@ fn an_untranslatable_construct_is_refused_and_nothing_written() {
                 operation.contains("/zones/{zone_id}/widgets/{widget_id}"),
                 "{e}"
             );
-            assert!(what.contains("oneOf"), "{e}");
+            assert!(what.contains("`oneOf` (a choice"), "{e}");
         }
         other => panic!("{other}"),
     }
