@@ -46,8 +46,9 @@ const PARAMETER_PREFIX: &str = "#/components/parameters/";
 /// What the document says of `errors`/`messages` when no envelope in it says otherwise.
 const DEFAULT_LENIENT: &str = "Go services send null for an empty list, and some replies (older API versions, proxies) leave the field out.";
 /// Keywords of an OpenAPI 3.0 Schema Object (anything else, other than `x-`, is refused).
-const SCHEMA_KEYWORDS: [&str; 29] = [
+const SCHEMA_KEYWORDS: [&str; 30] = [
     "title",
+    "externalDocs",
     "multipleOf",
     "maximum",
     "exclusiveMaximum",
@@ -246,7 +247,12 @@ pub fn import(spec: &Path, options: &ImportOptions) -> Result<ImportReport, Impo
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| options.from.display().to_string());
     let date = match &options.date {
-        Some(d) => d.clone(),
+        Some(d) if is_date(d) => d.clone(),
+        Some(d) => {
+            return Err(ImportError::Io(Error::Io(format!(
+                "--date {d}: expected YYYY-MM-DD (x-since starts with the date)"
+            ))));
+        }
         None => today_utc(),
     };
     let mut report = import_value(&mut curated, &upstream, &file_name, &date, options)?;
@@ -1225,6 +1231,17 @@ pub fn snake_case(s: &str) -> String {
         .join("_")
 }
 
+fn is_date(s: &str) -> bool {
+    s.len() == 10
+        && s.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
 fn is_snake_case(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars()
@@ -1283,6 +1300,7 @@ mod tests {
             "list_keyless_ssl_configurations"
         );
         assert_eq!(civil_date(0), "1970-01-01");
+        assert!(is_date("2026-12-05") && !is_date("2026-12-5") && !is_date("5 December"));
         assert_eq!(civil_date(20_792), "2026-12-05");
     }
 }
