@@ -8,7 +8,7 @@ use xtask::tasks::{self, SuiteOutcome, SNAPSHOT_SUITES};
 use xtask::{codegen, drift, lint, Error, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR};
 
 const EXIT_STATUS: &str =
-    "exit status: 0 fine, 1 stale files / drift / lint errors / generation failure, 2 usage or I/O error.";
+    "exit status: 0 fine, 1 stale files / drift / lint errors / generation failure / a refused import, 2 usage or I/O error.";
 
 /// Maintainer tasks for cloudflare-ssl.
 #[derive(Parser)]
