@@ -5,6 +5,7 @@
 //!   `../shared` (the [`seeds`] inventory and the [`upstream`] subset), written or compared.
 //! * [`lint`]: validates the curated document as OpenAPI 3.0.
 //! * [`drift`]: compares the curated document with Cloudflare's upstream document.
+//! * [`import`](mod@import): brings one upstream operation into the curated document.
 //! * [`bench`](mod@bench): the benchmark harness.
 //!
 //! Every function takes the repository root (or the files) as a parameter, so tests run on copies.
@@ -23,6 +24,7 @@ pub mod bench;
 pub mod canonical;
 pub mod diff;
 pub mod drift;
+pub mod import;
 pub mod lint;
 pub mod seeds;
 pub mod tasks;

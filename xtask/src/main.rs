@@ -8,7 +8,7 @@ use xtask::tasks::{self, SuiteOutcome, SNAPSHOT_SUITES};
 use xtask::{codegen, drift, lint, Error, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR};
 
 const EXIT_STATUS: &str =
-    "exit status: 0 fine, 1 stale files / drift / lint errors / generation failure, 2 usage or I/O error.";
+    "exit status: 0 fine, 1 stale files / drift / lint errors / generation failure / a refused import, 2 usage or I/O error.";
 
 /// Maintainer tasks for cloudflare-ssl.
 #[derive(Parser)]
@@ -54,6 +54,24 @@ enum Task {
     /// operations this crate covers. Unresolved `$ref`s are reported as such, and an operation
     /// with one is never "No drift". Exit 1 when they differ, unless --allow-drift.
     Drift(DriftArgs),
+    /// Bring one operation from an upstream OpenAPI document into the curated document.
+    ///
+    /// Copies the operation (by operationId or "METHOD /path") and every component it reaches,
+    /// renamed into the document's style (PascalCase, no upstream family prefix; existing
+    /// components such as Identifier and the ZoneId parameter reused, none overwritten), with
+    /// the document's conventions: the success body as the envelope with ResponseInfo under a
+    /// named component, 4XX/5XX as the shared Failure, upstream's allOf [success, failure]
+    /// resolved into the success envelope, enums as components (open when a response reaches
+    /// them), a snake_case operationId (from the summary, or --as), and the ledger entries
+    /// x-source {file, operationId} and x-since "<date>, imported by cargo xtask import". Then
+    /// writes the document canonically and lints it (exit 1 on lint errors); --generate runs
+    /// `generate` too. Refuses an operation already present, one not found (with close
+    /// matches), or one using what it cannot translate (oneOf/anyOf/not, non-JSON bodies,
+    /// several success bodies, external $refs). Example:
+    ///
+    ///   cargo xtask import --from ../shared/upstream/cloudflare-openapi-2024-08-06.json
+    ///   keyless-ssl-for-a-zone-list-keyless-ssl-configurations --as list_keyless_certificates
+    Import(ImportArgs),
     /// Export the JSON Schemas of the public request/response types.
     Schema(SchemaArgs),
     /// Benchmarks: writes BENCHMARKS.md and benches/ratios.svg.
@@ -108,6 +126,32 @@ struct DriftArgs {
 }
 
 #[derive(Args)]
+struct ImportArgs {
+    /// The upstream OpenAPI document (JSON or YAML).
+    #[arg(long, value_name = "file")]
+    from: PathBuf,
+    /// The upstream operationId, or "METHOD /path" (e.g. "GET /zones/{zone_id}/keyless_certificates").
+    #[arg(value_name = "operation")]
+    operation: String,
+    /// The operationId in the curated document [default: the summary in snake_case].
+    #[arg(long = "as", value_name = "name")]
+    name: Option<String>,
+    /// Whether a repeat has the effect of one; written as x-idempotent only when it differs from
+    /// what the method implies (GET, HEAD, PUT, DELETE, OPTIONS are).
+    #[arg(long, value_name = "bool")]
+    idempotent: Option<bool>,
+    /// The date recorded in x-since [default: today, UTC].
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<String>,
+    /// The curated document to import into [default: openapi/cloudflare-ssl.yaml].
+    #[arg(long, value_name = "file")]
+    spec: Option<PathBuf>,
+    /// Run `cargo xtask generate` afterwards (only with the default --spec).
+    #[arg(long)]
+    generate: bool,
+}
+
+#[derive(Args)]
 struct SchemaArgs {
     /// Where to write the schemas [default: openapi/schemas/].
     #[arg(long, value_name = "dir")]
@@ -122,6 +166,7 @@ fn main() -> ExitCode {
         Task::Check(args) => check(&root, &args),
         Task::Lint(args) => run_lint(&root, &args),
         Task::Drift(args) => run_drift(&root, &args),
+        Task::Import(args) => run_import(&root, &args),
         Task::Schema(args) => schema(&root, &args),
         Task::Bench(args) => xtask::bench::run(&root, &args),
     };
@@ -330,6 +375,39 @@ fn run_drift(root: &Path, args: &DriftArgs) -> Result<u8, Error> {
             report.difference_count()
         );
         return Ok(1);
+    }
+    Ok(0)
+}
+
+fn run_import(root: &Path, args: &ImportArgs) -> Result<u8, Error> {
+    if args.generate && args.spec.is_some() {
+        return Err(Error::Io(
+            "--generate works on the repository's document: leave out --spec".to_owned(),
+        ));
+    }
+    let spec = args
+        .spec
+        .clone()
+        .unwrap_or_else(|| root.join(codegen::SPEC_PATH));
+    let options = xtask::import::ImportOptions {
+        from: args.from.clone(),
+        selector: args.operation.clone(),
+        name: args.name.clone(),
+        idempotent: args.idempotent,
+        date: args.date.clone(),
+    };
+    let report = xtask::import::import(&spec, &options)?;
+    print!("{}", report.to_human());
+    if report.lint.error_count() > 0 {
+        eprintln!("the imported document does not lint: fix the findings above by hand");
+        return Ok(1);
+    }
+    if args.generate {
+        let shared = GenerateArgs {
+            skip_cargo: false,
+            shared: None,
+        };
+        return generate(root, &shared);
     }
     Ok(0)
 }
