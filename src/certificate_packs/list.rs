@@ -140,7 +140,8 @@ pub struct ListCertificatePacks {
 
 enum State {
     Fetch {
-        list: ListCertificatePacks,
+        /// Boxed: the listing is much larger than the other states.
+        list: Box<ListCertificatePacks>,
         page: u32,
         fetched: u32,
         /// The first pack id of the previous page, to notice a server that ignores `page`.
@@ -500,7 +501,7 @@ impl ListCertificatePacks {
                 Ok(State::Prefetch(pages.boxed()))
             }
             _ => Ok(State::Fetch {
-                list: self,
+                list: Box::new(self),
                 page: current + 1,
                 fetched,
                 previous_first: first.map(str::to_owned),
@@ -527,7 +528,7 @@ impl ListCertificatePacks {
     ) -> impl Stream<Item = Result<Page<types::CertificatePack>>> + Send + 'static {
         let first = self.page.unwrap_or(1);
         let start = State::Fetch {
-            list: self,
+            list: Box::new(self),
             page: first,
             fetched: 0,
             previous_first: None,
