@@ -2317,7 +2317,39 @@ pub fn apply_readers(
         impls.extend(parsed.items);
     }
     types.1.extend(impls);
+    document_builders(&mut types.1);
     Ok(())
+}
+
+/// Gives typify's undocumented `builder()` constructors a doc comment: rustdoc shows their
+/// return type as the bare name (`-> CertificatePack`), which reads as the type itself rather
+/// than its builder, and response types are `#[non_exhaustive]`, so the builder is how code
+/// outside the crate makes one.
+fn document_builders(items: &mut [syn::Item]) {
+    for item in items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let syn::Type::Path(self_ty) = &*block.self_ty else {
+            continue;
+        };
+        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        for inner in &mut block.items {
+            if let syn::ImplItem::Fn(f) = inner
+                && f.sig.ident == "builder"
+                && !f.attrs.iter().any(|a| a.path().is_ident("doc"))
+            {
+                let doc = format!(
+                    "Starts a [`builder::{name}`], the builder of this type: set its fields, \
+                     then `{name}::try_from(builder)`; optional fields default, so a field the \
+                     document adds later does not break the code that builds one."
+                );
+                f.attrs.push(syn::parse_quote!(#[doc = #doc]));
+            }
+        }
+    }
 }
 
 /// The helpers the readers use, emitted once as a private module.
