@@ -3209,4 +3209,124 @@ components:
             "{e}"
         );
     }
+
+    #[test]
+    fn operations_name_their_body_types() {
+        let ops = operation_defs(&spec(DOC)).expect("operations");
+        let bodies: Vec<(&str, &str, Option<&str>)> = ops
+            .iter()
+            .map(|o| (o.id.as_str(), o.response.as_str(), o.request.as_deref()))
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                ("get_thing", "ThingResponse", None),
+                ("edit_thing", "ThingResponse", Some("ThingUpdate")),
+                ("order_thing", "ThingResponse", None),
+            ]
+        );
+        let e = error_of(operation_defs(&edited(
+            "schema: {$ref: '#/components/schemas/ThingResponse'}\n    patch:",
+            "schema: {type: object}\n    patch:",
+        )));
+        assert!(
+            e.contains("GET /things/{id}") && e.contains("200 response"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn envelopes_follow_the_schema() {
+        let code = generate(&spec(DOC)).expect("generation");
+        // One impl per response type; `result` is optional and the envelope has no `success`,
+        // `errors`, `messages` or `result_info`.
+        assert_eq!(
+            code.matches("impl crate::envelope::Envelope for").count(),
+            1
+        );
+        let expected = "impl crate::envelope::Envelope for ThingResponse {
+            type Result = Thing;
+            fn into_parts(self) -> crate::envelope::Parts<Self::Result> {
+                crate::envelope::Parts {
+                    success: ::std::option::Option::None,
+                    errors: ::std::vec::Vec::new(),
+                    messages: ::std::vec::Vec::new(),
+                    result: self.result,
+                    result_info: ::std::option::Option::None,
+                }
+            }
+        }";
+        assert!(has(&code, expected), "{code}");
+        assert!(!has(&code, "fn missing_result"), "{code}");
+        assert!(
+            has(&code, "visitor.visit::<types::ThingResponse>()"),
+            "{code}"
+        );
+        assert!(
+            has(
+                &code,
+                "::std::option::Option::Some(visitor.visit::<types::ThingUpdate>())"
+            ),
+            "{code}"
+        );
+
+        // A required `result` is wrapped; a `success` flag is read.
+        let code = generate(&edited(
+            "required: [note]\n      properties:\n        note: {type: string, x-lenient: Absent in old replies.}",
+            "required: [note, result, success]\n      properties:\n        success: {type: boolean}\n        note: {type: string, x-lenient: Absent in old replies.}",
+        ))
+        .expect("generation");
+        assert!(
+            has(&code, "result: ::std::option::Option::Some(self.result),"),
+            "{code}"
+        );
+        assert!(
+            has(&code, "success: ::std::option::Option::Some(self.success),"),
+            "{code}"
+        );
+
+        // A `result` with no schema is any JSON: missing, it is `null`.
+        let code = generate(&edited(
+            "result: {$ref: '#/components/schemas/Thing'}",
+            "result: {description: Anything.}\n        thing: {$ref: '#/components/schemas/Thing'}",
+        ))
+        .expect("generation");
+        assert!(has(&code, "type Result = ::serde_json::Value;"), "{code}");
+        assert!(
+            has(
+                &code,
+                "fn missing_result() -> ::std::option::Option<Self::Result> { ::std::option::Option::Some(::serde_json::Value::Null) }"
+            ),
+            "{code}"
+        );
+    }
+
+    #[test]
+    fn request_values_are_the_open_enums_a_request_reaches() {
+        let code = generate(&spec(DOC)).expect("generation");
+        let checked: Vec<&str> = code
+            .match_indices("impl crate::strict::RequestValue for crate::generated::open::")
+            .map(|(i, m)| {
+                let rest = &code[i + m.len()..];
+                &rest[..rest
+                    .find(|c: char| !c.is_alphanumeric())
+                    .unwrap_or(rest.len())]
+            })
+            .collect();
+        // `ThingUpdate` (the only request body) reaches `Colour`; `Paint` and `Size` are reached
+        // by responses only.
+        assert_eq!(checked, ["Colour"]);
+        let code = generate(&edited(
+            "colour: {$ref: '#/components/schemas/Colour'}\n    Thing:",
+            "colour: {$ref: '#/components/schemas/Colour'}\n        size: {$ref: '#/components/schemas/Size'}\n    Thing:",
+        ))
+        .expect("generation");
+        assert!(
+            has(
+                &code,
+                "impl crate::strict::RequestValue for crate::generated::open::Size"
+            ),
+            "{code}"
+        );
+    }
 }
