@@ -52,11 +52,11 @@ impl<T> ApiResponse<T> {
 /// The parts of a Cloudflare response envelope.
 #[doc(hidden)]
 pub struct Parts<R> {
-    success: Option<bool>,
-    errors: Vec<types::ResponseInfo>,
-    messages: Vec<types::ResponseInfo>,
-    result: Option<R>,
-    result_info: Option<types::ResultInfo>,
+    pub(crate) success: Option<bool>,
+    pub(crate) errors: Vec<types::ResponseInfo>,
+    pub(crate) messages: Vec<types::ResponseInfo>,
+    pub(crate) result: Option<R>,
+    pub(crate) result_info: Option<types::ResultInfo>,
 }
 
 /// A generated response type that is a Cloudflare envelope around a `result`.
@@ -72,91 +72,9 @@ pub trait Envelope: DeserializeOwned + Send + 'static {
     }
 }
 
-macro_rules! envelope {
-    ($t:ident => $r:ty, result: optional) => {
-        impl Envelope for types::$t {
-            type Result = $r;
-            fn into_parts(self) -> Parts<$r> {
-                Parts {
-                    success: Some(self.success),
-                    errors: self.errors,
-                    messages: self.messages,
-                    result: self.result,
-                    result_info: None,
-                }
-            }
-        }
-    };
-    ($t:ident => $r:ty, result: list_with_info) => {
-        impl Envelope for types::$t {
-            type Result = $r;
-            fn into_parts(self) -> Parts<$r> {
-                Parts {
-                    success: Some(self.success),
-                    errors: self.errors,
-                    messages: self.messages,
-                    // An absent list decodes as empty.
-                    result: Some(self.result),
-                    result_info: self.result_info,
-                }
-            }
-        }
-    };
-    ($t:ident => $r:ty, result: required) => {
-        impl Envelope for types::$t {
-            type Result = $r;
-            fn into_parts(self) -> Parts<$r> {
-                Parts {
-                    success: Some(self.success),
-                    errors: self.errors,
-                    messages: self.messages,
-                    result: Some(self.result),
-                    result_info: None,
-                }
-            }
-        }
-    };
-}
-
-envelope!(CertificatePackListResponse => Vec<types::CertificatePack>, result: list_with_info);
-envelope!(ZoneListResponse => Vec<types::Zone>, result: list_with_info);
-envelope!(CertificatePackResponse => types::CertificatePack, result: optional);
-envelope!(CertificatePackDeleteResponse => types::CertificatePackDeleteResult, result: optional);
-envelope!(QuotaResponse => types::Quota, result: optional);
-envelope!(UniversalSslSettingsResponse => types::UniversalSslSettings, result: optional);
-envelope!(ValidationMethodUpdateResponse => types::ValidationMethodUpdateResult, result: optional);
-envelope!(RecommendationResponse => types::AutomaticModeSetting, result: required);
-envelope!(AutomaticModeResponse => types::AutomaticModeSetting, result: required);
-
-impl Envelope for types::AnalyzeCertificateResponse {
-    type Result = Value;
-    fn into_parts(self) -> Parts<Value> {
-        Parts {
-            success: Some(self.success),
-            errors: self.errors,
-            messages: self.messages,
-            result: self.result,
-            result_info: None,
-        }
-    }
-    /// The analysis is untyped; a missing one is `null`.
-    fn missing_result() -> Option<Value> {
-        Some(Value::Null)
-    }
-}
-
-impl Envelope for types::VerificationResponse {
-    type Result = Vec<types::Verification>;
-    fn into_parts(self) -> Parts<Self::Result> {
-        Parts {
-            success: None,
-            errors: Vec::new(),
-            messages: Vec::new(),
-            result: Some(self.result),
-            result_info: None,
-        }
-    }
-}
+// The `Envelope` impl of every operation's `200` response type is generated from the document
+// (`openapi/codegen.rs`, `apply_envelopes`): which parts a type has and what a missing `result`
+// means come from its schema, so no list of response types is kept here.
 
 fn messages(list: &[types::ResponseInfo]) -> Vec<ApiMessage> {
     list.iter().map(ApiMessage::from).collect()

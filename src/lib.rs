@@ -147,7 +147,7 @@ pub use client::{
 };
 pub use envelope::{ApiResponse, ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
 pub use error::{AcceptedResponse, ApiError, ApiMessage, Error, InputError, Result};
-pub use generated::{Operation, UnknownOperation};
+pub use generated::{Operation, RequestVisitor, ResponseVisitor, UnknownOperation};
 pub use ids::{IntoIdentifier, MAX_IDENTIFIER_LENGTH, MAX_SERVER_ID_LENGTH};
 pub use pacing::ServerBudget;
 pub use ratelimit::RateLimit;

@@ -171,19 +171,17 @@ fn expected_seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     let examples = response_examples(&spec);
     assert_eq!(
         examples.len(),
-        15,
-        "one seed per operation (the seed's 14 and GET /zones)"
+        cloudflare_ssl::Operation::ALL.len(),
+        "one seed per operation of the document"
     );
     let failure = failure_example(&spec);
     let mut seeds: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
 
-    // The selector byte of an operation: its index in the targets' table.
+    // The selector byte of an operation: its index in `Operation::ALL`.
     let index = |id: &str| -> u8 {
-        let i = decode_responses::TYPES
-            .iter()
-            .position(|t| t.starts_with(&format!("{id}:")))
-            .unwrap_or_else(|| panic!("{id} is missing from decode_responses::TYPES"));
-        i as u8
+        cloudflare_ssl::Operation::from_operation_id(id)
+            .and_then(decode_responses::selector)
+            .unwrap_or_else(|| panic!("{id} is not an operation of the generated `Operation`"))
     };
     let decode = seeds.entry("decode_responses").or_default();
     for (id, example) in &examples {
@@ -192,9 +190,10 @@ fn expected_seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
         input.extend(json(example));
         decode.insert(format!("{i:02}-{id}.json"), input);
     }
-    let mut input = vec![14u8];
+    let error = u8::try_from(decode_responses::ERROR_ENVELOPE).expect("fewer than 255 operations");
+    let mut input = vec![error];
     input.extend(json(&failure));
-    decode.insert("14-error_envelope.json".into(), input);
+    decode.insert(format!("{error:02}-error_envelope.json"), input);
 
     let client = seeds.entry("client_response").or_default();
     for (id, example) in &examples {
@@ -346,13 +345,23 @@ fn every_decode_seed_decodes() {
     let dir = root().join("fuzz/seeds/decode_responses");
     for (name, data) in inputs(&dir) {
         let body = &data[1..];
-        let ok = match data[0] {
-            0 => serde_json::from_slice::<cloudflare_ssl::types::AnalyzeCertificateResponse>(body)
-                .is_ok(),
-            14 => serde_json::from_slice::<cloudflare_ssl::types::ErrorEnvelope>(body).is_ok(),
-            _ => serde_json::from_slice::<Value>(body).is_ok(),
+        // Each as the type its selector picks (the operation's 200 response, or the error
+        // envelope after the operations).
+        let ok = match cloudflare_ssl::Operation::ALL.get(usize::from(data[0])) {
+            Some(op) => op.visit_response(Decodes(body)),
+            None => serde_json::from_slice::<cloudflare_ssl::types::ErrorEnvelope>(body).is_ok(),
         };
         assert!(ok, "{name}");
+    }
+}
+
+/// Whether a body decodes as the visited type.
+struct Decodes<'a>(&'a [u8]);
+
+impl cloudflare_ssl::ResponseVisitor for Decodes<'_> {
+    type Output = bool;
+    fn visit<T: serde::de::DeserializeOwned>(self) -> bool {
+        serde_json::from_slice::<T>(self.0).is_ok()
     }
 }
 

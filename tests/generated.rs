@@ -6,8 +6,6 @@
 //! * unknown fields and unknown enum values survive a decode/encode round trip;
 //! * the document is valid OpenAPI 3.0 and every `$ref` resolves.
 
-use std::collections::BTreeMap;
-
 use cloudflare_ssl::types;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -76,46 +74,47 @@ fn operation_inventory_snapshot() {
     }
     assert_eq!(
         operations(&spec).len(),
-        15,
-        "the crate covers exactly 15 operations (the seed's 14 and GET /zones)"
+        cloudflare_ssl::Operation::ALL.len(),
+        "the crate covers exactly the document's operations"
     );
     insta::assert_snapshot!("operation_inventory", table);
 }
-
-type Decoder = fn(&Value) -> Result<Value, String>;
 
 fn round_trip<T: DeserializeOwned + Serialize>(v: &Value) -> Result<Value, String> {
     let decoded: T = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
     serde_json::to_value(&decoded).map_err(|e| e.to_string())
 }
 
-/// Every named request/response body type, by component name.
-fn decoders() -> BTreeMap<&'static str, Decoder> {
-    macro_rules! table {
-        ($($name:ident),* $(,)?) => {
-            BTreeMap::from([$( (stringify!($name), round_trip::<types::$name> as Decoder) ),*])
-        };
+/// Round-trips a JSON value through the type an operation names (generated dispatch).
+struct RoundTrip<'a>(&'a Value);
+
+impl cloudflare_ssl::ResponseVisitor for RoundTrip<'_> {
+    type Output = Result<Value, String>;
+    fn visit<T: DeserializeOwned + Serialize>(self) -> Self::Output {
+        round_trip::<T>(self.0)
     }
-    table!(
-        AnalyzeCertificateRequest,
-        AnalyzeCertificateResponse,
-        AutomaticModeResponse,
-        AutomaticModeUpdate,
-        CertificatePackDeleteResponse,
-        CertificatePackListResponse,
-        CertificatePackResponse,
-        EditCertificatePackRequest,
-        ErrorEnvelope,
-        OrderCertificatePackRequest,
-        QuotaResponse,
-        RecommendationResponse,
-        UniversalSslSettingsResponse,
-        UniversalSslSettingsUpdate,
-        ValidationMethodUpdate,
-        ValidationMethodUpdateResponse,
-        VerificationResponse,
-        ZoneListResponse,
-    )
+}
+
+impl cloudflare_ssl::RequestVisitor for RoundTrip<'_> {
+    type Output = Result<Value, String>;
+    fn visit<T: DeserializeOwned + Serialize>(self) -> Self::Output {
+        round_trip::<T>(self.0)
+    }
+}
+
+/// Decodes and re-encodes `v` as the named request/response body type (a component name), found
+/// through the generated `Operation` metadata; `None` when no operation uses that type.
+fn decode(name: &str, v: &Value) -> Option<Result<Value, String>> {
+    if name == "ErrorEnvelope" {
+        return Some(round_trip::<types::ErrorEnvelope>(v));
+    }
+    let ops = cloudflare_ssl::Operation::ALL;
+    if let Some(op) = ops.iter().find(|op| op.response_type() == name) {
+        return Some(op.visit_response(RoundTrip(v)));
+    }
+    ops.iter()
+        .find(|op| op.request_type() == Some(name))
+        .and_then(|op| op.visit_request(RoundTrip(v)))
 }
 
 /// JSON equality where numbers compare by value (`0` and `0.0` are the same JSON number).
@@ -159,7 +158,6 @@ fn json_diff(a: &Value, b: &Value, path: &str) -> Option<String> {
 #[test]
 fn every_example_decodes_and_round_trips() {
     let spec = spec();
-    let decoders = decoders();
     let mut checked = 0;
     for (method, path, op) in operations(&spec) {
         let id = op["operationId"].as_str().unwrap_or_default().to_owned();
@@ -173,13 +171,11 @@ fn every_example_decodes_and_round_trips() {
         for (what, body) in bodies {
             let media = &body["content"]["application/json"];
             let name = schema_name(&media["schema"]);
-            let decode = decoders
-                .get(name)
-                .unwrap_or_else(|| panic!("{id}: no decoder registered for {name}"));
             let example = media
                 .get("example")
                 .unwrap_or_else(|| panic!("{method} {path} {what}: no example"));
-            let encoded = decode(example)
+            let encoded = decode(name, example)
+                .unwrap_or_else(|| panic!("{id}: no generated type for {name}"))
                 .unwrap_or_else(|e| panic!("{id} {what}: example does not decode as {name}: {e}"));
             if let Some(diff) = json_diff(example, &encoded, "$") {
                 panic!("{id} {what}: {name} does not round-trip: {diff}");
@@ -187,8 +183,11 @@ fn every_example_decodes_and_round_trips() {
             checked += 1;
         }
     }
-    // 15 success examples, 30 error examples (4XX + 5XX), 6 request bodies.
-    assert_eq!(checked, 15 + 30 + 6);
+    // One success example per operation, two error examples (4XX + 5XX) per operation, one
+    // example per request body.
+    let ops = cloudflare_ssl::Operation::ALL;
+    let requests = ops.iter().filter(|op| op.request_type().is_some()).count();
+    assert_eq!(checked, ops.len() + 2 * ops.len() + requests);
 }
 
 fn sample_pack() -> Value {

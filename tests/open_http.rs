@@ -64,7 +64,7 @@ async fn the_raw_hatch_reaches_any_path_with_auth_and_retries() {
         .retry(quick_retries())
         .build()
         .expect("client");
-    // A path outside the 14 operations, with a query; one 503 first, retried (GET).
+    // A path outside the document's operations, with a query; one 503 first, retried (GET).
     server.script([Reply::error(503, 10002, "busy")]);
     let records = client
         .request(Method::GET, format!("/zones/{ZONE}/dns_records"))

@@ -154,25 +154,17 @@ fn decode_fixture(f: &Fixture) -> Result<Value, String> {
     if f.is_failure() {
         return check::<types::ErrorEnvelope>(&f.body);
     }
-    match f.operation.as_str() {
-        "analyze_certificate" => check::<types::AnalyzeCertificateResponse>(&f.body),
-        "list_certificate_packs" => check::<types::CertificatePackListResponse>(&f.body),
-        "order_certificate_pack" | "get_certificate_pack" | "edit_certificate_pack" => {
-            check::<types::CertificatePackResponse>(&f.body)
+    // The operation's 200 response type, through the generated dispatch.
+    struct Check<'a>(&'a [u8]);
+    impl cloudflare_ssl::ResponseVisitor for Check<'_> {
+        type Output = Result<Value, String>;
+        fn visit<T: DeserializeOwned + serde::Serialize>(self) -> Self::Output {
+            check::<T>(self.0)
         }
-        "get_certificate_pack_quota" => check::<types::QuotaResponse>(&f.body),
-        "delete_certificate_pack" => check::<types::CertificatePackDeleteResponse>(&f.body),
-        "get_ssl_recommendation" => check::<types::RecommendationResponse>(&f.body),
-        "get_automatic_ssl_mode" | "edit_automatic_ssl_mode" => {
-            check::<types::AutomaticModeResponse>(&f.body)
-        }
-        "get_universal_ssl_settings" | "edit_universal_ssl_settings" => {
-            check::<types::UniversalSslSettingsResponse>(&f.body)
-        }
-        "get_ssl_verification" => check::<types::VerificationResponse>(&f.body),
-        "edit_validation_method" => check::<types::ValidationMethodUpdateResponse>(&f.body),
-        "list_zones" => check::<types::ZoneListResponse>(&f.body),
-        other => panic!("fixture for unknown operation {other}"),
+    }
+    match Operation::from_operation_id(&f.operation) {
+        Some(op) => op.visit_response(Check(&f.body)),
+        None => panic!("fixture for unknown operation {}", f.operation),
     }
 }
 
@@ -621,15 +613,12 @@ async fn drifted_fixtures_through_the_client() {
 /// The selector byte of `decode_responses` for a fixture: its operation's index, or the error
 /// envelope's.
 fn selector(f: &Fixture) -> u8 {
-    let key = if f.is_failure() {
-        "4XX/5XX:".to_owned()
-    } else {
-        format!("{}:", f.operation)
-    };
-    decode_responses::TYPES
-        .iter()
-        .position(|t| t.starts_with(&key))
-        .unwrap_or_else(|| panic!("{key} is not in decode_responses::TYPES")) as u8
+    if f.is_failure() {
+        return u8::try_from(decode_responses::ERROR_ENVELOPE).expect("fewer than 255 operations");
+    }
+    Operation::from_operation_id(&f.operation)
+        .and_then(decode_responses::selector)
+        .unwrap_or_else(|| panic!("{} is not an operation", f.operation))
 }
 
 #[test]

@@ -19,12 +19,13 @@ use cloudflare_ssl::types::{
     AutomaticModeUpdateValue, CertificateAuthority, CertificatePackValidationMethod,
     DesiredValidationMethod, EditCertificatePackRequest, ValidityDays,
 };
-use cloudflare_ssl::{Client, Error, OrderRequest, RetryPolicy, Zone};
+use cloudflare_ssl::{Client, Error, Operation, OrderRequest, RetryPolicy, Zone};
 use http_body_util::Full;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 
 const TOKEN: &str = "fuzz-SECRET-token-0123456789";
+const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 const PACK: &str = "3822ff90-ea29-44df-9e55-21300bb9419b";
 
 #[derive(Default, Clone)]
@@ -87,9 +88,7 @@ fn harness() -> &'static Harness {
             .timeout(Duration::from_secs(10))
             .build()
             .expect("client");
-        let zone = client
-            .zone("023e105f4ecef8ad9ca31a8372d0c353")
-            .expect("zone");
+        let zone = client.zone(ZONE).expect("zone");
         Harness { runtime, zone }
     })
 }
@@ -163,16 +162,18 @@ pub fn run(data: &[u8]) {
     let h = harness();
     let zone = &h.zone;
     let packs = zone.certificate_packs();
+    // The operation: its index in `Operation::ALL` (the selector of decode_responses; the error
+    // envelope's selector there, one past the operations, wraps to the first).
+    let operation = Operation::ALL[usize::from(op) % Operation::ALL.len()];
     h.runtime.block_on(async {
-        // 14 (the error envelope's selector in decode_responses) reads as 13; 15 is GET /zones.
-        match op % 16 {
-            0 => check(
+        match operation {
+            Operation::AnalyzeCertificate => check(
                 status,
                 zone.analyze_certificate("-----BEGIN CERTIFICATE-----", None)
                     .await,
             ),
-            1 => check(status, packs.list().send().await),
-            2 => check(
+            Operation::ListCertificatePacks => check(status, packs.list().send().await),
+            Operation::OrderCertificatePack => check(
                 status,
                 packs
                     .order(OrderRequest::new(
@@ -183,9 +184,9 @@ pub fn run(data: &[u8]) {
                     ))
                     .await,
             ),
-            3 => check(status, packs.quota().await),
-            4 => check(status, packs.get(PACK).await),
-            5 => check(
+            Operation::GetCertificatePackQuota => check(status, packs.quota().await),
+            Operation::GetCertificatePack => check(status, packs.get(PACK).await),
+            Operation::EditCertificatePack => check(
                 status,
                 packs
                     .edit(
@@ -196,23 +197,45 @@ pub fn run(data: &[u8]) {
                     )
                     .await,
             ),
-            6 => check(status, packs.delete(PACK).await),
-            7 => check(status, zone.ssl_recommendation().with_response().await),
-            8 => check(status, zone.automatic_ssl().get().await),
-            9 => check(
+            Operation::DeleteCertificatePack => check(status, packs.delete(PACK).await),
+            Operation::GetSslRecommendation => {
+                check(status, zone.ssl_recommendation().with_response().await)
+            }
+            Operation::GetAutomaticSslMode => check(status, zone.automatic_ssl().get().await),
+            Operation::EditAutomaticSslMode => check(
                 status,
                 zone.automatic_ssl()
                     .set(AutomaticModeUpdateValue::Auto)
                     .await,
             ),
-            10 => check(status, zone.universal_ssl().get().with_response().await),
-            11 => check(status, zone.universal_ssl().set_enabled(true).await),
-            12 => check(status, zone.verification().get().await),
-            15 => check(status, zone.client().zones_by_name("example.com").await),
-            _ => check(
+            Operation::GetUniversalSslSettings => {
+                check(status, zone.universal_ssl().get().with_response().await)
+            }
+            Operation::EditUniversalSslSettings => {
+                check(status, zone.universal_ssl().set_enabled(true).await)
+            }
+            Operation::GetSslVerification => check(status, zone.verification().get().await),
+            Operation::EditValidationMethod => check(
                 status,
                 zone.verification()
                     .edit_method(PACK, DesiredValidationMethod::Txt)
+                    .await,
+            ),
+            Operation::ListZones => check(status, zone.client().zones_by_name("example.com").await),
+            // An operation with no ergonomic method yet: the raw request path, which every
+            // operation has.
+            other => check(
+                status,
+                zone.client()
+                    .request(
+                        reqwest::Method::from_bytes(other.method().as_bytes())
+                            .unwrap_or(reqwest::Method::GET),
+                        other
+                            .path()
+                            .replace("{zone_id}", ZONE)
+                            .replace("{certificate_pack_id}", PACK),
+                    )
+                    .send()
                     .await,
             ),
         }

@@ -1,33 +1,26 @@
-//! Response decoding of every operation: the first byte picks the operation (its 200 response
-//! type; the 15th choice is `ErrorEnvelope`, the 4XX/5XX body of every operation, and the 16th
-//! `GET /zones`, added after the seed's 14), the rest is the HTTP body.
+//! Response decoding of every operation: the first byte picks the type (modulo one more than the
+//! number of operations): selector `i` is the 200 response type of `Operation::ALL[i]` (the
+//! document's order, dispatched by the generated `Operation::visit_response`), and the last
+//! choice is `ErrorEnvelope`, the 4XX/5XX body of every operation. The rest is the HTTP body.
 //!
 //! Invariants: decoding never panics; whatever decodes re-encodes, and the encoding decodes back
 //! to an equal value (no information the type kept is lost or changed on the way).
 
-use cloudflare_ssl::types;
+use cloudflare_ssl::{types, Operation, ResponseVisitor};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// The 200 response type of each operation, in the document's order, then the error envelope.
-pub const TYPES: [&str; 16] = [
-    "analyze_certificate: AnalyzeCertificateResponse",
-    "list_certificate_packs: CertificatePackListResponse",
-    "order_certificate_pack: CertificatePackResponse",
-    "get_certificate_pack_quota: QuotaResponse",
-    "get_certificate_pack: CertificatePackResponse",
-    "edit_certificate_pack: CertificatePackResponse",
-    "delete_certificate_pack: CertificatePackDeleteResponse",
-    "get_ssl_recommendation: RecommendationResponse",
-    "get_automatic_ssl_mode: AutomaticModeResponse",
-    "edit_automatic_ssl_mode: AutomaticModeResponse",
-    "get_universal_ssl_settings: UniversalSslSettingsResponse",
-    "edit_universal_ssl_settings: UniversalSslSettingsResponse",
-    "get_ssl_verification: VerificationResponse",
-    "edit_validation_method: ValidationMethodUpdateResponse",
-    "4XX/5XX: ErrorEnvelope",
-    "list_zones: ZoneListResponse",
-];
+/// The number of choices of the selector byte: every operation, then the error envelope.
+pub const CHOICES: usize = Operation::ALL.len() + 1;
+
+/// The selector of the error envelope (the choice after the operations).
+pub const ERROR_ENVELOPE: usize = Operation::ALL.len();
+
+/// The selector byte of an operation: its index in `Operation::ALL`.
+pub fn selector(operation: Operation) -> Option<u8> {
+    let i = Operation::ALL.iter().position(|op| *op == operation)?;
+    u8::try_from(i).ok()
+}
 
 fn round_trip<T>(body: &[u8])
 where
@@ -48,23 +41,25 @@ where
     let _ = format!("{value:?}");
 }
 
+struct RoundTrip<'a>(&'a [u8]);
+
+impl ResponseVisitor for RoundTrip<'_> {
+    type Output = ();
+    fn visit<T>(self)
+    where
+        T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug,
+    {
+        round_trip::<T>(self.0);
+    }
+}
+
 /// Runs one input; panics when an invariant fails.
 pub fn run(data: &[u8]) {
     let Some((&selector, body)) = data.split_first() else {
         return;
     };
-    match selector as usize % TYPES.len() {
-        0 => round_trip::<types::AnalyzeCertificateResponse>(body),
-        1 => round_trip::<types::CertificatePackListResponse>(body),
-        2 | 4 | 5 => round_trip::<types::CertificatePackResponse>(body),
-        3 => round_trip::<types::QuotaResponse>(body),
-        6 => round_trip::<types::CertificatePackDeleteResponse>(body),
-        7 => round_trip::<types::RecommendationResponse>(body),
-        8 | 9 => round_trip::<types::AutomaticModeResponse>(body),
-        10 | 11 => round_trip::<types::UniversalSslSettingsResponse>(body),
-        12 => round_trip::<types::VerificationResponse>(body),
-        13 => round_trip::<types::ValidationMethodUpdateResponse>(body),
-        15 => round_trip::<types::ZoneListResponse>(body),
-        _ => round_trip::<types::ErrorEnvelope>(body),
+    match Operation::ALL.get(selector as usize % CHOICES) {
+        Some(operation) => operation.visit_response(RoundTrip(body)),
+        None => round_trip::<types::ErrorEnvelope>(body),
     }
 }

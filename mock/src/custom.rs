@@ -8,7 +8,7 @@ use serde_json::Value;
 pub const DEFAULT_MAX_USER_ROUTES: usize = 100;
 
 /// A route the mock answers although the document does not have it, so code that calls an
-/// endpoint outside the 14 operations (with `client.request`, say) can be tested against the
+/// endpoint outside the document's operations (with `client.request`, say) can be tested against the
 /// mock. Checked only for requests the document does not route; they still need credentials,
 /// count under `user_route` and take faults (scope them with [`crate::Faults::path`]).
 ///

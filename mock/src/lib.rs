@@ -47,7 +47,7 @@
 //!
 //! # What it does
 //!
-//! * **All 15 operations of the curated document (the seed's 14 and `GET /zones`), stateful.** Two zones are seeded
+//! * **Every operation of the curated document (`Operation::ALL`: the seed's and `GET /zones`), stateful.** Two zones are seeded
 //!   ([`DEFAULT_ZONE_ID`] `example.com`: a universal pack and 5 active advanced packs, quota 10;
 //!   [`SECOND_ZONE_ID`] `example.net`: a universal pack, quota 1). `order` creates an advanced
 //!   pack in `initializing` with DCV records for the chosen method (`txt` → `txt_name`/`txt_value`,

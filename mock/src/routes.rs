@@ -1,4 +1,4 @@
-//! The operations (the seed's 14 and `GET /zones`), on the mock's state. Requests reaching this module are authenticated and
+//! The operations of the document (the seed's and `GET /zones`), on the mock's state. Requests reaching this module are authenticated and
 //! conform to the curated document; what is checked here is business logic (unknown zone or pack,
 //! hosts outside the zone, quota, status rules).
 

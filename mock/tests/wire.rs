@@ -815,46 +815,23 @@ async fn success_bodies_decode_into_the_generated_types() {
     for (op, reply) in replies {
         let body = reply.body.clone();
         let decoded: Result<(), serde_json::Error> = if reply.status.is_success() {
-            match op {
-                Operation::AnalyzeCertificate => {
-                    serde_json::from_value::<types::AnalyzeCertificateResponse>(body).map(drop)
-                }
-                Operation::ListCertificatePacks => {
-                    serde_json::from_value::<types::CertificatePackListResponse>(body).map(drop)
-                }
-                Operation::OrderCertificatePack
-                | Operation::GetCertificatePack
-                | Operation::EditCertificatePack => {
-                    serde_json::from_value::<types::CertificatePackResponse>(body).map(drop)
-                }
-                Operation::DeleteCertificatePack => {
-                    serde_json::from_value::<types::CertificatePackDeleteResponse>(body).map(drop)
-                }
-                Operation::GetCertificatePackQuota => {
-                    serde_json::from_value::<types::QuotaResponse>(body).map(drop)
-                }
-                Operation::GetSslRecommendation => {
-                    serde_json::from_value::<types::RecommendationResponse>(body).map(drop)
-                }
-                Operation::GetAutomaticSslMode | Operation::EditAutomaticSslMode => {
-                    serde_json::from_value::<types::AutomaticModeResponse>(body).map(drop)
-                }
-                Operation::GetUniversalSslSettings | Operation::EditUniversalSslSettings => {
-                    serde_json::from_value::<types::UniversalSslSettingsResponse>(body).map(drop)
-                }
-                Operation::GetSslVerification => {
-                    serde_json::from_value::<types::VerificationResponse>(body).map(drop)
-                }
-                Operation::EditValidationMethod => {
-                    serde_json::from_value::<types::ValidationMethodUpdateResponse>(body).map(drop)
-                }
-                _ => Ok(()),
-            }
+            // The operation's 200 response type, through the generated dispatch.
+            op.visit_response(Decode(body))
         } else {
             serde_json::from_value::<types::ErrorEnvelope>(body).map(drop)
         };
         if let Err(e) = decoded {
             panic!("{op} {}: {e}\n{}", reply.status, reply.body);
         }
+    }
+}
+
+/// Decodes a JSON value as the visited type.
+struct Decode(Value);
+
+impl cloudflare_ssl::ResponseVisitor for Decode {
+    type Output = Result<(), serde_json::Error>;
+    fn visit<T: serde::de::DeserializeOwned>(self) -> Self::Output {
+        serde_json::from_value::<T>(self.0).map(drop)
     }
 }
