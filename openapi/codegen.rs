@@ -1656,20 +1656,7 @@ fn apply_envelopes(
     file: &mut syn::File,
     ops: &[OperationDef],
 ) -> Result<(), CodegenError> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-            _ => None,
-        })
-        .ok_or_else(|| {
-            err(
-                &spec.path,
-                "generated code",
-                "progenitor emitted no `types` module",
-            )
-        })?;
+    let types = types_module(spec, file)?;
     let names: BTreeSet<&str> = ops.iter().map(|o| o.response.as_str()).collect();
     let mut items = Vec::new();
     for name in names {
@@ -2585,15 +2572,12 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
     })
 }
 
-/// Applies the tolerant reader to every response struct of progenitor's `types` module.
-/// Fails, naming the schema, when a response object has no struct or does not match it.
-pub fn apply_readers(
+/// Progenitor's `types` module (its brace and items), where the response types live.
+fn types_module<'f>(
     spec: &Spec,
-    file: &mut syn::File,
-    readers: &[Reader],
-) -> Result<(), CodegenError> {
-    let types = file
-        .items
+    file: &'f mut syn::File,
+) -> Result<&'f mut (syn::token::Brace, Vec<syn::Item>), CodegenError> {
+    file.items
         .iter_mut()
         .find_map(|item| match item {
             syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
@@ -2605,7 +2589,17 @@ pub fn apply_readers(
                 "generated code",
                 "progenitor emitted no `types` module",
             )
-        })?;
+        })
+}
+
+/// Applies the tolerant reader to every response struct of progenitor's `types` module.
+/// Fails, naming the schema, when a response object has no struct or does not match it.
+pub fn apply_readers(
+    spec: &Spec,
+    file: &mut syn::File,
+    readers: &[Reader],
+) -> Result<(), CodegenError> {
+    let types = types_module(spec, file)?;
     let mut impls = Vec::new();
     for reader in readers {
         let item = types
