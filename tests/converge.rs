@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use cloudflare_ssl::types::{CertificatePack, CertificatePackListStatus};
+use cloudflare_ssl::types::CertificatePack;
 use cloudflare_ssl::{
     ConvergeError, ConvergeEvent, ConvergeOptions, DnsError, DnsHook, OrderRequest, Zone,
 };
@@ -183,16 +183,7 @@ async fn several_workers_converge_on_one_pack() {
         .map(|r| r.expect("task").expect("converged").id.to_string())
         .collect();
     assert_eq!(ids.len(), 1, "every worker ends on the same pack: {ids:?}");
-    let order = order();
-    let left: Vec<String> = packs(&mock)
-        .list()
-        .status(CertificatePackListStatus::All)
-        .items()
-        .try_filter(|p| futures::future::ready(order.matches(p)))
-        .map_ok(|p| p.id.to_string())
-        .try_collect()
-        .await
-        .expect("list");
+    let left = common::matching(&packs(&mock), &order()).await;
     assert_eq!(left.len(), 1, "{left:?}");
     assert_eq!(ids.into_iter().collect::<Vec<_>>(), left);
 }

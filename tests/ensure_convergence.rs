@@ -4,10 +4,9 @@
 
 use std::time::Duration;
 
-use cloudflare_ssl::types::{CertificatePackListStatus, CertificatePackStatus};
+use cloudflare_ssl::types::CertificatePackStatus;
 use cloudflare_ssl::{CertificatePacks, Ensured, OrderRequest};
 use cloudflare_ssl_mock::{MockServer, Operation};
-use futures::TryStreamExt;
 
 mod common;
 use common::packs;
@@ -18,16 +17,7 @@ fn order() -> OrderRequest {
 
 /// The ids of every pack matching `order()`.
 async fn matching(packs: &CertificatePacks) -> Vec<String> {
-    let order = order();
-    packs
-        .list()
-        .status(CertificatePackListStatus::All)
-        .items()
-        .try_filter(|p| futures::future::ready(order.matches(p)))
-        .map_ok(|p| p.id.to_string())
-        .try_collect()
-        .await
-        .expect("list")
+    common::matching(packs, &order()).await
 }
 
 async fn twenty_concurrent_ensures(mock: &MockServer) {

@@ -2,9 +2,12 @@
 
 #![allow(dead_code)]
 
-use cloudflare_ssl::types::{CertificateAuthority, CertificatePackValidationMethod, ValidityDays};
+use cloudflare_ssl::types::{
+    CertificateAuthority, CertificatePackListStatus, CertificatePackValidationMethod, ValidityDays,
+};
 use cloudflare_ssl::{CertificatePacks, Client, OrderRequest};
 use cloudflare_ssl_mock::MockServer;
+use futures::TryStreamExt;
 
 /// A client of `mock`, with the mock's token and base URL.
 pub fn client(mock: &MockServer) -> Client {
@@ -31,4 +34,17 @@ pub fn order(hosts: &[&str]) -> OrderRequest {
         CertificatePackValidationMethod::Txt,
         ValidityDays::Days90,
     )
+}
+
+/// The ids of every pack (of any status) that `order` matches, as `ensure` would find them.
+pub async fn matching(packs: &CertificatePacks, order: &OrderRequest) -> Vec<String> {
+    packs
+        .list()
+        .status(CertificatePackListStatus::All)
+        .items()
+        .try_filter(|p| futures::future::ready(order.matches(p)))
+        .map_ok(|p| p.id.to_string())
+        .try_collect()
+        .await
+        .expect("list")
 }
