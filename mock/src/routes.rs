@@ -179,14 +179,29 @@ fn list_zones(state: &State, call: &Call<'_>) -> Value {
         .and_then(Value::as_str)
         .map(|n| n.trim_end_matches('.').to_ascii_lowercase());
     let status = call.query.get("status").and_then(Value::as_str);
-    let page = call.query_u64("page").unwrap_or(1).max(1);
-    let per_page = call.query_u64("per_page").unwrap_or(20).clamp(1, 50);
     let selected: Vec<&Zone> = state
         .zones
         .iter()
         .filter(|z| name.as_deref().is_none_or(|n| z.name == n))
         .filter(|_| status.is_none_or(|s| s == "active"))
         .collect();
+    paged(call, selected, |z| {
+        json!({
+            "id": z.id,
+            "name": z.name,
+            "status": "active",
+            "account": { "id": MOCK_ACCOUNT_ID, "name": "Mock Account" },
+            "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
+        })
+    })
+}
+
+/// The page the call asks for (`page` from 1, `per_page` 1 to 50, default 20) of `selected`,
+/// as a list envelope with `result_info`. Only that page is rendered: a zone seeded with
+/// thousands of packs (benchmarks) stays cheap to page through.
+fn paged<T>(call: &Call<'_>, selected: Vec<T>, render: impl Fn(T) -> Value) -> Value {
+    let page = call.query_u64("page").unwrap_or(1).max(1);
+    let per_page = call.query_u64("per_page").unwrap_or(20).clamp(1, 50);
     let total = selected.len() as u64;
     let start =
         usize::try_from(page.saturating_sub(1).saturating_mul(per_page)).unwrap_or(usize::MAX);
@@ -194,15 +209,7 @@ fn list_zones(state: &State, call: &Call<'_>) -> Value {
         .into_iter()
         .skip(start)
         .take(usize::try_from(per_page).unwrap_or(usize::MAX))
-        .map(|z| {
-            json!({
-                "id": z.id,
-                "name": z.name,
-                "status": "active",
-                "account": { "id": MOCK_ACCOUNT_ID, "name": "Mock Account" },
-                "name_servers": ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
-            })
-        })
+        .map(render)
         .collect();
     let info = json!({
         "count": items.len(),
@@ -221,8 +228,6 @@ fn list(state: &State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError
     let zone = zone(state, zone_id)?;
     let all = call.query.get("status").and_then(Value::as_str) == Some("all");
     let deploy = call.query.get("deploy").and_then(Value::as_str);
-    let page = call.query_u64("page").unwrap_or(1).max(1);
-    let per_page = call.query_u64("per_page").unwrap_or(20).clamp(1, 50);
     let selected: Vec<_> = zone
         .packs
         .iter()
@@ -236,27 +241,7 @@ fn list(state: &State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError
             env_ok && (all || p.status == "active" || p.status == "staging_active")
         })
         .collect();
-    let total = selected.len() as u64;
-    let total_pages = total.div_ceil(per_page);
-    let start =
-        usize::try_from(page.saturating_sub(1).saturating_mul(per_page)).unwrap_or(usize::MAX);
-    let take = usize::try_from(per_page).unwrap_or(usize::MAX);
-    // Only the requested page is rendered: a zone seeded with thousands of packs (benchmarks)
-    // stays cheap to page through.
-    let items: Vec<Value> = selected
-        .into_iter()
-        .skip(start)
-        .take(take)
-        .map(|p| p.to_json(zone))
-        .collect();
-    let info = json!({
-        "count": items.len(),
-        "page": page,
-        "per_page": per_page,
-        "total_count": total,
-        "total_pages": total_pages,
-    });
-    Ok(envelope::success_list(items, info))
+    Ok(paged(call, selected, |p| p.to_json(zone)))
 }
 
 fn order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
