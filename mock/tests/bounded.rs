@@ -250,7 +250,19 @@ async fn credentials_an_upstream_echoes_are_redacted_from_recordings() {
     }
     assert!(text.contains("[REDACTED]"));
     assert!(text.contains("page=1"), "{text}");
+    // ...and neither does the HAR export of the same exchange.
+    let har_text = std::fs::read_to_string(&har).expect("har");
+    for secret in [
+        "bearer-secret-token",
+        "s3cr3t-global-key",
+        "owner@example.org",
+        "q-secret-1",
+    ] {
+        assert!(!har_text.contains(secret), "{secret} in {har_text}");
+    }
+    assert!(har_text.contains("[REDACTED]"));
     let _ = std::fs::remove_file(&recording);
+    let _ = std::fs::remove_file(&har);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
