@@ -100,8 +100,9 @@ async fn default_mock_moves_on_its_own_and_records_come_later() {
         .await
         .expect("active");
     assert_eq!(active.status.as_str(), "active");
+    // The wait's own deadline bounds the upper side; the lower side shows the mock paced the
+    // pack (timers never fire early, so this cannot flake on a loaded machine).
     let took = ordered_at.elapsed();
-    assert!(took < Duration::from_secs(3), "active after {took:?}");
     assert!(took >= Duration::from_millis(900), "active after {took:?}");
     assert!(
         mock.schema_violations().is_empty(),
