@@ -30,6 +30,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+use crate::toolkit;
 use crate::Error;
 
 /// Upstream paths under these normalised prefixes are in scope even when no curated path covers
@@ -195,25 +196,6 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Follows `$ref`s of non-schema objects (parameters, request bodies, responses).
-    fn deref(&self, mut v: &'a Value) -> &'a Value {
-        for _ in 0..32 {
-            match v
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|t| self.target(t))
-            {
-                Some(target) => v = target,
-                None => break,
-            }
-        }
-        v
-    }
-
-    fn target(&self, reference: &str) -> Option<&'a Value> {
-        self.doc.pointer(reference.strip_prefix('#')?)
-    }
-
     fn shape(&mut self, schema: &'a Value) -> Shape {
         let Some(map) = schema.as_object() else {
             return Shape::default(); // `true`, or nonsense: anything goes.
@@ -225,7 +207,7 @@ impl<'a> Resolver<'a> {
                     ..Shape::default()
                 };
             }
-            let Some(target) = self.target(reference) else {
+            let Some(target) = toolkit::target(self.doc, reference) else {
                 // An unresolvable reference: reported as such, instead of failing the whole
                 // report or comparing as an untyped value.
                 return Shape {
@@ -940,7 +922,7 @@ fn parameters(doc: &Value, op: &Op<'_>) -> (BTreeMap<String, Param>, Vec<String>
     let lists = [op.item.get("parameters"), op.op.get("parameters")];
     for list in lists.into_iter().flatten().filter_map(Value::as_array) {
         for p in list {
-            let p = resolver.deref(p);
+            let p = toolkit::resolve(doc, p);
             if let Some(reference) = p.get("$ref").and_then(Value::as_str) {
                 unresolved.push(reference.to_owned());
                 continue;
@@ -1197,7 +1179,7 @@ fn content(content: Option<&Value>) -> (Vec<String>, Option<&Value>) {
 }
 
 fn request_body<'a>(doc: &'a Value, op: &'a Value) -> Option<Body<'a>> {
-    let body = Resolver::new(doc).deref(op.get("requestBody")?);
+    let body = toolkit::resolve(doc, op.get("requestBody")?);
     let (media_types, schema) = content(body.get("content"));
     Some(Body {
         unresolved: body.get("$ref").and_then(Value::as_str).map(str::to_owned),
@@ -1230,7 +1212,7 @@ fn success_response<'a>(doc: &'a Value, op: &'a Value) -> Option<Response<'a>> {
             .min()?
             .clone()
     };
-    let response = Resolver::new(doc).deref(&responses[&status]);
+    let response = toolkit::resolve(doc, &responses[&status]);
     let (media_types, schema) = content(response.get("content"));
     Some(Response {
         unresolved: response

@@ -225,22 +225,13 @@ impl From<ImportError> for Error {
     }
 }
 
-/// Reads an OpenAPI document, JSON or YAML.
-pub fn load_document(path: &Path) -> Result<Value, Error> {
-    let text = read_text(path)?;
-    if text.trim_start().starts_with('{') {
-        serde_json::from_str(&text).map_err(|e| Error::io("parsing (JSON)", path, e))
-    } else {
-        serde_norway::from_str(&text).map_err(|e| Error::io("parsing (YAML)", path, e))
-    }
-}
-
 /// Imports one operation into the curated document at `spec`, writes it back canonically and
 /// lints it.
 pub fn import(spec: &Path, options: &ImportOptions) -> Result<ImportReport, ImportError> {
-    let upstream = load_document(&options.from)?;
+    let upstream = crate::drift::load_document(&options.from)?;
     let text = read_text(spec)?;
-    let mut curated: Value = canonical_json(spec, &text)?;
+    let mut curated: Value =
+        serde_norway::from_str(&text).map_err(|e| Error::io("parsing (YAML)", spec, e))?;
     let file_name = options
         .from
         .file_name()
@@ -262,10 +253,6 @@ pub fn import(spec: &Path, options: &ImportOptions) -> Result<ImportReport, Impo
     write_text(spec, &written)?;
     report.lint = lint::lint_file(spec)?;
     Ok(report)
-}
-
-fn canonical_json(spec: &Path, text: &str) -> Result<Value, Error> {
-    serde_norway::from_str(text).map_err(|e| Error::io("parsing (YAML)", spec, e))
 }
 
 /// The import on parsed documents (`curated` is changed in place); the lint is left empty.
@@ -605,10 +592,7 @@ impl Translator<'_> {
         let Some(name) = reference.strip_prefix(prefix) else {
             return Err(self.refuse(at, format!("a $ref outside {prefix}: {reference}")));
         };
-        let kind = prefix
-            .trim_start_matches("#/components/")
-            .trim_end_matches('/');
-        match self.upstream["components"][kind].get(name) {
+        match crate::toolkit::target(self.upstream, reference) {
             Some(v) => Ok((name.to_owned(), v.clone())),
             None => Err(self.refuse(at, format!("unresolved $ref {reference}"))),
         }
