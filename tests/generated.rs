@@ -350,7 +350,11 @@ fn document_is_valid_openapi_30_and_every_ref_resolves() {
 
     let refs = cloudflare_ssl::toolkit::refs(&spec, "#");
     let keys = cloudflare_ssl::OPENAPI_JSON.matches("\"$ref\":").count();
-    assert_eq!(keys, refs.len(), "a $ref that is not a string (or inside an example)");
+    assert_eq!(
+        keys,
+        refs.len(),
+        "a $ref that is not a string (or inside an example)"
+    );
     for (at, target) in &refs {
         assert!(
             target.starts_with("#/") && cloudflare_ssl::toolkit::target(&spec, target).is_some(),

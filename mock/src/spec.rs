@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
-use jsonschema::error::ValidationErrorKind;
 use cloudflare_ssl::toolkit;
+use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Validator};
 use serde_json::{Map, Value};
 
