@@ -1,6 +1,16 @@
 //! `drift`: what Cloudflare's upstream OpenAPI document says about the operations this crate
 //! covers that the curated document does not, and the reverse.
 //!
+//! # Why it is here
+//!
+//! Maintained diff tools (oasdiff, openapi-diff) are Go or Java programs, not `cargo install`able,
+//! and they compare two versions of *one* API for breaking changes. What this module does is what
+//! none of them does: it knows the curation (the scope of the curated paths, renamed path
+//! parameters, upstream's `allOf(success, failure)` error bodies, the envelope fields left out on
+//! purpose) and reports a reviewable list for a Rust-only `cargo xtask` workflow. `$ref`
+//! resolution is the workspace's one ([`crate::toolkit`]); only the schema *shape* merging
+//! (`allOf`/`anyOf`/`oneOf`) that the comparison needs is its own.
+//!
 //! # How the two documents are compared
 //!
 //! * **Operations** match by HTTP method and *normalised* path: every `{parameter}` becomes `{}`,

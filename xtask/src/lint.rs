@@ -27,6 +27,12 @@
 //!   that no operation reaches through `$ref`s (security schemes count as used when a security
 //!   requirement names them).
 //!
+//! Why it is here: Redocly CLI and Spectral (Node) or vacuum (Go) lint OpenAPI documents, but
+//! none is a Rust crate, and `cargo xtask check` runs with cargo alone. This module keeps only
+//! the rules above, the ones that catch this document's real mistakes, and reuses what the tree
+//! has: `openapiv3` for the structure, [`crate::toolkit`] for `$ref`s and the JSON Schema
+//! conversion (the mock's), `jsonschema` for the examples.
+//!
 //! Not covered: validation of the document against the official OpenAPI 3.0 JSON meta-schema
 //! (no maintained Rust crate ships it; the typed model above plays that part), and Redocly's
 //! style rules (`operation-summary`, `tag-description`, …).
