@@ -37,6 +37,11 @@ pub const SCHEMA_PREFIX: &str = "#/components/schemas/";
 /// The dialect of every schema [`validation_schema`] returns.
 pub const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 
+/// The operations of a path item, by their key (OpenAPI 3.0).
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
 /// How many `$ref`s [`resolve`] follows in a row before giving up (a cycle of references).
 const MAX_HOPS: usize = 32;
 

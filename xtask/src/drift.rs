@@ -51,9 +51,7 @@ pub const DEFAULT_SCOPE: &[&str] = &["/zones/{}/ssl/"];
 /// envelope (`success`, `errors`, `messages`) is the same everywhere and curated on purpose.
 pub const RESPONSE_FIELDS: &[&str] = &["result", "result_info"];
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::toolkit::METHODS;
 const LIMITS: &[&str] = &[
     "minimum",
     "maximum",

@@ -36,12 +36,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::lint::{self, LintReport};
+use crate::toolkit::{METHODS, SCHEMA_PREFIX};
 use crate::{canonical, read_text, write_text, Error};
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-const SCHEMA_PREFIX: &str = "#/components/schemas/";
 const PARAMETER_PREFIX: &str = "#/components/parameters/";
 /// What the document says of `errors`/`messages` when no envelope in it says otherwise.
 const DEFAULT_LENIENT: &str = "Go services send null for an empty list, and some replies (older API versions, proxies) leave the field out.";
@@ -486,7 +483,7 @@ fn find(upstream: &Value, selector: &str) -> Result<(String, String, Value), Imp
                     None => id == selector,
                 };
                 if hit {
-                    return Ok((path.clone(), method.to_owned(), op.clone()));
+                    return Ok((path.clone(), (*method).to_owned(), op.clone()));
                 }
                 candidates.push(if route.is_some() {
                     format!("{} {path}", method.to_uppercase())

@@ -263,9 +263,7 @@ struct Linter<'a, 'f> {
     findings: &'f mut Vec<Finding>,
 }
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::toolkit::METHODS;
 
 impl<'a> Linter<'a, '_> {
     fn walk_document(&mut self) {
