@@ -125,46 +125,12 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<Spec, CodegenError> {
     })
 }
 
-/// Every `$ref` in the document with the JSON path where it appears.
-pub fn all_refs(json: &serde_json::Value) -> Vec<(String, String)> {
-    fn walk(v: &serde_json::Value, path: &mut Vec<String>, out: &mut Vec<(String, String)>) {
-        match v {
-            serde_json::Value::Object(map) => {
-                for (k, child) in map {
-                    if k == "$ref"
-                        && let Some(target) = child.as_str()
-                    {
-                        out.push((path.join("."), target.to_owned()));
-                    }
-                    path.push(k.clone());
-                    walk(child, path, out);
-                    path.pop();
-                }
-            }
-            serde_json::Value::Array(items) => {
-                for (i, child) in items.iter().enumerate() {
-                    path.push(i.to_string());
-                    walk(child, path, out);
-                    path.pop();
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(json, &mut Vec::new(), &mut out);
-    out
-}
-
-/// Resolves a local `$ref` (`#/a/b`) to the value it points at.
-pub fn resolve_ref<'a>(json: &'a serde_json::Value, target: &str) -> Option<&'a serde_json::Value> {
-    let pointer = target.strip_prefix('#')?;
-    json.pointer(pointer)
-}
+/// Resolves a local `$ref` (`#/a/b`) to the value it points at ([`crate::toolkit::target`]).
+pub use crate::toolkit::target as resolve_ref;
 
 /// Checks that every `$ref` is local and resolves.
 pub fn check_refs(spec: &Spec) -> Result<(), CodegenError> {
-    for (at, target) in all_refs(&spec.json) {
+    for (at, target) in crate::toolkit::refs(&spec.json, "#") {
         if resolve_ref(&spec.json, &target).is_none() {
             return Err(err(
                 &spec.path,
@@ -206,41 +172,15 @@ pub struct OpenEnum {
     pub aliases: Vec<String>,
 }
 
-const SCHEMA_PREFIX: &str = "#/components/schemas/";
-
-fn schema_deps(v: &serde_json::Value, out: &mut BTreeSet<String>) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, child) in map {
-                if k == "$ref"
-                    && let Some(name) = child.as_str().and_then(|t| t.strip_prefix(SCHEMA_PREFIX))
-                {
-                    out.insert(name.to_owned());
-                }
-                schema_deps(child, out);
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|c| schema_deps(c, out)),
-        _ => {}
-    }
-}
+use crate::toolkit::SCHEMA_PREFIX;
 
 /// Components reachable, transitively, from `start` (a JSON value holding `$ref`s).
 pub fn reachable_schemas(spec: &Spec, start: &serde_json::Value) -> BTreeSet<String> {
-    let mut seen = BTreeSet::new();
-    let mut todo = BTreeSet::new();
-    schema_deps(start, &mut todo);
-    while let Some(name) = todo.pop_first() {
-        if !seen.insert(name.clone()) {
-            continue;
-        }
-        if let Some(schema) = spec.json.pointer(&format!("/components/schemas/{name}")) {
-            let mut next = BTreeSet::new();
-            schema_deps(schema, &mut next);
-            todo.extend(next.into_iter().filter(|n| !seen.contains(n)));
-        }
-    }
-    seen
+    crate::toolkit::reachable(&spec.json, start)
+        .iter()
+        .filter_map(|r| r.strip_prefix(SCHEMA_PREFIX))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Every response body schema of every operation, with `METHOD path` and the status code.

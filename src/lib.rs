@@ -122,6 +122,12 @@ mod retry;
 mod settings;
 mod strict;
 mod tls;
+// The workspace's OpenAPI toolkit (`openapi/toolkit.rs`, shared with `build.rs` and xtask):
+// `$ref` resolution and the OpenAPI 3.0 → JSON Schema conversion the mock validates with. Not
+// part of the crate's API (hidden); documented by its own `//!`.
+#[doc(hidden)]
+#[path = "../openapi/toolkit.rs"]
+pub mod toolkit;
 mod transport;
 mod verification;
 mod zone;

@@ -99,13 +99,9 @@ fn inventory() -> Vec<Operation> {
 /// Follows a `$ref`, and a one-element `allOf` (how the document puts a description beside a
 /// reference, which OpenAPI 3.0 would ignore beside a bare `$ref`).
 fn resolve<'a>(spec: &'a Value, v: &'a Value) -> &'a Value {
-    if let Some(target) = v.get("$ref").and_then(Value::as_str) {
-        return resolve(spec, spec.pointer(&target[1..]).expect("resolvable $ref"));
-    }
-    match v.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
-        Some([only]) => resolve(spec, only),
-        _ => v,
-    }
+    let target = cloudflare_ssl::toolkit::resolve_schema(spec, v);
+    assert!(target.get("$ref").is_none(), "resolvable $ref: {target}");
+    target
 }
 
 fn collect_enum(spec: &Value, schema: &Value, out: &mut Section) {

@@ -36,24 +36,8 @@ fn ok_media(operation_id: &str) -> Option<&'static Value> {
 }
 
 /// Follows `$ref`s (and a one-element `allOf`) inside the document.
-fn resolve(mut schema: &'static Value) -> &'static Value {
-    for _ in 0..MAX_DEPTH {
-        if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
-            match target.strip_prefix('#').and_then(|p| document().pointer(p)) {
-                Some(next) => schema = next,
-                None => return schema,
-            }
-        } else if let Some([only]) = schema
-            .get("allOf")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-        {
-            schema = only;
-        } else {
-            return schema;
-        }
-    }
-    schema
+fn resolve(schema: &'static Value) -> &'static Value {
+    cloudflare_ssl::toolkit::resolve_schema(document(), schema)
 }
 
 /// The answer to an operation the mock has no rule for: the document's example of its 200

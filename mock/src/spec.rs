@@ -1,14 +1,17 @@
 //! The curated OpenAPI document compiled into request routing and JSON Schema validators.
 //!
 //! The mock never hard-codes the contract: routes, parameters, request bodies and response bodies
-//! all come from [`cloudflare_ssl::OPENAPI_JSON`]. OpenAPI 3.0 schemas are turned into JSON Schema (draft
-//! 2020-12) before compilation: `nullable: true` becomes a `type` array that includes `"null"`,
-//! and `format: int32` / `format: int64` on an integer become the `minimum`/`maximum` of that
-//! range (JSON Schema does not know these formats, so `page=2147483648` would otherwise pass).
+//! all come from [`cloudflare_ssl::OPENAPI_JSON`]. OpenAPI 3.0 schemas are turned into JSON Schema
+//! (draft 2020-12) by the workspace's one conversion, `cloudflare_ssl::toolkit` (the one
+//! `cargo xtask lint` checks examples with): `nullable: true` beside a `type` adds `"null"`,
+//! a typeless `nullable` accepts nothing, and `format: int32` / `int64` on an integer become
+//! that range (JSON Schema does not know these formats, so `page=2147483648` would otherwise
+//! pass).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
+use cloudflare_ssl::toolkit;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Validator};
 use serde_json::{Map, Value};
@@ -113,8 +116,10 @@ pub(crate) enum RouteMatch<'a> {
 /// [`Contract::validate_response`] to check that a response body conforms to the document.
 pub struct Contract {
     operations: Vec<OperationSpec>,
-    /// The document after the OpenAPI → JSON Schema conversion (for [`Contract::validate_at`]).
-    converted: Value,
+    /// The document (for [`Contract::validate_at`]).
+    doc: Value,
+    /// Its schema components, converted to JSON Schema once (`toolkit::json_schema_defs`).
+    defs: Value,
 }
 
 impl std::fmt::Debug for Contract {
@@ -144,17 +149,12 @@ impl Contract {
     /// # Errors
     /// A message naming what could not be read or compiled.
     pub fn from_json(text: &str) -> Result<Contract, String> {
-        let mut doc: Value =
+        let doc: Value =
             serde_json::from_str(text).map_err(|e| format!("OpenAPI document is not JSON: {e}"))?;
-        convert_openapi(&mut doc);
-        let components = doc
-            .get("components")
-            .and_then(|c| c.get("schemas"))
-            .cloned()
-            .unwrap_or_else(|| Value::Object(Map::new()));
+        let defs = toolkit::json_schema_defs(&doc);
         let compiler = Compiler {
             doc: &doc,
-            schemas: components,
+            defs: &defs,
         };
         let paths = doc
             .get("paths")
@@ -173,10 +173,10 @@ impl Contract {
                 operations.push(compiler.operation(template, method, op, &shared_params)?);
             }
         }
-        drop(compiler);
         Ok(Contract {
             operations,
-            converted: doc,
+            doc,
+            defs,
         })
     }
 
@@ -201,19 +201,15 @@ impl Contract {
     /// not compile.
     pub fn validate_at(&self, pointer: &str, value: &Value) -> Result<(), Vec<Violation>> {
         let pointer = pointer.strip_prefix('#').unwrap_or(pointer);
-        let Some(schema) = self.converted.pointer(pointer) else {
+        let Some(schema) = self.doc.pointer(pointer) else {
             return Err(vec![Violation::new(
                 pointer,
                 format!("no schema at `{pointer}` in the document"),
             )]);
         };
         let compiler = Compiler {
-            doc: &self.converted,
-            schemas: self
-                .converted
-                .pointer("/components/schemas")
-                .cloned()
-                .unwrap_or_else(|| Value::Object(Map::new())),
+            doc: &self.doc,
+            defs: &self.defs,
         };
         let validator = compiler
             .compile(schema, pointer)
@@ -595,128 +591,36 @@ fn match_segments(
             Segment::Literal(_) => return None,
             Segment::Param(_) if part.is_empty() => return None,
             Segment::Param(name) => {
-                params.insert(name.clone(), percent_decode(part));
+                let decoded = percent_encoding::percent_decode_str(part).decode_utf8_lossy();
+                params.insert(name.clone(), decoded.into_owned());
             }
         }
     }
     Some((literals, params))
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes.get(i).copied().unwrap_or_default();
-        if b == b'%' {
-            let hex = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let Some(v) = hex {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Rewrites OpenAPI 3.0 into JSON Schema: `nullable: true` makes `type: T` into
-/// `type: [T, "null"]` and adds `null` to an `enum` (a schema without `type` already accepts
-/// `null`); `format: int32` / `int64` on an integer add the range of that format to
-/// `minimum`/`maximum` (keeping a tighter bound of the document).
-fn convert_openapi(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                if let Some(Value::String(t)) = map.get("type").cloned() {
-                    map.insert(
-                        "type".into(),
-                        Value::Array(vec![Value::String(t), Value::String("null".into())]),
-                    );
-                }
-                if let Some(Value::Array(values)) = map.get_mut("enum")
-                    && !values.contains(&Value::Null)
-                {
-                    values.push(Value::Null);
-                }
-            }
-            let is_integer = match map.get("type") {
-                Some(Value::String(t)) => t == "integer",
-                Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
-                _ => false,
-            };
-            let range = match map.get("format").and_then(Value::as_str) {
-                Some("int32") => Some((i64::from(i32::MIN), i64::from(i32::MAX))),
-                Some("int64") => Some((i64::MIN, i64::MAX)),
-                _ => None,
-            };
-            if let (true, Some((low, high))) = (is_integer, range) {
-                let tighter_low = map
-                    .get("minimum")
-                    .and_then(Value::as_f64)
-                    .is_some_and(|m| m >= low as f64);
-                if !tighter_low {
-                    map.insert("minimum".into(), Value::from(low));
-                }
-                let tighter_high = map
-                    .get("maximum")
-                    .and_then(Value::as_f64)
-                    .is_some_and(|m| m <= high as f64);
-                if !tighter_high {
-                    map.insert("maximum".into(), Value::from(high));
-                }
-            }
-            for v in map.values_mut() {
-                convert_openapi(v);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(convert_openapi),
-        _ => {}
-    }
-}
-
 struct Compiler<'a> {
     doc: &'a Value,
-    schemas: Value,
+    /// The converted components (`toolkit::json_schema_defs`).
+    defs: &'a Value,
 }
 
 impl<'a> Compiler<'a> {
-    /// Follows a local `$ref` (`#/components/...`) of a non-schema object, a few levels deep.
-    fn resolve(&self, mut value: &'a Value) -> &'a Value {
-        for _ in 0..8 {
-            let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
-                return value;
-            };
-            match reference
-                .strip_prefix('#')
-                .and_then(|pointer| self.doc.pointer(pointer))
-            {
-                Some(target) => value = target,
-                None => return value,
-            }
-        }
-        value
+    /// Follows local `$ref`s of a non-schema object (a path item, parameter, body, response).
+    fn resolve(&self, value: &'a Value) -> &'a Value {
+        toolkit::resolve(self.doc, value)
     }
 
+    /// Compiles an OpenAPI schema of the document, converted by the toolkit, with the options
+    /// `cargo xtask lint` uses too (draft 2020-12, formats asserted).
     fn compile(&self, schema: &Value, what: &str) -> Result<Validator, String> {
-        let mut root = match schema {
-            Value::Object(map) => map.clone(),
-            Value::Bool(true) => Map::new(),
-            other => return Err(format!("{what}: schema is not an object: {other}")),
-        };
-        root.insert(
-            "components".into(),
-            serde_json::json!({ "schemas": self.schemas }),
-        );
+        if !schema.is_object() && schema != &Value::Bool(true) {
+            return Err(format!("{what}: schema is not an object: {schema}"));
+        }
         jsonschema::options()
             .with_draft(Draft::Draft202012)
             .should_validate_formats(true)
-            .build(&Value::Object(root))
+            .build(&toolkit::validation_schema(self.defs, schema))
             .map_err(|e| format!("{what}: schema does not compile: {e}"))
     }
 
@@ -830,6 +734,18 @@ impl<'a> Compiler<'a> {
 mod tests {
     use super::*;
 
+    /// The conversion the mock validates with (the toolkit's, tested there too), applied to
+    /// each schema of a map.
+    fn convert_openapi(v: &mut Value) {
+        match v {
+            Value::Object(map) if !map.contains_key("type") => {
+                map.values_mut()
+                    .for_each(|s| *s = toolkit::to_json_schema(s));
+            }
+            other => *other = toolkit::to_json_schema(other),
+        }
+    }
+
     #[test]
     fn nullable_becomes_type_array() {
         let mut v = serde_json::json!({"type": "string", "nullable": true, "enum": ["a"]});
@@ -858,7 +774,8 @@ mod tests {
 
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b%zz"), "a b%zz");
+        let decode = |s| percent_encoding::percent_decode_str(s).decode_utf8_lossy();
+        assert_eq!(decode("a%20b%zz"), "a b%zz");
     }
 
     #[test]

@@ -3,21 +3,17 @@
 //! the document's examples are the first fixtures a reader copies, and the validator the mock and
 //! the conformance proxy use must accept them.
 
+use cloudflare_ssl::toolkit::escape as token;
 use cloudflare_ssl_mock::Contract;
 use serde_json::Value;
 
-/// Escapes one JSON Pointer token (RFC 6901).
-fn token(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
-}
-
-/// Resolves a local `$ref` (for `examples` entries and parameters).
+/// Resolves a local `$ref` (for `examples` entries and parameters), with the pointer followed.
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> (&'a Value, Option<String>) {
     match value.get("$ref").and_then(Value::as_str) {
-        Some(r) => {
-            let pointer = r.trim_start_matches('#').to_owned();
-            (doc.pointer(&pointer).unwrap_or(&Value::Null), Some(pointer))
-        }
+        Some(r) => (
+            cloudflare_ssl::toolkit::target(doc, r).unwrap_or(&Value::Null),
+            Some(r.trim_start_matches('#').to_owned()),
+        ),
         None => (value, None),
     }
 }

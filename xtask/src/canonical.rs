@@ -8,6 +8,12 @@
 //! leaves them plain; quoting them keeps the document meaning the same in js-yaml, PyYAML and
 //! other YAML 1.1 tools that read OpenAPI documents.
 //!
+//! Why a pass of our own: serde_norway has no way to choose a scalar's style, and it leaves
+//! these scalars plain (checked with 0.9.42: `2026-12-05`, `on`, `yes`, `1:30`, `1_000` come out
+//! unquoted; it quotes only what YAML 1.2 reads otherwise, such as `null` or `0x1F`), and no
+//! other YAML emitter is in the tree. The curated document has such scalars (every `x-since`
+//! date), so without this pass its committed form would churn.
+//!
 //! `check` compares the file with its canonical form byte for byte, so every maintainer's editor
 //! produces the same file after `cargo xtask generate`.
 

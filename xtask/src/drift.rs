@@ -1,6 +1,16 @@
 //! `drift`: what Cloudflare's upstream OpenAPI document says about the operations this crate
 //! covers that the curated document does not, and the reverse.
 //!
+//! # Why it is here
+//!
+//! Maintained diff tools (oasdiff, openapi-diff) are Go or Java programs, not `cargo install`able,
+//! and they compare two versions of *one* API for breaking changes. What this module does is what
+//! none of them does: it knows the curation (the scope of the curated paths, renamed path
+//! parameters, upstream's `allOf(success, failure)` error bodies, the envelope fields left out on
+//! purpose) and reports a reviewable list for a Rust-only `cargo xtask` workflow. `$ref`
+//! resolution is the workspace's one ([`crate::toolkit`]); only the schema *shape* merging
+//! (`allOf`/`anyOf`/`oneOf`) that the comparison needs is its own.
+//!
 //! # How the two documents are compared
 //!
 //! * **Operations** match by HTTP method and *normalised* path: every `{parameter}` becomes `{}`,
@@ -30,6 +40,7 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+use crate::toolkit;
 use crate::Error;
 
 /// Upstream paths under these normalised prefixes are in scope even when no curated path covers
@@ -40,9 +51,7 @@ pub const DEFAULT_SCOPE: &[&str] = &["/zones/{}/ssl/"];
 /// envelope (`success`, `errors`, `messages`) is the same everywhere and curated on purpose.
 pub const RESPONSE_FIELDS: &[&str] = &["result", "result_info"];
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::toolkit::METHODS;
 const LIMITS: &[&str] = &[
     "minimum",
     "maximum",
@@ -195,25 +204,6 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Follows `$ref`s of non-schema objects (parameters, request bodies, responses).
-    fn deref(&self, mut v: &'a Value) -> &'a Value {
-        for _ in 0..32 {
-            match v
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|t| self.target(t))
-            {
-                Some(target) => v = target,
-                None => break,
-            }
-        }
-        v
-    }
-
-    fn target(&self, reference: &str) -> Option<&'a Value> {
-        self.doc.pointer(reference.strip_prefix('#')?)
-    }
-
     fn shape(&mut self, schema: &'a Value) -> Shape {
         let Some(map) = schema.as_object() else {
             return Shape::default(); // `true`, or nonsense: anything goes.
@@ -225,7 +215,7 @@ impl<'a> Resolver<'a> {
                     ..Shape::default()
                 };
             }
-            let Some(target) = self.target(reference) else {
+            let Some(target) = toolkit::target(self.doc, reference) else {
                 // An unresolvable reference: reported as such, instead of failing the whole
                 // report or comparing as an untyped value.
                 return Shape {
@@ -940,7 +930,7 @@ fn parameters(doc: &Value, op: &Op<'_>) -> (BTreeMap<String, Param>, Vec<String>
     let lists = [op.item.get("parameters"), op.op.get("parameters")];
     for list in lists.into_iter().flatten().filter_map(Value::as_array) {
         for p in list {
-            let p = resolver.deref(p);
+            let p = toolkit::resolve(doc, p);
             if let Some(reference) = p.get("$ref").and_then(Value::as_str) {
                 unresolved.push(reference.to_owned());
                 continue;
@@ -1197,7 +1187,7 @@ fn content(content: Option<&Value>) -> (Vec<String>, Option<&Value>) {
 }
 
 fn request_body<'a>(doc: &'a Value, op: &'a Value) -> Option<Body<'a>> {
-    let body = Resolver::new(doc).deref(op.get("requestBody")?);
+    let body = toolkit::resolve(doc, op.get("requestBody")?);
     let (media_types, schema) = content(body.get("content"));
     Some(Body {
         unresolved: body.get("$ref").and_then(Value::as_str).map(str::to_owned),
@@ -1230,7 +1220,7 @@ fn success_response<'a>(doc: &'a Value, op: &'a Value) -> Option<Response<'a>> {
             .min()?
             .clone()
     };
-    let response = Resolver::new(doc).deref(&responses[&status]);
+    let response = toolkit::resolve(doc, &responses[&status]);
     let (media_types, schema) = content(response.get("content"));
     Some(Response {
         unresolved: response

@@ -36,12 +36,9 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::lint::{self, LintReport};
+use crate::toolkit::{METHODS, SCHEMA_PREFIX};
 use crate::{canonical, read_text, write_text, Error};
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-const SCHEMA_PREFIX: &str = "#/components/schemas/";
 const PARAMETER_PREFIX: &str = "#/components/parameters/";
 /// What the document says of `errors`/`messages` when no envelope in it says otherwise.
 const DEFAULT_LENIENT: &str = "Go services send null for an empty list, and some replies (older API versions, proxies) leave the field out.";
@@ -225,22 +222,13 @@ impl From<ImportError> for Error {
     }
 }
 
-/// Reads an OpenAPI document, JSON or YAML.
-pub fn load_document(path: &Path) -> Result<Value, Error> {
-    let text = read_text(path)?;
-    if text.trim_start().starts_with('{') {
-        serde_json::from_str(&text).map_err(|e| Error::io("parsing (JSON)", path, e))
-    } else {
-        serde_norway::from_str(&text).map_err(|e| Error::io("parsing (YAML)", path, e))
-    }
-}
-
 /// Imports one operation into the curated document at `spec`, writes it back canonically and
 /// lints it.
 pub fn import(spec: &Path, options: &ImportOptions) -> Result<ImportReport, ImportError> {
-    let upstream = load_document(&options.from)?;
+    let upstream = crate::drift::load_document(&options.from)?;
     let text = read_text(spec)?;
-    let mut curated: Value = canonical_json(spec, &text)?;
+    let mut curated: Value =
+        serde_norway::from_str(&text).map_err(|e| Error::io("parsing (YAML)", spec, e))?;
     let file_name = options
         .from
         .file_name()
@@ -262,10 +250,6 @@ pub fn import(spec: &Path, options: &ImportOptions) -> Result<ImportReport, Impo
     write_text(spec, &written)?;
     report.lint = lint::lint_file(spec)?;
     Ok(report)
-}
-
-fn canonical_json(spec: &Path, text: &str) -> Result<Value, Error> {
-    serde_norway::from_str(text).map_err(|e| Error::io("parsing (YAML)", spec, e))
 }
 
 /// The import on parsed documents (`curated` is changed in place); the lint is left empty.
@@ -499,7 +483,7 @@ fn find(upstream: &Value, selector: &str) -> Result<(String, String, Value), Imp
                     None => id == selector,
                 };
                 if hit {
-                    return Ok((path.clone(), method.to_owned(), op.clone()));
+                    return Ok((path.clone(), (*method).to_owned(), op.clone()));
                 }
                 candidates.push(if route.is_some() {
                     format!("{} {path}", method.to_uppercase())
@@ -605,10 +589,7 @@ impl Translator<'_> {
         let Some(name) = reference.strip_prefix(prefix) else {
             return Err(self.refuse(at, format!("a $ref outside {prefix}: {reference}")));
         };
-        let kind = prefix
-            .trim_start_matches("#/components/")
-            .trim_end_matches('/');
-        match self.upstream["components"][kind].get(name) {
+        match crate::toolkit::target(self.upstream, reference) {
             Some(v) => Ok((name.to_owned(), v.clone())),
             None => Err(self.refuse(at, format!("unresolved $ref {reference}"))),
         }

@@ -19,6 +19,12 @@ use std::path::Path;
 #[rustfmt::skip] // Formatted (or not) by its owner, as part of the root crate's build script.
 #[path = "../../openapi/codegen.rs"]
 pub mod codegen;
+// The OpenAPI toolkit shared with `build.rs`, `codegen` and the library (`$ref` resolution,
+// reachability, OpenAPI 3.0 → JSON Schema): the very same file, documented by its own `//!`
+// (an outer `///` here would make rustdoc resolve its links in this module).
+#[rustfmt::skip] // Formatted by its owner, the root crate.
+#[path = "../../openapi/toolkit.rs"]
+pub mod toolkit;
 
 pub mod bench;
 pub mod canonical;

@@ -17,16 +17,21 @@
 //! * **`no-invalid-schema-examples`**, **`no-invalid-media-type-examples`**,
 //!   **`no-invalid-parameter-examples`** (the Redocly rules of the same names): every `example`
 //!   of a schema, and every `example`/`examples.*.value` of a media type or a parameter,
-//!   validates against its schema. The OpenAPI 3.0 schema is converted to JSON Schema draft 7
-//!   first ([`to_json_schema`]): `nullable: true` becomes a `null` type (and a `null` enum
-//!   value); a typeless `nullable: true`, which ajv (Redocly's validator) refuses to compile,
-//!   accepts nothing, so every example reaching it fails as it does under Redocly; boolean
-//!   `exclusiveMinimum`/`exclusiveMaximum` become numeric ones, `$ref`s to
-//!   `#/components/schemas/*` point into `definitions`, and the keywords JSON Schema lacks
-//!   (`discriminator`, `xml`, `externalDocs`, `example`) are dropped.
+//!   validates against its schema, converted to JSON Schema by the workspace's one conversion
+//!   ([`crate::toolkit`], the one the mock validates requests and responses with): draft
+//!   2020-12, `nullable: true` becomes a `null` type (and a `null` enum value); a typeless
+//!   `nullable: true`, which ajv (Redocly's validator) refuses to compile, accepts nothing, so
+//!   every example reaching it fails as it does under Redocly; `int32`/`int64` integers get
+//!   their range; boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric ones.
 //! * **`no-unused-components`** (Redocly `no-unused-components`), a **warning**: a component
 //!   that no operation reaches through `$ref`s (security schemes count as used when a security
 //!   requirement names them).
+//!
+//! Why it is here: Redocly CLI and Spectral (Node) or vacuum (Go) lint OpenAPI documents, but
+//! none is a Rust crate, and `cargo xtask check` runs with cargo alone. This module keeps only
+//! the rules above, the ones that catch this document's real mistakes, and reuses what the tree
+//! has: `openapiv3` for the structure, [`crate::toolkit`] for `$ref`s and the JSON Schema
+//! conversion (the mock's), `jsonschema` for the examples.
 //!
 //! Not covered: validation of the document against the official OpenAPI 3.0 JSON meta-schema
 //! (no maintained Rust crate ships it; the typed model above plays that part), and Redocly's
@@ -39,9 +44,13 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
+use crate::toolkit::{self, escape};
 use crate::Error;
+
+/// The conversion of an OpenAPI 3.0 schema into JSON Schema ([`crate::toolkit`]).
+pub use crate::toolkit::to_json_schema;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -134,9 +143,18 @@ pub fn lint_file(path: &Path) -> Result<LintReport, Error> {
 pub fn lint(doc: &Value, label: &str) -> LintReport {
     let mut findings = Vec::new();
     structure(doc, &mut findings);
-    refs(doc, doc, "#", &mut findings);
+    for (at, r) in toolkit::refs(doc, "#") {
+        if toolkit::target(doc, &r).is_none() {
+            findings.push(error(
+                "no-unresolved-refs",
+                format!("{at}/$ref"),
+                format!("`$ref: {r}` does not resolve to anything in the document"),
+            ));
+        }
+    }
     let mut linter = Linter {
         doc,
+        defs: toolkit::json_schema_defs(doc),
         findings: &mut findings,
     };
     linter.walk_document();
@@ -156,10 +174,6 @@ fn error(rule: &'static str, location: String, message: String) -> Finding {
         location,
         message,
     }
-}
-
-fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,68 +254,18 @@ fn dropped_keys(original: &Value, typed: &Value, at: &str, findings: &mut Vec<Fi
 }
 
 // ---------------------------------------------------------------------------------------------
-// no-unresolved-refs
-
-fn refs(doc: &Value, v: &Value, at: &str, findings: &mut Vec<Finding>) {
-    match v {
-        Value::Object(map) => {
-            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
-                let resolves = r
-                    .strip_prefix('#')
-                    .is_some_and(|p| doc.pointer(p).is_some());
-                if !resolves {
-                    findings.push(error(
-                        "no-unresolved-refs",
-                        format!("{at}/$ref"),
-                        format!("`$ref: {r}` does not resolve to anything in the document"),
-                    ));
-                }
-            }
-            for (k, child) in map {
-                if k == "example" || k.starts_with("x-") {
-                    continue;
-                }
-                refs(doc, child, &format!("{at}/{}", escape(k)), findings);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                refs(doc, child, &format!("{at}/{i}"), findings);
-            }
-        }
-        _ => {}
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Walking schemas, media types and parameters
 
 struct Linter<'a, 'f> {
     doc: &'a Value,
+    /// The document's components as JSON Schema (`toolkit::json_schema_defs`).
+    defs: Value,
     findings: &'f mut Vec<Finding>,
 }
 
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::toolkit::METHODS;
 
 impl<'a> Linter<'a, '_> {
-    fn deref(&self, v: &'a Value) -> &'a Value {
-        let mut v = v;
-        for _ in 0..16 {
-            match v
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix('#'))
-                .and_then(|p| self.doc.pointer(p))
-            {
-                Some(target) => v = target,
-                None => break,
-            }
-        }
-        v
-    }
-
     fn walk_document(&mut self) {
         let doc = self.doc;
         let entries = |v: Option<&'a Value>| -> Vec<(&'a String, &'a Value)> {
@@ -402,7 +366,7 @@ impl<'a> Linter<'a, '_> {
         }
         if let Some(examples) = holder.get("examples").and_then(Value::as_object) {
             for (name, ex) in examples {
-                let ex = self.deref(ex);
+                let ex = toolkit::resolve(self.doc, ex);
                 if let Some(value) = ex.get("value") {
                     self.validate(
                         schema,
@@ -477,25 +441,13 @@ impl<'a> Linter<'a, '_> {
     }
 
     fn validate(&mut self, schema: &Value, instance: &Value, at: &str, rule: &'static str) {
-        let mut root = match to_json_schema(schema) {
-            Value::Object(m) => m,
-            other => {
-                let mut m = Map::new();
-                m.insert("allOf".to_owned(), json!([other]));
-                m
-            }
-        };
-        let definitions: Map<String, Value> = self
-            .doc
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), to_json_schema(v)))
-            .collect();
-        root.insert("definitions".to_owned(), Value::Object(definitions));
-        let root = Value::Object(root);
-        let validator = match jsonschema::draft7::new(&root) {
+        let root = toolkit::validation_schema(&self.defs, schema);
+        // The options the mock compiles with too (mock/src/spec.rs): formats are asserted.
+        let validator = match jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&root)
+        {
             Ok(v) => v,
             Err(e) => {
                 self.findings.push(error(
@@ -532,83 +484,6 @@ impl<'a> Linter<'a, '_> {
     }
 }
 
-/// Converts an OpenAPI 3.0 schema object into JSON Schema draft 7 (see the module docs).
-pub fn to_json_schema(schema: &Value) -> Value {
-    let Some(map) = schema.as_object() else {
-        return schema.clone();
-    };
-    if let Some(r) = map.get("$ref").and_then(Value::as_str) {
-        let target = match r.strip_prefix("#/components/schemas/") {
-            Some(name) => format!("#/definitions/{name}"),
-            None => r.to_owned(),
-        };
-        return json!({ "$ref": target });
-    }
-    let mut out = Map::new();
-    for (key, value) in map {
-        match key.as_str() {
-            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => {}
-            "properties" => {
-                let props: Map<String, Value> = value
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), to_json_schema(v)))
-                    .collect();
-                out.insert(key.clone(), Value::Object(props));
-            }
-            "items" | "additionalProperties" | "not" => {
-                out.insert(key.clone(), to_json_schema(value));
-            }
-            "allOf" | "anyOf" | "oneOf" => {
-                let list: Vec<Value> = value
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(to_json_schema)
-                    .collect();
-                out.insert(key.clone(), Value::Array(list));
-            }
-            _ => {
-                out.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    for (flag, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
-        if let Some(Value::Bool(exclusive)) = out.get(flag).cloned() {
-            out.remove(flag);
-            if exclusive && let Some(b) = out.remove(bound) {
-                out.insert(flag.to_owned(), b);
-            }
-        }
-    }
-    if map.get("nullable") == Some(&Value::Bool(true)) {
-        let Some(t) = out.get("type").cloned() else {
-            // `nullable` without `type`: invalid (nullable-type-sibling); accepts nothing.
-            return Value::Bool(false);
-        };
-        {
-            let mut types: Vec<Value> = match t {
-                Value::Array(ts) => ts,
-                other => vec![other],
-            };
-            if !types.contains(&json!("null")) {
-                types.push(json!("null"));
-            }
-            out.insert("type".to_owned(), Value::Array(types));
-            if let Some(Value::Array(values)) = out.get_mut("enum")
-                && !values.contains(&Value::Null)
-            {
-                values.push(Value::Null);
-            }
-        }
-    }
-    Value::Object(out)
-}
-
 // ---------------------------------------------------------------------------------------------
 // no-unused-components
 
@@ -617,23 +492,13 @@ fn unused_components(doc: &Value, findings: &mut Vec<Finding>) {
         return;
     };
     // Everything reachable from the document outside `components`, transitively.
-    let mut used: BTreeSet<String> = BTreeSet::new();
-    let mut pending = Vec::new();
-    for (key, value) in doc.as_object().into_iter().flatten() {
-        if key != "components" {
-            collect_refs(value, &mut pending);
-        }
-    }
-    while let Some(r) = pending.pop() {
-        let Some(pointer) = r.strip_prefix('#') else {
-            continue;
-        };
-        if used.insert(pointer.to_owned())
-            && let Some(target) = doc.pointer(pointer)
-        {
-            collect_refs(target, &mut pending);
-        }
-    }
+    let used: BTreeSet<String> = doc
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(key, _)| *key != "components")
+        .flat_map(|(_, value)| toolkit::reachable(doc, value))
+        .collect();
     let mut security_names = BTreeSet::new();
     let mut requirements: Vec<&Value> = doc.get("security").into_iter().collect();
     for item in doc
@@ -660,7 +525,7 @@ fn unused_components(doc: &Value, findings: &mut Vec<Finding>) {
             continue;
         };
         for name in entries.keys() {
-            let pointer = format!("/components/{kind}/{}", escape(name));
+            let pointer = format!("#/components/{kind}/{}", escape(name));
             let is_used = if kind == "securitySchemes" {
                 security_names.contains(name)
             } else {
@@ -670,27 +535,10 @@ fn unused_components(doc: &Value, findings: &mut Vec<Finding>) {
                 findings.push(Finding {
                     severity: Severity::Warning,
                     rule: "no-unused-components",
-                    location: format!("#{pointer}"),
+                    location: pointer,
                     message: format!("component `{name}` ({kind}) is never referenced"),
                 });
             }
         }
-    }
-}
-
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(map) => {
-            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
-                out.push(r.to_owned());
-            }
-            for (k, child) in map {
-                if k != "example" {
-                    collect_refs(child, out);
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|c| collect_refs(c, out)),
-        _ => {}
     }
 }

@@ -15,28 +15,13 @@ use serde_json::{Map, Value};
 
 use crate::drift::{self, normalize_path};
 use crate::tasks::ManagedFile;
+use crate::toolkit;
 use crate::Error;
 
 /// The full upstream document, inside the `../shared` folder.
 pub const UPSTREAM_FILE: &str = "upstream/cloudflare-openapi-2024-08-06.json";
 /// Where the subset is committed, relative to the repository root.
 pub const SUBSET_PATH: &str = "xtask/tests/fixtures/upstream-ssl-2024-08-06.json";
-
-/// Every local `$ref` target (`#/…`) inside `value`.
-fn refs_in(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            if let Some(r) = map.get("$ref").and_then(Value::as_str) {
-                out.push(r.to_owned());
-            }
-            for v in map.values() {
-                refs_in(v, out);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
-        _ => {}
-    }
-}
 
 /// Copies the value at JSON pointer `pointer` of `from` into `into`, creating the objects on the
 /// way. Returns false when `from` has nothing there (a dangling reference, kept dangling).
@@ -79,7 +64,7 @@ pub fn subset(curated: &Value, upstream: &Value, scope: &[String]) -> Value {
         }
     }
     let mut paths = Map::new();
-    let mut pending = Vec::new();
+    let mut reached = BTreeSet::new();
     for (path, item) in upstream
         .get("paths")
         .and_then(Value::as_object)
@@ -87,23 +72,14 @@ pub fn subset(curated: &Value, upstream: &Value, scope: &[String]) -> Value {
         .flatten()
     {
         if drift::in_scope(curated, scope, &normalize_path(path)) {
-            refs_in(item, &mut pending);
+            reached.extend(toolkit::reachable(upstream, item));
             paths.insert(path.clone(), item.clone());
         }
     }
     out.insert("paths".to_owned(), Value::Object(paths));
     let mut doc = Value::Object(out);
-    let mut seen = BTreeSet::new();
-    while let Some(reference) = pending.pop() {
-        let Some(pointer) = reference.strip_prefix('#') else {
-            continue; // remote references: not followed by drift either
-        };
-        if !seen.insert(pointer.to_owned()) {
-            continue;
-        }
-        if let Some(target) = upstream.pointer(pointer) {
-            refs_in(target, &mut pending);
-        }
+    // Remote references are not followed by drift either.
+    for pointer in reached.iter().filter_map(|r| r.strip_prefix('#')) {
         copy_pointer(upstream, &mut doc, pointer);
     }
     doc

@@ -49,21 +49,6 @@ fn schema<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no component {name}"))
 }
 
-fn refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, c) in m {
-                if k == "$ref" {
-                    out.push(c.as_str().unwrap_or("").to_owned());
-                }
-                refs(c, out);
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|c| refs(c, out)),
-        _ => {}
-    }
-}
-
 #[test]
 fn an_imported_list_operation_follows_the_document_conventions() {
     let (_dir, spec) = scratch();
@@ -201,8 +186,10 @@ fn an_imported_list_operation_follows_the_document_conventions() {
         && to == "Identifier"));
 
     // No upstream name and no dangling reference anywhere.
-    let mut all = Vec::new();
-    refs(&doc, &mut all);
+    let all: Vec<String> = xtask::toolkit::refs(&doc, "#")
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
     for r in &all {
         assert!(!r.contains("tls-certificates"), "upstream name kept: {r}");
         assert!(

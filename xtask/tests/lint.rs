@@ -120,7 +120,7 @@ fn nullable_becomes_a_null_type_in_json_schema() {
         serde_json::json!({
             "type": ["string", "null"], "enum": ["a", null],
             "properties": {"n": {"type": "integer", "exclusiveMinimum": 1}},
-            "items": {"$ref": "#/definitions/X"}
+            "items": {"$ref": "#/$defs/X"}
         })
     );
     assert_eq!(
