@@ -3058,6 +3058,15 @@ components:
         };
         let e = apply_reader(&readers[1], &mut no_extra).expect_err("no extra");
         assert!(e.contains("flatten"), "{e}");
+        // typify's own `deserialize_with` is never silently doubled.
+        let mut doubled: syn::ItemStruct = syn::parse_quote! {
+            pub struct Thing {
+                #[serde(deserialize_with = "typify_helper")]
+                pub count: i64,
+            }
+        };
+        let e = apply_reader(&readers[0], &mut doubled).expect_err("two helpers");
+        assert!(e.contains("`count`") && e.contains("conflict"), "{e}");
     }
 
     #[test]
