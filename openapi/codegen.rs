@@ -729,8 +729,12 @@ fn run_progenitor(
     openapi: &openapiv3::OpenAPI,
     open: &[OpenEnum],
     lenient: &[LenientString],
+    patches: &[(String, progenitor::TypePatch)],
 ) -> Result<TokenStream, String> {
-    let settings = settings(open, lenient);
+    let mut settings = settings(open, lenient);
+    for (name, patch) in patches {
+        settings.with_patch(name, patch);
+    }
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         progenitor::Generator::new(&settings).generate_tokens(openapi)
     }));
@@ -764,7 +768,7 @@ fn locate_failure(spec: &Spec, open: &[OpenEnum], lenient: &[LenientString]) -> 
                 map.retain(|k, _| keep.contains(k));
             }
             if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc)
-                && let Err(e) = run_progenitor(&openapi, open, lenient)
+                && let Err(e) = run_progenitor(&openapi, open, lenient, &[])
             {
                 found = Some(format!("schema `{name}`: {e}"));
                 break;
@@ -783,7 +787,7 @@ fn locate_failure(spec: &Spec, open: &[OpenEnum], lenient: &[LenientString]) -> 
                 let mut doc = spec.json.clone();
                 doc["paths"] = serde_json::json!({ path.clone(): { method.clone(): op.clone() } });
                 if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc)
-                    && let Err(e) = run_progenitor(&openapi, open, lenient)
+                    && let Err(e) = run_progenitor(&openapi, open, lenient, &[])
                 {
                     let id = op
                         .get("operationId")
@@ -1050,7 +1054,7 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
         EnumKind::Integer => {
             let values: Vec<i64> = e.values.iter().filter_map(|v| v.as_i64()).collect();
             let variant_docs: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
-            let integer = generated_path(&[TOLERANT_MODULE, "Integer"]);
+            let integer: syn::Path = syn::parse_quote!(crate::tolerant::Integer);
             quote! {
                 #[doc = #doc]
                 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1234,7 +1238,7 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
     let lenient = lenient_strings(spec)?;
     let readers = response_readers(spec)?;
     let relaxed = relaxed_openapi(spec, &readers)?;
-    let tokens = match run_progenitor(&relaxed, &open, &lenient) {
+    let tokens = match run_progenitor(&relaxed, &open, &lenient, &reader_patches(&readers)) {
         Ok(tokens) => tokens,
         Err(message) => {
             let location = locate_failure(spec, &open, &lenient)
@@ -1250,15 +1254,13 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
     let enums = open_tokens(&open, &lenient, &converts);
     let ops = operation_defs(spec)?;
     let table = operation_enum(&ops);
-    let tolerant = tolerant_module();
-    let mut file: syn::File =
-        syn::parse2(quote! { #tokens #enums #tolerant #table }).map_err(|e| {
-            err(
-                &spec.path,
-                "generated code",
-                format!("does not parse as Rust: {e}"),
-            )
-        })?;
+    let mut file: syn::File = syn::parse2(quote! { #tokens #enums #table }).map_err(|e| {
+        err(
+            &spec.path,
+            "generated code",
+            format!("does not parse as Rust: {e}"),
+        )
+    })?;
     apply_readers(spec, &mut file, &readers)?;
     apply_envelopes(spec, &mut file, &ops)?;
     file.items.extend(request_value_items(spec, &open, &ops)?);
@@ -1936,8 +1938,6 @@ fn conversion_item(c: &Conversion, open: &[OpenEnum]) -> TokenStream {
 // ---------------------------------------------------------------------------------------------
 // Tolerant reader: the deserializers of the response structs.
 
-/// Name of the private module, inside the generated file, holding the tolerant reader's helpers.
-pub const TOLERANT_MODULE: &str = "tolerant";
 /// Rust path, as users write it, of the module re-exporting the generated types (for doctests).
 pub const PUBLIC_TYPES_PATH: &str = "cloudflare_ssl::types";
 
@@ -1955,6 +1955,10 @@ pub struct ReaderField {
     /// The document's `x-lenient` reason: a required property that decodes `null` and absence
     /// as its type's default.
     pub lenient: Option<String>,
+    /// What the value is, for the choice of helper.
+    pub kind: ValueKind,
+    /// The array component a `$ref` names (e.g. `Hosts`, a newtype of `Vec`).
+    pub list_component: Option<String>,
 }
 
 /// A response object: its properties and whether a bare string also decodes into it.
@@ -1967,6 +1971,9 @@ pub struct Reader {
     /// The document's `x-lenient-string`: `(property, reason)` — a bare JSON string decodes as
     /// an object with only that property, the others taking their defaults.
     pub from_string: Option<(String, String)>,
+    /// Whether the document keeps unknown fields (`additionalProperties` other than `false`):
+    /// the struct must then have typify's `#[serde(flatten)]` map for them.
+    pub keeps_unknown: bool,
 }
 
 fn lenient_reason(
@@ -1981,6 +1988,26 @@ fn lenient_reason(
             location,
             "x-lenient must be a non-empty string giving the reason",
         )),
+    }
+}
+
+/// The kind of a property's value (through a `$ref`).
+fn value_kind(spec: &Spec, property: &serde_json::Value) -> ValueKind {
+    let resolved = match property.get("$ref").and_then(|r| r.as_str()) {
+        Some(target) => resolve_ref(&spec.json, target).unwrap_or(property),
+        None => property,
+    };
+    let text = |key: &str| resolved.get(key).and_then(|v| v.as_str());
+    if resolved.get("x-lenient-string").is_some() {
+        ValueKind::BareString
+    } else if resolved.get("enum").is_some() {
+        ValueKind::Plain
+    } else if text("type") == Some("integer") {
+        ValueKind::Integer
+    } else if text("type") == Some("string") && text("format") == Some("date-time") {
+        ValueKind::Timestamp
+    } else {
+        ValueKind::Plain
     }
 }
 
@@ -2027,12 +2054,33 @@ pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
                     Some(lenient_reason(spec, &location, value)?)
                 }
             };
+            let array = resolved.get("type").and_then(|t| t.as_str()) == Some("array");
+            if array {
+                let items = resolved.get("items").unwrap_or(&serde_json::Value::Null);
+                let items = match items.get("$ref").and_then(|r| r.as_str()) {
+                    Some(target) => resolve_ref(&spec.json, target).unwrap_or(items),
+                    None => items,
+                };
+                if value_kind(spec, items) != ValueKind::Plain {
+                    return Err(err(
+                        &spec.path,
+                        location,
+                        "an array of integers, dates or lenient strings: the tolerant reader \
+                         has no helper for its items",
+                    ));
+                }
+            }
             fields.push(ReaderField {
                 json: json.clone(),
                 required: is_required,
-                array: resolved.get("type").and_then(|t| t.as_str()) == Some("array"),
+                array,
                 nullable: resolved.get("nullable").and_then(|n| n.as_bool()) == Some(true),
                 lenient,
+                kind: value_kind(spec, property),
+                list_component: match property.get("$ref").and_then(|r| r.as_str()) {
+                    Some(target) if array => target.strip_prefix(SCHEMA_PREFIX).map(str::to_owned),
+                    _ => None,
+                },
             });
         }
         let from_string = match schema.get("x-lenient-string") {
@@ -2062,99 +2110,114 @@ pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
             name,
             fields,
             from_string,
+            keeps_unknown: schema
+                .get("additionalProperties")
+                .is_some_and(|a| a != &serde_json::Value::Bool(false)),
         });
     }
     Ok(out)
 }
 
-/// The shape of a field's Rust type that matters to the reader.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldShape {
-    /// `Option<T>`; `bool` is whether `T` is an integer.
-    Option(bool),
-    /// `Vec<T>`.
-    Vec,
-    /// A primitive integer.
+/// What a property's value is, as far as the reader's field helpers go (read from the document,
+/// not from the Rust type typify chose).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `type: integer` without `enum`: also decodes from an integral float.
     Integer,
-    /// Anything else.
-    Other,
+    /// `type: string, format: date-time`: also decodes from the layouts Go services print.
+    Timestamp,
+    /// A `$ref` to an object with `x-lenient-string`: also decodes from a bare string.
+    BareString,
+    /// Anything else: serde's derive as it is.
+    Plain,
 }
 
-const INTEGERS: [&str; 10] = [
-    "i8", "i16", "i32", "i64", "isize", "u8", "u16", "u32", "u64", "usize",
-];
-
-/// The last segment of a type path and its first generic argument, if any.
-fn type_parts(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
-    let syn::Type::Path(path) = ty else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    let arg = match &last.arguments {
-        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        }),
-        _ => None,
-    };
-    Some((last.ident.to_string(), arg))
+/// The serde attributes the generator attaches to one response field: `default` (absence is
+/// allowed) and the `deserialize_with` helper of `crate::tolerant`, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldRule {
+    /// Whether the field gets `#[serde(default)]`.
+    pub default: bool,
+    /// The helper's name in `crate::tolerant`.
+    pub helper: Option<&'static str>,
 }
 
-fn is_integer(ty: &syn::Type) -> bool {
-    type_parts(ty).is_some_and(|(name, arg)| arg.is_none() && INTEGERS.contains(&name.as_str()))
-}
+/// Rust path of the module holding the helpers (`src/tolerant.rs`).
+pub const TOLERANT_PATH: &str = "crate::tolerant";
 
-/// Classifies a field's Rust type. Fails for an integer nested where the reader cannot reach it
-/// (e.g. `Vec<i64>`): it would not accept integral floats.
-pub fn field_shape(ty: &syn::Type) -> Result<FieldShape, String> {
-    let parts = type_parts(ty);
-    let shape = match &parts {
-        Some((name, Some(inner))) if name == "Option" => FieldShape::Option(is_integer(inner)),
-        Some((name, Some(_))) if name == "Vec" => FieldShape::Vec,
-        _ if is_integer(ty) => FieldShape::Integer,
-        _ => FieldShape::Other,
-    };
-    let nested_integer = match (&shape, &parts) {
-        (FieldShape::Option(false) | FieldShape::Vec, Some((_, Some(inner)))) => {
-            contains_integer(inner)
-        }
-        (FieldShape::Other, _) => contains_integer(ty),
-        _ => false,
-    };
-    if nested_integer {
-        return Err(format!(
-            "type `{}` holds an integer the tolerant reader cannot reach",
-            quote!(#ty).to_string().replace(' ', "")
-        ));
+impl ReaderField {
+    /// Whether typify gives the field a list type (`Vec` or a newtype of one).
+    fn is_list(&self) -> bool {
+        self.array && !self.nullable
     }
-    Ok(shape)
-}
 
-fn contains_integer(ty: &syn::Type) -> bool {
-    let syn::Type::Path(path) = ty else {
-        return false;
-    };
-    path.path.segments.iter().any(|s| {
-        INTEGERS.contains(&s.ident.to_string().as_str())
-            || match &s.arguments {
-                syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|a| match a {
-                    syn::GenericArgument::Type(t) => contains_integer(t),
-                    _ => false,
-                }),
-                _ => false,
+    /// Whether typify gives the field an `Option` type (the relaxed document makes a lenient
+    /// scalar optional).
+    fn is_option(&self) -> bool {
+        !self.is_list() && (!self.required || self.nullable || self.lenient.is_some())
+    }
+
+    /// The attributes of the field, from the document alone.
+    pub fn rule(&self) -> FieldRule {
+        let absent_ok = !self.required || self.lenient.is_some();
+        if self.is_list() {
+            return FieldRule {
+                default: absent_ok,
+                helper: absent_ok.then_some("list"),
+            };
+        }
+        let option = self.is_option();
+        let helper = match (self.kind, option) {
+            (ValueKind::Integer, false) => Some("integer"),
+            (ValueKind::Integer, true) => Some("option_integer"),
+            (ValueKind::Timestamp, false) => Some("timestamp"),
+            (ValueKind::Timestamp, true) => Some("option_timestamp"),
+            (ValueKind::BareString, false) => Some("object_or_string"),
+            (ValueKind::BareString, true) => Some("option_object_or_string"),
+            // A required nullable value: typify's own `deserialize_with =
+            // "::std::option::Option::deserialize"` keeps absence an error.
+            (ValueKind::Plain, _) => None,
+        };
+        FieldRule {
+            // serde's derive takes a missing `Option` as `None` unless `deserialize_with` is set
+            // (by us, or by typify on a required nullable property).
+            default: option && absent_ok && (helper.is_some() || (self.required && self.nullable)),
+            helper,
+        }
+    }
+
+    /// What the reader does with the field, for its docs.
+    fn note(&self) -> Option<String> {
+        let empty = if self.is_list() {
+            "an empty list"
+        } else {
+            "`None`"
+        };
+        match (&self.lenient, self.kind) {
+            (Some(reason), _) => Some(format!(
+                "*Lenient:* `null` or absent decodes as {empty}. {reason}"
+            )),
+            (None, _) if self.is_list() && !self.required => {
+                Some("`null` or absent decodes as an empty list.".to_owned())
             }
-    })
+            (None, ValueKind::Integer) => Some(
+                "An integral float (`10.0`) decodes as the integer; `10.5` is an error.".to_owned(),
+            ),
+            _ => None,
+        }
+    }
 }
 
-/// The JSON name of a field (its `#[serde(rename)]`, else its identifier) and whether it is the
-/// `#[serde(flatten)]` map of unknown fields.
-fn serde_name(field: &syn::Field) -> Result<(String, bool), String> {
+/// The serde facts of a generated field: its JSON name (`rename`, else the identifier), whether
+/// it is the `#[serde(flatten)]` map of unknown fields, and whether it already has `default` and
+/// `deserialize_with`.
+fn serde_facts(field: &syn::Field) -> Result<(String, bool, bool, bool), String> {
     let mut name = field
         .ident
         .as_ref()
         .map(|i| i.to_string())
         .ok_or("a tuple struct cannot be a response object")?;
-    let mut flatten = false;
+    let (mut flatten, mut default, mut with) = (false, false, false);
     for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
@@ -2162,25 +2225,20 @@ fn serde_name(field: &syn::Field) -> Result<(String, bool), String> {
                 name = value.value();
             } else if meta.path.is_ident("flatten") {
                 flatten = true;
+            } else if meta.path.is_ident("default") {
+                default = true;
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
             } else if meta.input.peek(syn::Token![=]) {
+                with |= meta.path.is_ident("deserialize_with") || meta.path.is_ident("with");
                 let _: syn::Expr = meta.value()?.parse()?;
             }
             Ok(())
         })
         .map_err(|e| format!("field `{name}`: unreadable serde attribute: {e}"))?;
     }
-    Ok((name, flatten))
-}
-
-fn default_description(ty: &syn::Type) -> &'static str {
-    match type_parts(ty) {
-        Some((name, _)) if name == "Vec" => "an empty list",
-        Some((name, _)) if name == "Option" => "`None`",
-        Some((name, _)) if name == "bool" => "`false`",
-        Some((name, _)) if name == "String" => "an empty string",
-        _ if is_integer(ty) => "`0`",
-        _ => "its default",
-    }
+    Ok((name, flatten, default, with))
 }
 
 fn push_doc(attrs: &mut Vec<syn::Attribute>, text: &str) {
@@ -2200,33 +2258,20 @@ const READER_DOC: &str = "Decoded by the [tolerant reader](crate#tolerant-reader
      unknown fields land in `extra`, and a required field may be missing only where it says \
      *Lenient*.";
 
-/// Replaces the derived `Deserialize` of one response struct with the tolerant reader, adds the
-/// rules to its docs, and returns the `impl` to place beside it.
+/// Attaches the reader's attributes and docs to one response struct, keeping progenitor's
+/// derived `Deserialize`; returns the `BareString` impl of an `x-lenient-string` object.
+/// Fails when a field is not a property of the document or the reverse, and when the document
+/// keeps unknown fields but the struct has no `#[serde(flatten)]` map for them.
 pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<TokenStream, String> {
     let syn::Fields::Named(named) = &mut item.fields else {
         return Err("not a struct with named fields".to_owned());
     };
-    let name = item.ident.clone();
-    let name_str = name.to_string();
-    let integer = generated_path(&[TOLERANT_MODULE, "Integer"]);
-    let timestamp = generated_path(&[TOLERANT_MODULE, "Timestamp"]);
     let mut matched = BTreeSet::new();
-    let mut seen_names = BTreeSet::new();
-    let mut slots = Vec::new(); // (slot ident, slot type, decode expr)
-    let mut arms = Vec::new();
-    let mut keys = Vec::new(); // (json, field-enum variant)
-    let mut inits = Vec::new();
-    let mut string_inits = Vec::new();
-    let mut extra_field = None;
+    let mut extra = false;
     for field in named.named.iter_mut() {
-        let (json, flatten) = serde_name(field)?;
-        let ident = field
-            .ident
-            .clone()
-            .ok_or("a tuple struct cannot be a response object")?;
+        let (json, flatten, has_default, has_with) = serde_facts(field)?;
         if flatten {
-            extra_field = Some(ident.clone());
-            string_inits.push(quote!(#ident: ::std::default::Default::default()));
+            extra = true;
             continue;
         }
         let property = reader
@@ -2234,123 +2279,28 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
             .iter()
             .find(|f| f.json == json)
             .ok_or_else(|| format!("field `{json}` is not a property of the document"))?;
-        matched.insert(json.clone());
-        let ty = field.ty.clone();
-        let shape = field_shape(&ty).map_err(|e| format!("field `{json}`: {e}"))?;
-        if shape == FieldShape::Vec && !property.array {
-            return Err(format!(
-                "field `{json}`: a Vec, but the document does not type the property as an array"
-            ));
+        let rule = property.rule();
+        let mut args = Vec::new();
+        if rule.default && !has_default {
+            args.push(quote!(default));
         }
-        // Named after the JSON key, not the position: adding a property changes only its own
-        // lines of the generated code (and of the snapshot), not every name after it.
-        let stable: String = json
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        if !seen_names.insert(stable.clone()) {
-            return Err(format!(
-                "field `{json}`: its generated name `{stable}` is taken by another property"
-            ));
+        if let Some(helper) = rule.helper {
+            if has_with {
+                return Err(format!(
+                    "field `{json}`: typify already sets `deserialize_with`; the reader's `{helper}` \
+                     would conflict"
+                ));
+            }
+            let path = format!("{TOLERANT_PATH}::{helper}");
+            args.push(quote!(deserialize_with = #path));
         }
-        let slot = Ident::new(&format!("__field_{stable}"), Span::call_site());
-        let variant = Ident::new(&format!("__F_{stable}"), Span::call_site());
-        let inner = type_parts(&ty).and_then(|(_, arg)| arg.cloned());
-        let lenient = property.lenient.is_some();
-        // What one occurrence decodes to (the slot's content), and how the slot becomes the field.
-        let missing = quote!(::std::result::Result::Err(<__A::Error as ::serde::de::Error>::missing_field(#json)));
-        let (slot_ty, decode, finish) = match (&shape, property.required) {
-            (FieldShape::Option(int), required) => {
-                let decode = if *int {
-                    quote!(__map.next_value::<::std::option::Option<#integer<#inner>>>()?.map(|v| v.0))
-                } else if inner
-                    .as_ref()
-                    .and_then(type_parts)
-                    .is_some_and(|(n, _)| n == "DateTime")
-                {
-                    quote!(__map.next_value::<::std::option::Option<#timestamp>>()?.map(|v| v.0))
-                } else {
-                    quote!(__map.next_value::<#ty>()?)
-                };
-                let finish = if required && !lenient {
-                    quote!(match #slot { ::std::option::Option::Some(v) => v, ::std::option::Option::None => return #missing })
-                } else {
-                    quote!(#slot.flatten())
-                };
-                (quote!(#ty), decode, finish)
-            }
-            (FieldShape::Vec, required) if !required || lenient => (
-                quote!(#ty),
-                quote!(__map.next_value::<::std::option::Option<#ty>>()?.unwrap_or_default()),
-                quote!(#slot.unwrap_or_default()),
-            ),
-            // A lenient list typed as a newtype of `Vec` (a `$ref` to an array component):
-            // `null` or absent is an empty list, built through the newtype's `From<Vec<_>>`.
-            (FieldShape::Other, true) if lenient && property.array => (
-                quote!(#ty),
-                quote!(__map.next_value::<::std::option::Option<#ty>>()?
-                    .unwrap_or_else(|| ::std::convert::From::from(::std::vec::Vec::new()))),
-                quote!(#slot.unwrap_or_else(|| ::std::convert::From::from(::std::vec::Vec::new()))),
-            ),
-            (_, true) if lenient => {
-                return Err(format!(
-                    "field `{json}` is lenient but neither an Option nor a list: the relaxed \
-                     document (relaxed_openapi) should have made it optional"
-                ))
-            }
-            (FieldShape::Integer, true) => (
-                quote!(#ty),
-                quote!(__map.next_value::<#integer<#ty>>()?.0),
-                quote!(match #slot { ::std::option::Option::Some(v) => v, ::std::option::Option::None => return #missing }),
-            ),
-            (_, true) => (
-                quote!(#ty),
-                quote!(__map.next_value::<#ty>()?),
-                quote!(match #slot { ::std::option::Option::Some(v) => v, ::std::option::Option::None => return #missing }),
-            ),
-            (_, false) => {
-                return Err(format!(
-                    "field `{json}` is optional in the document but its Rust type is neither an \
-                     Option nor a Vec"
-                ))
-            }
-        };
-        // Docs: what the reader does with this field.
-        let note = match (&shape, &property.lenient) {
-            (_, Some(reason)) => Some(format!(
-                "*Lenient:* `null` or absent decodes as {}. {reason}",
-                default_description(&ty)
-            )),
-            (FieldShape::Vec, None) if !property.required => {
-                Some("`null` or absent decodes as an empty list.".to_owned())
-            }
-            (FieldShape::Integer | FieldShape::Option(true), None) => Some(
-                "An integral float (`10.0`) decodes as the integer; `10.5` is an error.".to_owned(),
-            ),
-            _ => None,
-        };
-        if let Some(note) = note {
+        if !args.is_empty() {
+            field.attrs.push(syn::parse_quote!(#[serde(#(#args),*)]));
+        }
+        if let Some(note) = property.note() {
             push_doc(&mut field.attrs, &note);
         }
-        slots.push(
-            quote!(let mut #slot: ::std::option::Option<#slot_ty> = ::std::option::Option::None;),
-        );
-        arms.push(quote! {
-            __Field::#variant => {
-                if #slot.is_some() {
-                    return ::std::result::Result::Err(<__A::Error as ::serde::de::Error>::duplicate_field(#json));
-                }
-                #slot = ::std::option::Option::Some(#decode);
-            }
-        });
-        keys.push((json.clone(), variant));
-        inits.push(quote!(#ident: #finish));
-        if reader.from_string.as_ref().is_some_and(|(p, _)| *p == json) {
-            string_inits.push(quote!(#ident: <#ty as ::serde::Deserialize>::deserialize(
-                ::serde::de::value::StrDeserializer::<__E>::new(__value))?));
-        } else {
-            string_inits.push(quote!(#ident: ::std::default::Default::default()));
-        }
+        matched.insert(json);
     }
     if let Some(missing) = reader.fields.iter().find(|f| !matched.contains(&f.json)) {
         return Err(format!(
@@ -2358,158 +2308,74 @@ pub fn apply_reader(reader: &Reader, item: &mut syn::ItemStruct) -> Result<Token
             missing.json
         ));
     }
-    // Drop the derived Deserialize; keep every other derive.
-    for attr in item
-        .attrs
-        .iter_mut()
-        .filter(|a| a.path().is_ident("derive"))
-    {
-        let paths = attr
-            .parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            )
-            .map_err(|e| format!("unreadable derive: {e}"))?;
-        let kept: Vec<&syn::Path> = paths
-            .iter()
-            .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"))
-            .collect();
-        *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+    if reader.keeps_unknown && !extra {
+        return Err(
+            "the document keeps unknown fields (additionalProperties) but the struct has no \
+             `#[serde(flatten)]` map for them: they would be dropped"
+                .to_owned(),
+        );
     }
     let mut doc = READER_DOC.to_owned();
     if let Some((property, reason)) = &reader.from_string {
         doc.push_str(&format!(
-            "\n\n*Lenient:* a bare JSON string decodes as `{property}`, every other field taking \
-             its default. {reason}"
+            "\n\n*Lenient:* as a property's value, a bare JSON string decodes as `{property}`, \
+             every other field absent. {reason}"
         ));
     }
     push_doc(&mut item.attrs, &doc);
-    // A response type gains fields whenever Cloudflare adds one: `#[non_exhaustive]` keeps
-    // that from breaking code outside the crate, which builds one through `builder()` (every
-    // optional field defaults) or decodes it.
-    item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
-
-    let key_strs: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
-    let key_variants: Vec<&Ident> = keys.iter().map(|(_, v)| v).collect();
-    let (other_variant, other_arm, extra_init) = match &extra_field {
-        Some(extra) => (
-            quote!(__Other(::std::string::String)),
-            quote! {
-                __Field::__Other(__name) => {
-                    let __value = __map.next_value::<::serde_json::Value>()?;
-                    __extra.insert(__name, __value);
-                }
-            },
-            quote!(#extra: __extra),
-        ),
-        None => (
-            quote!(__Other),
-            quote! {
-                __Field::__Other => {
-                    __map.next_value::<::serde::de::IgnoredAny>()?;
-                }
-            },
-            TokenStream::new(),
-        ),
+    let Some((property, _)) = &reader.from_string else {
+        return Ok(TokenStream::new());
     };
-    let (other_from_str, other_from_string) = if extra_field.is_some() {
-        (
-            quote!(__Field::__Other(__other.to_owned())),
-            quote!(__Field::__Other(__value)),
-        )
-    } else {
-        (quote!(__Field::__Other), quote!(__Field::__Other))
-    };
-    let extra_decl = if extra_field.is_some() {
-        quote!(let mut __extra = ::serde_json::Map::new();)
-    } else {
-        TokenStream::new()
-    };
-    let comma = if extra_field.is_some() {
-        quote!(,)
-    } else {
-        TokenStream::new()
-    };
-    let expecting = if reader.from_string.is_some() {
-        format!("an object or a string ({name_str})")
-    } else {
-        format!("an object ({name_str})")
-    };
-    let (string_visit, entry) = if reader.from_string.is_some() {
-        (
-            quote! {
-                fn visit_str<__E: ::serde::de::Error>(self, __value: &str) -> ::std::result::Result<#name, __E> {
-                    ::std::result::Result::Ok(#name { #( #string_inits, )* })
-                }
-            },
-            quote!(__deserializer.deserialize_any(__Visitor)),
-        )
-    } else {
-        (
-            TokenStream::new(),
-            quote!(__deserializer.deserialize_map(__Visitor)),
-        )
-    };
+    let name = &item.ident;
+    let name_str = name.to_string();
+    let tolerant: syn::Path = syn::parse_str(TOLERANT_PATH).map_err(|e| e.to_string())?;
     Ok(quote! {
-        const _: () = {
-            #[allow(non_camel_case_types)]
-            enum __Field { #( #key_variants, )* #other_variant }
-
-            struct __FieldVisitor;
-
-            impl<'de> ::serde::de::Visitor<'de> for __FieldVisitor {
-                type Value = __Field;
-                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.write_str("a field name")
-                }
-                fn visit_str<__E: ::serde::de::Error>(self, __value: &str) -> ::std::result::Result<__Field, __E> {
-                    ::std::result::Result::Ok(match __value {
-                        #( #key_strs => __Field::#key_variants, )*
-                        __other => #other_from_str,
-                    })
-                }
-                fn visit_string<__E: ::serde::de::Error>(self, __value: ::std::string::String) -> ::std::result::Result<__Field, __E> {
-                    ::std::result::Result::Ok(match __value.as_str() {
-                        #( #key_strs => __Field::#key_variants, )*
-                        _ => #other_from_string,
-                    })
-                }
-            }
-
-            impl<'de> ::serde::Deserialize<'de> for __Field {
-                fn deserialize<__D: ::serde::Deserializer<'de>>(__deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
-                    __deserializer.deserialize_identifier(__FieldVisitor)
-                }
-            }
-
-            struct __Visitor;
-
-            impl<'de> ::serde::de::Visitor<'de> for __Visitor {
-                type Value = #name;
-                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.write_str(#expecting)
-                }
-                fn visit_map<__A: ::serde::de::MapAccess<'de>>(self, mut __map: __A) -> ::std::result::Result<#name, __A::Error> {
-                    #( #slots )*
-                    #extra_decl
-                    while let ::std::option::Option::Some(__key) = __map.next_key::<__Field>()? {
-                        match __key {
-                            #( #arms )*
-                            #other_arm
-                        }
-                    }
-                    ::std::result::Result::Ok(#name { #( #inits, )* #extra_init #comma })
-                }
-                #string_visit
-            }
-
-            impl<'de> ::serde::Deserialize<'de> for #name {
-                /// The tolerant reader (see the type's docs).
-                fn deserialize<__D: ::serde::Deserializer<'de>>(__deserializer: __D) -> ::std::result::Result<Self, __D::Error> {
-                    #entry
-                }
-            }
-        };
+        impl #tolerant::BareString for #name {
+            const PROPERTY: &'static str = #property;
+            const NAME: &'static str = #name_str;
+        }
     })
+}
+
+/// typify's patches for the reader: every response struct is `#[non_exhaustive]` (a response
+/// type gains fields whenever Cloudflare adds one; code outside the crate builds one through
+/// `builder()`), and a list component a lenient property names derives `Default` (its empty
+/// value).
+pub fn reader_patches(readers: &[Reader]) -> Vec<(String, progenitor::TypePatch)> {
+    let mut out = Vec::new();
+    for reader in readers {
+        let mut patch = progenitor::TypePatch::default();
+        patch.with_attr("#[non_exhaustive]");
+        out.push((reader.name.clone(), patch));
+    }
+    let lists: BTreeSet<&str> = readers
+        .iter()
+        .flat_map(|r| &r.fields)
+        .filter(|f| f.rule().helper == Some("list"))
+        .filter_map(|f| f.list_component.as_deref())
+        .collect();
+    for list in lists {
+        let mut patch = progenitor::TypePatch::default();
+        patch.with_derive("Default");
+        out.push((list.to_owned(), patch));
+    }
+    out
+}
+
+/// The last segment of a type path and its first generic argument, if any.
+fn type_parts(ty: &syn::Type) -> Option<(String, Option<&syn::Type>)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let arg = match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    };
+    Some((last.ident.to_string(), arg))
 }
 
 /// Progenitor's `types` module (its brace and items), where the response types live.
@@ -2562,7 +2428,7 @@ pub fn apply_readers(
             err(
                 &spec.path,
                 format!("schema `{}`", reader.name),
-                format!("the generated reader does not parse: {e}"),
+                format!("the generated impl does not parse: {e}"),
             )
         })?;
         impls.extend(parsed.items);
@@ -2598,88 +2464,6 @@ fn document_builders(items: &mut [syn::Item]) {
                      document adds later does not break the code that builds one."
                 );
                 f.attrs.push(syn::parse_quote!(#[doc = #doc]));
-            }
-        }
-    }
-}
-
-/// The helpers the readers use, emitted once as a private module.
-fn tolerant_module() -> TokenStream {
-    let module = Ident::new(TOLERANT_MODULE, Span::call_site());
-    quote! {
-        /// Helpers of the response types' tolerant reader.
-        mod #module {
-            /// An integer that also decodes from an integral float (`10.0`); `10.5`, or a value
-            /// out of `T`'s range, is an error.
-            pub(crate) struct Integer<T>(pub(crate) T);
-
-            struct IntegerVisitor<T>(::std::marker::PhantomData<T>);
-
-            impl<T: ::std::convert::TryFrom<i64> + ::std::convert::TryFrom<u64>> ::serde::de::Visitor<'_> for IntegerVisitor<T> {
-                type Value = Integer<T>;
-                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    f.write_str("an integer")
-                }
-                fn visit_i64<E: ::serde::de::Error>(self, value: i64) -> ::std::result::Result<Integer<T>, E> {
-                    T::try_from(value)
-                        .map(Integer)
-                        .map_err(|_| E::invalid_value(::serde::de::Unexpected::Signed(value), &self))
-                }
-                fn visit_u64<E: ::serde::de::Error>(self, value: u64) -> ::std::result::Result<Integer<T>, E> {
-                    T::try_from(value)
-                        .map(Integer)
-                        .map_err(|_| E::invalid_value(::serde::de::Unexpected::Unsigned(value), &self))
-                }
-                fn visit_f64<E: ::serde::de::Error>(self, value: f64) -> ::std::result::Result<Integer<T>, E> {
-                    // JSON does not tell 10 from 10.0. 2^63 bounds the cast.
-                    let integral = value.fract() == 0.0 && value.abs() < 9.223_372_036_854_775_808e18;
-                    if integral {
-                        self.visit_i64(value as i64)
-                    } else {
-                        ::std::result::Result::Err(E::invalid_value(::serde::de::Unexpected::Float(value), &self))
-                    }
-                }
-            }
-
-            impl<'de, T: ::std::convert::TryFrom<i64> + ::std::convert::TryFrom<u64>> ::serde::Deserialize<'de> for Integer<T> {
-                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                    deserializer.deserialize_i64(IntegerVisitor(::std::marker::PhantomData))
-                }
-            }
-
-            /// A `date-time` that also decodes from the two layouts Go services print: RFC 3339
-            /// with a space for the `T`, and Go's `time.Time` `String()` layout
-            /// (`2024-01-01 00:00:00.5 +0000 UTC`, the zone abbreviation ignored, the numeric
-            /// offset kept). Anything else is an error naming the field: an expiry that cannot be
-            /// read must not turn into "no expiry".
-            pub(crate) struct Timestamp(pub(crate) ::chrono::DateTime<::chrono::Utc>);
-
-            impl<'de> ::serde::Deserialize<'de> for Timestamp {
-                fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                    let text = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(deserializer)?;
-                    parse_timestamp(&text).map(Timestamp).ok_or_else(|| {
-                        <D::Error as ::serde::de::Error>::invalid_value(
-                            ::serde::de::Unexpected::Str(&text),
-                            &"an RFC 3339 date-time",
-                        )
-                    })
-                }
-            }
-
-            pub(crate) fn parse_timestamp(text: &str) -> ::std::option::Option<::chrono::DateTime<::chrono::Utc>> {
-                let utc = |t: ::chrono::DateTime<::chrono::FixedOffset>| t.with_timezone(&::chrono::Utc);
-                if let ::std::result::Result::Ok(t) = ::chrono::DateTime::parse_from_rfc3339(text) {
-                    return ::std::option::Option::Some(utc(t));
-                }
-                if let ::std::result::Result::Ok(t) = ::chrono::DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z") {
-                    return ::std::option::Option::Some(utc(t));
-                }
-                // Go's `time.Time.String()`: "2006-01-02 15:04:05.999999999 -0700 MST".
-                let (rest, zone) = text.rsplit_once(' ')?;
-                if zone.is_empty() || !zone.chars().all(|c| c.is_ascii_alphabetic()) {
-                    return ::std::option::Option::None;
-                }
-                ::chrono::DateTime::parse_from_str(rest, "%Y-%m-%d %H:%M:%S%.f %z").ok().map(utc)
             }
         }
     }
@@ -3035,26 +2819,82 @@ components:
     }
 
     #[test]
-    fn field_shapes() {
-        let shape = |t: &str| field_shape(&syn::parse_str::<syn::Type>(t).expect("type"));
+    fn field_rules_come_from_the_document() {
+        let readers = response_readers(&spec(DOC)).expect("readers");
+        let thing = &readers[0];
+        let rule = |json: &str| {
+            thing
+                .fields
+                .iter()
+                .find(|f| f.json == json)
+                .expect(json)
+                .rule()
+        };
+        let r = |default, helper| FieldRule { default, helper };
+        assert_eq!(rule("count"), r(false, Some("integer")));
+        assert_eq!(rule("quantity"), r(true, Some("option_integer")));
+        assert_eq!(rule("tags"), r(true, Some("list")));
+        assert_eq!(rule("extras"), r(true, Some("list")));
+        // A lenient scalar is an Option (relaxed_openapi): the derive already reads it.
+        assert_eq!(rule("note"), r(false, None));
+        assert_eq!(rule("id"), r(false, None));
+        // An integer enum is an open enum, read by its own Deserialize.
+        assert_eq!(rule("size"), r(false, None));
+        assert_eq!(readers[1].fields[1].rule(), r(false, None));
+        // Dates, nullable required values and arrays of integers.
+        let edit = |to: &str| edited("quantity: {type: integer}", to);
+        let field = |spec: &Spec| {
+            response_readers(spec).expect("readers")[0]
+                .fields
+                .iter()
+                .find(|f| f.json == "quantity")
+                .expect("quantity")
+                .rule()
+        };
         assert_eq!(
-            shape("::std::option::Option<i64>"),
-            Ok(FieldShape::Option(true))
+            field(&edit("quantity: {type: string, format: date-time}")),
+            r(true, Some("option_timestamp"))
         );
-        assert_eq!(
-            shape("::std::option::Option<Thing>"),
-            Ok(FieldShape::Option(false))
+        let nullable = spec(
+            &DOC.replacen("required: [id, tags", "required: [quantity, id, tags", 1)
+                .replacen(
+                    "quantity: {type: integer}",
+                    "quantity: {type: string, nullable: true}",
+                    1,
+                ),
         );
-        assert_eq!(shape("::std::vec::Vec<Thing>"), Ok(FieldShape::Vec));
-        assert_eq!(shape("u32"), Ok(FieldShape::Integer));
-        assert_eq!(shape("::std::string::String"), Ok(FieldShape::Other));
-        assert!(shape("::std::vec::Vec<i64>").is_err());
-        assert!(shape("::std::option::Option<::std::vec::Vec<u8>>").is_err());
+        assert_eq!(field(&nullable), r(false, None));
+        // typify keeps a required nullable value's absence an error; `x-lenient` allows it.
+        let code = generate(&nullable).expect("generation");
+        let typify_own = "#[serde(deserialize_with = \"::std::option::Option::deserialize\")]";
+        let decl = "pub quantity: ::std::option::Option<::std::string::String>";
+        assert!(has(&code, &format!("{typify_own} {decl}")), "{code}");
+        let lenient = spec(
+            &DOC.replacen("required: [id, tags", "required: [quantity, id, tags", 1)
+                .replacen(
+                    "quantity: {type: integer}",
+                    "quantity: {type: string, nullable: true, x-lenient: why}",
+                    1,
+                ),
+        );
+        let code = generate(&lenient).expect("generation");
+        assert!(
+            has(&code, &format!("{typify_own} #[serde(default)] {decl}")),
+            "{code}"
+        );
+        let e = error_of(response_readers(&edit(
+            "quantity: {type: array, items: {type: integer}}",
+        )));
+        assert!(
+            e.contains("property `quantity`") && e.contains("no helper"),
+            "{e}"
+        );
     }
 
     #[test]
-    fn reader_replaces_the_derive_and_relaxes_only_what_the_document_says() {
+    fn reader_attaches_helpers_and_keeps_the_derive() {
         let readers = response_readers(&spec(DOC)).expect("readers");
+        // What typify 0.8 emits for `Thing` (see `whole_generation_of_the_test_document`).
         let mut item: syn::ItemStruct = syn::parse_quote! {
             /// A thing.
             #[derive(::serde::Deserialize, ::serde::Serialize, Clone)]
@@ -3075,9 +2915,39 @@ components:
                 pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             }
         };
-        let reader = pretty(apply_reader(&readers[0], &mut item).expect("reader"));
+        let impls = apply_reader(&readers[0], &mut item).expect("reader");
+        assert!(impls.is_empty(), "{impls}");
         let item = prettyplease::unparse(&syn::parse_quote!(#item));
-        assert!(has(&item, "#[derive(::serde::Serialize, Clone)]"), "{item}");
+        assert!(
+            has(
+                &item,
+                "#[derive(::serde::Deserialize, ::serde::Serialize, Clone)]"
+            ),
+            "{item}"
+        );
+        assert!(
+            has(
+                &item,
+                "#[serde(deserialize_with = \"crate::tolerant::integer\")] pub count: i64"
+            ),
+            "{item}"
+        );
+        assert!(
+            has(
+                &item,
+                "#[serde(default, deserialize_with = \"crate::tolerant::option_integer\")]"
+            ),
+            "{item}"
+        );
+        // typify's own `default` is not repeated.
+        assert!(
+            has(
+                &item,
+                "#[serde(default, skip_serializing_if = \"::std::vec::Vec::is_empty\")] \
+                 #[serde(deserialize_with = \"crate::tolerant::list\")] pub extras"
+            ),
+            "{item}"
+        );
         assert!(
             has(
                 &item,
@@ -3093,41 +2963,50 @@ components:
             "{item}"
         );
         assert!(has(&item, "Decoded by the [tolerant reader]"), "{item}");
-        // A lenient scalar arrives as an Option (relaxed_openapi); anything else is refused
-        // rather than given an invented default.
-        let mut invented: syn::ItemStruct = syn::parse_quote! {
-            pub struct Thing {
-                pub colour: ::std::option::Option<Colour>, pub count: i64,
-                pub extras: ::std::vec::Vec<::std::string::String>, pub id: Id,
-                pub note: ::std::string::String, pub paint: ::std::option::Option<Paint>,
-                pub quantity: ::std::option::Option<i64>, pub size: ::std::option::Option<Size>,
-                pub tags: ::std::vec::Vec<::std::string::String>,
-                #[serde(rename = "type")] pub type_: ::std::string::String,
+
+        // The bare-string object gets its `BareString` impl.
+        let mut response: syn::ItemStruct = syn::parse_quote! {
+            pub struct ThingResponse {
+                pub note: ::std::option::Option<::std::string::String>,
+                pub result: ::std::option::Option<Thing>,
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
             }
         };
-        let e = apply_reader(&readers[0], &mut invented).expect_err("a String default");
-        assert!(e.contains("`note` is lenient"), "{e}");
-        // Required and strict: missing is an error naming the field.
-        assert!(has(&reader, "missing_field(\"id\")"), "{reader}");
-        assert!(has(&reader, "missing_field(\"type\")"), "{reader}");
-        assert!(has(&reader, "missing_field(\"count\")"), "{reader}");
-        assert!(!has(&reader, "missing_field(\"tags\")"), "{reader}");
-        assert!(!has(&reader, "missing_field(\"note\")"), "{reader}");
-        // Integers go through the integral-float helper; unknown keys into `extra`, no flatten.
+        let impls = pretty(apply_reader(&readers[1], &mut response).expect("reader"));
         assert!(
-            has(&reader, "crate::generated::tolerant::Integer<i64>"),
-            "{reader}"
+            has(&impls, "impl crate::tolerant::BareString for ThingResponse"),
+            "{impls}"
         );
-        assert!(has(&reader, "__extra.insert(__name, __value)"), "{reader}");
-        assert!(has(&reader, "\"type\" => __Field::"), "{reader}");
-        assert!(has(&reader, "deserialize_map(__Visitor)"), "{reader}");
+        assert!(
+            has(&impls, "const PROPERTY: &'static str = \"note\";"),
+            "{impls}"
+        );
 
-        // A struct field the document does not know, or a property with no field, is an error.
+        // A struct field the document does not know, a property with no field, or no map
+        // for the unknown fields the document keeps, is an error.
         let mut stray: syn::ItemStruct = syn::parse_quote! {
             pub struct Thing { pub stray: ::std::option::Option<i64> }
         };
         let e = apply_reader(&readers[0], &mut stray).expect_err("stray field");
         assert!(e.contains("`stray`"), "{e}");
+        let mut no_extra: syn::ItemStruct = syn::parse_quote! {
+            pub struct ThingResponse {
+                pub note: ::std::option::Option<::std::string::String>,
+                pub result: ::std::option::Option<Thing>,
+            }
+        };
+        let e = apply_reader(&readers[1], &mut no_extra).expect_err("no extra");
+        assert!(e.contains("flatten"), "{e}");
+        // typify's own `deserialize_with` is never silently doubled.
+        let mut doubled: syn::ItemStruct = syn::parse_quote! {
+            pub struct Thing {
+                #[serde(deserialize_with = "typify_helper")]
+                pub count: i64,
+            }
+        };
+        let e = apply_reader(&readers[0], &mut doubled).expect_err("two helpers");
+        assert!(e.contains("`count`") && e.contains("conflict"), "{e}");
     }
 
     #[test]
@@ -3163,25 +3042,37 @@ components:
 
     #[test]
     fn whole_generation_of_the_test_document() {
+        // The fixture of what the reader relies on in typify's output: response structs keep
+        // the derived `Deserialize`, are patched `#[non_exhaustive]`, have the
+        // `#[serde(flatten)] extra` map (`additionalProperties: {}`), and the lenient scalar is
+        // an `Option` (relaxed_openapi). A typify upgrade that changes one of these fails here.
         let code = generate(&spec(DOC)).expect("generation");
-        // Response structs get the tolerant reader; the request body keeps serde's derive.
+        let thing = code
+            .split("pub struct Thing {")
+            .next()
+            .and_then(|before| before.rsplit("///A thing.").next())
+            .expect("Thing's attributes");
+        assert!(has(thing, "::serde::Deserialize"), "{thing}");
+        assert!(has(thing, "#[non_exhaustive]"), "{thing}");
+        for field in [
+            "#[serde(flatten)] pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>",
+            "#[serde(deserialize_with = \"crate::tolerant::integer\")] pub count: i64",
+            "#[serde(default, deserialize_with = \"crate::tolerant::option_integer\")] pub quantity: ::std::option::Option<i64>",
+            "#[serde(default, deserialize_with = \"crate::tolerant::list\")] pub tags: ::std::vec::Vec<::std::string::String>",
+            "pub note: ::std::option::Option<::std::string::String>",
+            "#[serde(rename = \"type\")] pub type_: ::std::string::String",
+        ] {
+            assert!(has(&code, field), "{field}\n{code}");
+        }
         assert!(
-            has(&code, "impl<'de> ::serde::Deserialize<'de> for Thing"),
+            has(&code, "impl crate::tolerant::BareString for ThingResponse"),
             "{code}"
         );
+        // No hand-written deserializer is left.
         assert!(
-            has(
-                &code,
-                "impl<'de> ::serde::Deserialize<'de> for ThingResponse"
-            ),
+            !has(&code, "impl<'de> ::serde::Deserialize<'de> for Thing"),
             "{code}"
         );
-        assert!(has(&code, "deserialize_any(__Visitor)"), "{code}");
-        assert!(
-            !has(&code, "impl<'de> ::serde::Deserialize<'de> for ThingUpdate"),
-            "{code}"
-        );
-        assert!(has(&code, "mod tolerant"), "{code}");
         assert!(has(&code, "pub enum Operation"), "{code}");
         // The request uses the open enum (typify's own type replaced).
         assert!(

@@ -63,7 +63,8 @@
 //! deadline, rate limit, tracing), `envelope.rs` ([`ApiResponse`]; unwrapping `result`, mapping failures),
 //! `retry.rs` ([`RetryPolicy`]), `ratelimit.rs` ([`RateLimit`]), `auth.rs` ([`Credentials`]),
 //! `tls.rs` (this client's TLS, no global provider), `strict.rs` (no undocumented enum value in a
-//! request), `lists.rs` (iterating the generated list types). The mock of the API is the
+//! request), `lists.rs` (iterating the generated list types), `tolerant.rs` (the field helpers of the
+//! tolerant reader below). The mock of the API is the
 //! separate crate `cloudflare-ssl-mock`.
 //!
 //! # Tolerant reader, strict writer
@@ -128,6 +129,7 @@ mod tls;
 #[doc(hidden)]
 #[path = "../openapi/toolkit.rs"]
 pub mod toolkit;
+mod tolerant;
 mod transport;
 mod verification;
 mod zone;
