@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::generated::Client as GeneratedClient;
 use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::retry::RetryPolicy;
-use crate::transport::Transport;
+use crate::transport::{Config, Transport};
 
 /// Cloudflare's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -174,13 +174,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn server_budget(&self) -> Option<crate::ServerBudget> {
-        use progenitor_client::ClientInfo;
-        self.inner
-            .generated
-            .inner()
-            .pacer
-            .as_ref()
-            .and_then(|p| p.last())
+        self.transport().pacer.as_ref().and_then(|p| p.last())
     }
 
     /// The single-flight registry of [`CertificatePacks::ensure`](crate::CertificatePacks::ensure).
@@ -190,14 +184,12 @@ impl Client {
 
     /// The HTTP client requests go through.
     pub(crate) fn http(&self) -> &reqwest::Client {
-        use progenitor_client::ClientInfo;
-        self.inner.generated.client()
+        &self.inner.generated.client
     }
 
     /// The transport settings (retries, limits) requests go through.
-    pub(crate) fn transport(&self) -> &Transport {
-        use progenitor_client::ClientInfo;
-        self.inner.generated.inner()
+    pub(crate) fn transport(&self) -> &Arc<Config> {
+        &self.inner.generated.inner.config
     }
 }
 
@@ -705,17 +697,19 @@ impl ClientBuilder {
                 (http, reqwest::header::HeaderMap::new())
             }
         };
-        let transport = Transport {
+        let config = Config {
             retry: self.retry,
-            limiter: self.rate_limit.map(|l| Arc::new(RateLimiter::new(l))),
-            pacer: self
-                .pacing
-                .then(|| Arc::new(crate::pacing::Pacer::default())),
+            limiter: self.rate_limit.map(RateLimiter::new),
+            pacer: self.pacing.then(crate::pacing::Pacer::default),
             max_body: self.max_response_bytes,
             deadline: self.deadline,
             base_path: url.path().trim_end_matches('/').to_owned(),
             timeout: self.timeout,
             headers: per_request_headers,
+        };
+        let transport = Transport {
+            config: Arc::new(config),
+            call: None,
         };
         let auth = match &self.credentials {
             None => "none",

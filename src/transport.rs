@@ -1,30 +1,27 @@
-//! The transport behind every request: progenitor's `ClientHooks` for the generated client, and
-//! the raw requests of [`Client::request`](crate::Client::request).
+//! The transport behind every request: [`Transport::execute`] sends one call's request and
+//! returns an [`Exchange`] (a value: the reply or a typed [`Failure`], and whether anything may
+//! have reached the server).
 //!
-//! Each request goes through [`Transport::execute`]:
+//! For each request:
 //! * its path is checked against its operation's path template under the base path (defence in
 //!   depth behind the id checks of [`IntoIdentifier`](crate::IntoIdentifier));
-//! * the `api-version` header progenitor adds is dropped, the per-attempt timeout applied (never
-//!   past the call's deadline), the client-side rate limiter consulted;
+//! * the `api-version` header progenitor adds is dropped; when the caller brought their own
+//!   `reqwest::Client`, the credentials and `User-Agent` are added here (marked sensitive),
+//!   otherwise they are default headers of the crate's own client;
+//! * the client-side rate limiter and the server-advised pacing are consulted, the per-attempt
+//!   timeout applied (never past the call's deadline);
 //! * the response body is read **inside the attempt**, bounded by the body limit (checked on
 //!   `Content-Length` before reading and while streaming), so that a body cut off mid-read can be
 //!   retried like a connection error for idempotent operations;
-//! * retryable failures are retried by the [`RetryPolicy`], never sleeping past the deadline,
-//!   and requests that are not idempotent (a certificate pack order) are never resent once they
-//!   may have reached the server;
-//! * all inside one `tracing` span. Credentials are default headers of the crate's own
-//!   `reqwest::Client`, or added to each request when the caller brought their own client
-//!   (marked sensitive either way); nothing here logs headers or bodies.
+//! * retryable outcomes ([`classify`](crate::envelope::classify)) are retried by the
+//!   [`RetryPolicy`], never sleeping past the deadline; a request that is not idempotent (a
+//!   certificate pack order) is never resent once it may have reached the server;
+//! * all inside one `tracing` span, which records no header and no body.
 //!
-//! Per-call options and the metadata of the last response travel through a task-local
-//! [`CallContext`] that the ergonomic layer sets around each call. Failures the transport itself
-//! decides (a body over the limit, a refused path) reach the generated client as a response whose
-//! body fails to read with a [`LocalFailure`] as the error's source, which the ergonomic layer
-//! turns into its own error variants.
+//! The generated client reaches the transport through progenitor's `exec` hook, which must return
+//! a `reqwest::Response`: that is confined to [the adapter](#the-adapter) at the end of this file.
 
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -33,26 +30,51 @@ use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::envelope::{classify, Class, Seen};
 use crate::generated::{Client as GeneratedClient, Operation};
 use crate::ratelimit::RateLimiter;
-use crate::retry::{is_retryable_status, RetryPolicy};
+use crate::retry::RetryPolicy;
 
 /// Header names used on every request, as constants (a `&str` name is parsed and hashed anew each
 /// time).
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
-/// The generated client's context (progenitor's "inner" value): the retry policy, limits and
-/// pacing every request of a [`Client`](crate::Client) goes through. Opaque: it has no public
-/// fields or methods, and appears in the public API only because the generated
+/// The generated client's context (progenitor's "inner" value): the client's configuration and,
+/// for a call of the ergonomic layer, that call's own scope (options, deadline, and where the
+/// adapter leaves the call's [`Exchange`]). Opaque: it has no public fields or methods, and
+/// appears in the public API only because the generated
 /// [`generated::Client`](crate::generated::Client)'s constructors name it; get a configured
 /// generated client from [`Client::generated`](crate::Client::generated).
-#[derive(Clone, Debug)]
 pub struct Transport {
+    pub(crate) config: Arc<Config>,
+    /// The call this generated client was made for (`None` for [`Client::generated`](crate::Client::generated)).
+    pub(crate) call: Option<CallScope>,
+}
+
+impl Clone for Transport {
+    /// A clone shares the configuration, not the call: it is not that call.
+    fn clone(&self) -> Self {
+        Self {
+            config: Arc::clone(&self.config),
+            call: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport").finish_non_exhaustive()
+    }
+}
+
+/// The retry policy, limits and pacing every request of a [`Client`](crate::Client) goes through.
+#[derive(Debug)]
+pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
-    pub(crate) limiter: Option<Arc<RateLimiter>>,
+    pub(crate) limiter: Option<RateLimiter>,
     /// Server-advised pacing (`None` when turned off).
-    pub(crate) pacer: Option<Arc<crate::pacing::Pacer>>,
+    pub(crate) pacer: Option<crate::pacing::Pacer>,
     /// Largest response body read, in bytes.
     pub(crate) max_body: u64,
     /// Default deadline of a whole call (every attempt and wait).
@@ -111,52 +133,47 @@ impl ResponseMeta {
     }
 }
 
-/// What the ergonomic layer shares with the transport for one call.
-#[derive(Debug, Default)]
-pub(crate) struct CallContext {
+/// What one call asks of the transport: it is built by the call and passed down.
+#[derive(Debug)]
+pub(crate) struct CallSpec {
+    /// The `operationId` (or `raw_request`).
+    pub(crate) operation: &'static str,
+    /// The operation's path template (`None` for raw requests: only "under the base path").
+    pub(crate) template: Option<&'static str>,
+    /// Whether sending it twice has the effect of sending it once.
+    pub(crate) idempotent: bool,
     pub(crate) options: RequestOptions,
-    /// When the whole call must be over, and the limit it came from; started by the call (an
-    /// explicit deadline) or by the transport's first attempt (the client's default).
-    pub(crate) deadline: std::sync::OnceLock<(Instant, Duration)>,
-    /// For raw requests: whether the request is idempotent (known operations say it themselves).
-    pub(crate) idempotent: Option<bool>,
-    pub(crate) meta: Mutex<Option<ResponseMeta>>,
-    /// Whether any attempt may have reached the server (a request was written).
-    pub(crate) sent: std::sync::atomic::AtomicBool,
+    /// When the whole call must be over, and the limit it came from.
+    pub(crate) deadline: (Instant, Duration),
 }
 
-tokio::task_local! {
-    pub(crate) static CALL: Arc<CallContext>;
+impl CallSpec {
+    /// A call starting now, its deadline from `options` or else `config`'s.
+    pub(crate) fn new(
+        config: &Config,
+        operation: &'static str,
+        template: Option<&'static str>,
+        idempotent: bool,
+        options: RequestOptions,
+    ) -> Self {
+        let limit = options.deadline.unwrap_or(config.deadline);
+        let at = Instant::now().checked_add(limit).unwrap_or_else(far_future);
+        Self {
+            operation,
+            template,
+            idempotent,
+            options,
+            deadline: (at, limit),
+        }
+    }
 }
 
-impl CallContext {
-    pub(crate) fn take_meta(&self) -> Option<ResponseMeta> {
-        self.meta.lock().ok().and_then(|mut m| m.take())
-    }
-
-    /// Starts the deadline `limit` from now, unless it is already running; returns when it ends.
-    pub(crate) fn start_deadline(&self, limit: Duration) -> Instant {
-        self.deadline
-            .get_or_init(|| {
-                (
-                    Instant::now().checked_add(limit).unwrap_or_else(far_future),
-                    limit,
-                )
-            })
-            .0
-    }
-
-    /// The deadline's limit, if the deadline has passed.
-    pub(crate) fn deadline_passed(&self) -> Option<Duration> {
-        self.deadline
-            .get()
-            .filter(|(at, _)| Instant::now() >= *at)
-            .map(|(_, limit)| *limit)
-    }
-
-    pub(crate) fn may_have_sent(&self) -> bool {
-        self.sent.load(std::sync::atomic::Ordering::Relaxed)
-    }
+/// A call's scope inside its per-call generated client: what it asks, and where the adapter
+/// leaves what the transport gave.
+#[derive(Debug)]
+pub(crate) struct CallScope {
+    pub(crate) spec: CallSpec,
+    pub(crate) parked: OnceLock<Exchange>,
 }
 
 /// An instant no deadline reaches (about 30 years away), for limits too large to add.
@@ -164,99 +181,45 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
-/// A failure the transport decided on its own, delivered as the source of the body-read error
-/// of a synthetic response (progenitor's hook can only return `reqwest` values).
+/// What one call's request gave.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    pub(crate) outcome: Result<Reply, Failure>,
+    /// Whether any attempt may have reached the server (a request was written).
+    pub(crate) sent: bool,
+}
+
+/// The final response: its metadata and its body, read within the limits.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) meta: ResponseMeta,
+    pub(crate) body: Bytes,
+}
+
+/// A failure the transport reports instead of a reply.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub(crate) enum LocalFailure {
-    /// The response body is larger than the client's limit.
-    #[error("the response body {} exceeds the limit of {limit} bytes", declared.map(|d| format!("({d} bytes declared)")).unwrap_or_else(|| "(streamed)".into()))]
-    TooLarge {
-        /// HTTP status of the response.
-        status: u16,
-        /// The limit, in bytes.
-        limit: u64,
-        /// The `Content-Length`, when the server declared one.
-        declared: Option<u64>,
-        /// The response headers (for `cf-ray`).
-        headers: HeaderMap,
-    },
+pub(crate) enum Failure {
     /// The request path did not match the operation's path template under the base path.
     #[error("refused to send a request to {path:?}: it is not {template:?} under {base:?}")]
     PathRefused {
-        /// The path the request would have gone to (truncated).
         path: String,
-        /// The operation's path template.
-        template: String,
-        /// The base path.
+        template: &'static str,
         base: String,
     },
-    /// The call's deadline passed while waiting for the client-side rate limiter.
-    #[error("the call's deadline passed while waiting for the client-side rate limiter")]
-    RateLimiterDeadline,
-    /// Reading the body failed after the headers arrived.
-    #[error("reading the response body failed: {0}")]
-    Body(#[source] reqwest::Error),
-}
-
-impl LocalFailure {
-    /// The `LocalFailure` behind a `reqwest` error, if any (the test
-    /// `tests::the_generated_client_reports_a_local_failure_inside_reqwest_errors` shows it).
-    pub(crate) fn find<'e>(
-        error: &'e (dyn std::error::Error + 'static),
-    ) -> Option<&'e LocalFailure> {
-        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-        while let Some(e) = current {
-            if let Some(found) = e.downcast_ref::<LocalFailure>() {
-                return Some(found);
-            }
-            current = e.source();
-        }
-        None
-    }
-}
-
-/// A body whose first read fails with the failure it holds.
-struct FailingBody(Option<LocalFailure>);
-
-impl http_body::Body for FailingBody {
-    type Data = Bytes;
-    type Error = LocalFailure;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, LocalFailure>>> {
-        Poll::Ready(self.0.take().map(Err))
-    }
-}
-
-/// A response with these parts and `body`.
-fn response(
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    headers: HeaderMap,
-    body: reqwest::Body,
-) -> reqwest::Response {
-    let mut r = http::Response::new(body);
-    *r.status_mut() = status;
-    *r.version_mut() = version;
-    *r.headers_mut() = headers;
-    reqwest::Response::from(r)
-}
-
-/// A response whose body read fails with `failure`.
-fn failing(
-    status: reqwest::StatusCode,
-    headers: HeaderMap,
-    failure: LocalFailure,
-) -> reqwest::Response {
-    response(
-        status,
-        reqwest::Version::HTTP_11,
-        headers,
-        reqwest::Body::wrap(FailingBody(Some(failure))),
-    )
+    /// The call's deadline passed (waiting for the rate limiter or pacing, or during an attempt).
+    #[error("the call's deadline of {limit:?} passed")]
+    Deadline { limit: Duration },
+    /// The response body is larger than the client's limit.
+    #[error("the response body exceeds the limit of {limit} bytes")]
+    TooLarge {
+        meta: ResponseMeta,
+        limit: u64,
+        /// The `Content-Length`, when the server declared one.
+        declared: Option<u64>,
+    },
+    /// No usable response: connection, timeout, or the body failed mid-read.
+    #[error(transparent)]
+    Http(reqwest::Error),
 }
 
 /// What reading a body gave.
@@ -345,77 +308,47 @@ pub(crate) fn raw_path_allowed(path: &str, base: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/') && !rest.contains("/../") && !rest.contains('\\'))
 }
 
-/// One request's identity, as the transport needs it.
-pub(crate) struct Target {
-    pub(crate) operation_id: &'static str,
-    pub(crate) template: Option<&'static str>,
-    pub(crate) idempotent: bool,
-}
-
-impl Target {
-    fn of(info: &OperationInfo, context: Option<&CallContext>) -> Self {
-        let operation = Operation::from_operation_id(info.operation_id);
-        Self {
-            operation_id: info.operation_id,
-            template: operation.map(Operation::path),
-            // Unknown operations are not idempotent unless the call said so: never resent blindly.
-            idempotent: operation.map_or_else(
-                || context.and_then(|c| c.idempotent).unwrap_or(false),
-                Operation::is_idempotent,
-            ),
-        }
-    }
-}
-
-impl Transport {
-    /// Sends `request`, retrying as the policy allows, and returns the response with its body
-    /// already read (or failing with a [`LocalFailure`]).
+impl Config {
+    /// Sends `request` for `call`, retrying as the policy allows, and returns what it gave.
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
-        target: Target,
-    ) -> reqwest::Result<reqwest::Response> {
-        let context = CALL.try_with(Arc::clone).ok();
-        let options = context
-            .as_ref()
-            .map(|c| c.options.clone())
-            .unwrap_or_default();
-        let deadline = context.as_ref().map(|c| c.start_deadline(self.deadline));
-        let policy = options.retry.clone().unwrap_or_else(|| self.retry.clone());
-        let may_resend = target.idempotent || options.retry_orders;
+        call: &CallSpec,
+    ) -> Exchange {
+        let options = &call.options;
+        let (deadline, limit) = call.deadline;
+        let policy = options.retry.as_ref().unwrap_or(&self.retry);
+        let may_resend = call.idempotent || options.retry_orders;
         request.headers_mut().remove(API_VERSION);
         for (name, value) in &self.headers {
             if !request.headers().contains_key(name) {
                 request.headers_mut().insert(name.clone(), value.clone());
             }
         }
-
         let path = request.url().path();
-        let allowed = match target.template {
+        let allowed = match call.template {
             Some(template) => path_matches(path, &self.base_path, template),
             None => raw_path_allowed(path, &self.base_path),
         };
         if !allowed {
-            let failure = LocalFailure::PathRefused {
+            let failure = Failure::PathRefused {
                 path: crate::error::truncate(path),
-                template: target.template.unwrap_or("/…").to_owned(),
+                template: call.template.unwrap_or("/…"),
                 base: self.base_path.clone(),
             };
-            tracing::warn!(operation = target.operation_id, "{failure}");
-            return Ok(failing(
-                reqwest::StatusCode::BAD_REQUEST,
-                HeaderMap::new(),
-                failure,
-            ));
+            tracing::warn!(operation = call.operation, "{failure}");
+            return Exchange {
+                outcome: Err(failure),
+                sent: false,
+            };
         }
         let attempt_timeout = options.timeout.unwrap_or(self.timeout);
-
         let span = tracing::info_span!(
             "cloudflare_ssl.request",
-            operation = target.operation_id,
+            operation = call.operation,
             method = %request.method(),
-            path = target.template.unwrap_or("(raw)"),
+            path = call.template.unwrap_or("(raw)"),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             cf_ray = tracing::field::Empty,
@@ -426,6 +359,11 @@ impl Transport {
         async move {
             let mut attempt: u32 = 0;
             let mut retry_delays = Vec::new();
+            let mut sent = false;
+            let deadline_failure = |sent| Exchange {
+                outcome: Err(Failure::Deadline { limit }),
+                sent,
+            };
             loop {
                 attempt += 1;
                 recorder.record("attempt", attempt);
@@ -435,98 +373,70 @@ impl Transport {
                 } else {
                     None
                 };
-                if let Some(limiter) = &self.limiter {
-                    let acquired = match deadline {
-                        Some(at) => tokio::time::timeout_at(at, limiter.acquire()).await.is_ok(),
-                        None => {
-                            limiter.acquire().await;
-                            true
-                        }
-                    };
-                    if !acquired {
-                        // The deadline passed while waiting for the client-side rate limiter:
-                        // nothing was sent by this attempt.
-                        return Ok(failing(
-                            reqwest::StatusCode::TOO_MANY_REQUESTS,
-                            HeaderMap::new(),
-                            LocalFailure::RateLimiterDeadline,
-                        ));
-                    }
+                if let Some(limiter) = &self.limiter
+                    && tokio::time::timeout_at(deadline, limiter.acquire())
+                        .await
+                        .is_err()
+                {
+                    // The deadline passed while waiting for the client-side rate limiter:
+                    // nothing was sent by this attempt.
+                    return deadline_failure(sent);
                 }
                 if let Some(pacer) = &self.pacer {
-                    let now = Instant::now();
-                    let max_wait = deadline.map(|d| d.saturating_duration_since(now));
-                    match pacer.reserve(max_wait) {
+                    match pacer.reserve(Some(deadline.saturating_duration_since(Instant::now()))) {
                         Ok(wait) if wait.is_zero() => {}
                         Ok(wait) => {
                             tracing::debug!(?wait, "pacing to the server's rate-limit budget");
                             tokio::time::sleep(wait).await;
                         }
                         Err(wait) => {
-                            // The server's budget would not allow this request before the
-                            // deadline: nothing is sent.
                             tracing::debug!(?wait, "not sent: pacing would pass the deadline");
-                            return Ok(failing(
-                                reqwest::StatusCode::TOO_MANY_REQUESTS,
-                                HeaderMap::new(),
-                                LocalFailure::RateLimiterDeadline,
-                            ));
+                            return deadline_failure(sent);
                         }
                     }
                 }
                 // Never let an attempt run past the call's deadline.
-                let remaining = deadline.map(|d| {
-                    d.saturating_duration_since(Instant::now())
-                        .max(Duration::from_millis(1))
-                });
-                *request.timeout_mut() =
-                    Some(remaining.map_or(attempt_timeout, |r| attempt_timeout.min(r)));
-                let outcome = http.execute(request).await;
-                let reached = match &outcome {
-                    Ok(_) => true,
-                    Err(e) => !e.is_connect(),
-                };
-                if reached && let Some(context) = &context {
-                    context
-                        .sent
-                        .store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                // Read the body inside the attempt.
-                let outcome = match outcome {
+                let remaining = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1));
+                *request.timeout_mut() = Some(attempt_timeout.min(remaining));
+                let outcome = match http.execute(request).await {
                     Ok(mut r) => {
                         let body =
-                            read_limited(&mut r, self.max_body, target.template.is_some()).await;
+                            read_limited(&mut r, self.max_body, call.template.is_some()).await;
                         Ok((r, body))
                     }
                     Err(e) => Err(e),
                 };
-                if let (Ok((r, _)), Some(pacer)) = (&outcome, &self.pacer) {
-                    pacer.observe(r.status().as_u16(), r.headers());
-                }
-                if let (Ok((r, _)), false) = (&outcome, recorder.is_disabled()) {
-                    recorder.record("status", r.status().as_u16());
-                    if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {
-                        recorder.record("cf_ray", ray);
-                    }
-                }
-                let retry = match &outcome {
-                    Err(e) if e.is_connect() => true,
-                    Err(e) => may_resend && (e.is_timeout() || e.is_request() || e.is_body()),
-                    Ok((_, Body::TooLarge { .. })) => false,
-                    Ok((_, Body::Failed(_))) => may_resend,
-                    Ok((r, Body::Complete(_))) => {
-                        may_resend && is_retryable_status(r.status().as_u16())
-                    }
+                sent |= !matches!(&outcome, Err(e) if e.is_connect());
+                let seen = match &outcome {
+                    Err(e) if e.is_connect() => Seen::Connect,
+                    Err(_) | Ok((_, Body::Failed(_))) => Seen::Lost,
+                    Ok((r, Body::TooLarge { .. })) => Seen::Unusable(r.status().as_u16()),
+                    Ok((r, Body::Complete(_))) => Seen::Answer(r.status().as_u16()),
                 };
-                if let (true, Some(copy)) = (retry, retry_copy) {
+                if let Ok((r, _)) = &outcome {
+                    if let Some(pacer) = &self.pacer {
+                        pacer.observe(r.status().as_u16(), r.headers());
+                    }
+                    if !recorder.is_disabled() {
+                        recorder.record("status", r.status().as_u16());
+                        if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {
+                            recorder.record("cf_ray", ray);
+                        }
+                    }
+                }
+                if classify(seen, may_resend, sent) == Class::Retryable
+                    && let Some(copy) = retry_copy
+                {
                     let delay =
                         policy.delay(attempt, outcome.as_ref().ok().map(|(r, _)| r.headers()));
                     // A wait that would end past the deadline ends the call now, with what
                     // this attempt gave (e.g. the 429 and its Retry-After).
-                    let past_deadline = deadline.is_some_and(|d| {
-                        Instant::now().checked_add(delay).is_none_or(|end| end >= d)
-                    });
-                    if !past_deadline {
+                    if Instant::now()
+                        .checked_add(delay)
+                        .is_some_and(|end| end < deadline)
+                    {
                         match &outcome {
                             Ok((r, _)) => {
                                 tracing::debug!(status = r.status().as_u16(), ?delay, "retrying")
@@ -541,44 +451,40 @@ impl Transport {
                     }
                     tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
                 }
-                return match outcome {
+                let (mut response, body) = match outcome {
                     Err(e) => {
                         tracing::debug!(error = %e, "request failed");
-                        Err(e)
-                    }
-                    Ok((r, body)) => {
-                        let status = r.status();
-                        let version = r.version();
-                        let headers = r.headers().clone();
-                        tracing::debug!(status = status.as_u16(), "response");
-                        if let Some(context) = &context
-                            && let Ok(mut meta) = context.meta.lock()
-                        {
-                            *meta = Some(ResponseMeta {
-                                status: status.as_u16(),
-                                headers: headers.clone(),
-                                attempts: attempt,
-                                retry_delays: std::mem::take(&mut retry_delays),
-                            });
+                        if e.is_timeout() && Instant::now() >= deadline {
+                            return deadline_failure(sent);
                         }
-                        Ok(match body {
-                            Body::Complete(bytes) => {
-                                response(status, version, headers, reqwest::Body::from(bytes))
-                            }
-                            Body::TooLarge { declared } => failing(
-                                status,
-                                headers.clone(),
-                                LocalFailure::TooLarge {
-                                    status: status.as_u16(),
-                                    limit: self.max_body,
-                                    declared,
-                                    headers,
-                                },
-                            ),
-                            Body::Failed(e) => failing(status, headers, LocalFailure::Body(e)),
-                        })
+                        return Exchange {
+                            outcome: Err(Failure::Http(e)),
+                            sent,
+                        };
                     }
+                    Ok(answer) => answer,
                 };
+                let status = response.status().as_u16();
+                tracing::debug!(status, "response");
+                let meta = ResponseMeta {
+                    status,
+                    headers: std::mem::take(response.headers_mut()),
+                    attempts: attempt,
+                    retry_delays,
+                };
+                let outcome = match body {
+                    Body::Complete(body) => Ok(Reply { meta, body }),
+                    Body::TooLarge { declared } => Err(Failure::TooLarge {
+                        meta,
+                        limit: self.max_body,
+                        declared,
+                    }),
+                    Body::Failed(e) if e.is_timeout() && Instant::now() >= deadline => {
+                        Err(Failure::Deadline { limit })
+                    }
+                    Body::Failed(e) => Err(Failure::Http(e)),
+                };
+                return Exchange { outcome, sent };
             }
         }
         .instrument(span)
@@ -586,23 +492,83 @@ impl Transport {
     }
 }
 
+// # The adapter
+//
+// progenitor's generated operations call `exec`, which must return a `reqwest::Response`. A
+// call of the ergonomic layer builds its own generated client (cheap: a `String`, an `Arc`'d
+// `reqwest::Client`, this `Transport`) whose `call` is that call's scope: `exec` runs the
+// transport, parks the `Exchange` in the scope, and hands progenitor an empty `204` placeholder,
+// which the generated code passes through as `UnexpectedResponse` without reading it; the call
+// then takes the parked exchange back and decodes it itself (`Call::new`). Without a scope
+// ([`Client::generated`]) the reply is rebuilt into a response for progenitor to decode, and a
+// failure the transport decided on its own (no `reqwest::Error` can say it) becomes a response
+// whose body fails to read with the [`Failure`] as its source.
 impl ClientHooks<Transport> for GeneratedClient {
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        use progenitor_client::ClientInfo;
-        let context = CALL.try_with(Arc::clone).ok();
-        let target = Target::of(info, context.as_deref());
-        self.inner().execute(self.client(), request, target).await
+        let transport = &self.inner;
+        if let Some(scope) = &transport.call {
+            let exchange = transport
+                .config
+                .execute(&self.client, request, &scope.spec)
+                .await;
+            let _ = scope.parked.set(exchange);
+            return Ok(response(
+                204,
+                HeaderMap::new(),
+                reqwest::Body::from(Bytes::new()),
+            ));
+        }
+        let operation = Operation::from_operation_id(info.operation_id);
+        let spec = CallSpec::new(
+            &transport.config,
+            info.operation_id,
+            operation.map(Operation::path),
+            operation.is_some_and(Operation::is_idempotent),
+            RequestOptions::default(),
+        );
+        match transport
+            .config
+            .execute(&self.client, request, &spec)
+            .await
+            .outcome
+        {
+            Ok(reply) => Ok(response(
+                reply.meta.status,
+                reply.meta.headers,
+                reply.body.into(),
+            )),
+            Err(Failure::Http(e)) => Err(e),
+            Err(failure) => {
+                let (status, headers) = match &failure {
+                    Failure::TooLarge { meta, .. } => (meta.status, meta.headers.clone()),
+                    Failure::Deadline { .. } => (504, HeaderMap::new()),
+                    _ => (400, HeaderMap::new()),
+                };
+                let body = futures::stream::once(async move { Err::<Bytes, _>(failure) });
+                Ok(response(status, headers, reqwest::Body::wrap_stream(body)))
+            }
+        }
     }
+}
+
+/// A response with these parts and `body`.
+fn response(status: u16, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
+    let mut r = http::Response::new(body);
+    *r.status_mut() = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
+    *r.headers_mut() = headers;
+    reqwest::Response::from(r)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[tokio::test]
-    async fn the_generated_client_reports_a_local_failure_inside_reqwest_errors() {
+    async fn the_generated_client_reports_a_transport_failure_inside_reqwest_errors() {
         let mock = cloudflare_ssl_mock::MockServer::start().await;
         let client = crate::Client::builder()
             .api_token(mock.token())
@@ -615,13 +581,14 @@ mod tests {
             .get_certificate_pack_quota()
             .zone_id(mock.zone_id());
         let err = call.send().await.expect_err("over the body limit");
-        assert!(matches!(
-            super::LocalFailure::find(&err),
-            Some(super::LocalFailure::TooLarge { limit: 16, .. })
-        ));
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+        let mut found = None;
+        while let Some(e) = source {
+            found = found.or(e.downcast_ref::<Failure>());
+            source = e.source();
+        }
+        assert!(matches!(found, Some(Failure::TooLarge { limit: 16, .. })));
     }
-
-    use super::*;
 
     #[test]
     fn paths_must_match_their_template() {
