@@ -125,16 +125,26 @@ impl Client {
     }
 
     /// The generated low-level client, for power use: every operation, every parameter, with
-    /// progenitor's builder interface. Requests still go through this client's auth, retries,
-    /// rate limit, pacing, body limit, path checks and tracing.
+    /// progenitor's builder interface. Its requests go through the same transport as the
+    /// ergonomic layer's: credentials, path checks, rate limit, pacing, retries (idempotent
+    /// operations only), the client's default timeout and deadline, the body limit and tracing.
     ///
-    /// What it does **not** do: per-call options ([`Call::timeout`](crate::Call::timeout),
-    /// [`Call::deadline`](crate::Call::deadline), [`RequestOptions`](crate::RequestOptions))
-    /// apply to calls of the ergonomic layer only, here the client's defaults hold; response
-    /// metadata ([`ResponseMeta`](crate::ResponseMeta): attempts, retry delays, `cf-ray`) is
-    /// not returned; failures are progenitor's `Error`, not this crate's [`Error`] with
-    /// Cloudflare's codes; and a decoded envelope with `success: false` is not turned into an
-    /// error. Use it for a parameter the ergonomic layer does not expose; prefer
+    /// What it does **not** do:
+    /// * no per-call options: [`Call::timeout`](crate::Call::timeout),
+    ///   [`Call::deadline`](crate::Call::deadline) and [`RequestOptions`](crate::RequestOptions)
+    ///   belong to the ergonomic layer's calls; here the client's defaults hold;
+    /// * no [`ResponseMeta`](crate::ResponseMeta) (attempts, retry delays);
+    /// * no envelope unwrapping: a `200` with `success: false` is an `Ok` for progenitor, and a
+    ///   missing `result` stays `None`;
+    /// * no mapping into this crate's [`Error`]: failures are progenitor's `Error`, without
+    ///   Cloudflare's codes as [`ApiError`](crate::ApiError) gives them, and a failure the
+    ///   transport decided itself (a body over the limit, a refused path, the deadline) is a
+    ///   body-read error ([`ResponseBodyError`](progenitor_client::Error::ResponseBodyError))
+    ///   whose source says which;
+    /// * no "outcome unknown" or "accepted" ([`Error::is_outcome_unknown`]): an order whose
+    ///   answer was lost looks like any other failure.
+    ///
+    /// Use it for a parameter the ergonomic layer does not expose; prefer
     /// [`Client::request`] for an endpoint outside the document.
     ///
     /// ```

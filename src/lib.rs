@@ -55,16 +55,51 @@
 //! | `verification.rs` | [`Verification`] |
 //! | `analyze.rs` | [`Zone::analyze_certificate`] |
 //! | `raw.rs` | [`Client::request`], [`RawRequest`]: any v4 path |
-//! | `call.rs` | [`Call`]: per-call options, `.await` |
+//! | `call.rs` | [`Call`], [`RequestOptions`]: per-call options, `.await` |
 //! | `error.rs` | [`Error`], [`ApiError`], [`InputError`] |
 //! | `ids.rs` | [`IntoIdentifier`]: ids that cannot leave their path segment |
 //!
-//! Mechanisms, beside them: `transport.rs` (every request: path check, body limit, retries,
-//! deadline, rate limit, tracing), `envelope.rs` ([`ApiResponse`]; unwrapping `result`, mapping failures),
-//! `retry.rs` ([`RetryPolicy`]), `ratelimit.rs` ([`RateLimit`]), `auth.rs` ([`Credentials`]),
-//! `tls.rs` (this client's TLS, no global provider), `strict.rs` (no undocumented enum value in a
-//! request), `lists.rs` (iterating the generated list types). The mock of the API is the
-//! separate crate `cloudflare-ssl-mock`.
+//! Mechanisms, beside them: `transport.rs` (every request: path check, headers, rate limit and
+//! pacing, attempts and retries, deadline, bounded body, tracing), `envelope.rs` ([`ApiResponse`];
+//! the one envelope decoder and the one classification of outcomes), `retry.rs`
+//! ([`RetryPolicy`]), `ratelimit.rs` ([`RateLimit`]), `auth.rs` ([`Credentials`]), `tls.rs` (this
+//! client's TLS, no global provider), `strict.rs` (no undocumented enum value in a request),
+//! `lists.rs` (iterating the generated list types). The mock of the API is the separate crate
+//! `cloudflare-ssl-mock`.
+//!
+//! # The call path
+//!
+//! A call owns its options and passes them down; every step gets what it needs as an argument
+//! and returns a value (no task-local, no shared slot but the one noted):
+//!
+//! ```text
+//! zone.certificate_packs().get(id)             client.request(method, path)
+//!   │ Call::new(client, Operation, builder)      │ RawRequest
+//!   ▼                                            │
+//! Call<T> ── .timeout() .deadline() .retry()     │
+//!   │ .await: CallSpec { operation, template, idempotent, options, deadline }
+//!   ▼                                            │
+//! per-call generated::Client                     │
+//!   inner: Transport { config, call: CallScope } │
+//!   │ progenitor builder .send() → exec hook     │
+//!   ▼ (the adapter, transport.rs)                ▼
+//! Config::execute(http, request, &CallSpec) ──► attempts: limiter, pacing, timeout ≤ deadline,
+//!   │                                           bounded body read, retry if classify() says so
+//!   ▼
+//! Exchange { outcome: Ok(Reply { meta, body }) | Err(Failure), sent }
+//!   │ (the adapter parks it in the CallScope; the call takes it back when send() returns)
+//!   ▼
+//! envelope::finish::<E>(&spec, exchange)        E: the generated envelope, or Lenient<T> (raw)
+//!   decode(): the one envelope decoder (typed, raw and failure bodies)
+//!   classify(): ok | API error | retryable | unknown | accepted
+//!   ▼
+//! Result<ApiResponse<T>>  (RawRequest::send_bytes: the Reply itself as a RawResponse)
+//! ```
+//!
+//! progenitor's `exec` hook must return a `reqwest::Response`; the adapter hands it an empty
+//! placeholder for a call (the generated code passes it through unread) and keeps the
+//! transport's `Exchange` in the per-call client, which the call owns. Only
+//! [`Client::generated`] (no call) gets a real response rebuilt from the reply.
 //!
 //! # Tolerant reader, strict writer
 //!

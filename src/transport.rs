@@ -250,30 +250,38 @@ async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: b
         limit
     };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let capacity = response
-        .content_length()
-        .and_then(|len| usize::try_from(len).ok())
-        .unwrap_or(0)
-        .min(limit)
-        .min(64 * 1024);
-    let mut buffer = Vec::with_capacity(capacity);
+    // A body that arrives in one chunk (most answers here) is kept as it came, not copied.
+    let mut first = Bytes::new();
+    let mut rest = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                let room = limit.saturating_sub(buffer.len());
-                if chunk.len() > room {
-                    if !cut {
-                        return Body::TooLarge { declared: None };
+                let room = limit.saturating_sub(first.len() + rest.len());
+                let chunk = if chunk.len() <= room {
+                    chunk
+                } else if cut {
+                    chunk.slice(..room)
+                } else {
+                    return Body::TooLarge { declared: None };
+                };
+                let full = chunk.len() >= room;
+                if first.is_empty() && rest.is_empty() {
+                    first = chunk;
+                } else {
+                    if rest.is_empty() {
+                        rest.extend_from_slice(&first);
                     }
-                    buffer.extend_from_slice(chunk.get(..room).unwrap_or_default());
-                    return Body::Complete(Bytes::from(buffer));
+                    rest.extend_from_slice(&chunk);
                 }
-                buffer.extend_from_slice(&chunk);
+                if full && cut {
+                    break;
+                }
             }
-            Ok(None) => return Body::Complete(Bytes::from(buffer)),
+            Ok(None) => break,
             Err(e) => return Body::Failed(e),
         }
     }
+    Body::Complete(if rest.is_empty() { first } else { rest.into() })
 }
 
 /// Whether `path` is `template` under `base`, every `{parameter}` one segment of
