@@ -13,9 +13,10 @@ use std::time::Duration;
 use progenitor_client::{Error as GenError, ResponseValue};
 
 use crate::client::Client;
-use crate::envelope::{self, ApiResponse, Envelope};
+use crate::envelope::{self, Envelope};
 use crate::error::{Error, Result};
 use crate::generated::{Client as GeneratedClient, Operation};
+use crate::response::ApiResponse;
 use crate::retry::RetryPolicy;
 use crate::transport::{CallScope, CallSpec, RequestOptions, Transport};
 

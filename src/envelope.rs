@@ -8,44 +8,10 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::error::{AcceptedResponse, ApiError, ApiMessage, Error, Result};
+use crate::response::{ApiResponse, ResponseMeta};
 use crate::retry::{is_retryable_status, retry_after};
-use crate::transport::{CallSpec, Exchange, Failure, Reply, ResponseMeta};
+use crate::transport::{CallSpec, Exchange, Failure, Reply};
 use crate::types;
-
-/// A call's `result` together with the rest of the envelope and the HTTP metadata.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ApiResponse<T> {
-    /// The unwrapped `result`.
-    pub result: T,
-    /// The envelope's `messages` (informational).
-    pub messages: Vec<crate::ApiMessage>,
-    /// The envelope's `errors` (normally empty on success).
-    pub errors: Vec<crate::ApiMessage>,
-    /// Pagination information, on lists.
-    pub result_info: Option<types::ResultInfo>,
-    /// HTTP status, headers and attempts.
-    pub meta: ResponseMeta,
-}
-
-impl<T> ApiResponse<T> {
-    /// The `cf-ray` header.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// let full = client.zone(mock.zone_id())?.certificate_packs().quota().with_response().await?;
-    /// let ray = full.cf_ray().expect("Cloudflare sends a cf-ray");
-    /// println!("quote cf-ray {ray} to Cloudflare support");
-    /// # assert!(!ray.is_empty());
-    /// # Ok(()) }
-    /// ```
-    pub fn cf_ray(&self) -> Option<&str> {
-        self.meta.cf_ray()
-    }
-}
 
 /// The parts of a Cloudflare response envelope.
 #[doc(hidden)]

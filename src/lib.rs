@@ -56,6 +56,7 @@
 //! | `analyze.rs` | [`Zone::analyze_certificate`] |
 //! | `raw.rs` | [`Client::request`], [`RawRequest`]: any v4 path |
 //! | `call.rs` | [`Call`], [`RequestOptions`]: per-call options, `.await` |
+//! | `response.rs` | [`ApiResponse`], [`ResponseMeta`], [`RawResponse`]: what a call gives back |
 //! | `error.rs` | [`Error`], [`ApiError`], [`InputError`] |
 //! | `ids.rs` | [`IntoIdentifier`]: ids that cannot leave their path segment |
 //!
@@ -153,6 +154,7 @@ mod lists;
 mod pacing;
 mod ratelimit;
 mod raw;
+mod response;
 mod retry;
 mod settings;
 mod strict;
@@ -180,17 +182,18 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
-pub use envelope::{ApiResponse, ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
+pub use envelope::{ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
 pub use error::{AcceptedResponse, ApiError, ApiMessage, Error, InputError, Result};
 pub use generated::{Operation, RequestVisitor, ResponseVisitor, UnknownOperation};
 pub use ids::{IntoIdentifier, MAX_IDENTIFIER_LENGTH, MAX_SERVER_ID_LENGTH};
 pub use pacing::ServerBudget;
 pub use ratelimit::RateLimit;
-pub use raw::{RawRequest, RawResponse};
+pub use raw::RawRequest;
+pub use response::{ApiResponse, RawResponse, ResponseMeta};
 pub use retry::{is_retryable_status, retry_after, RetryPolicy};
 pub use settings::{AutomaticSsl, UniversalSsl};
 pub use tls::{http_client_builder, tls_config};
-pub use transport::{RequestOptions, ResponseMeta, Transport};
+pub use transport::{RequestOptions, Transport};
 pub use verification::Verification;
 pub use zone::Zone;
 pub use zones::MAX_ZONE_NAME_LENGTH;

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -14,8 +12,9 @@ use crate::call::{Call, Work};
 use crate::client::Client;
 use crate::envelope::{self, Lenient};
 use crate::error::{Error, Result};
+use crate::response::RawResponse;
 use crate::retry::RetryPolicy;
-use crate::transport::{CallSpec, Exchange, Reply, RequestOptions, ResponseMeta};
+use crate::transport::{CallSpec, Exchange, Reply, RequestOptions};
 
 /// The operation name raw requests carry in errors and traces.
 const RAW: &str = "raw_request";
@@ -55,20 +54,6 @@ pub struct RawRequest {
     body: Option<Result<Vec<u8>>>,
     options: RequestOptions,
     idempotent: bool,
-}
-
-/// A raw response: status, headers and body as received (bounded by the client's limit).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RawResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Bytes,
-    /// Attempts and retry delays (the status and headers again).
-    pub meta: ResponseMeta,
 }
 
 impl Client {

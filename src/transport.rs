@@ -33,6 +33,7 @@ use tracing::Instrument;
 use crate::envelope::{classify, Class, Seen};
 use crate::generated::{Client as GeneratedClient, Operation};
 use crate::ratelimit::RateLimiter;
+use crate::response::ResponseMeta;
 use crate::retry::RetryPolicy;
 
 /// Header names used on every request, as constants (a `&str` name is parsed and hashed anew each
@@ -42,7 +43,7 @@ const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
 /// The generated client's context (progenitor's "inner" value): the client's configuration and,
 /// for a call of the ergonomic layer, that call's own scope (options, deadline, and where the
-/// adapter leaves the call's [`Exchange`]). Opaque: it has no public fields or methods, and
+/// adapter leaves the call's `Exchange`). Opaque: it has no public fields or methods, and
 /// appears in the public API only because the generated
 /// [`generated::Client`](crate::generated::Client)'s constructors name it; get a configured
 /// generated client from [`Client::generated`](crate::Client::generated).
@@ -100,37 +101,6 @@ pub struct RequestOptions {
     /// Allow resending a request that is not idempotent (a certificate pack order) even after it
     /// may have reached the server. Off by default: a resent order can create a second pack.
     pub retry_orders: bool,
-}
-
-/// HTTP metadata of the final response of a call.
-#[derive(Clone, Debug, Default)]
-pub struct ResponseMeta {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// Attempts made (1 when the first succeeded).
-    pub attempts: u32,
-    /// The delay slept before each retry, in order.
-    pub retry_delays: Vec<Duration>,
-}
-
-impl ResponseMeta {
-    /// The `cf-ray` header: quote it to Cloudflare support.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// let page = client.zone(mock.zone_id())?.certificate_packs().list().send().await?;
-    /// println!("quote this to Cloudflare support: {:?}", page.meta.cf_ray());
-    /// assert!(page.meta.cf_ray().is_some());
-    /// # Ok(()) }
-    /// ```
-    pub fn cf_ray(&self) -> Option<&str> {
-        self.headers.get(CF_RAY).and_then(|v| v.to_str().ok())
-    }
 }
 
 /// What one call asks of the transport: it is built by the call and passed down.
