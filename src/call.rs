@@ -1,16 +1,18 @@
 //! One API call: it owns its options and passes them down.
 //!
-//! `.await` builds the call's [`CallSpec`] (options, deadline, idempotency), gives it to a
-//! per-call generated client (progenitor's inner value, see `transport.rs`'s adapter), takes the
-//! transport's [`Exchange`](crate::transport::Exchange) back from it and turns it into the
-//! result with [`envelope::finish`].
+//! `.await` builds the call's [`CallSpec`] (options, deadline, idempotency) and gives it to a
+//! per-call generated client as progenitor's inner value; the adapter at the end of this file
+//! runs the transport and parks its [`Exchange`](crate::transport::Exchange) in that client,
+//! which the call takes back and turns into its result with [`envelope::finish`].
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use progenitor_client::{Error as GenError, ResponseValue};
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, Error as GenError, OperationInfo, ResponseValue};
+use reqwest::header::HeaderMap;
 
 use crate::client::Client;
 use crate::envelope::{self, Envelope};
@@ -18,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::generated::{Client as GeneratedClient, Operation};
 use crate::response::ApiResponse;
 use crate::retry::RetryPolicy;
-use crate::transport::{CallScope, CallSpec, RequestOptions, Transport};
+use crate::transport::{CallScope, CallSpec, Failure, RequestOptions, Transport};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
@@ -287,4 +289,75 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move { self.with_response().await.map(|r| r.result) })
     }
+}
+
+// # The adapter
+//
+// progenitor's generated operations call `exec`, which must return a `reqwest::Response`. A
+// call of the ergonomic layer builds its own generated client (cheap: a `String`, an `Arc`'d
+// `reqwest::Client`, this `Transport`) whose `call` is that call's scope: `exec` runs the
+// transport, parks the `Exchange` in the scope, and hands progenitor an empty `204` placeholder,
+// which the generated code passes through as `UnexpectedResponse` without reading it; the call
+// then takes the parked exchange back and decodes it itself (`Call::new`). Without a scope
+// ([`Client::generated`]) the reply is rebuilt into a response for progenitor to decode, and a
+// failure the transport decided on its own (no `reqwest::Error` can say it) becomes a response
+// whose body fails to read with the [`Failure`] as its source.
+impl ClientHooks<Transport> for GeneratedClient {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let transport = &self.inner;
+        if let Some(scope) = &transport.call {
+            let exchange = transport
+                .config
+                .execute(&self.client, request, &scope.spec)
+                .await;
+            let _ = scope.parked.set(exchange);
+            return Ok(response(
+                204,
+                HeaderMap::new(),
+                reqwest::Body::from(Bytes::new()),
+            ));
+        }
+        let operation = Operation::from_operation_id(info.operation_id);
+        let spec = CallSpec::new(
+            &transport.config,
+            info.operation_id,
+            operation.map(Operation::path),
+            operation.is_some_and(Operation::is_idempotent),
+            RequestOptions::default(),
+        );
+        match transport
+            .config
+            .execute(&self.client, request, &spec)
+            .await
+            .outcome
+        {
+            Ok(reply) => Ok(response(
+                reply.meta.status,
+                reply.meta.headers,
+                reply.body.into(),
+            )),
+            Err(Failure::Http(e)) => Err(e),
+            Err(failure) => {
+                let (status, headers) = match &failure {
+                    Failure::TooLarge { meta, .. } => (meta.status, meta.headers.clone()),
+                    Failure::Deadline { .. } => (504, HeaderMap::new()),
+                    _ => (400, HeaderMap::new()),
+                };
+                let body = futures::stream::once(async move { Err::<Bytes, _>(failure) });
+                Ok(response(status, headers, reqwest::Body::wrap_stream(body)))
+            }
+        }
+    }
+}
+
+/// A response with these parts and `body`.
+fn response(status: u16, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
+    let mut r = http::Response::new(body);
+    *r.status_mut() = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
+    *r.headers_mut() = headers;
+    reqwest::Response::from(r)
 }

@@ -1,7 +1,7 @@
-//! Cloudflare's response envelope and what a call's outcome means: [`classify`] decides whether
-//! an outcome is ok, an API error, retryable, of unknown effect or accepted (the transport asks
-//! it whether to retry, the call whether an error hides a request that took effect); [`decode`]
-//! is the one envelope decoder, for the generated types, raw requests and failure bodies alike.
+//! Cloudflare's response envelope, and a call's result from the transport's exchange: [`decode`]
+//! is the one envelope decoder (the generated types, raw requests and failure bodies alike), and
+//! [`settle`] applies [`classify`](crate::retry::classify) to an error (is it of unknown outcome,
+//! or accepted?), as the transport applies it to an attempt (retry it?).
 
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::{Deserialize, Deserializer};
@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use crate::error::{AcceptedResponse, ApiError, ApiMessage, Error, Result};
 use crate::response::{ApiResponse, ResponseMeta};
-use crate::retry::{is_retryable_status, retry_after};
-use crate::transport::{CallSpec, Exchange, Failure, Reply};
+use crate::retry::{classify, retry_after, Class, Seen};
+use crate::transport::{CallSpec, Exchange, Failure, Reply, ERROR_BODY_PARSE_LIMIT};
 use crate::types;
 
 /// The parts of a Cloudflare response envelope.
@@ -140,56 +140,6 @@ fn loose_messages<'de, D: Deserializer<'de>>(
                 .map(str::to_owned),
         })
         .collect())
-}
-
-/// What an attempt or a call gave, as [`classify`] sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Seen {
-    /// An answer with this status, its body read.
-    Answer(u16),
-    /// An answer with this status whose body cannot be used (too large, undecodable).
-    Unusable(u16),
-    /// No connection: nothing was sent by this attempt.
-    Connect,
-    /// Sent, and then no answer (a timeout, a broken connection, a body cut off mid-read).
-    Lost,
-}
-
-/// What an outcome means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Class {
-    /// A success.
-    Ok,
-    /// A clear failure: the request did not take effect (or repeating it changes nothing).
-    Refused,
-    /// Worth sending again.
-    Retryable,
-    /// The request may have taken effect: [`Error::OutcomeUnknown`].
-    Unknown,
-    /// The server accepted the request but its answer cannot be used: [`Error::Accepted`].
-    Accepted,
-}
-
-/// The one place that decides what an outcome means, for a request that is `idempotent` (or may
-/// be resent anyway) and may have been `sent` by some attempt. A server error or request timeout
-/// in answer to a request that is not idempotent does not say whether it took effect (a pack can
-/// be created and the answer still be a 502 from a proxy on the way back); a 2xx whose body
-/// cannot be used says it did. Clear refusals (4xx other than 408, `success: false`) stay as
-/// they are.
-pub(crate) fn classify(seen: Seen, idempotent: bool, sent: bool) -> Class {
-    let unclear = |s: u16| s >= 500 || s == 408;
-    let success = |s: u16| (200..300).contains(&s);
-    match seen {
-        Seen::Connect => Class::Retryable,
-        Seen::Answer(s) if success(s) => Class::Ok,
-        Seen::Answer(s) if idempotent && is_retryable_status(s) => Class::Retryable,
-        Seen::Answer(s) | Seen::Unusable(s) if !idempotent && sent && unclear(s) => Class::Unknown,
-        Seen::Unusable(s) if !idempotent && success(s) => Class::Accepted,
-        Seen::Answer(_) | Seen::Unusable(_) => Class::Refused,
-        Seen::Lost if idempotent => Class::Retryable,
-        Seen::Lost if sent => Class::Unknown,
-        Seen::Lost => Class::Refused,
-    }
 }
 
 /// Applies [`classify`] to a call's `error`: of unknown outcome, accepted, or as it is.
@@ -433,12 +383,6 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     }
 }
 
-/// An error answer (4xx, 5xx) to one of the document's operations is read up to this many bytes
-/// and cut there (a cut body no longer decodes, so it is quoted); a raw request's JSON error body
-/// longer than this is quoted without parsing. A hostile or broken server cannot make the error
-/// path read megabytes or allocate a large `serde_json::Value`.
-pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
-
 fn unexpected(operation: &'static str, meta: &ResponseMeta, body: &[u8]) -> Error {
     Error::UnexpectedResponse {
         operation,
@@ -485,19 +429,5 @@ mod tests {
         assert!(lenient_failure(b"<html>").is_none());
         let (errors, _) = lenient_failure(br#"{"success":false}"#).expect("no errors listed");
         assert!(errors.is_empty());
-    }
-
-    #[test]
-    fn only_clear_answers_to_unsent_or_idempotent_requests_stay_plain() {
-        use Class::*;
-        assert_eq!(classify(Seen::Answer(200), false, true), Ok);
-        assert_eq!(classify(Seen::Answer(503), true, true), Retryable);
-        assert_eq!(classify(Seen::Answer(503), false, true), Unknown);
-        assert_eq!(classify(Seen::Answer(429), false, true), Refused);
-        assert_eq!(classify(Seen::Unusable(200), false, true), Accepted);
-        assert_eq!(classify(Seen::Unusable(200), true, true), Refused);
-        assert_eq!(classify(Seen::Connect, false, false), Retryable);
-        assert_eq!(classify(Seen::Lost, false, true), Unknown);
-        assert_eq!(classify(Seen::Lost, false, false), Refused);
     }
 }

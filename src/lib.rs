@@ -83,7 +83,7 @@
 //! per-call generated::Client                     │
 //!   inner: Transport { config, call: CallScope } │
 //!   │ progenitor builder .send() → exec hook     │
-//!   ▼ (the adapter, transport.rs)                ▼
+//!   ▼ (the adapter, call.rs)                     ▼
 //! Config::execute(http, request, &CallSpec) ──► attempts: limiter, pacing, timeout ≤ deadline,
 //!   │                                           bounded body read, retry if classify() says so
 //!   ▼
@@ -182,7 +182,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
-pub use envelope::{ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
+pub use envelope::ACCEPTED_BODY_LIMIT;
 pub use error::{AcceptedResponse, ApiError, ApiMessage, Error, InputError, Result};
 pub use generated::{Operation, RequestVisitor, ResponseVisitor, UnknownOperation};
 pub use ids::{IntoIdentifier, MAX_IDENTIFIER_LENGTH, MAX_SERVER_ID_LENGTH};
@@ -193,6 +193,7 @@ pub use response::{ApiResponse, RawResponse, ResponseMeta};
 pub use retry::{is_retryable_status, retry_after, RetryPolicy};
 pub use settings::{AutomaticSsl, UniversalSsl};
 pub use tls::{http_client_builder, tls_config};
+pub use transport::ERROR_BODY_PARSE_LIMIT;
 pub use transport::{RequestOptions, Transport};
 pub use verification::Verification;
 pub use zone::Zone;

@@ -13,28 +13,25 @@
 //! * the response body is read **inside the attempt**, bounded by the body limit (checked on
 //!   `Content-Length` before reading and while streaming), so that a body cut off mid-read can be
 //!   retried like a connection error for idempotent operations;
-//! * retryable outcomes ([`classify`](crate::envelope::classify)) are retried by the
+//! * retryable outcomes ([`classify`](crate::retry::classify)) are retried by the
 //!   [`RetryPolicy`], never sleeping past the deadline; a request that is not idempotent (a
 //!   certificate pack order) is never resent once it may have reached the server;
 //! * all inside one `tracing` span, which records no header and no body.
 //!
 //! The generated client reaches the transport through progenitor's `exec` hook, which must return
-//! a `reqwest::Response`: that is confined to [the adapter](#the-adapter) at the end of this file.
+//! a `reqwest::Response`: that is confined to the adapter in `call.rs`.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::envelope::{classify, Class, Seen};
-use crate::generated::{Client as GeneratedClient, Operation};
 use crate::ratelimit::RateLimiter;
 use crate::response::ResponseMeta;
-use crate::retry::RetryPolicy;
+use crate::retry::{classify, Class, RetryPolicy, Seen};
 
 /// Header names used on every request, as constants (a `&str` name is parsed and hashed anew each
 /// time).
@@ -192,6 +189,12 @@ pub(crate) enum Failure {
     Http(reqwest::Error),
 }
 
+/// An error answer (4xx, 5xx) to one of the document's operations is read up to this many bytes
+/// and cut there (a cut body no longer decodes, so it is quoted); a raw request's JSON error body
+/// longer than this is quoted without parsing. A hostile or broken server cannot make the error
+/// path read megabytes or allocate a large `serde_json::Value`.
+pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
+
 /// What reading a body gave.
 enum Body {
     Complete(Bytes),
@@ -210,7 +213,7 @@ async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: b
     let status = response.status();
     let cut = operation && (status.is_client_error() || status.is_server_error());
     let limit = if cut {
-        limit.min(crate::envelope::ERROR_BODY_PARSE_LIMIT as u64)
+        limit.min(ERROR_BODY_PARSE_LIMIT as u64)
     } else {
         if let Some(declared) = response.content_length().filter(|len| *len > limit) {
             return Body::TooLarge {
@@ -468,77 +471,6 @@ impl Config {
         .instrument(span)
         .await
     }
-}
-
-// # The adapter
-//
-// progenitor's generated operations call `exec`, which must return a `reqwest::Response`. A
-// call of the ergonomic layer builds its own generated client (cheap: a `String`, an `Arc`'d
-// `reqwest::Client`, this `Transport`) whose `call` is that call's scope: `exec` runs the
-// transport, parks the `Exchange` in the scope, and hands progenitor an empty `204` placeholder,
-// which the generated code passes through as `UnexpectedResponse` without reading it; the call
-// then takes the parked exchange back and decodes it itself (`Call::new`). Without a scope
-// ([`Client::generated`]) the reply is rebuilt into a response for progenitor to decode, and a
-// failure the transport decided on its own (no `reqwest::Error` can say it) becomes a response
-// whose body fails to read with the [`Failure`] as its source.
-impl ClientHooks<Transport> for GeneratedClient {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let transport = &self.inner;
-        if let Some(scope) = &transport.call {
-            let exchange = transport
-                .config
-                .execute(&self.client, request, &scope.spec)
-                .await;
-            let _ = scope.parked.set(exchange);
-            return Ok(response(
-                204,
-                HeaderMap::new(),
-                reqwest::Body::from(Bytes::new()),
-            ));
-        }
-        let operation = Operation::from_operation_id(info.operation_id);
-        let spec = CallSpec::new(
-            &transport.config,
-            info.operation_id,
-            operation.map(Operation::path),
-            operation.is_some_and(Operation::is_idempotent),
-            RequestOptions::default(),
-        );
-        match transport
-            .config
-            .execute(&self.client, request, &spec)
-            .await
-            .outcome
-        {
-            Ok(reply) => Ok(response(
-                reply.meta.status,
-                reply.meta.headers,
-                reply.body.into(),
-            )),
-            Err(Failure::Http(e)) => Err(e),
-            Err(failure) => {
-                let (status, headers) = match &failure {
-                    Failure::TooLarge { meta, .. } => (meta.status, meta.headers.clone()),
-                    Failure::Deadline { .. } => (504, HeaderMap::new()),
-                    _ => (400, HeaderMap::new()),
-                };
-                let body = futures::stream::once(async move { Err::<Bytes, _>(failure) });
-                Ok(response(status, headers, reqwest::Body::wrap_stream(body)))
-            }
-        }
-    }
-}
-
-/// A response with these parts and `body`.
-fn response(status: u16, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
-    let mut r = http::Response::new(body);
-    *r.status_mut() = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
-    *r.headers_mut() = headers;
-    reqwest::Response::from(r)
 }
 
 #[cfg(test)]
