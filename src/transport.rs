@@ -67,7 +67,7 @@ impl std::fmt::Debug for Transport {
 }
 
 /// The retry policy, limits and pacing every request of a [`Client`](crate::Client) goes through.
-#[derive(Debug)]
+/// No `Debug`: `headers` can hold credentials.
 pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) limiter: Option<RateLimiter>,
