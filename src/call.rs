@@ -1,20 +1,36 @@
-//! One API call: per-call options (timeout, deadline, retries), run on `.await`.
+//! One API call: it owns its options and passes them down.
+//!
+//! `.await` builds the call's [`CallSpec`] (options, deadline, idempotency) and gives it to a
+//! per-call generated client as progenitor's inner value; the adapter at the end of this file
+//! runs the transport and parks its [`Exchange`](crate::transport::Exchange) in that client,
+//! which the call takes back and turns into its result with [`envelope::finish`].
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::envelope::{self, ApiResponse, Envelope, GenResult};
+use bytes::Bytes;
+use progenitor_client::{ClientHooks, Error as GenError, OperationInfo, ResponseValue};
+use reqwest::header::HeaderMap;
+
+use crate::client::Client;
+use crate::envelope::{self, Envelope};
 use crate::error::{Error, Result};
-use crate::generated::Operation;
+use crate::generated::{Client as GeneratedClient, Operation};
+use crate::response::ApiResponse;
 use crate::retry::RetryPolicy;
-use crate::transport::{CallContext, RequestOptions, CALL};
+use crate::transport::{CallScope, CallSpec, Failure, RequestOptions, Transport};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// What a call does once it runs: its operation's future, already unwrapped.
-pub(crate) type Work<T> = BoxFuture<Result<ApiResponse<T>>>;
+/// What a call does once it runs, given its options.
+pub(crate) type Work<T> =
+    Box<dyn FnOnce(RequestOptions) -> BoxFuture<Result<ApiResponse<T>>> + Send + 'static>;
+
+/// What a generated operation method's future gives.
+pub(crate) type GenResult<E> =
+    std::result::Result<ResponseValue<E>, GenError<crate::types::ErrorEnvelope>>;
 
 /// A pending API call whose result is a `T`. `.await` it for the unwrapped `result`, or call
 /// [`with_response`](Call::with_response) for the whole envelope and HTTP metadata.
@@ -43,9 +59,6 @@ pub(crate) type Work<T> = BoxFuture<Result<ApiResponse<T>>>;
 #[must_use = "a call does nothing until awaited"]
 pub struct Call<T> {
     operation: &'static str,
-    idempotent: bool,
-    /// For raw requests: their idempotency, for the transport.
-    raw: Option<bool>,
     options: RequestOptions,
     work: Result<Work<T>>,
 }
@@ -60,58 +73,67 @@ impl<T> std::fmt::Debug for Call<T> {
 }
 
 impl<T: Send + 'static> Call<T> {
-    /// A call of `operation` running `future` (a generated operation method's `send()`).
-    pub(crate) fn new<E>(
-        operation: Operation,
-        future: impl Future<Output = GenResult<E>> + Send + 'static,
-    ) -> Self
+    /// A call of `operation` on `client`: `send` runs the generated builder against the per-call
+    /// generated client it is given, and hands that client back with what `send()` returned.
+    pub(crate) fn new<E, F, Fut>(client: &Client, operation: Operation, send: F) -> Self
     where
         E: Envelope<Result = T>,
+        F: FnOnce(GeneratedClient) -> Fut + Send + 'static,
+        Fut: Future<Output = (GeneratedClient, GenResult<E>)> + Send + 'static,
     {
-        let id = operation.operation_id();
-        let idempotent = operation.is_idempotent();
-        let work = async move {
-            let outcome = future.await;
-            let context = CALL.try_with(Arc::clone).ok();
-            let meta = context.as_ref().and_then(|c| c.take_meta());
-            let facts = envelope::Facts {
-                operation: id,
-                idempotent,
-                sent: context.as_ref().is_some_and(|c| c.may_have_sent()),
-                deadline_passed: context.as_ref().and_then(|c| c.deadline_passed()),
-            };
-            match outcome {
-                Ok(value) => envelope::unwrap::<E>(&facts, value, meta),
-                // Boxed: the error path (which may parse a body) would otherwise make every
-                // call's future larger.
-                Err(e) => Err(Box::pin(envelope::map_error::<E>(&facts, e, meta)).await),
-            }
-        };
-        Self::from_work(id, idempotent, Box::pin(work))
+        let client = client.clone();
+        let work: Work<T> = Box::new(move |options| {
+            Box::pin(async move {
+                let config = client.transport();
+                let spec = CallSpec::new(
+                    config,
+                    operation.operation_id(),
+                    Some(operation.path()),
+                    operation.is_idempotent(),
+                    options,
+                );
+                let api = GeneratedClient {
+                    baseurl: client.base_url().to_owned(),
+                    client: client.http().clone(),
+                    inner: Transport {
+                        config: std::sync::Arc::clone(config),
+                        call: Some(CallScope {
+                            spec,
+                            parked: OnceLock::new(),
+                        }),
+                    },
+                };
+                let (mut api, generated) = send(api).await;
+                if let Some(CallScope { spec, parked }) = api.inner.call.take()
+                    && let Some(exchange) = parked.into_inner()
+                {
+                    return envelope::finish::<E>(&spec, exchange);
+                }
+                // Nothing was sent: the builder refused its input.
+                Err(match generated {
+                    Err(GenError::InvalidRequest(message)) => {
+                        Error::input("request", None, message)
+                    }
+                    Err(other) => Error::Config(other.to_string()),
+                    Ok(_) => Error::Config("the request was not sent".into()),
+                })
+            })
+        });
+        Self::from_work(operation.operation_id(), work)
     }
 
-    pub(crate) fn from_work(operation: &'static str, idempotent: bool, work: Work<T>) -> Self {
+    pub(crate) fn from_work(operation: &'static str, work: Work<T>) -> Self {
         Self {
             operation,
-            idempotent,
-            raw: None,
             options: RequestOptions::default(),
             work: Ok(work),
         }
-    }
-
-    /// Marks a raw request, whose idempotency the transport cannot look up.
-    pub(crate) fn raw(mut self, idempotent: bool) -> Self {
-        self.raw = Some(idempotent);
-        self
     }
 
     /// A call that fails with `error` without sending anything (invalid input).
     pub(crate) fn fail(operation: Operation, error: Error) -> Self {
         Self {
             operation: operation.operation_id(),
-            idempotent: operation.is_idempotent(),
-            raw: None,
             options: RequestOptions::default(),
             work: Err(error),
         }
@@ -256,53 +278,7 @@ impl<T: Send + 'static> Call<T> {
     /// # Ok(()) }
     /// ```
     pub async fn with_response(self) -> Result<ApiResponse<T>> {
-        let work = self.work?;
-        run(
-            self.operation,
-            self.idempotent,
-            self.options,
-            self.raw,
-            work,
-        )
-        .await
-    }
-}
-
-/// Runs `work` with the call context (options, deadline) the transport reads. The transport
-/// starts the client's default deadline on the first attempt when the call sets none.
-pub(crate) async fn run<T>(
-    operation: &'static str,
-    idempotent: bool,
-    options: RequestOptions,
-    raw_idempotent: Option<bool>,
-    work: Work<T>,
-) -> Result<ApiResponse<T>> {
-    let explicit = options.deadline;
-    let context = Arc::new(CallContext {
-        options,
-        idempotent: raw_idempotent,
-        ..Default::default()
-    });
-    let scoped = CALL.scope(Arc::clone(&context), work);
-    let Some(limit) = explicit else {
-        return scoped.await;
-    };
-    let at = context.start_deadline(limit);
-    // The transport keeps each attempt and wait within the deadline; this is the backstop for
-    // whatever else could wait (decoding, the rate limiter).
-    match tokio::time::timeout_at(at, scoped).await {
-        Ok(result) => result,
-        Err(_) => {
-            let error = Error::DeadlineExceeded {
-                operation,
-                deadline: limit,
-            };
-            Err(if !idempotent && context.may_have_sent() {
-                Error::outcome_unknown(operation, error)
-            } else {
-                error
-            })
-        }
+        (self.work?)(self.options).await
     }
 }
 
@@ -313,4 +289,75 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move { self.with_response().await.map(|r| r.result) })
     }
+}
+
+// # The adapter
+//
+// progenitor's generated operations call `exec`, which must return a `reqwest::Response`. A
+// call of the ergonomic layer builds its own generated client (cheap: a `String`, an `Arc`'d
+// `reqwest::Client`, this `Transport`) whose `call` is that call's scope: `exec` runs the
+// transport, parks the `Exchange` in the scope, and hands progenitor an empty `204` placeholder,
+// which the generated code passes through as `UnexpectedResponse` without reading it; the call
+// then takes the parked exchange back and decodes it itself (`Call::new`). Without a scope
+// ([`Client::generated`]) the reply is rebuilt into a response for progenitor to decode, and a
+// failure the transport decided on its own (no `reqwest::Error` can say it) becomes a response
+// whose body fails to read with the [`Failure`] as its source.
+impl ClientHooks<Transport> for GeneratedClient {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let transport = &self.inner;
+        if let Some(scope) = &transport.call {
+            let exchange = transport
+                .config
+                .execute(&self.client, request, &scope.spec)
+                .await;
+            let _ = scope.parked.set(exchange);
+            return Ok(response(
+                204,
+                HeaderMap::new(),
+                reqwest::Body::from(Bytes::new()),
+            ));
+        }
+        let operation = Operation::from_operation_id(info.operation_id);
+        let spec = CallSpec::new(
+            &transport.config,
+            info.operation_id,
+            operation.map(Operation::path),
+            operation.is_some_and(Operation::is_idempotent),
+            RequestOptions::default(),
+        );
+        match transport
+            .config
+            .execute(&self.client, request, &spec)
+            .await
+            .outcome
+        {
+            Ok(reply) => Ok(response(
+                reply.meta.status,
+                reply.meta.headers,
+                reply.body.into(),
+            )),
+            Err(Failure::Http(e)) => Err(e),
+            Err(failure) => {
+                let (status, headers) = match &failure {
+                    Failure::TooLarge { meta, .. } => (meta.status, meta.headers.clone()),
+                    Failure::Deadline { .. } => (504, HeaderMap::new()),
+                    _ => (400, HeaderMap::new()),
+                };
+                let body = futures::stream::once(async move { Err::<Bytes, _>(failure) });
+                Ok(response(status, headers, reqwest::Body::wrap_stream(body)))
+            }
+        }
+    }
+}
+
+/// A response with these parts and `body`.
+fn response(status: u16, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
+    let mut r = http::Response::new(body);
+    *r.status_mut() = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
+    *r.headers_mut() = headers;
+    reqwest::Response::from(r)
 }

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::generated::Client as GeneratedClient;
 use crate::ratelimit::{RateLimit, RateLimiter};
 use crate::retry::RetryPolicy;
-use crate::transport::Transport;
+use crate::transport::{Config, Transport};
 
 /// Cloudflare's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -125,16 +125,26 @@ impl Client {
     }
 
     /// The generated low-level client, for power use: every operation, every parameter, with
-    /// progenitor's builder interface. Requests still go through this client's auth, retries,
-    /// rate limit, pacing, body limit, path checks and tracing.
+    /// progenitor's builder interface. Its requests go through the same transport as the
+    /// ergonomic layer's: credentials, path checks, rate limit, pacing, retries (idempotent
+    /// operations only), the client's default timeout and deadline, the body limit and tracing.
     ///
-    /// What it does **not** do: per-call options ([`Call::timeout`](crate::Call::timeout),
-    /// [`Call::deadline`](crate::Call::deadline), [`RequestOptions`](crate::RequestOptions))
-    /// apply to calls of the ergonomic layer only, here the client's defaults hold; response
-    /// metadata ([`ResponseMeta`](crate::ResponseMeta): attempts, retry delays, `cf-ray`) is
-    /// not returned; failures are progenitor's `Error`, not this crate's [`Error`] with
-    /// Cloudflare's codes; and a decoded envelope with `success: false` is not turned into an
-    /// error. Use it for a parameter the ergonomic layer does not expose; prefer
+    /// What it does **not** do:
+    /// * no per-call options: [`Call::timeout`](crate::Call::timeout),
+    ///   [`Call::deadline`](crate::Call::deadline) and [`RequestOptions`](crate::RequestOptions)
+    ///   belong to the ergonomic layer's calls; here the client's defaults hold;
+    /// * no [`ResponseMeta`](crate::ResponseMeta) (attempts, retry delays);
+    /// * no envelope unwrapping: a `200` with `success: false` is an `Ok` for progenitor, and a
+    ///   missing `result` stays `None`;
+    /// * no mapping into this crate's [`Error`]: failures are progenitor's `Error`, without
+    ///   Cloudflare's codes as [`ApiError`](crate::ApiError) gives them, and a failure the
+    ///   transport decided itself (a body over the limit, a refused path, the deadline) is a
+    ///   body-read error ([`ResponseBodyError`](progenitor_client::Error::ResponseBodyError))
+    ///   whose source says which;
+    /// * no "outcome unknown" or "accepted" ([`Error::is_outcome_unknown`]): an order whose
+    ///   answer was lost looks like any other failure.
+    ///
+    /// Use it for a parameter the ergonomic layer does not expose; prefer
     /// [`Client::request`] for an endpoint outside the document.
     ///
     /// ```
@@ -174,13 +184,7 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn server_budget(&self) -> Option<crate::ServerBudget> {
-        use progenitor_client::ClientInfo;
-        self.inner
-            .generated
-            .inner()
-            .pacer
-            .as_ref()
-            .and_then(|p| p.last())
+        self.transport().pacer.as_ref().and_then(|p| p.last())
     }
 
     /// The single-flight registry of [`CertificatePacks::ensure`](crate::CertificatePacks::ensure).
@@ -190,14 +194,12 @@ impl Client {
 
     /// The HTTP client requests go through.
     pub(crate) fn http(&self) -> &reqwest::Client {
-        use progenitor_client::ClientInfo;
-        self.inner.generated.client()
+        &self.inner.generated.client
     }
 
     /// The transport settings (retries, limits) requests go through.
-    pub(crate) fn transport(&self) -> &Transport {
-        use progenitor_client::ClientInfo;
-        self.inner.generated.inner()
+    pub(crate) fn transport(&self) -> &Arc<Config> {
+        &self.inner.generated.inner.config
     }
 }
 
@@ -705,17 +707,19 @@ impl ClientBuilder {
                 (http, reqwest::header::HeaderMap::new())
             }
         };
-        let transport = Transport {
+        let config = Config {
             retry: self.retry,
-            limiter: self.rate_limit.map(|l| Arc::new(RateLimiter::new(l))),
-            pacer: self
-                .pacing
-                .then(|| Arc::new(crate::pacing::Pacer::default())),
+            limiter: self.rate_limit.map(RateLimiter::new),
+            pacer: self.pacing.then(crate::pacing::Pacer::default),
             max_body: self.max_response_bytes,
             deadline: self.deadline,
             base_path: url.path().trim_end_matches('/').to_owned(),
             timeout: self.timeout,
             headers: per_request_headers,
+        };
+        let transport = Transport {
+            config: Arc::new(config),
+            call: None,
         };
         let auth = match &self.credentials {
             None => "none",

@@ -55,17 +55,52 @@
 //! | `verification.rs` | [`Verification`] |
 //! | `analyze.rs` | [`Zone::analyze_certificate`] |
 //! | `raw.rs` | [`Client::request`], [`RawRequest`]: any v4 path |
-//! | `call.rs` | [`Call`]: per-call options, `.await` |
+//! | `call.rs` | [`Call`], [`RequestOptions`]: per-call options, `.await` |
+//! | `response.rs` | [`ApiResponse`], [`ResponseMeta`], [`RawResponse`]: what a call gives back |
 //! | `error.rs` | [`Error`], [`ApiError`], [`InputError`] |
 //! | `ids.rs` | [`IntoIdentifier`]: ids that cannot leave their path segment |
 //!
-//! Mechanisms, beside them: `transport.rs` (every request: path check, body limit, retries,
-//! deadline, rate limit, tracing), `envelope.rs` ([`ApiResponse`]; unwrapping `result`, mapping failures),
-//! `retry.rs` ([`RetryPolicy`]), `ratelimit.rs` ([`RateLimit`]), `auth.rs` ([`Credentials`]),
-//! `tls.rs` (this client's TLS, no global provider), `strict.rs` (no undocumented enum value in a
-//! request), `lists.rs` (iterating the generated list types), `tolerant.rs` (the field helpers of the
-//! tolerant reader below). The mock of the API is the
-//! separate crate `cloudflare-ssl-mock`.
+//! Mechanisms, beside them: `transport.rs` (every request: path check, headers, rate limit and
+//! pacing, attempts and retries, deadline, bounded body, tracing), `envelope.rs` ([`ApiResponse`];
+//! the one envelope decoder and the one classification of outcomes), `retry.rs`
+//! ([`RetryPolicy`]), `ratelimit.rs` ([`RateLimit`]), `auth.rs` ([`Credentials`]), `tls.rs` (this
+//! client's TLS, no global provider), `strict.rs` (no undocumented enum value in a request),
+//! `lists.rs` (iterating the generated list types), `tolerant.rs` (the field helpers of the
+//! tolerant reader below). The mock of the API is the separate crate `cloudflare-ssl-mock`.
+//!
+//! # The call path
+//!
+//! A call owns its options and passes them down; every step gets what it needs as an argument
+//! and returns a value (no task-local, no shared slot but the one noted):
+//!
+//! ```text
+//! zone.certificate_packs().get(id)             client.request(method, path)
+//!   │ Call::new(client, Operation, builder)      │ RawRequest
+//!   ▼                                            │
+//! Call<T> ── .timeout() .deadline() .retry()     │
+//!   │ .await: CallSpec { operation, template, idempotent, options, deadline }
+//!   ▼                                            │
+//! per-call generated::Client                     │
+//!   inner: Transport { config, call: CallScope } │
+//!   │ progenitor builder .send() → exec hook     │
+//!   ▼ (the adapter, call.rs)                     ▼
+//! Config::execute(http, request, &CallSpec) ──► attempts: limiter, pacing, timeout ≤ deadline,
+//!   │                                           bounded body read, retry if classify() says so
+//!   ▼
+//! Exchange { outcome: Ok(Reply { meta, body }) | Err(Failure), sent }
+//!   │ (the adapter parks it in the CallScope; the call takes it back when send() returns)
+//!   ▼
+//! envelope::finish::<E>(&spec, exchange)        E: the generated envelope, or Lenient<T> (raw)
+//!   decode(): the one envelope decoder (typed, raw and failure bodies)
+//!   classify(): ok | API error | retryable | unknown | accepted
+//!   ▼
+//! Result<ApiResponse<T>>  (RawRequest::send_bytes: the Reply itself as a RawResponse)
+//! ```
+//!
+//! progenitor's `exec` hook must return a `reqwest::Response`; the adapter hands it an empty
+//! placeholder for a call (the generated code passes it through unread) and keeps the
+//! transport's `Exchange` in the per-call client, which the call owns. Only
+//! [`Client::generated`] (no call) gets a real response rebuilt from the reply.
 //!
 //! # Tolerant reader, strict writer
 //!
@@ -119,6 +154,7 @@ mod lists;
 mod pacing;
 mod ratelimit;
 mod raw;
+mod response;
 mod retry;
 mod settings;
 mod strict;
@@ -153,17 +189,19 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DEADLINE,
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, USER_AGENT,
 };
-pub use envelope::{ApiResponse, ACCEPTED_BODY_LIMIT, ERROR_BODY_PARSE_LIMIT};
+pub use envelope::ACCEPTED_BODY_LIMIT;
 pub use error::{AcceptedResponse, ApiError, ApiMessage, Error, InputError, Result};
 pub use generated::{Operation, RequestVisitor, ResponseVisitor, UnknownOperation};
 pub use ids::{IntoIdentifier, MAX_IDENTIFIER_LENGTH, MAX_SERVER_ID_LENGTH};
 pub use pacing::ServerBudget;
 pub use ratelimit::RateLimit;
-pub use raw::{RawRequest, RawResponse};
+pub use raw::RawRequest;
+pub use response::{ApiResponse, RawResponse, ResponseMeta};
 pub use retry::{is_retryable_status, retry_after, RetryPolicy};
 pub use settings::{AutomaticSsl, UniversalSsl};
 pub use tls::{http_client_builder, tls_config};
-pub use transport::{RequestOptions, ResponseMeta, Transport};
+pub use transport::ERROR_BODY_PARSE_LIMIT;
+pub use transport::{RequestOptions, Transport};
 pub use verification::Verification;
 pub use zone::Zone;
 pub use zones::MAX_ZONE_NAME_LENGTH;

@@ -1,24 +1,20 @@
 //! The raw escape hatch: any Cloudflare v4 path, with the client's credentials, retries
 //! (idempotent methods only, by default), rate limit, deadline, body limit and tracing.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-use crate::call::Call;
+use crate::call::{Call, Work};
 use crate::client::Client;
-use crate::envelope::ApiResponse;
-use crate::envelope::{self, Facts};
-use crate::error::{ApiMessage, Error, Result};
+use crate::envelope::{self, Lenient};
+use crate::error::{Error, Result};
+use crate::response::RawResponse;
 use crate::retry::RetryPolicy;
-use crate::transport::{RequestOptions, ResponseMeta, Target, CALL};
-use crate::types;
+use crate::transport::{CallSpec, Exchange, Reply, RequestOptions};
 
 /// The operation name raw requests carry in errors and traces.
 const RAW: &str = "raw_request";
@@ -58,20 +54,6 @@ pub struct RawRequest {
     body: Option<Result<Vec<u8>>>,
     options: RequestOptions,
     idempotent: bool,
-}
-
-/// A raw response: status, headers and body as received (bounded by the client's limit).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RawResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The body.
-    pub body: Bytes,
-    /// Attempts and retry delays (the status and headers again).
-    pub meta: ResponseMeta,
 }
 
 impl Client {
@@ -300,59 +282,13 @@ impl RawRequest {
             .map_err(|e| Error::input("path", Some(self.path.clone()), e.to_string()))
     }
 
-    /// The request's work: send through the transport, read the bounded body.
-    fn work(self) -> (RequestOptions, bool, crate::call::Work<RawResponse>) {
-        let (client, idempotent, options) =
-            (self.client.clone(), self.idempotent, self.options.clone());
-        let request = self.build();
-        let work = Box::pin(async move {
-            let request = request?;
-            let outcome = client
-                .transport()
-                .execute(
-                    client.http(),
-                    request,
-                    Target {
-                        operation_id: RAW,
-                        template: None,
-                        idempotent,
-                    },
-                )
-                .await;
-            let context = CALL.try_with(Arc::clone).ok();
-            let facts = Facts {
-                operation: RAW,
-                idempotent,
-                sent: context.as_ref().is_some_and(|c| c.may_have_sent()),
-                deadline_passed: context.as_ref().and_then(|c| c.deadline_passed()),
-            };
-            let meta = context.and_then(|c| c.take_meta()).unwrap_or_default();
-            let response = outcome.map_err(|e| envelope::transport_error(&facts, e))?;
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| envelope::transport_error(&facts, e))?;
-            let raw = RawResponse {
-                status,
-                headers: headers.clone(),
-                body,
-                meta: ResponseMeta {
-                    status,
-                    headers,
-                    ..meta
-                },
-            };
-            Ok(ApiResponse {
-                result: raw,
-                messages: Vec::new(),
-                errors: Vec::new(),
-                result_info: None,
-                meta: ResponseMeta::default(),
-            })
-        });
-        (options, idempotent, work)
+    /// Sends the request as one call with `options`: the call's spec and what the transport gave.
+    async fn exchange(self, options: RequestOptions) -> Result<(CallSpec, Exchange)> {
+        let request = self.build()?;
+        let config = self.client.transport();
+        let spec = CallSpec::new(config, RAW, None, self.idempotent, options);
+        let exchange = config.execute(self.client.http(), request, &spec).await;
+        Ok((spec, exchange))
     }
 
     /// Sends the request and returns status, headers and body as received, whatever the status.
@@ -370,10 +306,18 @@ impl RawRequest {
     /// assert!(String::from_utf8_lossy(&raw.body).contains("1404"));
     /// # Ok(()) }
     /// ```
-    pub async fn send_bytes(self) -> Result<RawResponse> {
-        let (options, idempotent, work) = self.work();
-        let response = crate::call::run(RAW, idempotent, options, Some(idempotent), work).await?;
-        Ok(response.result)
+    pub async fn send_bytes(mut self) -> Result<RawResponse> {
+        let options = std::mem::take(&mut self.options);
+        let (spec, exchange) = self.exchange(options).await?;
+        match exchange.outcome {
+            Ok(Reply { meta, body }) => Ok(RawResponse {
+                status: meta.status,
+                headers: meta.headers.clone(),
+                body,
+                meta,
+            }),
+            Err(failure) => Err(envelope::failed(&spec, failure, exchange.sent)),
+        }
     }
 
     /// Sends the request and decodes the envelope's `result` as `T`. A failure envelope (any
@@ -394,21 +338,15 @@ impl RawRequest {
     /// assert!(settings.enabled);
     /// # Ok(()) }
     /// ```
-    pub fn send_json<T: DeserializeOwned + Send + 'static>(self) -> Call<T> {
-        let (options, idempotent, work) = self.work();
-        let decoded = Box::pin(async move {
-            let facts = Facts {
-                operation: RAW,
-                idempotent,
-                sent: true,
-                deadline_passed: None,
-            };
-            decode::<T>(idempotent, work.await?.result)
-                .map_err(|e| envelope::ambiguous_if_unclear(&facts, e))
+    pub fn send_json<T: DeserializeOwned + Send + 'static>(mut self) -> Call<T> {
+        let options = std::mem::take(&mut self.options);
+        let work: Work<T> = Box::new(move |options| {
+            Box::pin(async move {
+                let (spec, exchange) = self.exchange(options).await?;
+                envelope::finish::<Lenient<T>>(&spec, exchange)
+            })
         });
-        Call::from_work(RAW, idempotent, decoded)
-            .raw(idempotent)
-            .options(options)
+        Call::from_work(RAW, work).options(options)
     }
 
     /// Sends the request and returns the envelope's `result` as JSON (`null` when absent).
@@ -430,128 +368,6 @@ impl RawRequest {
     /// ```
     pub fn send(self) -> Call<Value> {
         self.send_json::<Value>()
-    }
-}
-
-/// A lenient envelope around a caller's `T`.
-#[derive(Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
-struct RawEnvelope<T> {
-    #[serde(default)]
-    success: Option<bool>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    errors: Vec<RawMessage>,
-    #[serde(default, deserialize_with = "null_as_empty")]
-    messages: Vec<RawMessage>,
-    #[serde(default)]
-    result: Option<T>,
-    #[serde(default)]
-    result_info: Option<types::ResultInfo>,
-}
-
-#[derive(Deserialize)]
-struct RawMessage {
-    #[serde(default)]
-    code: Option<i64>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    documentation_url: Option<String>,
-    #[serde(default)]
-    source: Option<RawSource>,
-}
-
-#[derive(Deserialize)]
-struct RawSource {
-    #[serde(default)]
-    pointer: Option<String>,
-}
-
-impl From<RawMessage> for ApiMessage {
-    fn from(m: RawMessage) -> Self {
-        ApiMessage {
-            code: m.code,
-            message: m.message.unwrap_or_default(),
-            documentation_url: m.documentation_url,
-            pointer: m.source.and_then(|s| s.pointer),
-        }
-    }
-}
-
-fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    de: D,
-) -> std::result::Result<Vec<T>, D::Error> {
-    Ok(Option::<Vec<T>>::deserialize(de)?.unwrap_or_default())
-}
-
-/// Decodes a raw response's envelope.
-fn decode<T: DeserializeOwned>(idempotent: bool, raw: RawResponse) -> Result<ApiResponse<T>> {
-    let meta = ResponseMeta {
-        status: raw.status,
-        headers: raw.headers,
-        ..raw.meta
-    };
-    let failed = !(200..300).contains(&meta.status);
-    if failed && raw.body.len() > envelope::ERROR_BODY_PARSE_LIMIT {
-        // As for the document's operations: a long error body is quoted, never parsed.
-        return Err(envelope::unexpected(RAW, &meta, &raw.body));
-    }
-    let mut de = serde_json::Deserializer::from_slice(&raw.body);
-    let parsed: std::result::Result<RawEnvelope<T>, _> = serde_path_to_error::deserialize(&mut de);
-    match parsed {
-        Ok(envelope) if failed || envelope.success == Some(false) => Err(envelope::api_error(
-            RAW,
-            &meta,
-            envelope.errors.into_iter().map(Into::into).collect(),
-            envelope.messages.into_iter().map(Into::into).collect(),
-        )),
-        Ok(envelope) => {
-            let result = match envelope.result {
-                Some(result) => result,
-                // `T = Value` (or any type that accepts null) takes an absent `result` as null.
-                None => serde_json::from_value(Value::Null).map_err(|e| Error::Decode {
-                    operation: RAW,
-                    status: meta.status,
-                    path: "result".into(),
-                    message: format!("a successful response without a `result`: {e}"),
-                })?,
-            };
-            Ok(ApiResponse {
-                result,
-                messages: envelope.messages.into_iter().map(Into::into).collect(),
-                errors: envelope.errors.into_iter().map(Into::into).collect(),
-                result_info: envelope.result_info,
-                meta,
-            })
-        }
-        Err(e) => {
-            if raw.body.len() <= envelope::ERROR_BODY_PARSE_LIMIT
-                && let Some((errors, messages)) = envelope::lenient_failure(&raw.body)
-            {
-                return Err(envelope::api_error(RAW, &meta, errors, messages));
-            }
-            let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(&raw.body).is_ok();
-            if failed || !is_json {
-                return Err(envelope::unexpected(RAW, &meta, &raw.body));
-            }
-            let error = Error::Decode {
-                operation: RAW,
-                status: meta.status,
-                path: e.path().to_string(),
-                message: e.inner().to_string(),
-            };
-            if idempotent {
-                Err(error)
-            } else {
-                let facts = Facts {
-                    operation: RAW,
-                    idempotent,
-                    sent: true,
-                    deadline_passed: None,
-                };
-                Err(envelope::accepted(&facts, &meta, &raw.body, error))
-            }
-        }
     }
 }
 

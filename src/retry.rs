@@ -263,6 +263,56 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// What an attempt or a call gave, as [`classify`] sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Seen {
+    /// An answer with this status, its body read.
+    Answer(u16),
+    /// An answer with this status whose body cannot be used (too large, undecodable).
+    Unusable(u16),
+    /// No connection: nothing was sent by this attempt.
+    Connect,
+    /// Sent, and then no answer (a timeout, a broken connection, a body cut off mid-read).
+    Lost,
+}
+
+/// What an outcome means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// A success.
+    Ok,
+    /// A clear failure: the request did not take effect (or repeating it changes nothing).
+    Refused,
+    /// Worth sending again.
+    Retryable,
+    /// The request may have taken effect: [`Error::OutcomeUnknown`].
+    Unknown,
+    /// The server accepted the request but its answer cannot be used: [`Error::Accepted`].
+    Accepted,
+}
+
+/// The one place that decides what an outcome means, for a request that is `idempotent` (or may
+/// be resent anyway) and may have been `sent` by some attempt. A server error or request timeout
+/// in answer to a request that is not idempotent does not say whether it took effect (a pack can
+/// be created and the answer still be a 502 from a proxy on the way back); a 2xx whose body
+/// cannot be used says it did. Clear refusals (4xx other than 408, `success: false`) stay as
+/// they are.
+pub(crate) fn classify(seen: Seen, idempotent: bool, sent: bool) -> Class {
+    let unclear = |s: u16| s >= 500 || s == 408;
+    let success = |s: u16| (200..300).contains(&s);
+    match seen {
+        Seen::Connect => Class::Retryable,
+        Seen::Answer(s) if success(s) => Class::Ok,
+        Seen::Answer(s) if idempotent && is_retryable_status(s) => Class::Retryable,
+        Seen::Answer(s) | Seen::Unusable(s) if !idempotent && sent && unclear(s) => Class::Unknown,
+        Seen::Unusable(s) if !idempotent && success(s) => Class::Accepted,
+        Seen::Answer(_) | Seen::Unusable(_) => Class::Refused,
+        Seen::Lost if idempotent => Class::Retryable,
+        Seen::Lost if sent => Class::Unknown,
+        Seen::Lost => Class::Refused,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,5 +418,19 @@ mod tests {
         for s in [200, 400, 401, 403, 404, 422] {
             assert!(!is_retryable_status(s), "{s}");
         }
+    }
+
+    #[test]
+    fn only_clear_answers_to_unsent_or_idempotent_requests_stay_plain() {
+        use Class::*;
+        assert_eq!(classify(Seen::Answer(200), false, true), Ok);
+        assert_eq!(classify(Seen::Answer(503), true, true), Retryable);
+        assert_eq!(classify(Seen::Answer(503), false, true), Unknown);
+        assert_eq!(classify(Seen::Answer(429), false, true), Refused);
+        assert_eq!(classify(Seen::Unusable(200), false, true), Accepted);
+        assert_eq!(classify(Seen::Unusable(200), true, true), Refused);
+        assert_eq!(classify(Seen::Connect, false, false), Retryable);
+        assert_eq!(classify(Seen::Lost, false, true), Unknown);
+        assert_eq!(classify(Seen::Lost, false, false), Refused);
     }
 }

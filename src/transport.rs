@@ -1,58 +1,78 @@
-//! The transport behind every request: progenitor's `ClientHooks` for the generated client, and
-//! the raw requests of [`Client::request`](crate::Client::request).
+//! The transport behind every request: [`Transport::execute`] sends one call's request and
+//! returns an [`Exchange`] (a value: the reply or a typed [`Failure`], and whether anything may
+//! have reached the server).
 //!
-//! Each request goes through [`Transport::execute`]:
+//! For each request:
 //! * its path is checked against its operation's path template under the base path (defence in
 //!   depth behind the id checks of [`IntoIdentifier`](crate::IntoIdentifier));
-//! * the `api-version` header progenitor adds is dropped, the per-attempt timeout applied (never
-//!   past the call's deadline), the client-side rate limiter consulted;
+//! * the `api-version` header progenitor adds is dropped; when the caller brought their own
+//!   `reqwest::Client`, the credentials and `User-Agent` are added here (marked sensitive),
+//!   otherwise they are default headers of the crate's own client;
+//! * the client-side rate limiter and the server-advised pacing are consulted, the per-attempt
+//!   timeout applied (never past the call's deadline);
 //! * the response body is read **inside the attempt**, bounded by the body limit (checked on
 //!   `Content-Length` before reading and while streaming), so that a body cut off mid-read can be
 //!   retried like a connection error for idempotent operations;
-//! * retryable failures are retried by the [`RetryPolicy`], never sleeping past the deadline,
-//!   and requests that are not idempotent (a certificate pack order) are never resent once they
-//!   may have reached the server;
-//! * all inside one `tracing` span. Credentials are default headers of the crate's own
-//!   `reqwest::Client`, or added to each request when the caller brought their own client
-//!   (marked sensitive either way); nothing here logs headers or bodies.
+//! * retryable outcomes ([`classify`](crate::retry::classify)) are retried by the
+//!   [`RetryPolicy`], never sleeping past the deadline; a request that is not idempotent (a
+//!   certificate pack order) is never resent once it may have reached the server;
+//! * all inside one `tracing` span, which records no header and no body.
 //!
-//! Per-call options and the metadata of the last response travel through a task-local
-//! [`CallContext`] that the ergonomic layer sets around each call. Failures the transport itself
-//! decides (a body over the limit, a refused path) reach the generated client as a response whose
-//! body fails to read with a [`LocalFailure`] as the error's source, which the ergonomic layer
-//! turns into its own error variants.
+//! The generated client reaches the transport through progenitor's `exec` hook, which must return
+//! a `reqwest::Response`: that is confined to the adapter in `call.rs`.
 
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use crate::generated::{Client as GeneratedClient, Operation};
 use crate::ratelimit::RateLimiter;
-use crate::retry::{is_retryable_status, RetryPolicy};
+use crate::response::ResponseMeta;
+use crate::retry::{classify, Class, RetryPolicy, Seen};
 
 /// Header names used on every request, as constants (a `&str` name is parsed and hashed anew each
 /// time).
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
-/// The generated client's context (progenitor's "inner" value): the retry policy, limits and
-/// pacing every request of a [`Client`](crate::Client) goes through. Opaque: it has no public
-/// fields or methods, and appears in the public API only because the generated
+/// The generated client's context (progenitor's "inner" value): the client's configuration and,
+/// for a call of the ergonomic layer, that call's own scope (options, deadline, and where the
+/// adapter leaves the call's `Exchange`). Opaque: it has no public fields or methods, and
+/// appears in the public API only because the generated
 /// [`generated::Client`](crate::generated::Client)'s constructors name it; get a configured
 /// generated client from [`Client::generated`](crate::Client::generated).
-#[derive(Clone, Debug)]
 pub struct Transport {
+    pub(crate) config: Arc<Config>,
+    /// The call this generated client was made for (`None` for [`Client::generated`](crate::Client::generated)).
+    pub(crate) call: Option<CallScope>,
+}
+
+impl Clone for Transport {
+    /// A clone shares the configuration, not the call: it is not that call.
+    fn clone(&self) -> Self {
+        Self {
+            config: Arc::clone(&self.config),
+            call: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport").finish_non_exhaustive()
+    }
+}
+
+/// The retry policy, limits and pacing every request of a [`Client`](crate::Client) goes through.
+/// No `Debug`: `headers` can hold credentials.
+pub(crate) struct Config {
     pub(crate) retry: RetryPolicy,
-    pub(crate) limiter: Option<Arc<RateLimiter>>,
+    pub(crate) limiter: Option<RateLimiter>,
     /// Server-advised pacing (`None` when turned off).
-    pub(crate) pacer: Option<Arc<crate::pacing::Pacer>>,
+    pub(crate) pacer: Option<crate::pacing::Pacer>,
     /// Largest response body read, in bytes.
     pub(crate) max_body: u64,
     /// Default deadline of a whole call (every attempt and wait).
@@ -80,83 +100,47 @@ pub struct RequestOptions {
     pub retry_orders: bool,
 }
 
-/// HTTP metadata of the final response of a call.
-#[derive(Clone, Debug, Default)]
-pub struct ResponseMeta {
-    /// HTTP status.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// Attempts made (1 when the first succeeded).
-    pub attempts: u32,
-    /// The delay slept before each retry, in order.
-    pub retry_delays: Vec<Duration>,
-}
-
-impl ResponseMeta {
-    /// The `cf-ray` header: quote it to Cloudflare support.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// let page = client.zone(mock.zone_id())?.certificate_packs().list().send().await?;
-    /// println!("quote this to Cloudflare support: {:?}", page.meta.cf_ray());
-    /// assert!(page.meta.cf_ray().is_some());
-    /// # Ok(()) }
-    /// ```
-    pub fn cf_ray(&self) -> Option<&str> {
-        self.headers.get(CF_RAY).and_then(|v| v.to_str().ok())
-    }
-}
-
-/// What the ergonomic layer shares with the transport for one call.
-#[derive(Debug, Default)]
-pub(crate) struct CallContext {
+/// What one call asks of the transport: it is built by the call and passed down.
+#[derive(Debug)]
+pub(crate) struct CallSpec {
+    /// The `operationId` (or `raw_request`).
+    pub(crate) operation: &'static str,
+    /// The operation's path template (`None` for raw requests: only "under the base path").
+    pub(crate) template: Option<&'static str>,
+    /// Whether sending it twice has the effect of sending it once.
+    pub(crate) idempotent: bool,
     pub(crate) options: RequestOptions,
-    /// When the whole call must be over, and the limit it came from; started by the call (an
-    /// explicit deadline) or by the transport's first attempt (the client's default).
-    pub(crate) deadline: std::sync::OnceLock<(Instant, Duration)>,
-    /// For raw requests: whether the request is idempotent (known operations say it themselves).
-    pub(crate) idempotent: Option<bool>,
-    pub(crate) meta: Mutex<Option<ResponseMeta>>,
-    /// Whether any attempt may have reached the server (a request was written).
-    pub(crate) sent: std::sync::atomic::AtomicBool,
+    /// When the whole call must be over, and the limit it came from.
+    pub(crate) deadline: (Instant, Duration),
 }
 
-tokio::task_local! {
-    pub(crate) static CALL: Arc<CallContext>;
+impl CallSpec {
+    /// A call starting now, its deadline from `options` or else `config`'s.
+    pub(crate) fn new(
+        config: &Config,
+        operation: &'static str,
+        template: Option<&'static str>,
+        idempotent: bool,
+        options: RequestOptions,
+    ) -> Self {
+        let limit = options.deadline.unwrap_or(config.deadline);
+        let at = Instant::now().checked_add(limit).unwrap_or_else(far_future);
+        Self {
+            operation,
+            template,
+            idempotent,
+            options,
+            deadline: (at, limit),
+        }
+    }
 }
 
-impl CallContext {
-    pub(crate) fn take_meta(&self) -> Option<ResponseMeta> {
-        self.meta.lock().ok().and_then(|mut m| m.take())
-    }
-
-    /// Starts the deadline `limit` from now, unless it is already running; returns when it ends.
-    pub(crate) fn start_deadline(&self, limit: Duration) -> Instant {
-        self.deadline
-            .get_or_init(|| {
-                (
-                    Instant::now().checked_add(limit).unwrap_or_else(far_future),
-                    limit,
-                )
-            })
-            .0
-    }
-
-    /// The deadline's limit, if the deadline has passed.
-    pub(crate) fn deadline_passed(&self) -> Option<Duration> {
-        self.deadline
-            .get()
-            .filter(|(at, _)| Instant::now() >= *at)
-            .map(|(_, limit)| *limit)
-    }
-
-    pub(crate) fn may_have_sent(&self) -> bool {
-        self.sent.load(std::sync::atomic::Ordering::Relaxed)
-    }
+/// A call's scope inside its per-call generated client: what it asks, and where the adapter
+/// leaves what the transport gave.
+#[derive(Debug)]
+pub(crate) struct CallScope {
+    pub(crate) spec: CallSpec,
+    pub(crate) parked: OnceLock<Exchange>,
 }
 
 /// An instant no deadline reaches (about 30 years away), for limits too large to add.
@@ -164,100 +148,52 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
-/// A failure the transport decided on its own, delivered as the source of the body-read error
-/// of a synthetic response (progenitor's hook can only return `reqwest` values).
+/// What one call's request gave.
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    pub(crate) outcome: Result<Reply, Failure>,
+    /// Whether any attempt may have reached the server (a request was written).
+    pub(crate) sent: bool,
+}
+
+/// The final response: its metadata and its body, read within the limits.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) meta: ResponseMeta,
+    pub(crate) body: Bytes,
+}
+
+/// A failure the transport reports instead of a reply.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub(crate) enum LocalFailure {
-    /// The response body is larger than the client's limit.
-    #[error("the response body {} exceeds the limit of {limit} bytes", declared.map(|d| format!("({d} bytes declared)")).unwrap_or_else(|| "(streamed)".into()))]
-    TooLarge {
-        /// HTTP status of the response.
-        status: u16,
-        /// The limit, in bytes.
-        limit: u64,
-        /// The `Content-Length`, when the server declared one.
-        declared: Option<u64>,
-        /// The response headers (for `cf-ray`).
-        headers: HeaderMap,
-    },
+pub(crate) enum Failure {
     /// The request path did not match the operation's path template under the base path.
     #[error("refused to send a request to {path:?}: it is not {template:?} under {base:?}")]
     PathRefused {
-        /// The path the request would have gone to (truncated).
         path: String,
-        /// The operation's path template.
-        template: String,
-        /// The base path.
+        template: &'static str,
         base: String,
     },
-    /// The call's deadline passed while waiting for the client-side rate limiter.
-    #[error("the call's deadline passed while waiting for the client-side rate limiter")]
-    RateLimiterDeadline,
-    /// Reading the body failed after the headers arrived.
-    #[error("reading the response body failed: {0}")]
-    Body(#[source] reqwest::Error),
+    /// The call's deadline passed (waiting for the rate limiter or pacing, or during an attempt).
+    #[error("the call's deadline of {limit:?} passed")]
+    Deadline { limit: Duration },
+    /// The response body is larger than the client's limit.
+    #[error("the response body exceeds the limit of {limit} bytes")]
+    TooLarge {
+        meta: ResponseMeta,
+        limit: u64,
+        /// The `Content-Length`, when the server declared one.
+        declared: Option<u64>,
+    },
+    /// No usable response: connection, timeout, or the body failed mid-read.
+    #[error(transparent)]
+    Http(reqwest::Error),
 }
 
-impl LocalFailure {
-    /// The `LocalFailure` behind a `reqwest` error, if any (the test
-    /// `tests::the_generated_client_reports_a_local_failure_inside_reqwest_errors` shows it).
-    pub(crate) fn find<'e>(
-        error: &'e (dyn std::error::Error + 'static),
-    ) -> Option<&'e LocalFailure> {
-        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-        while let Some(e) = current {
-            if let Some(found) = e.downcast_ref::<LocalFailure>() {
-                return Some(found);
-            }
-            current = e.source();
-        }
-        None
-    }
-}
-
-/// A body whose first read fails with the failure it holds.
-struct FailingBody(Option<LocalFailure>);
-
-impl http_body::Body for FailingBody {
-    type Data = Bytes;
-    type Error = LocalFailure;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Bytes>, LocalFailure>>> {
-        Poll::Ready(self.0.take().map(Err))
-    }
-}
-
-/// A response with these parts and `body`.
-fn response(
-    status: reqwest::StatusCode,
-    version: reqwest::Version,
-    headers: HeaderMap,
-    body: reqwest::Body,
-) -> reqwest::Response {
-    let mut r = http::Response::new(body);
-    *r.status_mut() = status;
-    *r.version_mut() = version;
-    *r.headers_mut() = headers;
-    reqwest::Response::from(r)
-}
-
-/// A response whose body read fails with `failure`.
-fn failing(
-    status: reqwest::StatusCode,
-    headers: HeaderMap,
-    failure: LocalFailure,
-) -> reqwest::Response {
-    response(
-        status,
-        reqwest::Version::HTTP_11,
-        headers,
-        reqwest::Body::wrap(FailingBody(Some(failure))),
-    )
-}
+/// An error answer (4xx, 5xx) to one of the document's operations is read up to this many bytes
+/// and cut there (a cut body no longer decodes, so it is quoted); a raw request's JSON error body
+/// longer than this is quoted without parsing. A hostile or broken server cannot make the error
+/// path read megabytes or allocate a large `serde_json::Value`.
+pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
 
 /// What reading a body gave.
 enum Body {
@@ -277,7 +213,7 @@ async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: b
     let status = response.status();
     let cut = operation && (status.is_client_error() || status.is_server_error());
     let limit = if cut {
-        limit.min(crate::envelope::ERROR_BODY_PARSE_LIMIT as u64)
+        limit.min(ERROR_BODY_PARSE_LIMIT as u64)
     } else {
         if let Some(declared) = response.content_length().filter(|len| *len > limit) {
             return Body::TooLarge {
@@ -287,30 +223,38 @@ async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: b
         limit
     };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let capacity = response
-        .content_length()
-        .and_then(|len| usize::try_from(len).ok())
-        .unwrap_or(0)
-        .min(limit)
-        .min(64 * 1024);
-    let mut buffer = Vec::with_capacity(capacity);
+    // A body that arrives in one chunk (most answers here) is kept as it came, not copied.
+    let mut first = Bytes::new();
+    let mut rest = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
-                let room = limit.saturating_sub(buffer.len());
-                if chunk.len() > room {
-                    if !cut {
-                        return Body::TooLarge { declared: None };
+                let room = limit.saturating_sub(first.len() + rest.len());
+                let chunk = if chunk.len() <= room {
+                    chunk
+                } else if cut {
+                    chunk.slice(..room)
+                } else {
+                    return Body::TooLarge { declared: None };
+                };
+                let full = chunk.len() >= room;
+                if first.is_empty() && rest.is_empty() {
+                    first = chunk;
+                } else {
+                    if rest.is_empty() {
+                        rest.extend_from_slice(&first);
                     }
-                    buffer.extend_from_slice(chunk.get(..room).unwrap_or_default());
-                    return Body::Complete(Bytes::from(buffer));
+                    rest.extend_from_slice(&chunk);
                 }
-                buffer.extend_from_slice(&chunk);
+                if full && cut {
+                    break;
+                }
             }
-            Ok(None) => return Body::Complete(Bytes::from(buffer)),
+            Ok(None) => break,
             Err(e) => return Body::Failed(e),
         }
     }
+    Body::Complete(if rest.is_empty() { first } else { rest.into() })
 }
 
 /// Whether `path` is `template` under `base`, every `{parameter}` one segment of
@@ -345,77 +289,47 @@ pub(crate) fn raw_path_allowed(path: &str, base: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/') && !rest.contains("/../") && !rest.contains('\\'))
 }
 
-/// One request's identity, as the transport needs it.
-pub(crate) struct Target {
-    pub(crate) operation_id: &'static str,
-    pub(crate) template: Option<&'static str>,
-    pub(crate) idempotent: bool,
-}
-
-impl Target {
-    fn of(info: &OperationInfo, context: Option<&CallContext>) -> Self {
-        let operation = Operation::from_operation_id(info.operation_id);
-        Self {
-            operation_id: info.operation_id,
-            template: operation.map(Operation::path),
-            // Unknown operations are not idempotent unless the call said so: never resent blindly.
-            idempotent: operation.map_or_else(
-                || context.and_then(|c| c.idempotent).unwrap_or(false),
-                Operation::is_idempotent,
-            ),
-        }
-    }
-}
-
-impl Transport {
-    /// Sends `request`, retrying as the policy allows, and returns the response with its body
-    /// already read (or failing with a [`LocalFailure`]).
+impl Config {
+    /// Sends `request` for `call`, retrying as the policy allows, and returns what it gave.
     pub(crate) async fn execute(
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
-        target: Target,
-    ) -> reqwest::Result<reqwest::Response> {
-        let context = CALL.try_with(Arc::clone).ok();
-        let options = context
-            .as_ref()
-            .map(|c| c.options.clone())
-            .unwrap_or_default();
-        let deadline = context.as_ref().map(|c| c.start_deadline(self.deadline));
-        let policy = options.retry.clone().unwrap_or_else(|| self.retry.clone());
-        let may_resend = target.idempotent || options.retry_orders;
+        call: &CallSpec,
+    ) -> Exchange {
+        let options = &call.options;
+        let (deadline, limit) = call.deadline;
+        let policy = options.retry.as_ref().unwrap_or(&self.retry);
+        let may_resend = call.idempotent || options.retry_orders;
         request.headers_mut().remove(API_VERSION);
         for (name, value) in &self.headers {
             if !request.headers().contains_key(name) {
                 request.headers_mut().insert(name.clone(), value.clone());
             }
         }
-
         let path = request.url().path();
-        let allowed = match target.template {
+        let allowed = match call.template {
             Some(template) => path_matches(path, &self.base_path, template),
             None => raw_path_allowed(path, &self.base_path),
         };
         if !allowed {
-            let failure = LocalFailure::PathRefused {
+            let failure = Failure::PathRefused {
                 path: crate::error::truncate(path),
-                template: target.template.unwrap_or("/…").to_owned(),
+                template: call.template.unwrap_or("/…"),
                 base: self.base_path.clone(),
             };
-            tracing::warn!(operation = target.operation_id, "{failure}");
-            return Ok(failing(
-                reqwest::StatusCode::BAD_REQUEST,
-                HeaderMap::new(),
-                failure,
-            ));
+            tracing::warn!(operation = call.operation, "{failure}");
+            return Exchange {
+                outcome: Err(failure),
+                sent: false,
+            };
         }
         let attempt_timeout = options.timeout.unwrap_or(self.timeout);
-
         let span = tracing::info_span!(
             "cloudflare_ssl.request",
-            operation = target.operation_id,
+            operation = call.operation,
             method = %request.method(),
-            path = target.template.unwrap_or("(raw)"),
+            path = call.template.unwrap_or("(raw)"),
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             cf_ray = tracing::field::Empty,
@@ -426,6 +340,11 @@ impl Transport {
         async move {
             let mut attempt: u32 = 0;
             let mut retry_delays = Vec::new();
+            let mut sent = false;
+            let deadline_failure = |sent| Exchange {
+                outcome: Err(Failure::Deadline { limit }),
+                sent,
+            };
             loop {
                 attempt += 1;
                 recorder.record("attempt", attempt);
@@ -435,98 +354,70 @@ impl Transport {
                 } else {
                     None
                 };
-                if let Some(limiter) = &self.limiter {
-                    let acquired = match deadline {
-                        Some(at) => tokio::time::timeout_at(at, limiter.acquire()).await.is_ok(),
-                        None => {
-                            limiter.acquire().await;
-                            true
-                        }
-                    };
-                    if !acquired {
-                        // The deadline passed while waiting for the client-side rate limiter:
-                        // nothing was sent by this attempt.
-                        return Ok(failing(
-                            reqwest::StatusCode::TOO_MANY_REQUESTS,
-                            HeaderMap::new(),
-                            LocalFailure::RateLimiterDeadline,
-                        ));
-                    }
+                if let Some(limiter) = &self.limiter
+                    && tokio::time::timeout_at(deadline, limiter.acquire())
+                        .await
+                        .is_err()
+                {
+                    // The deadline passed while waiting for the client-side rate limiter:
+                    // nothing was sent by this attempt.
+                    return deadline_failure(sent);
                 }
                 if let Some(pacer) = &self.pacer {
-                    let now = Instant::now();
-                    let max_wait = deadline.map(|d| d.saturating_duration_since(now));
-                    match pacer.reserve(max_wait) {
+                    match pacer.reserve(Some(deadline.saturating_duration_since(Instant::now()))) {
                         Ok(wait) if wait.is_zero() => {}
                         Ok(wait) => {
                             tracing::debug!(?wait, "pacing to the server's rate-limit budget");
                             tokio::time::sleep(wait).await;
                         }
                         Err(wait) => {
-                            // The server's budget would not allow this request before the
-                            // deadline: nothing is sent.
                             tracing::debug!(?wait, "not sent: pacing would pass the deadline");
-                            return Ok(failing(
-                                reqwest::StatusCode::TOO_MANY_REQUESTS,
-                                HeaderMap::new(),
-                                LocalFailure::RateLimiterDeadline,
-                            ));
+                            return deadline_failure(sent);
                         }
                     }
                 }
                 // Never let an attempt run past the call's deadline.
-                let remaining = deadline.map(|d| {
-                    d.saturating_duration_since(Instant::now())
-                        .max(Duration::from_millis(1))
-                });
-                *request.timeout_mut() =
-                    Some(remaining.map_or(attempt_timeout, |r| attempt_timeout.min(r)));
-                let outcome = http.execute(request).await;
-                let reached = match &outcome {
-                    Ok(_) => true,
-                    Err(e) => !e.is_connect(),
-                };
-                if reached && let Some(context) = &context {
-                    context
-                        .sent
-                        .store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-                // Read the body inside the attempt.
-                let outcome = match outcome {
+                let remaining = deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1));
+                *request.timeout_mut() = Some(attempt_timeout.min(remaining));
+                let outcome = match http.execute(request).await {
                     Ok(mut r) => {
                         let body =
-                            read_limited(&mut r, self.max_body, target.template.is_some()).await;
+                            read_limited(&mut r, self.max_body, call.template.is_some()).await;
                         Ok((r, body))
                     }
                     Err(e) => Err(e),
                 };
-                if let (Ok((r, _)), Some(pacer)) = (&outcome, &self.pacer) {
-                    pacer.observe(r.status().as_u16(), r.headers());
-                }
-                if let (Ok((r, _)), false) = (&outcome, recorder.is_disabled()) {
-                    recorder.record("status", r.status().as_u16());
-                    if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {
-                        recorder.record("cf_ray", ray);
-                    }
-                }
-                let retry = match &outcome {
-                    Err(e) if e.is_connect() => true,
-                    Err(e) => may_resend && (e.is_timeout() || e.is_request() || e.is_body()),
-                    Ok((_, Body::TooLarge { .. })) => false,
-                    Ok((_, Body::Failed(_))) => may_resend,
-                    Ok((r, Body::Complete(_))) => {
-                        may_resend && is_retryable_status(r.status().as_u16())
-                    }
+                sent |= !matches!(&outcome, Err(e) if e.is_connect());
+                let seen = match &outcome {
+                    Err(e) if e.is_connect() => Seen::Connect,
+                    Err(_) | Ok((_, Body::Failed(_))) => Seen::Lost,
+                    Ok((r, Body::TooLarge { .. })) => Seen::Unusable(r.status().as_u16()),
+                    Ok((r, Body::Complete(_))) => Seen::Answer(r.status().as_u16()),
                 };
-                if let (true, Some(copy)) = (retry, retry_copy) {
+                if let Ok((r, _)) = &outcome {
+                    if let Some(pacer) = &self.pacer {
+                        pacer.observe(r.status().as_u16(), r.headers());
+                    }
+                    if !recorder.is_disabled() {
+                        recorder.record("status", r.status().as_u16());
+                        if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {
+                            recorder.record("cf_ray", ray);
+                        }
+                    }
+                }
+                if classify(seen, may_resend, sent) == Class::Retryable
+                    && let Some(copy) = retry_copy
+                {
                     let delay =
                         policy.delay(attempt, outcome.as_ref().ok().map(|(r, _)| r.headers()));
                     // A wait that would end past the deadline ends the call now, with what
                     // this attempt gave (e.g. the 429 and its Retry-After).
-                    let past_deadline = deadline.is_some_and(|d| {
-                        Instant::now().checked_add(delay).is_none_or(|end| end >= d)
-                    });
-                    if !past_deadline {
+                    if Instant::now()
+                        .checked_add(delay)
+                        .is_some_and(|end| end < deadline)
+                    {
                         match &outcome {
                             Ok((r, _)) => {
                                 tracing::debug!(status = r.status().as_u16(), ?delay, "retrying")
@@ -541,44 +432,40 @@ impl Transport {
                     }
                     tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
                 }
-                return match outcome {
+                let (mut response, body) = match outcome {
                     Err(e) => {
                         tracing::debug!(error = %e, "request failed");
-                        Err(e)
-                    }
-                    Ok((r, body)) => {
-                        let status = r.status();
-                        let version = r.version();
-                        let headers = r.headers().clone();
-                        tracing::debug!(status = status.as_u16(), "response");
-                        if let Some(context) = &context
-                            && let Ok(mut meta) = context.meta.lock()
-                        {
-                            *meta = Some(ResponseMeta {
-                                status: status.as_u16(),
-                                headers: headers.clone(),
-                                attempts: attempt,
-                                retry_delays: std::mem::take(&mut retry_delays),
-                            });
+                        if e.is_timeout() && Instant::now() >= deadline {
+                            return deadline_failure(sent);
                         }
-                        Ok(match body {
-                            Body::Complete(bytes) => {
-                                response(status, version, headers, reqwest::Body::from(bytes))
-                            }
-                            Body::TooLarge { declared } => failing(
-                                status,
-                                headers.clone(),
-                                LocalFailure::TooLarge {
-                                    status: status.as_u16(),
-                                    limit: self.max_body,
-                                    declared,
-                                    headers,
-                                },
-                            ),
-                            Body::Failed(e) => failing(status, headers, LocalFailure::Body(e)),
-                        })
+                        return Exchange {
+                            outcome: Err(Failure::Http(e)),
+                            sent,
+                        };
                     }
+                    Ok(answer) => answer,
                 };
+                let status = response.status().as_u16();
+                tracing::debug!(status, "response");
+                let meta = ResponseMeta {
+                    status,
+                    headers: std::mem::take(response.headers_mut()),
+                    attempts: attempt,
+                    retry_delays,
+                };
+                let outcome = match body {
+                    Body::Complete(body) => Ok(Reply { meta, body }),
+                    Body::TooLarge { declared } => Err(Failure::TooLarge {
+                        meta,
+                        limit: self.max_body,
+                        declared,
+                    }),
+                    Body::Failed(e) if e.is_timeout() && Instant::now() >= deadline => {
+                        Err(Failure::Deadline { limit })
+                    }
+                    Body::Failed(e) => Err(Failure::Http(e)),
+                };
+                return Exchange { outcome, sent };
             }
         }
         .instrument(span)
@@ -586,23 +473,12 @@ impl Transport {
     }
 }
 
-impl ClientHooks<Transport> for GeneratedClient {
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        use progenitor_client::ClientInfo;
-        let context = CALL.try_with(Arc::clone).ok();
-        let target = Target::of(info, context.as_deref());
-        self.inner().execute(self.client(), request, target).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[tokio::test]
-    async fn the_generated_client_reports_a_local_failure_inside_reqwest_errors() {
+    async fn the_generated_client_reports_a_transport_failure_inside_reqwest_errors() {
         let mock = cloudflare_ssl_mock::MockServer::start().await;
         let client = crate::Client::builder()
             .api_token(mock.token())
@@ -615,13 +491,14 @@ mod tests {
             .get_certificate_pack_quota()
             .zone_id(mock.zone_id());
         let err = call.send().await.expect_err("over the body limit");
-        assert!(matches!(
-            super::LocalFailure::find(&err),
-            Some(super::LocalFailure::TooLarge { limit: 16, .. })
-        ));
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+        let mut found = None;
+        while let Some(e) = source {
+            found = found.or(e.downcast_ref::<Failure>());
+            source = e.source();
+        }
+        assert!(matches!(found, Some(Failure::TooLarge { limit: 16, .. })));
     }
-
-    use super::*;
 
     #[test]
     fn paths_must_match_their_template() {

@@ -2,7 +2,6 @@
 
 use crate::client::Client;
 use crate::error::Result;
-use crate::generated::Client as GeneratedClient;
 use crate::ids::{self, IntoIdentifier};
 use crate::types;
 
@@ -87,23 +86,28 @@ impl Zone {
     pub fn client(&self) -> &Client {
         &self.client
     }
-
-    pub(crate) fn api(&self) -> &GeneratedClient {
-        self.client.generated()
-    }
 }
 
 /// Builds a `'static` [`Call`](crate::Call) of a generated operation for a zone: clones the
-/// zone into the call's future, binds it to `$zone` and the generated client to `$api`.
+/// zone into the call's future, binds it to `$zone` and the call's own generated client to
+/// `$api` (see [`Call::new`](crate::call::Call)).
 ///
 /// `zone_call!(self.zone => zone, api, GetCertificatePack, api.get_certificate_pack().zone_id(zone.id()))`
 macro_rules! zone_call {
     ($source:expr_2021 => $zone:ident, $api:ident, $op:ident, $builder:expr_2021) => {{
         let $zone = $crate::zone::Zone::clone(&$source);
-        $crate::call::Call::new($crate::generated::Operation::$op, async move {
-            let $api = $zone.api();
-            $builder.send().await
-        })
+        let client = $zone.client().clone();
+        $crate::call::Call::new(
+            &client,
+            $crate::generated::Operation::$op,
+            move |api| async move {
+                let outcome = {
+                    let $api = &api;
+                    $builder.send().await
+                };
+                (api, outcome)
+            },
+        )
     }};
 }
 pub(crate) use zone_call;

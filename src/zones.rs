@@ -88,18 +88,10 @@ impl Client {
     /// ```
     pub fn list_zones(&self, name: &str) -> Call<Vec<types::Zone>> {
         match zone_name(name) {
-            Ok(wanted) => {
-                let client = self.clone();
-                Call::new(Operation::ListZones, async move {
-                    client
-                        .generated()
-                        .list_zones()
-                        .name(wanted)
-                        .per_page(50)
-                        .send()
-                        .await
-                })
-            }
+            Ok(wanted) => Call::new(self, Operation::ListZones, move |api| async move {
+                let outcome = api.list_zones().name(wanted).per_page(50).send().await;
+                (api, outcome)
+            }),
             Err(e) => Call::fail(Operation::ListZones, e),
         }
     }

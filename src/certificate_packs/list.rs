@@ -18,7 +18,8 @@ use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use crate::call::Call;
 use crate::certificate_packs::CertificatePacks;
 use crate::error::{Error, Result};
-use crate::transport::{RequestOptions, ResponseMeta};
+use crate::response::ResponseMeta;
+use crate::transport::RequestOptions;
 use crate::types;
 use crate::zone::zone_call;
 
