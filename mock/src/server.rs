@@ -21,6 +21,7 @@ use crate::envelope::{self, ApiError, CODE_AUTHENTICATION, CODE_BODY_TOO_LARGE};
 use crate::faults::{Fault, FaultPlan, FaultStage};
 pub(crate) use crate::http::{ADMIN_PREFIX, API_PREFIX};
 use crate::operation::Operation;
+use crate::routes::Answer;
 use crate::spec::{Contract, RouteMatch};
 use crate::state::{RateDecision, State};
 use crate::{admin, routes};
@@ -40,6 +41,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Shared {
     pub(crate) config: MockConfig,
     pub(crate) contract: Arc<Contract>,
+    /// The pack schema, compiled once, for pack answers composed from validated parts.
+    parts: Option<routes::PartValidators>,
     pub(crate) addr: SocketAddr,
     state: Mutex<State>,
     faults: Arc<Mutex<FaultPlan>>,
@@ -68,6 +71,8 @@ impl Shared {
             },
             state: Mutex::new(State::new(&config)),
             config,
+            // Should it not compile on its own, pack answers are validated whole instead.
+            parts: routes::PartValidators::compile(&contract).ok(),
             contract,
             addr,
             faults: Arc::new(Mutex::new(FaultPlan::default())),
@@ -503,7 +508,7 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     }
 
     let mut retry_after = None;
-    let (status, body) = if let Some(d) = decision.filter(|d| d.limited) {
+    let (status, body): (u16, Answer) = if let Some(d) = decision.filter(|d| d.limited) {
         shared.state().counters.rate_limited += 1;
         retry_after = Some(d.reset_secs);
         let e = ApiError::new(
@@ -511,11 +516,11 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
             envelope::CODE_RATE_LIMITED,
             "Please wait and consider throttling your request speed",
         );
-        (429, e.body())
+        (429, Answer::Value(e.body()))
     } else if let Some(user) = &user_route {
         match authenticate(&headers, &shared.config) {
-            Ok(()) => (user.status, user.answer()),
-            Err(e) => (e.status, e.body()),
+            Ok(()) => (user.status, Answer::Value(user.answer())),
+            Err(e) => (e.status, Answer::Value(e.body())),
         }
     } else {
         let held = read_body(shared, &headers, req.into_body(), MAX_BODY).await;
@@ -524,16 +529,24 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
             Err(e) => Err(e.clone()),
         };
         match process(shared, &method, &path, route, &headers, &query, raw) {
-            Ok(v) => (200, v),
-            Err(e) => (e.status, e.body()),
+            Ok(answer) => (200, answer),
+            Err(e) => (e.status, Answer::Value(e.body())),
         }
     };
 
-    if let Some(op) = operation
-        && let Err(violations) = shared
+    // Every answer of an operation is validated: a value whole, here; a composed pack answer
+    // in parts, its envelope now and each pack when its rendering was made
+    // (`routes::PartValidators`), whose violations it carries.
+    let violations = match (&body, operation) {
+        (Answer::Value(value), Some(op)) => shared
             .contract
-            .validate_response(op.operation_id(), status, &body)
-    {
+            .validate_response(op.operation_id(), status, value)
+            .err()
+            .unwrap_or_default(),
+        (Answer::Composed { violations, .. }, _) => violations.clone(),
+        (Answer::Value(_), None) => Vec::new(),
+    };
+    if !violations.is_empty() {
         let mut recorded = lock(&shared.violations);
         for v in violations {
             // The mock's own answers are small and should conform; still, bounded.
@@ -545,9 +558,21 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
 
     if let Some((fault, FaultStage::AfterHandling)) = &fault {
         shared.state().counters.faults_injected += 1;
-        return inject(fault, status, &body, decision);
+        let value = match body {
+            Answer::Value(value) => value,
+            Answer::Composed { json, .. } => serde_json::from_slice(&json).unwrap_or(Value::Null),
+        };
+        return inject(fault, status, &value, decision);
     }
-    let mut reply = Reply::json(status, &body);
+    let mut reply = match body {
+        Answer::Value(value) => Reply::json(status, &value),
+        Answer::Composed { json, .. } => Reply::Complete {
+            status,
+            content_type: "application/json",
+            body: json,
+            headers: Vec::new(),
+        },
+    };
     if let Some(secs) = retry_after {
         reply = reply.with_header("retry-after", secs.to_string());
     }
@@ -581,7 +606,7 @@ fn process(
     headers: &HeaderMap,
     query: &str,
     raw: Result<Bytes, ApiError>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     authenticate(headers, &shared.config)?;
     let (spec, params) = match route {
         Some(RouteMatch::Found(spec, params)) => (spec, params),
@@ -624,6 +649,8 @@ fn process(
         params: &params,
         query: &query_values,
         body: &body,
+        contract: &shared.contract,
+        parts: shared.parts.as_ref(),
     };
     let mut state = shared.state();
     routes::dispatch(&mut state, &call)
