@@ -433,7 +433,10 @@ fn authenticate(headers: &HeaderMap, config: &MockConfig) -> Result<(), ApiError
 
 async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     let path = req.uri().path().to_owned();
-    if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
+    if path
+        .strip_prefix(ADMIN_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    {
         if shared.config.admin_routes {
             if let Err((status, message)) = shared.admin_access.check(req.method(), req.headers()) {
                 return Reply::json(status, &json!({ "error": message }));
@@ -450,7 +453,9 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     }
     let method = req.method().as_str().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
-    let headers = req.headers().clone();
+    // The head is kept (not copied) for authentication and the rate-limit key.
+    let (head, incoming) = req.into_parts();
+    let headers = &head.headers;
 
     let relative = path
         .strip_prefix(API_PREFIX)
@@ -483,12 +488,17 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
             (None, Some(_)) => "user_route",
             (None, None) => "unmatched",
         };
-        *state
-            .counters
-            .by_operation
-            .entry(key.to_owned())
-            .or_insert(0) += 1;
-        let decision = state.rate(&rate_key(&headers));
+        match state.counters.by_operation.get_mut(key) {
+            Some(n) => *n += 1,
+            None => {
+                state.counters.by_operation.insert(key.to_owned(), 1);
+            }
+        }
+        let decision = if state.rate_limited() {
+            state.rate(&rate_key(headers))
+        } else {
+            None
+        };
         drop(state);
         let mut plan = shared.faults();
         let target = crate::faults::Target {
@@ -518,17 +528,17 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         );
         (429, Answer::Value(e.body()))
     } else if let Some(user) = &user_route {
-        match authenticate(&headers, &shared.config) {
+        match authenticate(headers, &shared.config) {
             Ok(()) => (user.status, Answer::Value(user.answer())),
             Err(e) => (e.status, Answer::Value(e.body())),
         }
     } else {
-        let held = read_body(shared, &headers, req.into_body(), MAX_BODY).await;
+        let held = read_body(shared, headers, incoming, MAX_BODY).await;
         let raw = match &held {
             Ok(b) => Ok(b.bytes.clone()),
             Err(e) => Err(e.clone()),
         };
-        match process(shared, &method, &path, route, &headers, &query, raw) {
+        match process(shared, &method, &path, route, headers, &query, raw) {
             Ok(answer) => (200, answer),
             Err(e) => (e.status, Answer::Value(e.body())),
         }

@@ -638,6 +638,11 @@ impl State {
     }
 
     /// Counts one request of `key` against the rate limit.
+    /// Whether requests are rate limited at all (else [`State::rate`] answers `None`).
+    pub(crate) fn rate_limited(&self) -> bool {
+        self.rate_limit.is_some()
+    }
+
     pub(crate) fn rate(&mut self, key: &str) -> Option<RateDecision> {
         let policy = self.rate_limit?;
         let now = self.now();

@@ -20,7 +20,10 @@ impl Api {
     async fn start() -> Api {
         Api {
             mock: MockServer::start_manual().await,
-            http: reqwest::Client::new(),
+            http: {
+                let _ = cloudflare_ssl_mock::crypto_provider().install_default();
+                reqwest::Client::new()
+            },
         }
     }
 
@@ -189,7 +192,13 @@ async fn issuance_renewal_and_expiry_show_in_the_next_read() {
         "issued"
     );
     // 14-day certificates: renewal starts 3 days before expiry.
-    api.mock.advance(Duration::from_secs(12 * 86_400));
+    let expires: chrono::DateTime<chrono::Utc> = active["certificates"][0]["expires_on"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("an expiry date");
+    let renewal = expires - chrono::TimeDelta::days(3);
+    let wait = (renewal - api.mock.now()).to_std().expect("renewal ahead") + Duration::from_secs(1);
+    api.mock.advance(wait);
     let renewing = api.read(&id).await.expect("ordered");
     assert_eq!(renewing["status"], "pending_validation");
     assert_ne!(renewing["validation_records"], Value::Null);
@@ -198,7 +207,7 @@ async fn issuance_renewal_and_expiry_show_in_the_next_read() {
         .set_pack_status(DEFAULT_ZONE_ID, &id, "validation_timed_out")
         .expect("a known pack");
     api.read(&id).await;
-    api.mock.advance(Duration::from_secs(3 * 86_400));
+    api.mock.advance(Duration::from_secs(4 * 86_400));
     let expired = api.read(&id).await.expect("ordered");
     assert_eq!(expired["status"], "expired");
     assert_eq!(expired["certificates"][0]["status"], "expired");
