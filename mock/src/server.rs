@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) contract: Arc<Contract>,
     /// The pack schema, compiled once, for pack answers composed from validated parts.
     parts: Option<routes::PartValidators>,
+    /// Routes found recently ([`Shared::route`]).
+    routes: Mutex<RouteCache>,
     pub(crate) addr: SocketAddr,
     state: Mutex<State>,
     faults: Arc<Mutex<FaultPlan>>,
@@ -73,6 +75,7 @@ impl Shared {
             config,
             // Should it not compile on its own, pack answers are validated whole instead.
             parts: routes::PartValidators::compile(&contract).ok(),
+            routes: Mutex::new(RouteCache::default()),
             contract,
             addr,
             faults: Arc::new(Mutex::new(FaultPlan::default())),
@@ -129,6 +132,35 @@ impl Shared {
         lock(&self.violations).clear();
     }
 
+    /// [`Contract::route`], remembered for the paths of recent calls: the document does not
+    /// change while the server runs, so a `(method, path)` routes the same way every time.
+    /// Only found operations are remembered, at most [`ROUTES_REMEMBERED`] (then forgotten all
+    /// at once).
+    fn route<'c>(&'c self, method: &str, path: &str) -> RouteMatch<'c> {
+        if let Some((operation_id, params)) = lock(&self.routes)
+            .found
+            .get(path)
+            .and_then(|by_method| by_method.iter().find(|(m, _, _)| m == method))
+            .map(|(_, id, params)| (id.clone(), params.clone()))
+            && let Some(op) = self.contract.operation(&operation_id)
+        {
+            return RouteMatch::Found(op, params);
+        }
+        let found = self.contract.route(method, path);
+        if let RouteMatch::Found(op, params) = &found {
+            let mut cache = lock(&self.routes);
+            if cache.found.len() >= ROUTES_REMEMBERED {
+                cache.found.clear();
+            }
+            cache.found.entry(path.to_owned()).or_default().push((
+                method.to_owned(),
+                op.operation_id.clone(),
+                params.clone(),
+            ));
+        }
+        found
+    }
+
     fn ray(&self) -> String {
         let n = self.rays.fetch_add(1, Ordering::Relaxed);
         let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15) ^ (u64::from(self.addr.port()) << 40);
@@ -137,6 +169,18 @@ impl Shared {
         format!("{:016x}-SJC", z ^ (z >> 31))
     }
 }
+
+/// At most this many `(method, path)` routes are remembered ([`Shared::route`]).
+const ROUTES_REMEMBERED: usize = 1024;
+
+/// Found routes by path, then method: the operation and the path parameters.
+#[derive(Default)]
+struct RouteCache {
+    found: std::collections::HashMap<String, Vec<RememberedRoute>>,
+}
+
+/// A method, the `operationId` it routes to, and the path parameters.
+type RememberedRoute = (String, String, std::collections::BTreeMap<String, String>);
 
 /// What the pipeline decided to send.
 pub(crate) enum Reply {
@@ -460,7 +504,7 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     let relative = path
         .strip_prefix(API_PREFIX)
         .filter(|r| r.is_empty() || r.starts_with('/'));
-    let route = relative.map(|r| shared.contract.route(&method, r));
+    let route = relative.map(|r| shared.route(&method, r));
     let operation = match &route {
         Some(RouteMatch::Found(op, _)) => Operation::from_operation_id(&op.operation_id),
         _ => None,
