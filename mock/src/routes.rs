@@ -349,17 +349,17 @@ fn mentions_x_source<'d>(
             if map.contains_key("x-source") {
                 return true;
             }
-            if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-                if !seen.contains(&reference) {
-                    seen.push(reference);
-                    match reference.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                        Some(target) => {
-                            if mentions_x_source(doc, target, seen, depth + 1) {
-                                return true;
-                            }
+            if let Some(reference) = map.get("$ref").and_then(Value::as_str)
+                && !seen.contains(&reference)
+            {
+                seen.push(reference);
+                match reference.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+                    Some(target) => {
+                        if mentions_x_source(doc, target, seen, depth + 1) {
+                            return true;
                         }
-                        None => return true,
                     }
+                    None => return true,
                 }
             }
             map.values()
