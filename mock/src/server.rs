@@ -134,8 +134,8 @@ impl Shared {
 
     /// [`Contract::route`], remembered for the paths of recent calls: the document does not
     /// change while the server runs, so a `(method, path)` routes the same way every time.
-    /// Only found operations are remembered, at most [`ROUTES_REMEMBERED`] (then forgotten all
-    /// at once).
+    /// Only found operations are remembered, of paths up to [`ROUTE_PATH_REMEMBERED`] bytes, for
+    /// at most [`ROUTES_REMEMBERED`] paths (then forgotten all at once).
     fn route<'c>(&'c self, method: &str, path: &str) -> RouteMatch<'c> {
         if let Some((operation_id, params)) = lock(&self.routes)
             .found
@@ -147,16 +147,17 @@ impl Shared {
             return RouteMatch::Found(op, params);
         }
         let found = self.contract.route(method, path);
-        if let RouteMatch::Found(op, params) = &found {
+        if let RouteMatch::Found(op, params) = &found
+            && path.len() <= ROUTE_PATH_REMEMBERED
+        {
             let mut cache = lock(&self.routes);
             if cache.found.len() >= ROUTES_REMEMBERED {
                 cache.found.clear();
             }
-            cache.found.entry(path.to_owned()).or_default().push((
-                method.to_owned(),
-                op.operation_id.clone(),
-                params.clone(),
-            ));
+            let by_method = cache.found.entry(path.to_owned()).or_default();
+            if !by_method.iter().any(|(m, _, _)| m == method) {
+                by_method.push((method.to_owned(), op.operation_id.clone(), params.clone()));
+            }
         }
         found
     }
@@ -170,8 +171,11 @@ impl Shared {
     }
 }
 
-/// At most this many `(method, path)` routes are remembered ([`Shared::route`]).
+/// At most this many paths' routes are remembered ([`Shared::route`]).
 const ROUTES_REMEMBERED: usize = 1024;
+/// Only paths up to this length are remembered, so the memory held stays small (about
+/// 1,024 × 3 × 256 bytes) whatever paths clients send.
+const ROUTE_PATH_REMEMBERED: usize = 256;
 
 /// Found routes by path, then method: the operation and the path parameters.
 #[derive(Default)]
@@ -830,6 +834,49 @@ mod tests {
             }
         }
         map
+    }
+
+    /// A remembered route answers as the document does: same operation, same parameters, per
+    /// method; a long path is routed but not remembered.
+    #[test]
+    fn remembered_routes_match_the_document() {
+        let contract = Contract::shared().expect("the document compiles");
+        let shared = Shared::new(
+            MockConfig::default(),
+            Arc::clone(&contract),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            None,
+        );
+        let found = |m: RouteMatch<'_>| match m {
+            RouteMatch::Found(op, params) => Some((op.operation_id.clone(), params)),
+            _ => None,
+        };
+        let pack = "/zones/023e105f4ecef8ad9ca31a8372d0c353/ssl/certificate_packs/a%2Fb";
+        for _ in 0..2 {
+            for method in ["GET", "PATCH", "DELETE", "POST"] {
+                assert_eq!(
+                    found(shared.route(method, pack)),
+                    found(contract.route(method, pack)),
+                    "{method}"
+                );
+            }
+        }
+        let (operation, params) = found(shared.route("GET", pack)).expect("routed");
+        assert_eq!(operation, "get_certificate_pack");
+        assert_eq!(
+            params.get("certificate_pack_id").map(String::as_str),
+            Some("a/b")
+        );
+        let long = format!("/zones/{}/ssl/certificate_packs/quota", "z".repeat(300));
+        assert!(found(shared.route("GET", &long)).is_some());
+        let cache = lock(&shared.routes);
+        assert!(cache.found.contains_key(pack));
+        assert_eq!(
+            cache.found.get(pack).map(Vec::len),
+            Some(3),
+            "GET, PATCH, DELETE"
+        );
+        assert!(!cache.found.contains_key(&long));
     }
 
     #[test]
