@@ -255,6 +255,12 @@ pub(crate) fn success(result: Value) -> Value {
     json!({ "success": true, "errors": [], "messages": [], "result": result })
 }
 
+/// The success envelope without `result`: the part of a one-pack answer validated per answer
+/// (`routes::compose` writes the pack after it).
+pub(crate) fn success_without_result() -> Value {
+    json!({ "success": true, "errors": [], "messages": [] })
+}
+
 /// The success envelope of a list, with `result_info`.
 pub(crate) fn success_list(result: Vec<Value>, info: Value) -> Value {
     json!({ "success": true, "errors": [], "messages": [], "result": result, "result_info": info })

@@ -3,14 +3,17 @@
 //! hosts outside the zone, quota, status rules).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::envelope::{self, ApiError};
 use crate::operation::Operation;
 use crate::pem;
-use crate::state::{rfc3339_micros, PackKind, State, Zone};
+use crate::spec::{CompiledSchema, Contract, Violation};
+use crate::state::{rfc3339_micros, Pack, PackKind, RenderedPack, State, Zone};
 
 /// One validated API call.
 pub(crate) struct Call<'a> {
@@ -19,6 +22,55 @@ pub(crate) struct Call<'a> {
     pub(crate) params: &'a BTreeMap<String, String>,
     pub(crate) query: &'a BTreeMap<String, Value>,
     pub(crate) body: &'a Value,
+    /// The document, to validate the envelope of a composed answer.
+    pub(crate) contract: &'a Contract,
+    /// The schemas packs are validated against on their own; without them (a document whose
+    /// `CertificatePack` schema does not compile on its own) pack answers are built as one
+    /// value and validated whole, as before.
+    pub(crate) parts: Option<&'a PartValidators>,
+}
+
+/// What an operation answers with (HTTP 200).
+pub(crate) enum Answer {
+    /// A value; the server validates it whole against the operation's response schema.
+    Value(Value),
+    /// The JSON text of a pack answer (`get_certificate_pack`, `list_certificate_packs`),
+    /// composed from an envelope validated for this answer and pack renderings each validated
+    /// against `CertificatePack` when it was made (see [`PartValidators`]), with every violation
+    /// those validations found (empty when the answer conforms).
+    Composed {
+        json: Bytes,
+        violations: Vec<Violation>,
+    },
+}
+
+/// The schemas the parts of composed answers are validated against, compiled once per server.
+///
+/// A pack answer is validated in two parts, and is valid exactly when both are:
+///
+/// * the **envelope**, on every answer, against the operation's 200 response schema: for a list,
+///   the envelope with `"result": []` (and its `result_info`); for one pack, the envelope
+///   without `result`;
+/// * each **pack rendering**, against `#/components/schemas/CertificatePack`, once when it is
+///   made: a rendering is made on the first read of a pack and again whenever a field it shows
+///   changed (see `state::RenderKey`), and is reused (bytes and validation result) until then.
+///
+/// This is exact because of the shape of the two response schemas (asserted by the test
+/// `pack_answers_compose_from_parts` in `tests/render_cache.rs`): the envelope is an object whose
+/// properties are checked independently, `result` is not required in `CertificatePackResponse`
+/// and is `CertificatePack` there, and in `CertificatePackListResponse` `result` is an array
+/// whose only constraint is `items: CertificatePack`.
+pub(crate) struct PartValidators {
+    pack: CompiledSchema,
+}
+
+impl PartValidators {
+    /// Compiles the pack schema of `contract`.
+    pub(crate) fn compile(contract: &Contract) -> Result<PartValidators, String> {
+        Ok(PartValidators {
+            pack: contract.compile_at("/components/schemas/CertificatePack")?,
+        })
+    }
 }
 
 impl Call<'_> {
@@ -67,31 +119,65 @@ pub(crate) fn is_stateful(operation: Operation) -> bool {
 
 /// Runs one operation: its rule on the state, with the properties the document added later
 /// filled in from their examples; or, for an operation with no rule, the document's example.
-pub(crate) fn dispatch(state: &mut State, call: &Call<'_>) -> Result<Value, ApiError> {
+pub(crate) fn dispatch(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
     let id = call.operation.operation_id();
     if !is_stateful(call.operation) {
-        return crate::examples::answer(id).ok_or_else(|| {
-            ApiError::new(
-                501,
-                envelope::CODE_INTERNAL,
-                format!("the mock has no rule for `{id}` and the document no 200 example"),
-            )
-        });
+        return crate::examples::answer(id)
+            .map(Answer::Value)
+            .ok_or_else(|| {
+                ApiError::new(
+                    501,
+                    envelope::CODE_INTERNAL,
+                    format!("the mock has no rule for `{id}` and the document no 200 example"),
+                )
+            });
     }
-    let mut body = stateful(state, call)?;
-    crate::examples::fill_recorded(id, &mut body);
-    Ok(body)
+    match stateful(state, call)? {
+        Answer::Value(mut body) => {
+            fill_recorded(id, &mut body);
+            Ok(Answer::Value(body))
+        }
+        composed @ Answer::Composed { .. } => Ok(composed),
+    }
 }
 
-fn stateful(state: &mut State, call: &Call<'_>) -> Result<Value, ApiError> {
+fn stateful(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
     state.settle_lifecycle();
     if call.operation == Operation::ListZones {
-        return Ok(list_zones(state, call));
+        return Ok(Answer::Value(list_zones(state, call)));
     }
     let zone_id = call.param("zone_id").to_owned();
     if state.zone(&zone_id).is_none() {
         return Err(ApiError::unknown_object(call.path, 404, None));
     }
+    if let Some(parts) = call.parts {
+        match call.operation {
+            Operation::ListCertificatePacks => {
+                return list_composed(state, &zone_id, call, parts);
+            }
+            Operation::GetCertificatePack => {
+                let zone = zone(state, &zone_id)?;
+                let pack_id = call.param("certificate_pack_id");
+                let pack = zone
+                    .pack(pack_id)
+                    .ok_or_else(|| ApiError::pack_not_found(pack_id))?;
+                let rendered = rendering(pack, zone, parts);
+                return Ok(compose(
+                    call,
+                    envelope::success_without_result(),
+                    &[rendered],
+                    false,
+                ));
+            }
+            _ => {}
+        }
+    }
+    stateful_value(state, &zone_id, call).map(Answer::Value)
+}
+
+/// The operations answered with a value.
+fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+    let zone_id = zone_id.to_owned();
     match call.operation {
         Operation::AnalyzeCertificate => analyze(call),
         Operation::ListCertificatePacks => list(state, &zone_id, call),
@@ -200,36 +286,133 @@ fn list_zones(state: &State, call: &Call<'_>) -> Value {
 /// as a list envelope with `result_info`. Only that page is rendered: a zone seeded with
 /// thousands of packs (benchmarks) stays cheap to page through.
 fn paged<T>(call: &Call<'_>, selected: Vec<T>, render: impl Fn(T) -> Value) -> Value {
-    let page = call.query_u64("page").unwrap_or(1).max(1);
-    let per_page = call.query_u64("per_page").unwrap_or(20).clamp(1, 50);
-    let total = selected.len() as u64;
-    let start =
-        usize::try_from(page.saturating_sub(1).saturating_mul(per_page)).unwrap_or(usize::MAX);
+    let page = Page::of(call, selected.len());
     let items: Vec<Value> = selected
         .into_iter()
-        .skip(start)
-        .take(usize::try_from(per_page).unwrap_or(usize::MAX))
+        .skip(page.start)
+        .take(page.take)
         .map(render)
         .collect();
-    let info = json!({
-        "count": items.len(),
-        "page": page,
-        "per_page": per_page,
-        "total_count": total,
-        "total_pages": total.div_ceil(per_page),
-    });
+    let info = page.info(items.len());
     envelope::success_list(items, info)
 }
 
-/// The account every mock zone belongs to.
-const MOCK_ACCOUNT_ID: &str = "01a7362d577a6c3019a474fd6f485823";
+/// [`crate::examples::fill_recorded`], skipped for an operation whose 200 answer schema has no
+/// `x-source` property anywhere (following `$ref`s): there it adds nothing, and walking the
+/// schema for nothing cost more than the rest of a small answer.
+fn fill_recorded(operation_id: &str, body: &mut Value) {
+    if records_later_additions(operation_id) {
+        crate::examples::fill_recorded(operation_id, body);
+    }
+}
 
-fn list(state: &State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
-    let zone = zone(state, zone_id)?;
+/// Whether the document's 200 answer of `operation_id` mentions `x-source` (found once per
+/// operation, from the embedded document; `true` when in doubt).
+fn records_later_additions(operation_id: &str) -> bool {
+    static FOUND: std::sync::OnceLock<BTreeMap<String, bool>> = std::sync::OnceLock::new();
+    let found = FOUND.get_or_init(|| {
+        let Ok(doc) = serde_json::from_str::<Value>(cloudflare_ssl::OPENAPI_JSON) else {
+            return BTreeMap::new();
+        };
+        let mut found = BTreeMap::new();
+        for op in doc
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|paths| paths.values())
+            .filter_map(Value::as_object)
+            .flat_map(|item| item.values())
+        {
+            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                let ok = op.pointer("/responses/200").unwrap_or(&Value::Null);
+                let mut seen = Vec::new();
+                found.insert(id.to_owned(), mentions_x_source(&doc, ok, &mut seen, 0));
+            }
+        }
+        found
+    });
+    found.get(operation_id).copied().unwrap_or(true)
+}
+
+/// Whether `value`, or anything it references, has an `x-source` key; `true` past a depth of 64.
+fn mentions_x_source<'d>(
+    doc: &'d Value,
+    value: &'d Value,
+    seen: &mut Vec<&'d str>,
+    depth: usize,
+) -> bool {
+    if depth > 64 {
+        return true;
+    }
+    match value {
+        Value::Object(map) => {
+            if map.contains_key("x-source") {
+                return true;
+            }
+            if let Some(reference) = map.get("$ref").and_then(Value::as_str)
+                && !seen.contains(&reference)
+            {
+                seen.push(reference);
+                match reference.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+                    Some(target) => {
+                        if mentions_x_source(doc, target, seen, depth + 1) {
+                            return true;
+                        }
+                    }
+                    None => return true,
+                }
+            }
+            map.values()
+                .any(|v| mentions_x_source(doc, v, seen, depth + 1))
+        }
+        Value::Array(items) => items
+            .iter()
+            .any(|v| mentions_x_source(doc, v, seen, depth + 1)),
+        _ => false,
+    }
+}
+
+/// Which items a list call asks for.
+struct Page {
+    page: u64,
+    per_page: u64,
+    total: u64,
+    /// Items skipped and taken.
+    start: usize,
+    take: usize,
+}
+
+impl Page {
+    fn of(call: &Call<'_>, total: usize) -> Page {
+        let page = call.query_u64("page").unwrap_or(1).max(1);
+        let per_page = call.query_u64("per_page").unwrap_or(20).clamp(1, 50);
+        Page {
+            page,
+            per_page,
+            total: total as u64,
+            start: usize::try_from(page.saturating_sub(1).saturating_mul(per_page))
+                .unwrap_or(usize::MAX),
+            take: usize::try_from(per_page).unwrap_or(usize::MAX),
+        }
+    }
+
+    /// `result_info` of a page holding `count` items.
+    fn info(&self, count: usize) -> Value {
+        json!({
+            "count": count,
+            "page": self.page,
+            "per_page": self.per_page,
+            "total_count": self.total,
+            "total_pages": self.total.div_ceil(self.per_page),
+        })
+    }
+}
+
+/// The packs `list_certificate_packs` selects (by `status` and `deploy`), in the zone's order.
+fn listed<'z>(zone: &'z Zone, call: &Call<'_>) -> Vec<&'z Pack> {
     let all = call.query.get("status").and_then(Value::as_str) == Some("all");
     let deploy = call.query.get("deploy").and_then(Value::as_str);
-    let selected: Vec<_> = zone
-        .packs
+    zone.packs
         .iter()
         .filter(|p| {
             let staging = p.status.starts_with("staging_");
@@ -240,8 +423,129 @@ fn list(state: &State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError
             };
             env_ok && (all || p.status == "active" || p.status == "staging_active")
         })
+        .collect()
+}
+
+/// A pack's rendering ([`Pack::rendered`]): made from [`Pack::to_json`] with the document's
+/// later additions filled in as in a `get_certificate_pack` answer (the list's items are the
+/// same `CertificatePack` schema), validated against `CertificatePack`, serialized once.
+fn rendering(pack: &Pack, zone: &Zone, parts: &PartValidators) -> Arc<RenderedPack> {
+    pack.rendered(zone, |value| {
+        let mut body = envelope::success(value);
+        fill_recorded(Operation::GetCertificatePack.operation_id(), &mut body);
+        let value = body
+            .as_object_mut()
+            .and_then(|m| m.remove("result"))
+            .unwrap_or(Value::Null);
+        let violations = parts.pack.validate(&value).err().unwrap_or_default();
+        let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+        (json, violations)
+    })
+}
+
+/// `list_certificate_packs` composed from the packs' renderings.
+fn list_composed(
+    state: &State,
+    zone_id: &str,
+    call: &Call<'_>,
+    parts: &PartValidators,
+) -> Result<Answer, ApiError> {
+    let zone = zone(state, zone_id)?;
+    let selected = listed(zone, call);
+    let page = Page::of(call, selected.len());
+    let items: Vec<Arc<RenderedPack>> = selected
+        .into_iter()
+        .skip(page.start)
+        .take(page.take)
+        .map(|p| rendering(p, zone, parts))
         .collect();
-    Ok(paged(call, selected, |p| p.to_json(zone)))
+    let skeleton = envelope::success_list(Vec::new(), page.info(items.len()));
+    Ok(compose(call, skeleton, &items, true))
+}
+
+/// A pack answer: `skeleton` (the envelope, with `"result": []` for a list, without `result`
+/// for one pack) filled in and validated against the operation's response schema, then written
+/// with the packs' JSON text as its `result` (an array when `list`, else the one pack), in the
+/// envelope's key order. The violations are the envelope's and each pack's (under
+/// `/result/N`, or `/result`).
+fn compose(
+    call: &Call<'_>,
+    mut skeleton: Value,
+    packs: &[Arc<RenderedPack>],
+    list: bool,
+) -> Answer {
+    let id = call.operation.operation_id();
+    fill_recorded(id, &mut skeleton);
+    let mut violations = call
+        .contract
+        .validate_response(id, 200, &skeleton)
+        .err()
+        .unwrap_or_default();
+    for (i, pack) in packs.iter().enumerate() {
+        let at = if list {
+            format!("/result/{i}")
+        } else {
+            "/result".to_owned()
+        };
+        violations.extend(pack.violations.iter().map(|v| Violation {
+            pointer: format!("{at}{}", v.pointer),
+            ..v.clone()
+        }));
+    }
+    let result_len: usize = packs.iter().map(|p| p.json.len() + 1).sum::<usize>() + 2;
+    let mut out: Vec<u8> = Vec::with_capacity(result_len + 256);
+    let write_result = |out: &mut Vec<u8>| {
+        if list {
+            out.push(b'[');
+        }
+        for (i, pack) in packs.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&pack.json);
+        }
+        if list {
+            out.push(b']');
+        }
+    };
+    let empty = Map::new();
+    let map = skeleton.as_object().unwrap_or(&empty);
+    out.push(b'{');
+    let mut wrote_result = false;
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Keys and values as serde_json writes them.
+        let _ = serde_json::to_writer(&mut out, key);
+        out.push(b':');
+        if key == "result" {
+            write_result(&mut out);
+            wrote_result = true;
+        } else {
+            let _ = serde_json::to_writer(&mut out, value);
+        }
+    }
+    if !wrote_result {
+        if !map.is_empty() {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"\"result\":");
+        write_result(&mut out);
+    }
+    out.push(b'}');
+    Answer::Composed {
+        json: Bytes::from(out),
+        violations,
+    }
+}
+
+/// The account every mock zone belongs to.
+const MOCK_ACCOUNT_ID: &str = "01a7362d577a6c3019a474fd6f485823";
+
+fn list(state: &State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+    let zone = zone(state, zone_id)?;
+    Ok(paged(call, listed(zone, call), |p| p.to_json(zone)))
 }
 
 fn order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
@@ -523,4 +827,192 @@ fn edit_validation_method(
     Ok(envelope::success(
         json!({ "status": pack.status, "validation_method": method }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{MockConfig, Preset, DEFAULT_ZONE_ID};
+
+    fn state() -> State {
+        let mut config = MockConfig {
+            start_time: DateTime::from_timestamp(1_700_000_000, 0),
+            ..MockConfig::default()
+        };
+        config.apply(Preset::Manual);
+        State::new(&config)
+    }
+
+    /// The answer's JSON text and its violations: composed (`parts`) or built as one value and
+    /// validated whole (no `parts`, the way every other answer goes).
+    fn answer(
+        state: &mut State,
+        operation: Operation,
+        pack: Option<&str>,
+        query: &BTreeMap<String, Value>,
+        parts: Option<&PartValidators>,
+    ) -> (Vec<u8>, Vec<Violation>) {
+        let contract = Contract::shared().expect("the document compiles");
+        let mut params = BTreeMap::new();
+        params.insert("zone_id".to_owned(), DEFAULT_ZONE_ID.to_owned());
+        if let Some(pack) = pack {
+            params.insert("certificate_pack_id".to_owned(), pack.to_owned());
+        }
+        let call = Call {
+            operation,
+            path: "/zones/x",
+            params: &params,
+            query,
+            body: &Value::Null,
+            contract: &contract,
+            parts,
+        };
+        match dispatch(state, &call) {
+            Ok(Answer::Composed { json, violations }) => (json.to_vec(), violations),
+            Ok(Answer::Value(v)) => (
+                serde_json::to_vec(&v).expect("serializes"),
+                contract
+                    .validate_response(operation.operation_id(), 200, &v)
+                    .err()
+                    .unwrap_or_default(),
+            ),
+            Err(e) => panic!("{}", e.body()),
+        }
+    }
+
+    /// In every status, with every validation method and both brandings, a composed pack answer
+    /// (served from cached renderings, read twice) is byte for byte the answer built as one value,
+    /// and both validate clean.
+    #[test]
+    fn composed_answers_are_the_values_answers() {
+        let contract = Contract::shared().expect("the document compiles");
+        let parts = PartValidators::compile(&contract).expect("the pack schema compiles");
+        let mut state = state();
+        let ids: Vec<String> = state
+            .zone(DEFAULT_ZONE_ID)
+            .map(|z| z.packs.iter().map(|p| p.id.clone()).collect())
+            .unwrap_or_default();
+        assert!(ids.len() > 3);
+        let mut list_query = BTreeMap::new();
+        list_query.insert("status".to_owned(), json!("all"));
+        list_query.insert("per_page".to_owned(), json!(50));
+        let methods = ["txt", "http", "email", "cname"];
+        for (round, status) in crate::state::PACK_STATUSES.iter().enumerate() {
+            for (i, id) in ids.iter().enumerate().skip(1) {
+                state
+                    .set_pack_status(DEFAULT_ZONE_ID, id, status)
+                    .expect("a known pack and status");
+                if let Some(pack) = state.zone_mut(DEFAULT_ZONE_ID).and_then(|z| z.pack_mut(id)) {
+                    pack.method = methods[(round + i) % methods.len()].to_owned();
+                    pack.cloudflare_branding = (round + i) % 2 == 0;
+                }
+            }
+            for _ in 0..2 {
+                let composed = answer(
+                    &mut state,
+                    Operation::ListCertificatePacks,
+                    None,
+                    &list_query,
+                    Some(&parts),
+                );
+                let whole = answer(
+                    &mut state,
+                    Operation::ListCertificatePacks,
+                    None,
+                    &list_query,
+                    None,
+                );
+                assert_eq!(
+                    String::from_utf8_lossy(&composed.0),
+                    String::from_utf8_lossy(&whole.0),
+                    "{status}"
+                );
+                assert!(
+                    composed.1.is_empty() && whole.1.is_empty(),
+                    "{status}: {composed:?}"
+                );
+                for id in &ids {
+                    let no_query = BTreeMap::new();
+                    let composed = answer(
+                        &mut state,
+                        Operation::GetCertificatePack,
+                        Some(id),
+                        &no_query,
+                        Some(&parts),
+                    );
+                    let whole = answer(
+                        &mut state,
+                        Operation::GetCertificatePack,
+                        Some(id),
+                        &no_query,
+                        None,
+                    );
+                    assert_eq!(
+                        String::from_utf8_lossy(&composed.0),
+                        String::from_utf8_lossy(&whole.0)
+                    );
+                    assert!(composed.1.is_empty(), "{status}: {:?}", composed.1);
+                }
+            }
+        }
+    }
+
+    /// Only `GET /zones` (the one operation added after the seeds) could need the fill; an
+    /// operation the document does not have is filled, to be safe.
+    #[test]
+    fn later_additions_are_looked_for_where_the_document_records_them() {
+        assert!(!records_later_additions("get_certificate_pack_quota"));
+        assert!(!records_later_additions("list_certificate_packs"));
+        assert!(records_later_additions("not_an_operation"));
+        let doc = json!({
+            "components": {"schemas": {"A": {"properties": {"b": {"x-source": "upstream"}}}}},
+        });
+        let mut seen = Vec::new();
+        let with_ref = json!({"schema": {"$ref": "#/components/schemas/A"}});
+        assert!(mentions_x_source(&doc, &with_ref, &mut seen, 0));
+    }
+
+    /// A pack whose rendering breaks the document is reported with every answer that carries it,
+    /// under its place in the answer.
+    #[test]
+    fn a_rendering_that_breaks_the_document_is_reported_at_its_place() {
+        let contract = Contract::shared().expect("the document compiles");
+        let parts = PartValidators::compile(&contract).expect("the pack schema compiles");
+        let mut state = state();
+        let id = state
+            .zone(DEFAULT_ZONE_ID)
+            .and_then(|z| z.packs.get(1))
+            .map(|p| p.id.clone())
+            .unwrap_or_default();
+        if let Some(pack) = state
+            .zone_mut(DEFAULT_ZONE_ID)
+            .and_then(|z| z.pack_mut(&id))
+        {
+            pack.status = "not_a_status".into();
+            pack.status_since = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        }
+        let mut query = BTreeMap::new();
+        query.insert("status".to_owned(), json!("all"));
+        for _ in 0..2 {
+            let (_, listed) = answer(
+                &mut state,
+                Operation::ListCertificatePacks,
+                None,
+                &query,
+                Some(&parts),
+            );
+            assert!(
+                listed.iter().any(|v| v.pointer == "/result/1/status"),
+                "{listed:?}"
+            );
+            let (_, got) = answer(
+                &mut state,
+                Operation::GetCertificatePack,
+                Some(&id),
+                &BTreeMap::new(),
+                Some(&parts),
+            );
+            assert!(got.iter().any(|v| v.pointer == "/result/status"), "{got:?}");
+        }
+    }
 }

@@ -21,6 +21,7 @@ use crate::envelope::{self, ApiError, CODE_AUTHENTICATION, CODE_BODY_TOO_LARGE};
 use crate::faults::{Fault, FaultPlan, FaultStage};
 pub(crate) use crate::http::{ADMIN_PREFIX, API_PREFIX};
 use crate::operation::Operation;
+use crate::routes::Answer;
 use crate::spec::{Contract, RouteMatch};
 use crate::state::{RateDecision, State};
 use crate::{admin, routes};
@@ -40,6 +41,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) struct Shared {
     pub(crate) config: MockConfig,
     pub(crate) contract: Arc<Contract>,
+    /// The pack schema, compiled once, for pack answers composed from validated parts.
+    parts: Option<routes::PartValidators>,
+    /// Routes found recently ([`Shared::route`]).
+    routes: Mutex<RouteCache>,
     pub(crate) addr: SocketAddr,
     state: Mutex<State>,
     faults: Arc<Mutex<FaultPlan>>,
@@ -68,6 +73,9 @@ impl Shared {
             },
             state: Mutex::new(State::new(&config)),
             config,
+            // Should it not compile on its own, pack answers are validated whole instead.
+            parts: routes::PartValidators::compile(&contract).ok(),
+            routes: Mutex::new(RouteCache::default()),
             contract,
             addr,
             faults: Arc::new(Mutex::new(FaultPlan::default())),
@@ -124,6 +132,36 @@ impl Shared {
         lock(&self.violations).clear();
     }
 
+    /// [`Contract::route`], remembered for the paths of recent calls: the document does not
+    /// change while the server runs, so a `(method, path)` routes the same way every time.
+    /// Only found operations are remembered, of paths up to [`ROUTE_PATH_REMEMBERED`] bytes, for
+    /// at most [`ROUTES_REMEMBERED`] paths (then forgotten all at once).
+    fn route<'c>(&'c self, method: &str, path: &str) -> RouteMatch<'c> {
+        if let Some((operation_id, params)) = lock(&self.routes)
+            .found
+            .get(path)
+            .and_then(|by_method| by_method.iter().find(|(m, _, _)| m == method))
+            .map(|(_, id, params)| (id.clone(), params.clone()))
+            && let Some(op) = self.contract.operation(&operation_id)
+        {
+            return RouteMatch::Found(op, params);
+        }
+        let found = self.contract.route(method, path);
+        if let RouteMatch::Found(op, params) = &found
+            && path.len() <= ROUTE_PATH_REMEMBERED
+        {
+            let mut cache = lock(&self.routes);
+            if cache.found.len() >= ROUTES_REMEMBERED {
+                cache.found.clear();
+            }
+            let by_method = cache.found.entry(path.to_owned()).or_default();
+            if !by_method.iter().any(|(m, _, _)| m == method) {
+                by_method.push((method.to_owned(), op.operation_id.clone(), params.clone()));
+            }
+        }
+        found
+    }
+
     fn ray(&self) -> String {
         let n = self.rays.fetch_add(1, Ordering::Relaxed);
         let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15) ^ (u64::from(self.addr.port()) << 40);
@@ -132,6 +170,21 @@ impl Shared {
         format!("{:016x}-SJC", z ^ (z >> 31))
     }
 }
+
+/// At most this many paths' routes are remembered ([`Shared::route`]).
+const ROUTES_REMEMBERED: usize = 1024;
+/// Only paths up to this length are remembered, so the memory held stays small (about
+/// 1,024 × 3 × 256 bytes) whatever paths clients send.
+const ROUTE_PATH_REMEMBERED: usize = 256;
+
+/// Found routes by path, then method: the operation and the path parameters.
+#[derive(Default)]
+struct RouteCache {
+    found: std::collections::HashMap<String, Vec<RememberedRoute>>,
+}
+
+/// A method, the `operationId` it routes to, and the path parameters.
+type RememberedRoute = (String, String, std::collections::BTreeMap<String, String>);
 
 /// What the pipeline decided to send.
 pub(crate) enum Reply {
@@ -428,7 +481,10 @@ fn authenticate(headers: &HeaderMap, config: &MockConfig) -> Result<(), ApiError
 
 async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     let path = req.uri().path().to_owned();
-    if path == ADMIN_PREFIX || path.starts_with(&format!("{ADMIN_PREFIX}/")) {
+    if path
+        .strip_prefix(ADMIN_PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    {
         if shared.config.admin_routes {
             if let Err((status, message)) = shared.admin_access.check(req.method(), req.headers()) {
                 return Reply::json(status, &json!({ "error": message }));
@@ -445,12 +501,14 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     }
     let method = req.method().as_str().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
-    let headers = req.headers().clone();
+    // The head is kept (not copied) for authentication and the rate-limit key.
+    let (head, incoming) = req.into_parts();
+    let headers = &head.headers;
 
     let relative = path
         .strip_prefix(API_PREFIX)
         .filter(|r| r.is_empty() || r.starts_with('/'));
-    let route = relative.map(|r| shared.contract.route(&method, r));
+    let route = relative.map(|r| shared.route(&method, r));
     let operation = match &route {
         Some(RouteMatch::Found(op, _)) => Operation::from_operation_id(&op.operation_id),
         _ => None,
@@ -478,12 +536,17 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
             (None, Some(_)) => "user_route",
             (None, None) => "unmatched",
         };
-        *state
-            .counters
-            .by_operation
-            .entry(key.to_owned())
-            .or_insert(0) += 1;
-        let decision = state.rate(&rate_key(&headers));
+        match state.counters.by_operation.get_mut(key) {
+            Some(n) => *n += 1,
+            None => {
+                state.counters.by_operation.insert(key.to_owned(), 1);
+            }
+        }
+        let decision = if state.rate_limited() {
+            state.rate(&rate_key(headers))
+        } else {
+            None
+        };
         drop(state);
         let mut plan = shared.faults();
         let target = crate::faults::Target {
@@ -503,7 +566,7 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     }
 
     let mut retry_after = None;
-    let (status, body) = if let Some(d) = decision.filter(|d| d.limited) {
+    let (status, body): (u16, Answer) = if let Some(d) = decision.filter(|d| d.limited) {
         shared.state().counters.rate_limited += 1;
         retry_after = Some(d.reset_secs);
         let e = ApiError::new(
@@ -511,29 +574,37 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
             envelope::CODE_RATE_LIMITED,
             "Please wait and consider throttling your request speed",
         );
-        (429, e.body())
+        (429, Answer::Value(e.body()))
     } else if let Some(user) = &user_route {
-        match authenticate(&headers, &shared.config) {
-            Ok(()) => (user.status, user.answer()),
-            Err(e) => (e.status, e.body()),
+        match authenticate(headers, &shared.config) {
+            Ok(()) => (user.status, Answer::Value(user.answer())),
+            Err(e) => (e.status, Answer::Value(e.body())),
         }
     } else {
-        let held = read_body(shared, &headers, req.into_body(), MAX_BODY).await;
+        let held = read_body(shared, headers, incoming, MAX_BODY).await;
         let raw = match &held {
             Ok(b) => Ok(b.bytes.clone()),
             Err(e) => Err(e.clone()),
         };
-        match process(shared, &method, &path, route, &headers, &query, raw) {
-            Ok(v) => (200, v),
-            Err(e) => (e.status, e.body()),
+        match process(shared, &method, &path, route, headers, &query, raw) {
+            Ok(answer) => (200, answer),
+            Err(e) => (e.status, Answer::Value(e.body())),
         }
     };
 
-    if let Some(op) = operation
-        && let Err(violations) = shared
+    // Every answer of an operation is validated: a value whole, here; a composed pack answer
+    // in parts, its envelope now and each pack when its rendering was made
+    // (`routes::PartValidators`), whose violations it carries.
+    let violations = match (&body, operation) {
+        (Answer::Value(value), Some(op)) => shared
             .contract
-            .validate_response(op.operation_id(), status, &body)
-    {
+            .validate_response(op.operation_id(), status, value)
+            .err()
+            .unwrap_or_default(),
+        (Answer::Composed { violations, .. }, _) => violations.clone(),
+        (Answer::Value(_), None) => Vec::new(),
+    };
+    if !violations.is_empty() {
         let mut recorded = lock(&shared.violations);
         for v in violations {
             // The mock's own answers are small and should conform; still, bounded.
@@ -545,9 +616,21 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
 
     if let Some((fault, FaultStage::AfterHandling)) = &fault {
         shared.state().counters.faults_injected += 1;
-        return inject(fault, status, &body, decision);
+        let value = match body {
+            Answer::Value(value) => value,
+            Answer::Composed { json, .. } => serde_json::from_slice(&json).unwrap_or(Value::Null),
+        };
+        return inject(fault, status, &value, decision);
     }
-    let mut reply = Reply::json(status, &body);
+    let mut reply = match body {
+        Answer::Value(value) => Reply::json(status, &value),
+        Answer::Composed { json, .. } => Reply::Complete {
+            status,
+            content_type: "application/json",
+            body: json,
+            headers: Vec::new(),
+        },
+    };
     if let Some(secs) = retry_after {
         reply = reply.with_header("retry-after", secs.to_string());
     }
@@ -581,7 +664,7 @@ fn process(
     headers: &HeaderMap,
     query: &str,
     raw: Result<Bytes, ApiError>,
-) -> Result<Value, ApiError> {
+) -> Result<Answer, ApiError> {
     authenticate(headers, &shared.config)?;
     let (spec, params) = match route {
         Some(RouteMatch::Found(spec, params)) => (spec, params),
@@ -624,6 +707,8 @@ fn process(
         params: &params,
         query: &query_values,
         body: &body,
+        contract: &shared.contract,
+        parts: shared.parts.as_ref(),
     };
     let mut state = shared.state();
     routes::dispatch(&mut state, &call)
@@ -749,6 +834,49 @@ mod tests {
             }
         }
         map
+    }
+
+    /// A remembered route answers as the document does: same operation, same parameters, per
+    /// method; a long path is routed but not remembered.
+    #[test]
+    fn remembered_routes_match_the_document() {
+        let contract = Contract::shared().expect("the document compiles");
+        let shared = Shared::new(
+            MockConfig::default(),
+            Arc::clone(&contract),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            None,
+        );
+        let found = |m: RouteMatch<'_>| match m {
+            RouteMatch::Found(op, params) => Some((op.operation_id.clone(), params)),
+            _ => None,
+        };
+        let pack = "/zones/023e105f4ecef8ad9ca31a8372d0c353/ssl/certificate_packs/a%2Fb";
+        for _ in 0..2 {
+            for method in ["GET", "PATCH", "DELETE", "POST"] {
+                assert_eq!(
+                    found(shared.route(method, pack)),
+                    found(contract.route(method, pack)),
+                    "{method}"
+                );
+            }
+        }
+        let (operation, params) = found(shared.route("GET", pack)).expect("routed");
+        assert_eq!(operation, "get_certificate_pack");
+        assert_eq!(
+            params.get("certificate_pack_id").map(String::as_str),
+            Some("a/b")
+        );
+        let long = format!("/zones/{}/ssl/certificate_packs/quota", "z".repeat(300));
+        assert!(found(shared.route("GET", &long)).is_some());
+        let cache = lock(&shared.routes);
+        assert!(cache.found.contains_key(pack));
+        assert_eq!(
+            cache.found.get(pack).map(Vec::len),
+            Some(3),
+            "GET, PATCH, DELETE"
+        );
+        assert!(!cache.found.contains_key(&long));
     }
 
     #[test]

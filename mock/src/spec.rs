@@ -217,6 +217,29 @@ impl Contract {
         check(&validator, value)
     }
 
+    /// Compiles the schema at `pointer` (as [`Contract::validate_at`] finds it) once, for
+    /// validating parts of the mock's answers on their own (`routes::PartValidators`).
+    ///
+    /// # Errors
+    /// Nothing found at `pointer`, or a schema that does not compile.
+    pub(crate) fn compile_at(&self, pointer: &str) -> Result<CompiledSchema, String> {
+        let schema = self
+            .converted
+            .pointer(pointer)
+            .ok_or_else(|| format!("no schema at `{pointer}` in the document"))?;
+        let compiler = Compiler {
+            doc: &self.converted,
+            schemas: self
+                .converted
+                .pointer("/components/schemas")
+                .cloned()
+                .unwrap_or_else(|| Value::Object(Map::new())),
+        };
+        compiler
+            .compile(schema, pointer)
+            .map(|validator| CompiledSchema { validator })
+    }
+
     /// The `operationId` of every operation of the document.
     pub fn operation_ids(&self) -> Vec<&str> {
         self.operations
@@ -431,6 +454,18 @@ impl OperationSpec {
             query: query_values,
             body,
         }
+    }
+}
+
+/// A schema of the document compiled once ([`Contract::compile_at`]).
+pub(crate) struct CompiledSchema {
+    validator: Validator,
+}
+
+impl CompiledSchema {
+    /// Every violation of `value`, as [`Contract::validate_response`] reports them.
+    pub(crate) fn validate(&self, value: &Value) -> Result<(), Vec<Violation>> {
+        check(&self.validator, value)
     }
 }
 

@@ -136,6 +136,112 @@ pub(crate) struct Pack {
     pub(crate) records_delayed: bool,
     /// Going through validation again for a renewal: the next issuance gives new dates.
     pub(crate) renewing: bool,
+    /// The pack's last rendering, reused while every field it shows is unchanged.
+    pub(crate) rendered: RenderCache,
+}
+
+/// A pack's rendering as the API shows it (its `CertificatePack` JSON text), made and validated
+/// once and reused until the pack changes.
+#[derive(Debug)]
+pub(crate) struct RenderedPack {
+    /// What the rendering shows: it is reused only while the pack and its zone still match.
+    key: RenderKey,
+    /// The pack's JSON text (`Pack::to_json` with the document's later additions filled in).
+    pub(crate) json: bytes::Bytes,
+    /// What validating that JSON against the document's `CertificatePack` schema found (empty
+    /// when it conforms): reported again with every answer that carries it.
+    pub(crate) violations: Vec<crate::spec::Violation>,
+}
+
+/// The slot of a pack's [`RenderedPack`]. Reads fill it through `&Pack` (the state is behind
+/// one mutex, so a `RefCell` is enough); a clone of the pack starts with an empty slot.
+#[derive(Debug, Default)]
+pub(crate) struct RenderCache(std::cell::RefCell<Option<std::sync::Arc<RenderedPack>>>);
+
+impl Clone for RenderCache {
+    fn clone(&self) -> Self {
+        RenderCache::default()
+    }
+}
+
+/// Every input of `Pack::to_json`: the pack's fields it shows and its zone's id and name. A
+/// rendering is reused only when all of them are equal to the ones it was made from, so no
+/// mutation (an edit, a lifecycle move, a status set by the admin routes, a renewal) can be
+/// missed, wherever it happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RenderKey {
+    id: String,
+    kind: PackKind,
+    hosts: Vec<String>,
+    status: String,
+    certificate_authority: String,
+    validity_days: i64,
+    method: String,
+    cloudflare_branding: bool,
+    dcv_seed: u64,
+    cert_ids: [String; 2],
+    issued_on: Option<DateTime<Utc>>,
+    records_delayed: bool,
+    zone_id: String,
+    zone_name: String,
+}
+
+impl RenderKey {
+    fn of(pack: &Pack, zone: &Zone) -> RenderKey {
+        // Destructured without `..`: a new field of `Pack` must be placed here, as shown (in the
+        // key) or not shown by `to_json` (ignored).
+        let Pack {
+            id,
+            kind,
+            hosts,
+            status,
+            status_since: _,
+            certificate_authority,
+            validity_days,
+            method,
+            cloudflare_branding,
+            dcv_seed,
+            cert_ids,
+            issued_on,
+            records_delayed,
+            renewing: _,
+            rendered: _,
+        } = pack;
+        RenderKey {
+            id: id.clone(),
+            kind: *kind,
+            hosts: hosts.clone(),
+            status: status.clone(),
+            certificate_authority: certificate_authority.clone(),
+            validity_days: *validity_days,
+            method: method.clone(),
+            cloudflare_branding: *cloudflare_branding,
+            dcv_seed: *dcv_seed,
+            cert_ids: cert_ids.clone(),
+            issued_on: *issued_on,
+            records_delayed: *records_delayed,
+            zone_id: zone.id.clone(),
+            zone_name: zone.name.clone(),
+        }
+    }
+
+    /// Whether `pack` in `zone` would render as this key's pack did (no allocation).
+    fn matches(&self, pack: &Pack, zone: &Zone) -> bool {
+        self.id == pack.id
+            && self.kind == pack.kind
+            && self.hosts == pack.hosts
+            && self.status == pack.status
+            && self.certificate_authority == pack.certificate_authority
+            && self.validity_days == pack.validity_days
+            && self.method == pack.method
+            && self.cloudflare_branding == pack.cloudflare_branding
+            && self.dcv_seed == pack.dcv_seed
+            && self.cert_ids == pack.cert_ids
+            && self.issued_on == pack.issued_on
+            && self.records_delayed == pack.records_delayed
+            && self.zone_id == zone.id
+            && self.zone_name == zone.name
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -357,6 +463,7 @@ impl State {
             issued_on: None,
             records_delayed: self.delayed_records,
             renewing: false,
+            rendered: RenderCache::default(),
         }
     }
 
@@ -391,13 +498,49 @@ impl State {
     /// that were not renewed: the pack becomes `expired`).
     pub(crate) fn settle_lifecycle(&mut self) {
         let now = self.now();
+        let now_us = now.timestamp_micros();
         let mut zones = std::mem::take(&mut self.zones);
         for zone in &mut zones {
             for pack in &mut zone.packs {
-                self.settle_pack(pack, now);
+                if !self.surely_nothing_due(pack, now_us) {
+                    self.settle_pack(pack, now);
+                }
             }
         }
         self.zones = zones;
+    }
+
+    /// A cheap, conservative form of [`State::settle_pack`]'s question "is any event of `pack`
+    /// due at `now`" (every request asks it of every pack): `true` only when each event time,
+    /// computed in whole microseconds rounded down (never later than the exact time), is after
+    /// `now_us` (`now` rounded down), so each exact time is after `now` too. Any doubt
+    /// (an overflow) answers `false`, and the exact path decides.
+    fn surely_nothing_due(&self, pack: &Pack, now_us: i64) -> bool {
+        let after = |at: Option<i64>| at.is_some_and(|t| t > now_us);
+        let since = pack.status_since.timestamp_micros();
+        if let Some((_, dwell)) = self.dwell(&pack.status) {
+            let due = dwell.num_microseconds().and_then(|d| since.checked_add(d));
+            if !after(due) {
+                return false;
+            }
+        }
+        let Some(issued) = pack.issued_on else {
+            // No certificates: neither renewal nor expiry.
+            return true;
+        };
+        let days = |n: i64| n.checked_mul(86_400_000_000);
+        let expires =
+            days(pack.validity_days).and_then(|v| issued.timestamp_micros().checked_add(v));
+        if pack.status == "active" && !pack.renewing {
+            let renewal = renewal_period(pack.validity_days)
+                .num_microseconds()
+                .and_then(|period| expires?.checked_sub(period))
+                .map(|at| at.max(since));
+            if !after(renewal) {
+                return false;
+            }
+        }
+        !pack.can_expire() || after(expires)
     }
 
     fn settle_pack(&mut self, pack: &mut Pack, now: DateTime<Utc>) {
@@ -531,6 +674,11 @@ impl State {
     }
 
     /// Counts one request of `key` against the rate limit.
+    /// Whether requests are rate limited at all (else [`State::rate`] answers `None`).
+    pub(crate) fn rate_limited(&self) -> bool {
+        self.rate_limit.is_some()
+    }
+
     pub(crate) fn rate(&mut self, key: &str) -> Option<RateDecision> {
         let policy = self.rate_limit?;
         let now = self.now();
@@ -757,6 +905,28 @@ impl Pack {
             .collect()
     }
 
+    /// The pack's rendering: the cached one while the pack (and its zone) still show the same
+    /// fields, else a new one from `render` (given [`Pack::to_json`]: it returns the JSON text
+    /// and what validating it found), kept for the next read.
+    pub(crate) fn rendered(
+        &self,
+        zone: &Zone,
+        render: impl FnOnce(Value) -> (bytes::Bytes, Vec<crate::spec::Violation>),
+    ) -> std::sync::Arc<RenderedPack> {
+        let mut slot = self.rendered.0.borrow_mut();
+        if let Some(cached) = slot.as_ref().filter(|r| r.key.matches(self, zone)) {
+            return std::sync::Arc::clone(cached);
+        }
+        let (json, violations) = render(self.to_json(zone));
+        let fresh = std::sync::Arc::new(RenderedPack {
+            key: RenderKey::of(self, zone),
+            json,
+            violations,
+        });
+        *slot = Some(std::sync::Arc::clone(&fresh));
+        fresh
+    }
+
     /// The pack as the API shows it (`CertificatePack`).
     pub(crate) fn to_json(&self, zone: &Zone) -> Value {
         let mut map = Map::new();
@@ -949,6 +1119,56 @@ mod tests {
             .expect("within the limit");
         assert_eq!(status(&s), "active");
         assert!(!s.tick());
+    }
+
+    /// Whenever the fast check says nothing is due, the exact settling changes nothing: over a
+    /// pack's whole life (lifecycle steps, renewals, an expiry), probed every 20 minutes and
+    /// around each event.
+    #[test]
+    fn the_fast_due_check_never_skips_an_event() {
+        let mut s = state();
+        let now = s.now();
+        let mut pack = s.new_pack(
+            PackKind::Advanced,
+            vec!["example.com".into()],
+            "lets_encrypt",
+            14,
+            "txt",
+            now,
+        );
+        let start = now;
+        let mut checked = 0;
+        for step in 0..(60 * 24 * 40 / 20) {
+            let at = start + TimeDelta::minutes(20 * step);
+            for probe in [
+                at,
+                at + TimeDelta::microseconds(1),
+                at - TimeDelta::nanoseconds(1),
+            ] {
+                let before = format!(
+                    "{:?} {} {:?} {}",
+                    pack.status, pack.status_since, pack.issued_on, pack.renewing
+                );
+                let fast = s.surely_nothing_due(&pack, probe.timestamp_micros());
+                let mut exact = pack.clone();
+                s.settle_pack(&mut exact, probe);
+                let after = format!(
+                    "{:?} {} {:?} {}",
+                    exact.status, exact.status_since, exact.issued_on, exact.renewing
+                );
+                if fast {
+                    assert_eq!(before, after, "skipped an event at {probe}");
+                    checked += 1;
+                }
+            }
+            s.settle_pack(&mut pack, at);
+            if step == 1_500 {
+                // Let its next renewal time out, so it expires.
+                pack.status = "validation_timed_out".into();
+            }
+        }
+        assert!(checked > 1_000, "{checked}");
+        assert_eq!(pack.status, "expired");
     }
 
     #[test]

@@ -17,7 +17,10 @@
 //! * **(e) downstream build cost** (`downstream`): a scratch binary crate depending on this
 //!   crate, built cold, against the same for the `cloudflare` crate from crates.io;
 //! * **(f) server-advised pacing** (`pacing`): 4 processes sharing one token against the mock
-//!   with a scaled limit (120 / 30 s), pacing on and off: 429s and the share of the budget used.
+//!   with a scaled limit (120 / 30 s), pacing on and off: 429s and the share of the budget used;
+//! * **(g) the mock against Prism** (`prism`): requests per second of every operation under the
+//!   same `wrk` load, the mock (validating its answers) against Stoplight's Prism mock; skipped
+//!   with a note when `wrk`, `node` or `npm` is missing.
 //!
 //! The SDKs are installed under `target/bench-sdks/` (a Python venv and an npm prefix) by the
 //! harness itself. The results go between markers in `BENCHMARKS.md` (the analysis around them
@@ -32,6 +35,7 @@ mod drivers;
 mod measure;
 mod mock;
 mod pacing;
+mod prism;
 mod report;
 mod stats;
 
@@ -40,7 +44,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use self::downstream::downstream;
-use self::drivers::{build, command_output, load_average, node_sdk, python_sdk, target_dir, Env};
+use self::drivers::{
+    build, cargo, command_output, load_average, node_sdk, python_sdk, run_status, target_dir, Env,
+};
 use self::measure::{build_times, get_overhead, listing, memory, micro};
 use self::mock::Mock;
 use self::report::{machine, markdown, svg, targets, write_markdown, Report};
@@ -122,6 +128,22 @@ pub struct BenchArgs {
     /// Seconds each pacing run lasts [default: 60, --quick 30].
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
     pub pacing_seconds: Option<u32>,
+    /// Skip the comparison with Prism of part (g).
+    #[arg(long)]
+    pub no_prism: bool,
+    /// Only run the comparison with Prism (part g) and print it; writes no file.
+    #[arg(long, conflicts_with_all = ["no_prism", "pacing_only", "downstream_only"])]
+    pub prism_only: bool,
+    /// Seconds of each wrk run in part (g) [default: 5, --quick 2].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub prism_seconds: Option<u32>,
+    /// Interleaved rounds per case in part (g) [default: 3, --quick 1].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub prism_rounds: Option<u32>,
+    /// The mock binary part (g) measures instead of the one it builds (e.g. a copy of an older
+    /// build, for a before/after comparison).
+    #[arg(long, value_name = "FILE")]
+    pub prism_mock: Option<PathBuf>,
     /// Only measure the downstream build cost (part e) and print it; writes no file.
     #[arg(long, conflicts_with = "no_downstream")]
     pub downstream_only: bool,
@@ -210,6 +232,37 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         let runs = pacing::pacing(&pacing_driver, pacing_seconds)?;
         println!("\n(--pacing-only: BENCHMARKS.md and the chart are left as they are)");
         print!("{}", pacing::pacing_table(&runs));
+        return Ok(0);
+    }
+    let prism_seconds = args.prism_seconds.unwrap_or(if args.quick { 2 } else { 5 });
+    let prism_rounds = args.prism_rounds.unwrap_or(if args.quick { 1 } else { 3 });
+    let mock_binary = args
+        .prism_mock
+        .clone()
+        .unwrap_or_else(|| target.join("release").join(MOCK_BINARY));
+    if args.prism_only {
+        if let Some(missing) = prism::missing_tools() {
+            println!("(g) the comparison with Prism is skipped: {missing}");
+            return Ok(0);
+        }
+        if args.prism_mock.is_none() {
+            println!("building the mock (release)");
+            run_status(
+                cargo()
+                    .current_dir(root)
+                    .args(["build", "--release"])
+                    .args(MOCK_TARGET),
+                "cargo build --release (the mock)",
+            )?;
+        }
+        let start = load_average();
+        let run = prism::compare(root, &target, &mock_binary, prism_seconds, prism_rounds)?;
+        println!(
+            "\n(--prism-only: BENCHMARKS.md is left as it is; load average {start} at the start, \
+             {} at the end)",
+            load_average()
+        );
+        print!("{}", prism::prism_table(&run));
         return Ok(0);
     }
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
@@ -313,6 +366,25 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         loads.push(("(f) pacing".into(), load_average()));
         Some(pacing::pacing(&pacing_driver, pacing_seconds)?)
     };
+    let prism = if args.no_prism {
+        env.notes
+            .push("comparison with Prism skipped (--no-prism)".into());
+        None
+    } else if let Some(missing) = prism::missing_tools() {
+        env.notes
+            .push(format!("comparison with Prism skipped: {missing}"));
+        None
+    } else {
+        loads.push(("(g) the mock against Prism".into(), load_average()));
+        match prism::compare(root, &target, &mock_binary, prism_seconds, prism_rounds) {
+            Ok(run) => Some(run),
+            Err(e) => {
+                env.notes
+                    .push(format!("comparison with Prism skipped: {e}"));
+                None
+            }
+        }
+    };
     loads.push(("end".into(), load_average()));
     if o.quick {
         env.notes
@@ -330,6 +402,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         build,
         downstream,
         pacing,
+        prism,
         targets: Vec::new(),
         command,
         prefetch: o.prefetch,

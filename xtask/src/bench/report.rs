@@ -42,6 +42,7 @@ pub(super) struct Report {
     pub(super) build: Option<BuildTimes>,
     pub(super) downstream: Option<Downstream>,
     pub(super) pacing: Option<Vec<super::pacing::PacingRun>>,
+    pub(super) prism: Option<super::prism::PrismRun>,
     pub(super) targets: Vec<Target>,
     pub(super) command: String,
     pub(super) prefetch: u32,
@@ -374,6 +375,9 @@ pub(super) fn markdown(r: &Report) -> String {
     }
     if let Some(p) = &r.pacing {
         let _ = write!(w, "{}", super::pacing::pacing_table(p));
+    }
+    if let Some(p) = &r.prism {
+        let _ = write!(w, "{}", super::prism::prism_table(p));
     }
     if !r.notes.is_empty() {
         let _ = writeln!(w, "\nNotes from this run:\n");
