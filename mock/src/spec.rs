@@ -224,16 +224,12 @@ impl Contract {
     /// Nothing found at `pointer`, or a schema that does not compile.
     pub(crate) fn compile_at(&self, pointer: &str) -> Result<CompiledSchema, String> {
         let schema = self
-            .converted
+            .doc
             .pointer(pointer)
             .ok_or_else(|| format!("no schema at `{pointer}` in the document"))?;
         let compiler = Compiler {
-            doc: &self.converted,
-            schemas: self
-                .converted
-                .pointer("/components/schemas")
-                .cloned()
-                .unwrap_or_else(|| Value::Object(Map::new())),
+            doc: &self.doc,
+            defs: &self.defs,
         };
         compiler
             .compile(schema, pointer)
