@@ -162,10 +162,10 @@ mod tls;
 // The workspace's OpenAPI toolkit (`openapi/toolkit.rs`, shared with `build.rs` and xtask):
 // `$ref` resolution and the OpenAPI 3.0 → JSON Schema conversion the mock validates with. Not
 // part of the crate's API (hidden); documented by its own `//!`.
+mod tolerant;
 #[doc(hidden)]
 #[path = "../openapi/toolkit.rs"]
 pub mod toolkit;
-mod tolerant;
 mod transport;
 mod verification;
 mod zone;
