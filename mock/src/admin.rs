@@ -8,8 +8,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::faults::{Fault, FaultRule, FaultStage};
+use crate::http::ADMIN_PREFIX;
 use crate::operation::Operation;
-use crate::server::{Reply, Shared, ADMIN_PREFIX};
+use crate::shared::{Reply, Shared};
 
 fn error(status: u16, message: impl Into<String>) -> Reply {
     Reply::json(status, &json!({ "error": message.into() }))

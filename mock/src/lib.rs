@@ -157,6 +157,7 @@ pub mod proxy;
 pub mod record;
 mod routes;
 mod server;
+mod shared;
 mod spec;
 mod state;
 
@@ -196,7 +197,7 @@ pub use pem::SAMPLE_CERTIFICATE_PEM;
 pub use spec::{Contract, Violation};
 
 use config::{Credentials, MockConfig};
-use server::Shared;
+use shared::Shared;
 
 /// An error of the mock's own API (not of the HTTP API it serves).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -564,11 +565,7 @@ impl MockServer {
 
     /// The URL of the admin routes, `http://127.0.0.1:PORT/__mock`.
     pub fn admin_url(&self) -> String {
-        format!(
-            "http://{}{}",
-            self.shared.advertised(),
-            server::ADMIN_PREFIX
-        )
+        format!("http://{}{}", self.shared.advertised(), http::ADMIN_PREFIX)
     }
 
     /// The socket address served.

@@ -88,6 +88,14 @@ pub(super) struct GetResult {
     pub(super) cpu_total: f64,
 }
 
+impl GetResult {
+    /// The headline latency of a client: the median of its per-round medians, so one disturbed
+    /// round (the machine is shared) moves it less than a pooled median.
+    pub(super) fn headline(&self) -> f64 {
+        super::stats::median(&self.round_medians)
+    }
+}
+
 pub(super) fn get_overhead(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<GetResult>, Error> {
     println!(
         "\n== (a) per-request overhead: {} rounds x {} sequential GETs per client",

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::drivers::{pinned, Cpu};
+use super::host::{pinned, Cpu};
 use crate::Error;
 
 /// One HTTP call to the mock: `ureq` (blocking, no TLS: loopback only) with a 60 s limit. A

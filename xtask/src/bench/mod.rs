@@ -32,6 +32,7 @@
 
 mod downstream;
 mod drivers;
+mod host;
 mod measure;
 mod mock;
 mod pacing;
@@ -44,9 +45,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use self::downstream::downstream;
-use self::drivers::{
-    build, cargo, command_output, load_average, node_sdk, python_sdk, run_status, target_dir, Env,
-};
+use self::drivers::{build, cargo, node_sdk, python_sdk, run_status, target_dir, Env};
+use self::host::{command_output, load_average};
 use self::measure::{build_times, get_overhead, listing, memory, micro};
 use self::mock::Mock;
 use self::report::{machine, markdown, svg, targets, write_markdown, Report};

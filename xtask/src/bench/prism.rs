@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::drivers::{command_output, pinned, run_status, Cpu};
+use super::drivers::run_status;
+use super::host::{command_output, pinned, Cpu};
 use super::mock::{http, Mock};
 use crate::Error;
 

@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::downstream::Downstream;
-use super::drivers::{command_output, Client};
+use super::drivers::Client;
+use super::host::command_output;
 use super::measure::{BuildTimes, GetResult, ListResult, MemResult, Micro};
-use super::stats::{headline, median, percentile, spread};
+use super::stats::{median, percentile, spread};
 use super::{BEGIN, BIG_PACKS, END, LIST_LATENCY_MS, LIST_PACKS};
 use crate::Error;
 
@@ -55,7 +56,7 @@ pub(super) fn targets(r: &Report) -> Vec<Target> {
     let mut t = Vec::new();
     let get = |c: Client| r.gets.iter().find(|g| g.client == c);
     if let (Some(c), Some(raw)) = (get(Client::Crate), get(Client::Raw)) {
-        let ratio = headline(c) / headline(raw);
+        let ratio = c.headline() / raw.headline();
         t.push(Target {
             name: "per-request overhead vs raw floor".into(),
             ratio,
@@ -63,9 +64,9 @@ pub(super) fn targets(r: &Report) -> Vec<Target> {
             met: ratio <= 1.10,
             detail: format!(
                 "median {} vs {} (+{}); client CPU {} vs {} per request",
-                fmt_us(headline(c)),
-                fmt_us(headline(raw)),
-                fmt_us(headline(c) - headline(raw)),
+                fmt_us(c.headline()),
+                fmt_us(raw.headline()),
+                fmt_us(c.headline() - raw.headline()),
                 fmt_us(c.cpu_per_request),
                 fmt_us(raw.cpu_per_request)
             ),
@@ -240,7 +241,7 @@ pub(super) fn markdown(r: &Report) -> String {
             .gets
             .iter()
             .find(|g| g.client == Client::Raw)
-            .map(headline);
+            .map(GetResult::headline);
         let crate_rps = r
             .gets
             .iter()
@@ -251,7 +252,7 @@ pub(super) fn markdown(r: &Report) -> String {
             "| client | median (of round medians) | p90 (all requests) | round-to-round spread | vs floor (median) | requests/s | this crate's requests/s ÷ theirs | client CPU per request |\n|---|---|---|---|---|---|---|---|"
         );
         for g in &r.gets {
-            let med = headline(g);
+            let med = g.headline();
             let _ = writeln!(
                 w,
                 "| {} | {} | {} | {:.0}% | {} | {:.0} | {} | {} |",
@@ -615,7 +616,7 @@ pub(super) fn machine() -> Vec<(String, String)> {
         ("OS".into(), format!("Linux {kernel}")),
         (
             "CPU pinning".into(),
-            if super::drivers::pinning() {
+            if super::host::pinning() {
                 "the mock on one CPU, each client driver on another (`taskset`)".into()
             } else {
                 "none (`taskset` missing or one CPU): round medians can be bimodal".into()

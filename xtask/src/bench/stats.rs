@@ -2,7 +2,6 @@
 
 use serde_json::Value;
 
-use super::measure::GetResult;
 use crate::Error;
 
 pub(super) fn median(values: &[f64]) -> f64 {
@@ -29,12 +28,6 @@ pub(super) fn spread(round_medians: &[f64]) -> f64 {
         .copied()
         .fold(f64::NEG_INFINITY, f64::max);
     (hi - lo) / median(round_medians)
-}
-
-/// The headline latency of a client: the median of its per-round medians, so one disturbed round
-/// (the machine is shared) moves it less than a pooled median.
-pub(super) fn headline(g: &GetResult) -> f64 {
-    median(&g.round_medians)
 }
 
 pub(super) fn nanos(v: &Value, key: &str) -> Result<Vec<f64>, Error> {
