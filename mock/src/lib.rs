@@ -688,7 +688,11 @@ impl MockServer {
         let mut state = self.shared.state();
         state.settle_lifecycle();
         let zone = state.zone(zone_id)?;
-        zone.pack(pack_id).map(|p| p.to_json(zone))
+        let pack = zone.pack(pack_id)?.to_json(zone);
+        // As `GET` answers it: with the properties the document added later (`x-source`).
+        let mut body = serde_json::json!({ "result": pack });
+        examples::fill_recorded(Operation::GetCertificatePack.operation_id(), &mut body);
+        Some(body["result"].take())
     }
 
     /// Forces a pack into any status of the document (e.g. `validation_timed_out`), as of now.
