@@ -12,6 +12,13 @@
 //! * `failure_*`: a failure envelope, served with HTTP 400: an API error;
 //! * anything else: decodes.
 //!
+//! Besides these hand-written cases, every operation of `Operation::ALL` gets derived cases
+//! ([`derived_fixtures`]): the body the mock answers with (the document's example of its 200
+//! response, or one built from its schema), as it is and with generic drift applied along the
+//! response schema: an unknown field in every object, an unknown value for every string enum,
+//! `null` for every optional property. They are named `derived_*`, must decode and re-encode what
+//! came in, and need no file: an operation added to the document is covered without an edit here.
+//!
 //! The same bodies are fuzzing seeds: `fuzz/seeds/drifted/<target>/`, kept in sync by
 //! [`drifted_fuzz_seeds_match_the_fixtures`] (`UPDATE_FUZZ_SEEDS=1` rewrites them).
 
@@ -124,7 +131,141 @@ fn fixtures() -> Vec<Fixture> {
             });
         }
     }
+    out.extend(derived_fixtures());
     out.sort_by_key(Fixture::name);
+    out
+}
+
+/// The embedded document (JSON).
+fn document() -> Value {
+    serde_json::from_str(cloudflare_ssl::OPENAPI_JSON).expect("the document is JSON")
+}
+
+/// Follows `$ref`s and one-element `allOf`s.
+fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+            schema = doc
+                .pointer(target.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("unresolved {target}"));
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            schema = only;
+        } else {
+            break;
+        }
+    }
+    schema
+}
+
+/// The schema of the operation's 200 JSON body.
+fn response_schema(doc: &Value, op: Operation) -> &Value {
+    let pointer = format!(
+        "/paths/{}/{}/responses/200",
+        op.path().replace('~', "~0").replace('/', "~1"),
+        op.method().to_ascii_lowercase()
+    );
+    let response = resolve(doc, doc.pointer(&pointer).expect("a 200 response"));
+    &response["content"]["application/json"]["schema"]
+}
+
+/// The generic drift applied to a body along its schema.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Drift {
+    /// A field the document does not know, in every object.
+    UnknownFields,
+    /// A value the document does not list, for every string enum.
+    UnknownEnumValues,
+    /// `null` for every optional property.
+    Nulls,
+}
+
+const UNKNOWN_FIELD: &str = "drifted_field_from_the_future";
+const UNKNOWN_VALUE: &str = "drifted_value_from_the_future";
+
+/// Applies `kind` to `value` along `schema`. On the envelope (`top`), `result` is never nulled: a
+/// success without a result is an error for the client (see the `reject_result_null` cases).
+fn drift(doc: &Value, schema: &Value, value: &mut Value, kind: Drift, top: bool) {
+    let schema = resolve(doc, schema);
+    match value {
+        Value::Object(map) => {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            let required: Vec<&str> = schema
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            for (key, child) in map.iter_mut() {
+                let Some(child_schema) = properties.and_then(|p| p.get(key)) else {
+                    continue;
+                };
+                let keep = top && key == "result";
+                if kind == Drift::Nulls && !required.contains(&key.as_str()) && !keep {
+                    *child = Value::Null;
+                } else {
+                    drift(doc, child_schema, child, kind, false);
+                }
+            }
+            if kind == Drift::UnknownFields {
+                map.insert(
+                    UNKNOWN_FIELD.to_owned(),
+                    serde_json::json!({"nested": [1, "two", null], "flag": true}),
+                );
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for item in items {
+                    drift(doc, item_schema, item, kind, false);
+                }
+            }
+        }
+        Value::String(s) => {
+            let is_enum = schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .is_some_and(|values| values.iter().all(Value::is_string));
+            if kind == Drift::UnknownEnumValues && is_enum {
+                *s = UNKNOWN_VALUE.to_owned();
+            }
+        }
+        _ => {}
+    }
+}
+
+/// For every operation: the body the mock answers with, and each generic drift of it that
+/// changes something.
+fn derived_fixtures() -> Vec<Fixture> {
+    let doc = document();
+    let mut out = Vec::new();
+    for op in Operation::ALL {
+        let Some(base) = cloudflare_ssl_mock::document_answer(op.operation_id()) else {
+            continue;
+        };
+        let schema = response_schema(&doc, op);
+        let mut cases = vec![("derived_example", base.clone())];
+        for (name, kind) in [
+            ("derived_unknown_fields", Drift::UnknownFields),
+            ("derived_unknown_enum_values", Drift::UnknownEnumValues),
+            ("derived_optional_nulls", Drift::Nulls),
+        ] {
+            let mut body = base.clone();
+            drift(&doc, schema, &mut body, kind, true);
+            if body != base {
+                cases.push((name, body));
+            }
+        }
+        for (case, body) in cases {
+            out.push(Fixture {
+                operation: op.operation_id().to_owned(),
+                case: case.to_owned(),
+                body: serde_json::to_vec_pretty(&body).expect("encode"),
+            });
+        }
+    }
     out
 }
 
@@ -177,6 +318,11 @@ fn every_operation_has_drifted_fixtures() {
             .filter(|f| f.operation == op.operation_id() && f.rejected().is_none())
             .count();
         assert!(accepted > 0, "no drifted fixture that decodes for {op}");
+        let derived = fixtures
+            .iter()
+            .filter(|f| f.operation == op.operation_id() && f.case.starts_with("derived_"))
+            .count();
+        assert!(derived >= 2, "{op}: only {derived} derived cases");
     }
     for f in &fixtures {
         assert!(
@@ -568,8 +714,34 @@ async fn call(client: &Client, operation: &str) -> Result<(), String> {
                 .map(drop),
         ),
         "list_zones" => done(client.zones_by_name("example.com").await.map(drop)),
-        other => panic!("no call for {other}"),
+        // An operation with no ergonomic method (yet): the raw request of its path template,
+        // with the document's request example as its body.
+        other => {
+            let op = Operation::from_operation_id(other)
+                .unwrap_or_else(|| panic!("{other} is not an operation"));
+            let path = op
+                .path()
+                .replace("{zone_id}", ZONE)
+                .replace("{certificate_pack_id}", PACK);
+            let method = cloudflare_ssl::Method::from_bytes(op.method().as_bytes())
+                .expect("the document's method");
+            let mut request = client.request(method, path);
+            if let Some(example) = request_example(op) {
+                request = request.json(&example);
+            }
+            done(request.send().await.map(drop))
+        }
     }
+}
+
+/// The document's example of the operation's request body, if it has one.
+fn request_example(op: Operation) -> Option<Value> {
+    let pointer = format!(
+        "/paths/{}/{}/requestBody/content/application~1json/example",
+        op.path().replace('~', "~0").replace('/', "~1"),
+        op.method().to_ascii_lowercase()
+    );
+    document().pointer(&pointer).cloned()
 }
 
 #[tokio::test]

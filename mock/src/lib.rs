@@ -180,6 +180,15 @@ pub fn crypto_provider() -> rustls::crypto::CryptoProvider {
     rustls::crypto::ring::default_provider()
 }
 
+/// The body the mock answers `operation_id` with when it has no rule for it: the document's
+/// example of the 200 response, else one built from its schema (every required property, and the
+/// optional ones that have an example). `None` when the document has no such operation or no 200
+/// JSON body. Tests derive bodies for every operation from it, so a new operation needs no
+/// hand-written fixture.
+pub fn document_answer(operation_id: &str) -> Option<serde_json::Value> {
+    examples::answer(operation_id)
+}
+
 pub use config::{
     ClockMode, LifecycleTimings, Preset, RateLimitPolicy, ZoneSeed, DEFAULT_API_EMAIL,
     DEFAULT_API_KEY, DEFAULT_API_TOKEN, DEFAULT_MAX_FAULT_RULES, DEFAULT_MAX_LATENCY,
@@ -676,7 +685,11 @@ impl MockServer {
         let mut state = self.shared.state();
         state.settle_lifecycle();
         let zone = state.zone(zone_id)?;
-        zone.pack(pack_id).map(|p| p.to_json(zone))
+        let pack = zone.pack(pack_id)?.to_json(zone);
+        // As `GET` answers it: with the properties the document added later (`x-source`).
+        let mut body = serde_json::json!({ "result": pack });
+        examples::fill_recorded(Operation::GetCertificatePack.operation_id(), &mut body);
+        Some(body["result"].take())
     }
 
     /// Forces a pack into any status of the document (e.g. `validation_timed_out`), as of now.

@@ -32,6 +32,7 @@ pub mod diff;
 pub mod drift;
 pub mod import;
 pub mod lint;
+pub mod public_api;
 pub mod seeds;
 pub mod tasks;
 pub mod upstream;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use xtask::tasks::{self, SuiteOutcome, SNAPSHOT_SUITES};
-use xtask::{codegen, drift, lint, Error, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR};
+use xtask::{codegen, drift, lint, public_api, Error, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR};
 
 const EXIT_STATUS: &str =
     "exit status: 0 fine, 1 stale files / drift / lint errors / generation failure / a refused import, 2 usage or I/O error.";
@@ -24,7 +24,8 @@ enum Task {
     ///
     /// Rewrite openapi/cloudflare-ssl.yaml in canonical form, write the one reviewed copy of the
     /// generated code (tests/snapshots/generated__generated_code.snap), the JSON Schemas
-    /// (openapi/schemas/), the seed inventory (openapi/seed-inventory.json) and the upstream
+    /// (openapi/schemas/), the public-API listing (tests/snapshots/public_api.txt, from rustdoc's
+    /// JSON output), the seed inventory (openapi/seed-inventory.json) and the upstream
     /// subset (xtask/tests/fixtures/upstream-ssl-2024-08-06.json) when ../shared has their
     /// sources; lint the document (stop on errors); refresh the other insta snapshots and the
     /// fuzz seeds (fuzz/seeds/), and run seed fidelity. A second run changes nothing.
@@ -33,6 +34,8 @@ enum Task {
     ///
     /// Fail (exit 1) with a unified diff when the spec is not canonical, or the generated-code
     /// snapshot, a schema, the seed inventory, the upstream subset or a snapshot is stale, when
+    /// the crate's public API differs from tests/snapshots/public_api.txt (the diff, and how
+    /// many items were removed or changed: a breaking change to review), when
     /// the generated code differs from what build.rs generates, when `lint` finds errors, when
     /// the fuzz seeds are stale, or when the document departs from the seeds without a ledger
     /// entry (x-source/x-since, x-added-values). Says which ../shared sources are absent (their
@@ -218,7 +221,7 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
         )));
     }
     if args.skip_cargo {
-        println!("skipped (--skip-cargo): {SCHEMAS_DIR}/, snapshots and the build.rs comparison");
+        println!("skipped (--skip-cargo): {SCHEMAS_DIR}/, the public-API listing, snapshots and the build.rs comparison");
         return Ok(0);
     }
     println!("exporting JSON Schemas: cargo run --package xtask --example export_schemas");
@@ -233,6 +236,13 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     println!("comparing {GENERATED_SNAPSHOT_PATH} with build.rs's output");
     if let Some(detail) = tasks::compare_with_build_rs(root)? {
         return Err(Error::Failed(detail));
+    }
+    println!(
+        "listing the public API: cargo rustdoc --lib --package cloudflare-ssl --output-format json"
+    );
+    let api = public_api::current_listing(root)?;
+    if xtask::write_text(&root.join(public_api::LISTING_PATH), &api)? {
+        println!("wrote     {}", public_api::LISTING_PATH);
     }
     let mut failed = Vec::new();
     for suite in SNAPSHOT_SUITES {
@@ -305,6 +315,25 @@ fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
             println!("{detail}");
             problems.push("xtask and build.rs generate different code".to_owned());
         }
+        println!(
+            "comparing {} with the crate: cargo rustdoc --output-format json",
+            public_api::LISTING_PATH
+        );
+        match public_api::current_listing(root) {
+            Ok(current) => {
+                if let Some(detail) = public_api::check(root, &current)? {
+                    println!("{detail}");
+                    problems.push(format!(
+                        "{} (the public API changed)",
+                        public_api::LISTING_PATH
+                    ));
+                }
+            }
+            Err(e) => {
+                println!("{e}");
+                problems.push(format!("{} (rustdoc failed)", public_api::LISTING_PATH));
+            }
+        }
         for suite in SNAPSHOT_SUITES {
             println!(
                 "checking snapshots: cargo test --package {} --test {}",
@@ -322,8 +351,9 @@ fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
             format!("{} and {GENERATED_SNAPSHOT_PATH}", codegen::SPEC_PATH)
         } else {
             format!(
-                "{}, {GENERATED_SNAPSHOT_PATH}, {SCHEMAS_DIR}/ and snapshots",
-                codegen::SPEC_PATH
+                "{}, {GENERATED_SNAPSHOT_PATH}, {SCHEMAS_DIR}/, {} and snapshots",
+                codegen::SPEC_PATH,
+                public_api::LISTING_PATH
             )
         };
         let partial = if checked.skipped.is_empty() {
