@@ -47,6 +47,15 @@ pub const GENERATED_SNAPSHOT_HEADER: &str =
 /// Where the exported JSON Schemas live, relative to the repository root.
 pub const SCHEMAS_DIR: &str = "openapi/schemas";
 
+/// A file `cargo xtask generate` writes and `check` compares (see [`tasks`]): its path relative to the repository root (with `/`) and expected contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedFile {
+    /// Path relative to the repository root.
+    pub path: String,
+    /// What the file must contain.
+    pub contents: String,
+}
+
 /// A task's failure. [`Error::exit_code`] tells the process exit status. (A wrong command line
 /// never gets here: clap reports it and exits with status 2.)
 #[derive(Debug)]

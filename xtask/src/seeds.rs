@@ -14,7 +14,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::tasks::ManagedFile;
+use crate::ManagedFile;
 use crate::{read_text, Error};
 
 /// The authoritative seed, inside the seeds folder.

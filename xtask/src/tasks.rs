@@ -21,21 +21,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::{
-    canonical, codegen, diff, read_text, seeds, upstream, write_text, Error,
+    canonical, codegen, diff, read_text, seeds, upstream, write_text, Error, ManagedFile,
     GENERATED_SNAPSHOT_HEADER, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR,
 };
 
 /// Exported JSON Schemas by type name.
 pub type Schemas = BTreeMap<String, serde_json::Value>;
-
-/// A managed file: its path relative to the repository root (with `/`) and expected contents.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManagedFile {
-    /// Path relative to the repository root.
-    pub path: String,
-    /// What the file must contain.
-    pub contents: String,
-}
 
 /// The `../shared` folder beside the repository (seeds and the upstream document).
 pub fn default_shared_dir(root: &Path) -> PathBuf {

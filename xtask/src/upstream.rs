@@ -14,9 +14,9 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::drift::{self, normalize_path};
-use crate::tasks::ManagedFile;
 use crate::toolkit;
 use crate::Error;
+use crate::ManagedFile;
 
 /// The full upstream document, inside the `../shared` folder.
 pub const UPSTREAM_FILE: &str = "upstream/cloudflare-openapi-2024-08-06.json";
