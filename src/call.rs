@@ -1,18 +1,15 @@
-//! One API call: it owns its options and passes them down.
-//!
-//! `.await` builds the call's [`CallSpec`] (options, deadline, idempotency) and gives it to a
-//! per-call generated client as progenitor's inner value; the adapter at the end of this file
-//! runs the transport and parks its [`Exchange`](crate::transport::Exchange) in that client,
-//! which the call takes back and turns into its result with [`envelope::finish`].
+//! One API call ([`Call`]) and the adapter between progenitor's `exec` hook and the transport
+//! (see "The call path" in the crate docs).
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, Error as GenError, OperationInfo, ResponseValue};
 use reqwest::header::HeaderMap;
+use reqwest::ResponseBuilderExt;
 
 use crate::client::Client;
 use crate::envelope::{self, Envelope};
@@ -119,140 +116,51 @@ impl<T: Send + 'static> Call<T> {
                 })
             })
         });
-        Self::from_work(operation.operation_id(), work)
+        Self::with_work(operation.operation_id(), Ok(work))
     }
 
-    pub(crate) fn from_work(operation: &'static str, work: Work<T>) -> Self {
+    /// A call of `operation` that runs `work`.
+    pub(crate) fn with_work(operation: &'static str, work: Result<Work<T>>) -> Self {
+        let options = RequestOptions::default();
         Self {
             operation,
-            options: RequestOptions::default(),
-            work: Ok(work),
+            options,
+            work,
         }
     }
 
     /// A call that fails with `error` without sending anything (invalid input).
     pub(crate) fn fail(operation: Operation, error: Error) -> Self {
-        Self {
-            operation: operation.operation_id(),
-            options: RequestOptions::default(),
-            work: Err(error),
-        }
+        Self::with_work(operation.operation_id(), Err(error))
     }
 
-    /// Timeout for each attempt of this call (default: the client's, 60 s).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// # let zone = client.zone(mock.zone_id())?;
-    /// use cloudflare_ssl::{Error, RetryPolicy};
-    /// use std::time::Duration;
-    /// mock.faults().latency(Duration::from_millis(500)); // every answer takes 0.5 s
-    /// let err = zone
-    ///     .universal_ssl()
-    ///     .get()
-    ///     .timeout(Duration::from_millis(100))
-    ///     .retry(RetryPolicy::none())
-    ///     .await
-    ///     .unwrap_err();
-    /// assert!(matches!(err, Error::Timeout { .. }));
-    /// # Ok(()) }
-    /// ```
+    /// Timeout for each attempt of this call (default: the client's, 60 s); an attempt that runs
+    /// out, not retried, is [`Error::Timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
         self
     }
 
     /// Deadline for the whole call, every attempt and wait included (default: the client's,
-    /// [`DEFAULT_DEADLINE`](crate::DEFAULT_DEADLINE)).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// # let zone = client.zone(mock.zone_id())?;
-    /// use cloudflare_ssl::Error;
-    /// use std::time::Duration;
-    /// mock.faults().latency(Duration::from_secs(2));
-    /// let err = zone.certificate_packs().quota().deadline(Duration::from_millis(300)).await.unwrap_err();
-    /// assert!(matches!(err, Error::DeadlineExceeded { .. }));
-    /// # Ok(()) }
-    /// ```
+    /// [`DEFAULT_DEADLINE`](crate::DEFAULT_DEADLINE)); passing it is [`Error::DeadlineExceeded`].
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.options.deadline = Some(deadline);
         self
     }
 
-    /// Retry policy for this call (default: the client's).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// # let zone = client.zone(mock.zone_id())?;
-    /// use cloudflare_ssl::RetryPolicy;
-    /// use cloudflare_ssl_mock::Fault;
-    /// use std::time::Duration;
-    /// mock.faults().next(1, Fault::ServerError { status: 503 });
-    /// let err = zone.universal_ssl().get().retry(RetryPolicy::none()).await.unwrap_err();
-    /// assert_eq!(err.status(), Some(503));
-    ///
-    /// mock.faults().next(1, Fault::ServerError { status: 503 });
-    /// let quick = RetryPolicy::default().initial_delay(Duration::from_millis(10));
-    /// let settings = zone.universal_ssl().get().retry(quick).await?;
-    /// assert_eq!(settings.enabled, Some(true));
-    /// # Ok(()) }
-    /// ```
+    /// Retry policy for this call (default: the client's); see [`RetryPolicy`] for examples.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.options.retry = Some(policy);
         self
     }
 
-    /// Replaces all per-call options.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// # let zone = client.zone(mock.zone_id())?;
-    /// use cloudflare_ssl::RequestOptions;
-    /// use std::time::Duration;
-    /// let patient = RequestOptions {
-    ///     timeout: Some(Duration::from_secs(10)),
-    ///     deadline: Some(Duration::from_secs(60)),
-    ///     ..RequestOptions::default()
-    /// };
-    /// let quota = zone.certificate_packs().quota().options(patient.clone()).await?;
-    /// let settings = zone.universal_ssl().get().options(patient).await?;
-    /// assert!(quota.advanced.is_some() && settings.enabled.is_some());
-    /// # Ok(()) }
-    /// ```
+    /// Replaces all per-call options (a [`RequestOptions`] can be reused across calls).
     pub fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
         self
     }
 
-    /// The operation this call runs (its `operationId`).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// # let zone = client.zone(mock.zone_id())?;
-    /// use cloudflare_ssl::Operation;
-    /// let call = zone.certificate_packs().quota();
-    /// assert_eq!(call.operation(), "get_certificate_pack_quota");
-    /// assert_eq!(call.operation(), Operation::GetCertificatePackQuota.operation_id());
-    /// let quota = call.await?;
-    /// # let _ = quota;
-    /// # Ok(()) }
-    /// ```
+    /// The operation this call runs (its `operationId`, as [`Operation::operation_id`]).
     pub fn operation(&self) -> &'static str {
         self.operation
     }
@@ -263,20 +171,6 @@ impl<T: Send + 'static> Call<T> {
     }
 
     /// Runs the call and returns the `result` with the envelope and HTTP metadata.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// # let zone = client.zone(mock.zone_id())?;
-    /// let full = zone.universal_ssl().get().with_response().await?;
-    /// assert_eq!(full.result.enabled, Some(true));
-    /// assert_eq!((full.meta.status, full.meta.attempts), (200, 1));
-    /// assert!(full.errors.is_empty());
-    /// println!("cf-ray {:?}, messages {:?}", full.cf_ray(), full.messages);
-    /// # Ok(()) }
-    /// ```
     pub async fn with_response(self) -> Result<ApiResponse<T>> {
         (self.work?)(self.options).await
     }
@@ -291,17 +185,11 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     }
 }
 
-// # The adapter
-//
-// progenitor's generated operations call `exec`, which must return a `reqwest::Response`. A
-// call of the ergonomic layer builds its own generated client (cheap: a `String`, an `Arc`'d
-// `reqwest::Client`, this `Transport`) whose `call` is that call's scope: `exec` runs the
-// transport, parks the `Exchange` in the scope, and hands progenitor an empty `204` placeholder,
-// which the generated code passes through as `UnexpectedResponse` without reading it; the call
-// then takes the parked exchange back and decodes it itself (`Call::new`). Without a scope
-// ([`Client::generated`]) the reply is rebuilt into a response for progenitor to decode, and a
-// failure the transport decided on its own (no `reqwest::Error` can say it) becomes a response
-// whose body fails to read with the [`Failure`] as its source.
+// The adapter: progenitor's `exec` must return a `reqwest::Response`. In a call's own generated
+// client (`Call::new`), it parks the transport's `Exchange` in the call's scope and hands back an
+// empty placeholder, which the generated code passes through unread. Without a scope
+// (`Client::generated`) the reply is rebuilt as a response; a failure no `reqwest::Error` can
+// express becomes a body that fails to read, with the `Failure` as its source.
 impl ClientHooks<Transport> for GeneratedClient {
     async fn exec(
         &self,
@@ -309,32 +197,27 @@ impl ClientHooks<Transport> for GeneratedClient {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let transport = &self.inner;
+        let unscoped;
+        let spec = match &transport.call {
+            Some(scope) => &scope.spec,
+            None => {
+                let operation = Operation::from_operation_id(info.operation_id);
+                unscoped = CallSpec::new(
+                    &transport.config,
+                    info.operation_id,
+                    operation.map(Operation::path),
+                    operation.is_some_and(Operation::is_idempotent),
+                    RequestOptions::default(),
+                );
+                &unscoped
+            }
+        };
+        let exchange = transport.config.execute(&self.client, request, spec).await;
         if let Some(scope) = &transport.call {
-            let exchange = transport
-                .config
-                .execute(&self.client, request, &scope.spec)
-                .await;
             let _ = scope.parked.set(exchange);
-            return Ok(response(
-                204,
-                HeaderMap::new(),
-                reqwest::Body::from(Bytes::new()),
-            ));
+            return Ok(response(204, HeaderMap::new(), Bytes::new().into()));
         }
-        let operation = Operation::from_operation_id(info.operation_id);
-        let spec = CallSpec::new(
-            &transport.config,
-            info.operation_id,
-            operation.map(Operation::path),
-            operation.is_some_and(Operation::is_idempotent),
-            RequestOptions::default(),
-        );
-        match transport
-            .config
-            .execute(&self.client, request, &spec)
-            .await
-            .outcome
-        {
+        match exchange.outcome {
             Ok(reply) => Ok(response(
                 reply.meta.status,
                 reply.meta.headers,
@@ -354,10 +237,17 @@ impl ClientHooks<Transport> for GeneratedClient {
     }
 }
 
-/// A response with these parts and `body`.
+/// A response with these parts and `body`, its URL a copy of one parsed once (reqwest would
+/// parse a placeholder URL for every response built from parts).
 fn response(status: u16, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
-    let mut r = http::Response::new(body);
-    *r.status_mut() = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
-    *r.headers_mut() = headers;
-    reqwest::Response::from(r)
+    static URL: LazyLock<Option<reqwest::Url>> =
+        LazyLock::new(|| reqwest::Url::parse("http://no.url.provided.local").ok());
+    let builder = match &*URL {
+        Some(url) => http::Response::builder().url(url.clone()),
+        None => http::Response::builder(),
+    };
+    let (mut parts, ()) = builder.body(()).unwrap_or_default().into_parts();
+    parts.status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
+    parts.headers = headers;
+    reqwest::Response::from(http::Response::from_parts(parts, body))
 }

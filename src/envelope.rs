@@ -23,7 +23,8 @@ pub struct Parts<R> {
     pub(crate) result_info: Option<types::ResultInfo>,
 }
 
-/// A generated response type that is a Cloudflare envelope around a `result`.
+/// A generated response type that is a Cloudflare envelope around a `result` (every operation's
+/// `200` type implements it, generated from the document by `openapi/codegen.rs`).
 #[doc(hidden)]
 pub trait Envelope: DeserializeOwned + Send + 'static {
     /// The type of `result`.
@@ -35,10 +36,6 @@ pub trait Envelope: DeserializeOwned + Send + 'static {
         None
     }
 }
-
-// The `Envelope` impl of every operation's `200` response type is generated from the document
-// (`openapi/codegen.rs`, `apply_envelopes`): which parts a type has and what a missing `result`
-// means come from its schema, so no list of response types is kept here.
 
 /// An envelope [`decode`] reads: a generated [`Envelope`], or [`Lenient`] (raw requests, failure
 /// bodies).
@@ -163,12 +160,9 @@ pub(crate) fn finish<E: Decodable>(
         Err(failure) => return Err(failed(call, failure, exchange.sent)),
     };
     match decode::<E>(call.operation, &reply) {
-        Ok((result, errors, messages, result_info)) => Ok(ApiResponse {
-            result,
-            messages,
-            errors,
-            result_info,
+        Ok(response) => Ok(ApiResponse {
             meta: reply.meta,
+            ..response
         }),
         Err((error, usable)) => {
             let status = reply.meta.status;
@@ -217,46 +211,23 @@ pub(crate) fn failed(call: &CallSpec, failure: Failure, sent: bool) -> Error {
                 cf_ray: meta.cf_ray().map(str::to_owned),
             },
         ),
-        Failure::Http(e) if e.is_connect() => (
-            Seen::Connect,
-            Error::Connect {
-                operation,
-                source: e,
-            },
-        ),
-        Failure::Http(e) if e.is_timeout() => (
-            Seen::Lost,
-            Error::Timeout {
-                operation,
-                source: e,
-            },
-        ),
-        Failure::Http(e) => (
-            Seen::Lost,
-            Error::Transport {
-                operation,
-                source: e,
-            },
-        ),
+        Failure::Http(source) if source.is_connect() => {
+            (Seen::Connect, Error::Connect { operation, source })
+        }
+        Failure::Http(source) if source.is_timeout() => {
+            (Seen::Lost, Error::Timeout { operation, source })
+        }
+        Failure::Http(source) => (Seen::Lost, Error::Transport { operation, source }),
     };
     settle(call, seen, sent, error, None)
 }
 
-/// Decodes `reply` as the envelope `E`: `(result, errors, messages, result_info)`, or the error
-/// and whether the answer was usable (a clear answer, not a body that could not be read as one).
-#[allow(clippy::type_complexity)]
+/// Decodes `reply` as the envelope `E` (its `meta` left empty), or the error and whether the
+/// answer was usable (a clear answer, not a body that could not be read as one).
 fn decode<E: Decodable>(
     operation: &'static str,
     reply: &Reply,
-) -> std::result::Result<
-    (
-        E::Result,
-        Vec<ApiMessage>,
-        Vec<ApiMessage>,
-        Option<types::ResultInfo>,
-    ),
-    (Error, bool),
-> {
+) -> std::result::Result<ApiResponse<E::Result>, (Error, bool)> {
     let (meta, body) = (&reply.meta, &reply.body[..]);
     let ok = (200..300).contains(&meta.status);
     let failure = || {
@@ -304,7 +275,13 @@ fn decode<E: Decodable>(
         return Err((api_error(operation, meta, errors, messages), true));
     }
     match result.or_else(E::missing_result) {
-        Some(result) => Ok((result, errors, messages, result_info)),
+        Some(result) => Ok(ApiResponse {
+            result,
+            messages,
+            errors,
+            result_info,
+            meta: ResponseMeta::default(),
+        }),
         None => Err((
             Error::Decode {
                 operation,
@@ -324,15 +301,11 @@ pub const ACCEPTED_BODY_LIMIT: usize = 64 * 1024;
 /// server accepted it, so it must not look like an ordinary failure that invites a retry.
 fn accepted(operation: &'static str, reply: Option<&Reply>, cause: Error) -> Error {
     #[derive(Deserialize)]
-    struct IdOnly {
-        result: Option<IdResult>,
-    }
-    #[derive(Deserialize)]
     struct IdResult {
         id: Option<String>,
     }
     let body = reply.map_or(&[][..], |r| &r.body[..]);
-    let resource_id = serde_json::from_slice::<IdOnly>(body)
+    let resource_id = serde_json::from_slice::<Lenient<IdResult>>(body)
         .ok()
         .and_then(|e| e.result)
         .and_then(|r| r.id);

@@ -29,9 +29,14 @@ const RAW: &str = "raw_request";
 /// use reqwest::Method;
 /// let path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
 ///
-/// // The envelope's `result` as JSON:
+/// // The envelope's `result` as JSON (a failure envelope is an `Error::Api`):
 /// let quota: serde_json::Value = client.request(Method::GET, &path).send().await?;
 /// println!("{}", quota["advanced"]);
+///
+/// // Query parameters; `result_info` with the envelope:
+/// let list = format!("/zones/{}/ssl/certificate_packs", mock.zone_id());
+/// let full = client.request(Method::GET, &list).query("per_page", "5").send().with_response().await?;
+/// assert_eq!(full.result_info.and_then(|info| info.per_page), Some(5.0));
 ///
 /// // ... as your own type, with the envelope and HTTP metadata:
 /// #[derive(serde::Deserialize)]
@@ -117,48 +122,14 @@ fn check_path(path: &str) -> Result<()> {
 }
 
 impl RawRequest {
-    /// Adds a query parameter.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use reqwest::Method;
-    /// let path = format!("/zones/{}/ssl/certificate_packs", mock.zone_id());
-    /// let full = client
-    ///     .request(Method::GET, &path)
-    ///     .query("status", "all")
-    ///     .query("per_page", "5")
-    ///     .send()
-    ///     .with_response()
-    ///     .await?;
-    /// assert_eq!(full.result.as_array().map(Vec::len), Some(5));
-    /// assert_eq!(full.result_info.and_then(|info| info.per_page), Some(5.0));
-    /// # Ok(()) }
-    /// ```
+    /// Adds a query parameter (see the example on [`RawRequest`]).
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));
         self
     }
 
-    /// Sends `body` as JSON.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use reqwest::Method;
-    /// let path = format!("/zones/{}/ssl/universal/settings", mock.zone_id());
-    /// let settings = client
-    ///     .request(Method::PATCH, &path)
-    ///     .json(&serde_json::json!({ "enabled": false }))
-    ///     .send()
-    ///     .await?;
-    /// assert_eq!(settings["enabled"], false);
-    /// # Ok(()) }
-    /// ```
+    /// Sends `body` as JSON (`Content-Type: application/json`); a body that cannot be encoded
+    /// fails the request with [`Error::InvalidInput`] when it is sent.
     pub fn json(mut self, body: &impl Serialize) -> Self {
         self.body =
             Some(serde_json::to_vec(body).map_err(|e| {
@@ -194,68 +165,19 @@ impl RawRequest {
         self
     }
 
-    /// Timeout for each attempt.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use cloudflare_ssl::{Error, RetryPolicy};
-    /// use reqwest::Method;
-    /// use std::time::Duration;
-    /// mock.faults().latency(Duration::from_millis(500)); // every answer takes 0.5 s
-    /// let path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
-    /// let request = client.request(Method::GET, &path).retry(RetryPolicy::none());
-    /// let err = request.timeout(Duration::from_millis(100)).send().await.unwrap_err();
-    /// assert!(matches!(err, Error::Timeout { .. }));
-    /// # Ok(()) }
-    /// ```
+    /// Timeout for each attempt, as [`Call::timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = Some(timeout);
         self
     }
 
-    /// Deadline for the whole call.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use cloudflare_ssl::Error;
-    /// use reqwest::Method;
-    /// use std::time::Duration;
-    /// mock.faults().latency(Duration::from_secs(2));
-    /// let path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
-    /// let request = client.request(Method::GET, &path).deadline(Duration::from_millis(300));
-    /// let err = request.send_bytes().await.unwrap_err();
-    /// assert!(matches!(err, Error::DeadlineExceeded { .. }));
-    /// # Ok(()) }
-    /// ```
+    /// Deadline for the whole call, as [`Call::deadline`].
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.options.deadline = Some(deadline);
         self
     }
 
-    /// Retry policy for this request.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use cloudflare_ssl::RetryPolicy;
-    /// use cloudflare_ssl_mock::Fault;
-    /// use reqwest::Method;
-    /// use std::time::Duration;
-    /// mock.faults().next(2, Fault::ServerError { status: 502 });
-    /// let path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
-    /// let quick = RetryPolicy::default().max_retries(3).initial_delay(Duration::from_millis(10));
-    /// let full = client.request(Method::GET, &path).retry(quick).send().with_response().await?;
-    /// assert_eq!((full.meta.status, full.meta.attempts), (200, 3));
-    /// # Ok(()) }
-    /// ```
+    /// Retry policy for this request, as [`Call::retry`].
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.options.retry = Some(policy);
         self
@@ -321,23 +243,8 @@ impl RawRequest {
     }
 
     /// Sends the request and decodes the envelope's `result` as `T`. A failure envelope (any
-    /// status) is [`Error::Api`]; a non-JSON answer [`Error::UnexpectedResponse`].
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use reqwest::Method;
-    /// #[derive(serde::Deserialize)]
-    /// struct Settings {
-    ///     enabled: bool,
-    /// }
-    /// let path = format!("/zones/{}/ssl/universal/settings", mock.zone_id());
-    /// let settings: Settings = client.request(Method::GET, &path).send_json().await?;
-    /// assert!(settings.enabled);
-    /// # Ok(()) }
-    /// ```
+    /// status) is [`Error::Api`]; a non-JSON answer [`Error::UnexpectedResponse`]. See the
+    /// example on [`RawRequest`].
     pub fn send_json<T: DeserializeOwned + Send + 'static>(mut self) -> Call<T> {
         let options = std::mem::take(&mut self.options);
         let work: Work<T> = Box::new(move |options| {
@@ -346,26 +253,11 @@ impl RawRequest {
                 envelope::finish::<Lenient<T>>(&spec, exchange)
             })
         });
-        Call::from_work(RAW, work).options(options)
+        Call::with_work(RAW, Ok(work)).options(options)
     }
 
-    /// Sends the request and returns the envelope's `result` as JSON (`null` when absent).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use reqwest::Method;
-    /// let quota_path = format!("/zones/{}/ssl/certificate_packs/quota", mock.zone_id());
-    /// let quota = client.request(Method::GET, &quota_path).send().await?;
-    /// assert!(quota["advanced"]["allocated"].is_number());
-    /// // A failure envelope is an `Error::Api`, here an unknown zone:
-    /// let unknown = "/zones/0123456789abcdef0123456789abcdef/ssl/certificate_packs/quota";
-    /// let err = client.request(Method::GET, unknown).send().await.unwrap_err();
-    /// assert!(err.is_not_found() && err.api_error().is_some());
-    /// # Ok(()) }
-    /// ```
+    /// Sends the request and returns the envelope's `result` as JSON (`null` when absent), as
+    /// [`send_json`](Self::send_json) does.
     pub fn send(self) -> Call<Value> {
         self.send_json::<Value>()
     }

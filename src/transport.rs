@@ -1,25 +1,8 @@
-//! The transport behind every request: [`Transport::execute`] sends one call's request and
-//! returns an [`Exchange`] (a value: the reply or a typed [`Failure`], and whether anything may
-//! have reached the server).
-//!
-//! For each request:
-//! * its path is checked against its operation's path template under the base path (defence in
-//!   depth behind the id checks of [`IntoIdentifier`](crate::IntoIdentifier));
-//! * the `api-version` header progenitor adds is dropped; when the caller brought their own
-//!   `reqwest::Client`, the credentials and `User-Agent` are added here (marked sensitive),
-//!   otherwise they are default headers of the crate's own client;
-//! * the client-side rate limiter and the server-advised pacing are consulted, the per-attempt
-//!   timeout applied (never past the call's deadline);
-//! * the response body is read **inside the attempt**, bounded by the body limit (checked on
-//!   `Content-Length` before reading and while streaming), so that a body cut off mid-read can be
-//!   retried like a connection error for idempotent operations;
-//! * retryable outcomes ([`classify`](crate::retry::classify)) are retried by the
-//!   [`RetryPolicy`], never sleeping past the deadline; a request that is not idempotent (a
-//!   certificate pack order) is never resent once it may have reached the server;
-//! * all inside one `tracing` span, which records no header and no body.
-//!
-//! The generated client reaches the transport through progenitor's `exec` hook, which must return
-//! a `reqwest::Response`: that is confined to the adapter in `call.rs`.
+//! The transport behind every request: [`Config::execute`] sends one call's request (path
+//! check, headers, rate limit and pacing, attempts and retries within the deadline, bounded body
+//! read, one `tracing` span without headers or bodies) and returns an [`Exchange`]: the reply or
+//! a typed [`Failure`], and whether anything may have reached the server. A request that is not
+//! idempotent is never resent once it may have reached the server.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -33,25 +16,20 @@ use crate::ratelimit::RateLimiter;
 use crate::response::ResponseMeta;
 use crate::retry::{classify, Class, RetryPolicy, Seen};
 
-/// Header names used on every request, as constants (a `&str` name is parsed and hashed anew each
-/// time).
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
 
-/// The generated client's context (progenitor's "inner" value): the client's configuration and,
-/// for a call of the ergonomic layer, that call's own scope (options, deadline, and where the
-/// adapter leaves the call's `Exchange`). Opaque: it has no public fields or methods, and
-/// appears in the public API only because the generated
+/// The generated client's context (progenitor's "inner" value). Opaque: public only because the
 /// [`generated::Client`](crate::generated::Client)'s constructors name it; get a configured
 /// generated client from [`Client::generated`](crate::Client::generated).
 pub struct Transport {
     pub(crate) config: Arc<Config>,
-    /// The call this generated client was made for (`None` for [`Client::generated`](crate::Client::generated)).
+    /// The call this generated client was made for (`None` for `Client::generated`).
     pub(crate) call: Option<CallScope>,
 }
 
 impl Clone for Transport {
-    /// A clone shares the configuration, not the call: it is not that call.
+    /// Shares the configuration, not the call.
     fn clone(&self) -> Self {
         Self {
             config: Arc::clone(&self.config),
@@ -100,7 +78,7 @@ pub struct RequestOptions {
     pub retry_orders: bool,
 }
 
-/// What one call asks of the transport: it is built by the call and passed down.
+/// What one call asks of the transport.
 #[derive(Debug)]
 pub(crate) struct CallSpec {
     /// The `operationId` (or `raw_request`).
@@ -124,7 +102,9 @@ impl CallSpec {
         options: RequestOptions,
     ) -> Self {
         let limit = options.deadline.unwrap_or(config.deadline);
-        let at = Instant::now().checked_add(limit).unwrap_or_else(far_future);
+        // A limit too large to add: about 30 years, which no deadline reaches.
+        let far = || Instant::now() + Duration::from_secs(86_400 * 365 * 30);
+        let at = Instant::now().checked_add(limit).unwrap_or_else(far);
         Self {
             operation,
             template,
@@ -135,17 +115,12 @@ impl CallSpec {
     }
 }
 
-/// A call's scope inside its per-call generated client: what it asks, and where the adapter
-/// leaves what the transport gave.
+/// A call's scope in its per-call generated client: its spec, and where the adapter parks the
+/// exchange.
 #[derive(Debug)]
 pub(crate) struct CallScope {
     pub(crate) spec: CallSpec,
     pub(crate) parked: OnceLock<Exchange>,
-}
-
-/// An instant no deadline reaches (about 30 years away), for limits too large to add.
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
 /// What one call's request gave.
@@ -189,10 +164,8 @@ pub(crate) enum Failure {
     Http(reqwest::Error),
 }
 
-/// An error answer (4xx, 5xx) to one of the document's operations is read up to this many bytes
-/// and cut there (a cut body no longer decodes, so it is quoted); a raw request's JSON error body
-/// longer than this is quoted without parsing. A hostile or broken server cannot make the error
-/// path read megabytes or allocate a large `serde_json::Value`.
+/// An error answer to one of the document's operations is cut at this many bytes (a cut body no
+/// longer decodes, so it is quoted); a raw request's longer JSON error body is quoted unparsed.
 pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
 
 /// What reading a body gave.
@@ -204,11 +177,8 @@ enum Body {
 
 /// Reads the body, at most `limit` bytes: refused on `Content-Length` before reading, and as
 /// soon as the streamed bytes pass the limit. An error answer (4xx, 5xx) to one of the
-/// document's operations (`operation`) is read only up to
-/// [`ERROR_BODY_PARSE_LIMIT`](crate::ERROR_BODY_PARSE_LIMIT) and cut there (the rest is left
-/// unread): a longer one then fails to decode and is quoted, never parsed, and its status still
-/// counts (a 503 is retried). A raw request's caller gets the whole body within `limit`, as
-/// `RawResponse` documents.
+/// document's operations (`operation`) is cut at [`ERROR_BODY_PARSE_LIMIT`] instead (its status
+/// still counts: a 503 is retried); a raw request gets the whole body within `limit`.
 async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: bool) -> Body {
     let status = response.status();
     let cut = operation && (status.is_client_error() || status.is_server_error());
@@ -257,30 +227,39 @@ async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: b
     Body::Complete(if rest.is_empty() { first } else { rest.into() })
 }
 
+/// The response metadata an attempt's outcome carries, if it got an answer.
+fn meta_of(outcome: &mut Result<Reply, Failure>) -> Option<&mut ResponseMeta> {
+    match outcome {
+        Ok(Reply { meta, .. }) | Err(Failure::TooLarge { meta, .. }) => Some(meta),
+        Err(_) => None,
+    }
+}
+
 /// Whether `path` is `template` under `base`, every `{parameter}` one segment of
 /// `[A-Za-z0-9_-]`.
 pub(crate) fn path_matches(path: &str, base: &str, template: &str) -> bool {
-    let Some(rest) = path.strip_prefix(base) else {
+    let valid = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-';
+    let Some(mut rest) = path.strip_prefix(base).map(str::as_bytes) else {
         return false;
     };
-    let mut actual = rest.split('/');
-    let mut expected = template.split('/');
-    loop {
-        match (actual.next(), expected.next()) {
-            (None, None) => return true,
-            (Some(a), Some(t)) if t.starts_with('{') && t.ends_with('}') => {
-                if a.is_empty()
-                    || !a
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                {
-                    return false;
-                }
-            }
-            (Some(a), Some(t)) if a == t => {}
-            _ => return false,
+    let mut template = template.as_bytes();
+    // Literal parts compare as slices; each `{parameter}` takes the valid bytes that follow.
+    while let Some(open) = template.iter().position(|b| *b == b'{') {
+        let (literal, after) = template.split_at(open);
+        let close = after.iter().position(|b| *b == b'}').unwrap_or(after.len());
+        let Some(at_parameter) = rest.strip_prefix(literal) else {
+            return false;
+        };
+        let taken = at_parameter.iter().take_while(|b| valid(b)).count();
+        if taken == 0 {
+            return false;
         }
+        (rest, template) = (
+            at_parameter.get(taken..).unwrap_or_default(),
+            after.get(close + 1..).unwrap_or_default(),
+        );
     }
+    rest == template
 }
 
 /// Whether a raw request's path stays under `base` (after the URL parser resolved dot segments).
@@ -303,9 +282,10 @@ impl Config {
         let may_resend = call.idempotent || options.retry_orders;
         request.headers_mut().remove(API_VERSION);
         for (name, value) in &self.headers {
-            if !request.headers().contains_key(name) {
-                request.headers_mut().insert(name.clone(), value.clone());
-            }
+            request
+                .headers_mut()
+                .entry(name)
+                .or_insert_with(|| value.clone());
         }
         let path = request.url().path();
         let allowed = match call.template {
@@ -334,142 +314,134 @@ impl Config {
             status = tracing::field::Empty,
             cf_ray = tracing::field::Empty,
         );
-        // The span itself rather than `Span::current()` (a thread-local lookup) for recording;
-        // nothing to record when no subscriber wants it.
+        // Recorded on the span itself, not through `Span::current()` (a thread-local lookup).
         let recorder = span.clone();
         async move {
-            let mut attempt: u32 = 0;
-            let mut retry_delays = Vec::new();
-            let mut sent = false;
-            let deadline_failure = |sent| Exchange {
-                outcome: Err(Failure::Deadline { limit }),
-                sent,
-            };
+            let (mut attempt, mut retry_delays, mut sent) = (0, Vec::new(), false);
             loop {
                 attempt += 1;
                 recorder.record("attempt", attempt);
-                // Keep a copy for a retry; bodies here are always in memory, so cloning works.
-                let retry_copy = if attempt <= policy.max_retries {
-                    request.try_clone()
-                } else {
-                    None
-                };
-                if let Some(limiter) = &self.limiter
-                    && tokio::time::timeout_at(deadline, limiter.acquire())
-                        .await
-                        .is_err()
-                {
-                    // The deadline passed while waiting for the client-side rate limiter:
-                    // nothing was sent by this attempt.
-                    return deadline_failure(sent);
+                // Bodies here are always in memory, so a copy for a retry can always be made.
+                let retry_copy = (attempt <= policy.max_retries)
+                    .then(|| request.try_clone())
+                    .flatten();
+                if !self.admit(deadline).await {
+                    let outcome = Err(Failure::Deadline { limit });
+                    return Exchange { outcome, sent };
                 }
-                if let Some(pacer) = &self.pacer {
-                    match pacer.reserve(Some(deadline.saturating_duration_since(Instant::now()))) {
-                        Ok(wait) if wait.is_zero() => {}
-                        Ok(wait) => {
-                            tracing::debug!(?wait, "pacing to the server's rate-limit budget");
-                            tokio::time::sleep(wait).await;
-                        }
-                        Err(wait) => {
-                            tracing::debug!(?wait, "not sent: pacing would pass the deadline");
-                            return deadline_failure(sent);
-                        }
-                    }
-                }
-                // Never let an attempt run past the call's deadline.
                 let remaining = deadline
                     .saturating_duration_since(Instant::now())
                     .max(Duration::from_millis(1));
                 *request.timeout_mut() = Some(attempt_timeout.min(remaining));
-                let outcome = match http.execute(request).await {
+                let failure = |e: reqwest::Error| {
+                    let late = e.is_timeout() && Instant::now() >= deadline;
+                    if late {
+                        Failure::Deadline { limit }
+                    } else {
+                        Failure::Http(e)
+                    }
+                };
+                let mut outcome = match http.execute(request).await {
+                    Err(e) => {
+                        sent |= !e.is_connect();
+                        Err(failure(e))
+                    }
                     Ok(mut r) => {
-                        let body =
-                            read_limited(&mut r, self.max_body, call.template.is_some()).await;
-                        Ok((r, body))
-                    }
-                    Err(e) => Err(e),
-                };
-                sent |= !matches!(&outcome, Err(e) if e.is_connect());
-                let seen = match &outcome {
-                    Err(e) if e.is_connect() => Seen::Connect,
-                    Err(_) | Ok((_, Body::Failed(_))) => Seen::Lost,
-                    Ok((r, Body::TooLarge { .. })) => Seen::Unusable(r.status().as_u16()),
-                    Ok((r, Body::Complete(_))) => Seen::Answer(r.status().as_u16()),
-                };
-                if let Ok((r, _)) = &outcome {
-                    if let Some(pacer) = &self.pacer {
-                        pacer.observe(r.status().as_u16(), r.headers());
-                    }
-                    if !recorder.is_disabled() {
-                        recorder.record("status", r.status().as_u16());
-                        if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {
-                            recorder.record("cf_ray", ray);
+                        sent = true;
+                        let body = read_limited(&mut r, self.max_body, call.template.is_some());
+                        let body = body.await;
+                        let status = r.status().as_u16();
+                        if let Some(pacer) = &self.pacer {
+                            pacer.observe(status, r.headers());
+                        }
+                        if !recorder.is_disabled() {
+                            recorder.record("status", status);
+                            if let Some(ray) =
+                                r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok())
+                            {
+                                recorder.record("cf_ray", ray);
+                            }
+                        }
+                        let meta = ResponseMeta {
+                            status,
+                            headers: std::mem::take(r.headers_mut()),
+                            attempts: attempt,
+                            retry_delays: Vec::new(),
+                        };
+                        match body {
+                            Body::Complete(body) => Ok(Reply { meta, body }),
+                            Body::TooLarge { declared } => Err(Failure::TooLarge {
+                                meta,
+                                limit: self.max_body,
+                                declared,
+                            }),
+                            Body::Failed(e) => Err(failure(e)),
                         }
                     }
-                }
+                };
+                let seen = match &outcome {
+                    Ok(reply) => Seen::Answer(reply.meta.status),
+                    Err(Failure::TooLarge { meta, .. }) => Seen::Unusable(meta.status),
+                    Err(Failure::Http(e)) if e.is_connect() => Seen::Connect,
+                    Err(_) => Seen::Lost,
+                };
+                tracing::debug!(?seen, "attempt");
                 if classify(seen, may_resend, sent) == Class::Retryable
                     && let Some(copy) = retry_copy
                 {
-                    let delay =
-                        policy.delay(attempt, outcome.as_ref().ok().map(|(r, _)| r.headers()));
-                    // A wait that would end past the deadline ends the call now, with what
-                    // this attempt gave (e.g. the 429 and its Retry-After).
+                    let delay = policy.delay(attempt, meta_of(&mut outcome).map(|m| &m.headers));
+                    // A wait that would end past the deadline ends the call now, with what this
+                    // attempt gave (e.g. the 429 and its Retry-After).
                     if Instant::now()
                         .checked_add(delay)
                         .is_some_and(|end| end < deadline)
                     {
-                        match &outcome {
-                            Ok((r, _)) => {
-                                tracing::debug!(status = r.status().as_u16(), ?delay, "retrying")
-                            }
-                            Err(e) => tracing::debug!(error = %e, ?delay, "retrying"),
-                        }
-                        drop(outcome);
+                        tracing::debug!(?delay, "retrying");
                         retry_delays.push(delay);
+                        drop(outcome);
                         tokio::time::sleep(delay).await;
                         request = copy;
                         continue;
                     }
                     tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
                 }
-                let (mut response, body) = match outcome {
-                    Err(e) => {
-                        tracing::debug!(error = %e, "request failed");
-                        if e.is_timeout() && Instant::now() >= deadline {
-                            return deadline_failure(sent);
-                        }
-                        return Exchange {
-                            outcome: Err(Failure::Http(e)),
-                            sent,
-                        };
-                    }
-                    Ok(answer) => answer,
-                };
-                let status = response.status().as_u16();
-                tracing::debug!(status, "response");
-                let meta = ResponseMeta {
-                    status,
-                    headers: std::mem::take(response.headers_mut()),
-                    attempts: attempt,
-                    retry_delays,
-                };
-                let outcome = match body {
-                    Body::Complete(body) => Ok(Reply { meta, body }),
-                    Body::TooLarge { declared } => Err(Failure::TooLarge {
-                        meta,
-                        limit: self.max_body,
-                        declared,
-                    }),
-                    Body::Failed(e) if e.is_timeout() && Instant::now() >= deadline => {
-                        Err(Failure::Deadline { limit })
-                    }
-                    Body::Failed(e) => Err(Failure::Http(e)),
-                };
+                if let Err(failure) = &outcome {
+                    tracing::debug!(%failure, "request failed");
+                }
+                if let Some(meta) = meta_of(&mut outcome) {
+                    meta.retry_delays = retry_delays;
+                }
                 return Exchange { outcome, sent };
             }
         }
         .instrument(span)
         .await
+    }
+
+    /// Waits for the rate limiter and the server-advised pacing; `false` when that would pass
+    /// `deadline` (nothing is sent then).
+    async fn admit(&self, deadline: Instant) -> bool {
+        if let Some(limiter) = &self.limiter
+            && tokio::time::timeout_at(deadline, limiter.acquire())
+                .await
+                .is_err()
+        {
+            return false;
+        }
+        if let Some(pacer) = &self.pacer {
+            match pacer.reserve(Some(deadline.saturating_duration_since(Instant::now()))) {
+                Ok(wait) if wait.is_zero() => {}
+                Ok(wait) => {
+                    tracing::debug!(?wait, "pacing to the server's rate-limit budget");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(wait) => {
+                    tracing::debug!(?wait, "not sent: pacing would pass the deadline");
+                    return false;
+                }
+            }
+        }
+        true
     }
 }
 
