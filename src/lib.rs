@@ -151,6 +151,7 @@ mod error;
 pub mod generated;
 mod ids;
 mod lists;
+mod open_enum;
 mod pacing;
 mod ratelimit;
 mod raw;
