@@ -484,206 +484,28 @@ pub fn lenient_strings(spec: &Spec) -> Result<Vec<LenientString>, CodegenError> 
     Ok(out)
 }
 
+/// One length-limited string as data: a `lenient_string!` invocation (handwritten in
+/// `src/lenient_string.rs`, which holds the behaviour) with the name, description and limits.
 fn lenient_string_item(l: &LenientString) -> TokenStream {
     let name = Ident::new(&l.name, Span::call_site());
-    let name_str = &l.name;
     let description = l
         .description
         .clone()
         .unwrap_or_else(|| format!("The `{}` string.", l.name));
-    let limits = match (l.min_length, l.max_length) {
-        (Some(min), Some(max)) => format!("{min} to {max} characters"),
-        (Some(min), None) => format!("at least {min} characters"),
-        (None, Some(max)) => format!("at most {max} characters"),
-        (None, None) => "any length".to_owned(),
-    };
-    let doc = format!(
-        "{description}\n\nDocumented as {limits}. Building one from user input (`FromStr`, \
-         `TryFrom`) checks that; decoding a server response accepts any string, so a value the \
-         server gave can always be sent back."
-    );
-    let min = match l.min_length {
-        Some(v) => quote!(::std::option::Option::Some(#v)),
-        None => quote!(::std::option::Option::None),
-    };
-    let max = match l.max_length {
-        Some(v) => quote!(::std::option::Option::Some(#v)),
-        None => quote!(::std::option::Option::None),
-    };
-    let schema_min = match l.min_length {
-        Some(v) => {
-            let v = v as u32;
-            quote!(::std::option::Option::Some(#v))
-        }
-        None => quote!(::std::option::Option::None),
-    };
-    let schema_max = match l.max_length {
-        Some(v) => {
-            let v = v as u32;
-            quote!(::std::option::Option::Some(#v))
-        }
-        None => quote!(::std::option::Option::None),
-    };
+    let unsuffixed = |v: u64| proc_macro2::Literal::u64_unsuffixed(v);
+    let min = l
+        .min_length
+        .map(unsuffixed)
+        .map(|v| quote!(min_length: #v,));
+    let max = l
+        .max_length
+        .map(unsuffixed)
+        .map(|v| quote!(max_length: #v,));
     quote! {
-        #[doc = #doc]
-        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize)]
-        #[serde(transparent)]
-        pub struct #name(::std::string::String);
-
-        impl #name {
-            /// The documented minimum length in characters, if any.
-            pub const MIN_LENGTH: ::std::option::Option<u64> = #min;
-            /// The documented maximum length in characters, if any.
-            pub const MAX_LENGTH: ::std::option::Option<u64> = #max;
-
-            /// Checks the documented limits and wraps the value.
-            pub fn new(value: impl ::std::convert::Into<::std::string::String>) -> ::std::result::Result<Self, LengthError> {
-                let value = value.into();
-                let length = value.chars().count() as u64;
-                let too_short = Self::MIN_LENGTH.is_some_and(|min| length < min);
-                let too_long = Self::MAX_LENGTH.is_some_and(|max| length > max);
-                if too_short || too_long {
-                    return ::std::result::Result::Err(LengthError {
-                        type_name: #name_str,
-                        length,
-                        min_length: Self::MIN_LENGTH,
-                        max_length: Self::MAX_LENGTH,
-                    });
-                }
-                ::std::result::Result::Ok(Self(value))
-            }
-
-            /// The value as a string slice.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-
-            /// Whether the value respects the documented limits (a server may send one that
-            /// does not).
-            pub fn is_within_limits(&self) -> bool {
-                Self::new(self.0.as_str()).is_ok()
-            }
+        crate::lenient_string::lenient_string! {
+            #[doc = #description]
+            #name { #min #max }
         }
-
-        impl ::std::ops::Deref for #name {
-            type Target = str;
-            fn deref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl ::std::convert::AsRef<str> for #name {
-            fn as_ref(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl ::std::fmt::Display for #name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.pad(&self.0)
-            }
-        }
-
-        impl ::std::str::FromStr for #name {
-            type Err = LengthError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, LengthError> {
-                Self::new(value)
-            }
-        }
-
-        impl ::std::convert::TryFrom<&str> for #name {
-            type Error = LengthError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, LengthError> {
-                Self::new(value)
-            }
-        }
-
-        impl ::std::convert::TryFrom<&::std::string::String> for #name {
-            type Error = LengthError;
-            fn try_from(value: &::std::string::String) -> ::std::result::Result<Self, LengthError> {
-                Self::new(value.as_str())
-            }
-        }
-
-        impl ::std::convert::TryFrom<::std::string::String> for #name {
-            type Error = LengthError;
-            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, LengthError> {
-                Self::new(value)
-            }
-        }
-
-        impl ::std::convert::From<&#name> for #name {
-            fn from(value: &#name) -> Self {
-                value.clone()
-            }
-        }
-
-        impl ::std::convert::From<#name> for ::std::string::String {
-            fn from(value: #name) -> Self {
-                value.0
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                // Lenient on purpose: the server's data is kept even beyond the documented limits.
-                ::std::string::String::deserialize(deserializer).map(Self)
-            }
-        }
-
-        impl ::schemars::JsonSchema for #name {
-            fn schema_name() -> ::std::string::String {
-                #name_str.to_owned()
-            }
-            fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
-                ::schemars::schema::Schema::Object(::schemars::schema::SchemaObject {
-                    instance_type: ::std::option::Option::Some(::schemars::schema::InstanceType::String.into()),
-                    metadata: ::std::option::Option::Some(::std::boxed::Box::new(::schemars::schema::Metadata {
-                        description: ::std::option::Option::Some(#description.to_owned()),
-                        ..::std::default::Default::default()
-                    })),
-                    string: ::std::option::Option::Some(::std::boxed::Box::new(::schemars::schema::StringValidation {
-                        min_length: #schema_min,
-                        max_length: #schema_max,
-                        pattern: ::std::option::Option::None,
-                    })),
-                    ..::std::default::Default::default()
-                })
-            }
-        }
-    }
-}
-
-/// The error for a length-limited string built from a value outside its documented limits.
-fn length_error_item() -> TokenStream {
-    quote! {
-        /// A value outside a string type's documented length limits.
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct LengthError {
-            /// The type whose limits were broken, e.g. `Identifier`.
-            pub type_name: &'static str,
-            /// The value's length in characters.
-            pub length: u64,
-            /// The documented minimum length, if any.
-            pub min_length: ::std::option::Option<u64>,
-            /// The documented maximum length, if any.
-            pub max_length: ::std::option::Option<u64>,
-        }
-
-        impl ::std::fmt::Display for LengthError {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                write!(f, "{} must be ", self.type_name)?;
-                match (self.min_length, self.max_length) {
-                    (::std::option::Option::Some(min), ::std::option::Option::Some(max)) => write!(f, "{min} to {max} characters")?,
-                    (::std::option::Option::Some(min), ::std::option::Option::None) => write!(f, "at least {min} characters")?,
-                    (::std::option::Option::None, ::std::option::Option::Some(max)) => write!(f, "at most {max} characters")?,
-                    (::std::option::Option::None, ::std::option::Option::None) => f.write_str("of any length")?,
-                }
-                write!(f, " long, got {}", self.length)
-            }
-        }
-
-        impl ::std::error::Error for LengthError {}
     }
 }
 
@@ -828,7 +650,6 @@ pub fn open_tokens(
         })
     });
     let module = Ident::new(OPEN_MODULE, Span::call_site());
-    let length_error = length_error_item();
     quote! {
         /// Types that appear in responses and must survive whatever the server sends.
         ///
@@ -839,7 +660,7 @@ pub fn open_tokens(
         ///   value can always be passed back in a request.
         pub mod #module {
             pub use crate::open_enum::UnknownValueError;
-            #length_error
+            pub use crate::lenient_string::LengthError;
             #(#strings)*
             #(#items)*
             #(#converts)*
@@ -2351,19 +2172,19 @@ components:
         assert_eq!(lenient[0].name, "Id");
         assert_eq!(lenient[0].max_length, Some(4));
         let code = pretty(open_tokens(&[], &lenient, &[]));
-        assert!(
-            has(&code, "pub struct Id(::std::string::String);"),
-            "{code}"
-        );
-        // Decoding accepts any string; building from input checks the limits.
+        // One invocation of the handwritten macro (decoding accepts any string, building from
+        // input checks the limits: `src/lenient_string.rs`) with the limit as given, unsuffixed.
         assert!(
             has(
                 &code,
-                "::std::string::String::deserialize(deserializer).map(Self)"
+                "crate::lenient_string::lenient_string! { #[doc = \"An id.\"] Id { max_length: 4, } }"
             ),
             "{code}"
         );
-        assert!(has(&code, "pub const MAX_LENGTH: ::std::option::Option<u64> = ::std::option::Option::Some(4u64"), "{code}");
+        assert!(
+            has(&code, "pub use crate::lenient_string::LengthError;"),
+            "{code}"
+        );
         let e = error_of(lenient_strings(&edited(
             "Id: {type: string, maxLength: 4,",
             "Id: {type: string, maxLength: 4, pattern: '^a',",

@@ -150,6 +150,7 @@ mod envelope;
 mod error;
 pub mod generated;
 mod ids;
+mod lenient_string;
 mod lists;
 mod open_enum;
 mod pacing;
