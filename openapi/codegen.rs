@@ -679,14 +679,7 @@ fn open_enum_item(e: &OpenEnum) -> TokenStream {
         .description
         .clone()
         .unwrap_or_else(|| format!("The `{}` enum.", e.name));
-    let values: Vec<proc_macro2::Literal> = e
-        .values
-        .iter()
-        .map(|v| match v {
-            serde_json::Value::String(s) => proc_macro2::Literal::string(s),
-            other => proc_macro2::Literal::i64_unsuffixed(other.as_i64().unwrap_or_default()),
-        })
-        .collect();
+    let values = e.values.iter().map(value_literal);
     let kind = match e.kind {
         EnumKind::String => quote!(string_enum),
         EnumKind::Integer => quote!(integer_enum),
@@ -1285,6 +1278,16 @@ pub fn conversions(spec: &Spec, open: &[OpenEnum]) -> Result<Vec<Conversion>, Co
     Ok(out)
 }
 
+/// A JSON enum value as a Rust literal (unsuffixed for integers).
+fn value_literal(value: &serde_json::Value) -> proc_macro2::Literal {
+    match value {
+        serde_json::Value::String(s) => proc_macro2::Literal::string(s),
+        other => proc_macro2::Literal::i64_unsuffixed(other.as_i64().unwrap_or_default()),
+    }
+}
+
+/// One conversion as data: a `convert!` invocation (handwritten in `src/open_enum.rs`) with the
+/// variant pairs of equal value, an example value and, for `TryFrom`, the unmatched variants.
 fn conversion_item(c: &Conversion, open: &[OpenEnum]) -> TokenStream {
     let (Some(from), Some(to)) = (
         open.iter().find(|o| o.name == c.from),
@@ -1292,122 +1295,51 @@ fn conversion_item(c: &Conversion, open: &[OpenEnum]) -> TokenStream {
     ) else {
         return TokenStream::new();
     };
-    let from_name = Ident::new(&from.name, Span::call_site());
-    let to_name = Ident::new(&to.name, Span::call_site());
-    let to_str = &to.name;
-    // Pairs of variants with the same value; the unmatched `from` variants have no counterpart.
-    let mut pair_from = Vec::new();
-    let mut pair_to = Vec::new();
-    let mut unmatched = Vec::new();
+    let ident = |name: &str| Ident::new(name, Span::call_site());
+    let (from_name, to_name) = (ident(&from.name), ident(&to.name));
+    let (mut pair_from, mut pair_to, mut missing, mut missing_wire) =
+        (vec![], vec![], vec![], vec![]);
     for (value, variant) in from.values.iter().zip(&from.variants) {
-        let v = Ident::new(variant, Span::call_site());
-        match to
-            .values
-            .iter()
-            .position(|t| t == value)
-            .and_then(|i| to.variants.get(i))
-        {
+        let counterpart = to.values.iter().position(|t| t == value);
+        match counterpart.and_then(|i| to.variants.get(i)) {
             Some(t) => {
-                pair_from.push(v);
-                pair_to.push(Ident::new(t, Span::call_site()));
+                pair_from.push(ident(variant));
+                pair_to.push(ident(t));
             }
-            None => unmatched.push((v, value.clone())),
+            None => {
+                missing.push(ident(variant));
+                missing_wire.push(value_literal(value));
+            }
         }
     }
-    let common = from.values.iter().find(|v| to.values.contains(v));
-    let example_value = match common {
-        Some(serde_json::Value::String(s)) => format!("{s:?}"),
-        Some(other) => other.to_string(),
-        None => String::new(),
+    let example = from
+        .values
+        .iter()
+        .find(|v| to.values.contains(v))
+        .or(from.values.first())
+        .map(value_literal);
+    let kind = match from.kind {
+        EnumKind::String => quote!(string),
+        EnumKind::Integer => quote!(integer),
     };
-    let (unknown_to_target, unknown_try) = match from.kind {
-        EnumKind::String => (
-            quote!(#to_name::from_wire(&value)),
-            quote!(#to_name::from_known(&value).ok_or_else(|| fail(value))),
-        ),
-        EnumKind::Integer => (
-            quote!(#to_name::from_wire(value)),
-            quote!(#to_name::from_known(value).ok_or_else(|| fail(value.to_string()))),
-        ),
-    };
-    if c.total {
-        let doc = format!(
-            "Every documented `{}` value is a `{}` value: a value read from a response can be sent \
-             back as is (an `Unknown` value stays `Unknown` unless its text is a documented `{}` \
-             value).\n\n```\nuse {PUBLIC_TYPES_PATH}::{{{}, {}}};\n\
-             let read = {}::from_wire({example_value}); // as decoded from a response\n\
-             let sent = {}::from(read.clone());\nassert!(sent.is_known());\n\
-             assert_eq!(sent.to_string(), read.to_string());\n```",
-            from.name, to.name, to.name, from.name, to.name, from.name, to.name
-        );
-        quote! {
-            #[doc = #doc]
-            impl ::std::convert::From<#from_name> for #to_name {
-                fn from(value: #from_name) -> Self {
-                    match value {
-                        #( #from_name::#pair_from => #to_name::#pair_to, )*
-                        #from_name::Unknown(value) => #unknown_to_target,
-                    }
-                }
+    let pairs = quote!({ #( #pair_from => #pair_to, )* });
+    match missing_wire.first() {
+        None => quote! {
+            crate::open_enum::convert! {
+                #kind From<#from_name> for #to_name, example #example #pairs
             }
-        }
-    } else {
-        let missing = unmatched.iter().map(|(v, _)| v);
-        let missing_wire: Vec<String> = unmatched
-            .iter()
-            .map(|(_, value)| match value {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            })
-            .collect();
-        let first_missing = unmatched.first().map(|(_, v)| match v {
-            serde_json::Value::String(s) => format!("{s:?}"),
-            other => other.to_string(),
-        });
-        let fail_example = first_missing
-            .map(|m| {
-                format!(
-                    "let other = {}::from_wire({m});\nassert!({}::try_from(other).is_err());\n",
-                    from.name, to.name
-                )
-            })
-            .unwrap_or_default();
-        let doc = format!(
-            "Not every documented `{}` value is a `{}` value: the conversion fails, with an \
-             [`UnknownValueError`] listing the `{}` values, for those that are not (and for an \
-             `Unknown` value whose text is not a documented `{}` value).\n\n```\n\
-             use {PUBLIC_TYPES_PATH}::{{{}, {}}};\n\
-             let read = {}::from_wire({example_value}); // as decoded from a response\n\
-             let sent = {}::try_from(read)?;\nassert!(sent.is_known());\n{fail_example}\
-             # Ok::<(), {PUBLIC_TYPES_PATH}::UnknownValueError>(())\n```",
-            from.name, to.name, to.name, to.name, from.name, to.name, from.name, to.name
-        );
-        quote! {
-            #[doc = #doc]
-            impl ::std::convert::TryFrom<#from_name> for #to_name {
-                type Error = UnknownValueError;
-                fn try_from(value: #from_name) -> ::std::result::Result<Self, UnknownValueError> {
-                    let fail = |value: ::std::string::String| UnknownValueError {
-                        type_name: #to_str,
-                        value,
-                        allowed: #to_name::WIRE_VALUES,
-                    };
-                    match value {
-                        #( #from_name::#pair_from => ::std::result::Result::Ok(#to_name::#pair_to), )*
-                        #( #from_name::#missing => ::std::result::Result::Err(fail(#missing_wire.to_owned())), )*
-                        #from_name::Unknown(value) => #unknown_try,
-                    }
-                }
+        },
+        Some(fails) => quote! {
+            crate::open_enum::convert! {
+                #kind TryFrom<#from_name> for #to_name, example #example, fails #fails #pairs
+                { #( #missing = #missing_wire, )* }
             }
-        }
+        },
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Tolerant reader: the deserializers of the response structs.
-
-/// Rust path, as users write it, of the module re-exporting the generated types (for doctests).
-pub const PUBLIC_TYPES_PATH: &str = "cloudflare_ssl::types";
 
 /// One property of a response object, as the tolerant reader sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -2137,22 +2069,22 @@ components:
             ]
         );
         let code = pretty(open_tokens(&open, &[], &converts));
+        // Data for the handwritten `convert!` (src/open_enum.rs): the variant pairs of equal
+        // value, a shared example value, and for TryFrom the unmatched variants with their values.
         assert!(
-            has(&code, "impl ::std::convert::From<Colour> for Paint"),
-            "{code}"
-        );
-        assert!(
-            has(&code, "Colour::Unknown(value) => Paint::from_wire(&value)"),
-            "{code}"
-        );
-        assert!(
-            has(&code, "impl ::std::convert::TryFrom<Paint> for Colour"),
+            has(
+                &code,
+                "crate::open_enum::convert! { string From<Colour> for Paint, example \"red\" \
+                 { Red => Red, DarkBlue => DarkBlue, } }"
+            ),
             "{code}"
         );
         assert!(
             has(
                 &code,
-                "Paint::EcdsaWithSha256 => { ::std::result::Result::Err(fail(\"ECDSAWithSHA256\""
+                "crate::open_enum::convert! { string TryFrom<Paint> for Colour, example \"red\", \
+                 fails \"ECDSAWithSHA256\" { Red => Red, DarkBlue => DarkBlue, } \
+                 { EcdsaWithSha256 = \"ECDSAWithSHA256\", } }"
             ),
             "{code}"
         );

@@ -402,6 +402,86 @@ macro_rules! integer_enum {
 }
 pub(crate) use integer_enum;
 
+/// The wire value an `Unknown(value)` holds, as `from_wire`/`from_known` take it.
+macro_rules! wire_arg {
+    (string $value:ident) => {
+        &$value
+    };
+    (integer $value:ident) => {
+        $value
+    };
+}
+pub(crate) use wire_arg;
+
+/// A conversion between two open enums of one kind (`string` or `integer`) that stand for the
+/// same thing (the document's `x-convert-to`): the variant pairs with the same wire value, an
+/// example value both document (for the doctest), and for `TryFrom` the `from` variants with no
+/// counterpart and one of their wire values.
+///
+/// `From` when every documented value of `from` is one of `to`; an `Unknown` value converts by
+/// its text. `TryFrom` otherwise: a value with no counterpart (documented or `Unknown`) fails
+/// with an [`UnknownValueError`] listing `to`'s values.
+macro_rules! convert {
+    (
+        $kind:ident From<$from:ident> for $to:ident, example $example:literal
+        { $($f:ident => $t:ident),* $(,)? }
+    ) => {
+        #[doc = ::std::concat!(
+            "Every documented `", ::std::stringify!($from), "` value is a `", ::std::stringify!($to),
+            "` value: a value read from a response can be sent back as is (an `Unknown` value stays \
+             `Unknown` unless its text is a documented `", ::std::stringify!($to), "` value).\n\n```\n\
+             use cloudflare_ssl::types::{", ::std::stringify!($from), ", ", ::std::stringify!($to), "};\n\
+             let read = ", ::std::stringify!($from), "::from_wire(", ::std::stringify!($example),
+            "); // as decoded from a response\nlet sent = ", ::std::stringify!($to),
+            "::from(read.clone());\nassert!(sent.is_known());\n\
+             assert_eq!(sent.to_string(), read.to_string());\n```"
+        )]
+        impl ::std::convert::From<$from> for $to {
+            fn from(value: $from) -> Self {
+                match value {
+                    $($from::$f => $to::$t,)*
+                    $from::Unknown(value) => $to::from_wire($crate::open_enum::wire_arg!($kind value)),
+                }
+            }
+        }
+    };
+    (
+        $kind:ident TryFrom<$from:ident> for $to:ident, example $example:literal, fails $fails:literal
+        { $($f:ident => $t:ident),* $(,)? }
+        { $($missing:ident = $wire:literal),* $(,)? }
+    ) => {
+        #[doc = ::std::concat!(
+            "Not every documented `", ::std::stringify!($from), "` value is a `", ::std::stringify!($to),
+            "` value: the conversion fails, with an [`UnknownValueError`] listing the `",
+            ::std::stringify!($to), "` values, for those that are not (and for an `Unknown` value \
+             whose text is not a documented `", ::std::stringify!($to), "` value).\n\n```\n\
+             use cloudflare_ssl::types::{", ::std::stringify!($from), ", ", ::std::stringify!($to), "};\n\
+             let read = ", ::std::stringify!($from), "::from_wire(", ::std::stringify!($example),
+            "); // as decoded from a response\nlet sent = ", ::std::stringify!($to),
+            "::try_from(read)?;\nassert!(sent.is_known());\nlet other = ", ::std::stringify!($from),
+            "::from_wire(", ::std::stringify!($fails), ");\nassert!(", ::std::stringify!($to),
+            "::try_from(other).is_err());\n# Ok::<(), cloudflare_ssl::types::UnknownValueError>(())\n```"
+        )]
+        impl ::std::convert::TryFrom<$from> for $to {
+            type Error = $crate::open_enum::UnknownValueError;
+            fn try_from(value: $from) -> ::std::result::Result<Self, $crate::open_enum::UnknownValueError> {
+                let fail = |value: ::std::string::String| $crate::open_enum::UnknownValueError {
+                    type_name: ::std::stringify!($to),
+                    value,
+                    allowed: $to::WIRE_VALUES,
+                };
+                match value {
+                    $($from::$f => ::std::result::Result::Ok($to::$t),)*
+                    $($from::$missing => ::std::result::Result::Err(fail(::std::concat!($wire).to_owned())),)*
+                    $from::Unknown(value) => $to::from_known($crate::open_enum::wire_arg!($kind value))
+                        .ok_or_else(|| fail(::std::string::ToString::to_string(&value))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use convert;
+
 #[cfg(test)]
 // The test enums do not use every generated method.
 #[allow(dead_code)]
@@ -416,6 +496,41 @@ mod tests {
     integer_enum! {
         #[doc = "A size."]
         Size { Days14 = 14, V90 = 90 }
+    }
+
+    string_enum! {
+        #[doc = "A paint."]
+        Paint { Red = "red", DarkBlue = "dark blue", Gold = "gold" }
+    }
+
+    convert! {
+        string From<Colour> for Paint, example "red" { Red => Red, DarkBlue => DarkBlue }
+    }
+
+    convert! {
+        string TryFrom<Paint> for Colour, example "red", fails "gold"
+        { Red => Red, DarkBlue => DarkBlue } { Gold = "gold" }
+    }
+
+    #[test]
+    fn conversions_keep_the_wire_value() {
+        assert_eq!(Paint::from(Colour::DarkBlue), Paint::DarkBlue);
+        assert_eq!(Paint::from(Colour::Unknown("gold".into())), Paint::Gold);
+        assert_eq!(
+            Paint::from(Colour::Unknown("teal".into())),
+            Paint::Unknown("teal".into())
+        );
+        assert_eq!(Colour::try_from(Paint::Red), Ok(Colour::Red));
+        let e = Colour::try_from(Paint::Gold).expect_err("no gold colour");
+        assert_eq!(
+            e.to_string(),
+            "`gold` is not a documented Colour value; expected one of: `red`, `dark blue`"
+        );
+        assert_eq!(
+            Colour::try_from(Paint::Unknown("red".into())),
+            Ok(Colour::Red)
+        );
+        assert!(Colour::try_from(Paint::Unknown("teal".into())).is_err());
     }
 
     #[test]
