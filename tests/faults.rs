@@ -379,7 +379,7 @@ async fn storm_then_burst(
     check_failure: impl Fn(Operation, &Error),
 ) -> Vec<Vec<Duration>> {
     let mut recovered_delays = Vec::new();
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         // A storm: every attempt fails.
         suite
             .mock
@@ -513,7 +513,7 @@ async fn html_error_pages() {
         .await;
     }
     // A 4xx HTML page is not retried.
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         suite
             .mock
             .faults()
@@ -551,7 +551,7 @@ async fn truncated_malformed_and_cut_bodies() {
         Fault::MalformedJson,
         Fault::TruncatedBody,
     ] {
-        for op in Operation::ALL {
+        for &op in Operation::ALL {
             suite.mock.faults().on(op).next(1, fault.clone());
             let (outcome, requests, _) = suite.call(op, None).await;
             match (&fault, never_resent(op)) {
@@ -609,7 +609,7 @@ async fn faults_after_the_server_processed_the_request() {
         },
     ];
     for fault in faults {
-        for op in Operation::ALL {
+        for &op in Operation::ALL {
             suite
                 .mock
                 .faults()
@@ -642,7 +642,7 @@ async fn slow_responses_and_timeouts() {
     let mut suite = Suite::start().await;
     let latency = Duration::from_millis(150);
     let short = Duration::from_millis(30);
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         suite.mock.faults().on(op).latency(latency);
 
         // Slow but within the timeout.
@@ -699,7 +699,7 @@ async fn chaos() {
         Fault::MalformedJson,
     ];
     for round in 0..4 {
-        for op in Operation::ALL {
+        for &op in Operation::ALL {
             let faults = rng.u32(0..=3);
             let mut after = false;
             for _ in 0..faults {

@@ -241,7 +241,7 @@ fn drift(doc: &Value, schema: &Value, value: &mut Value, kind: Drift, top: bool)
 fn derived_fixtures() -> Vec<Fixture> {
     let doc = document();
     let mut out = Vec::new();
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         let Some(base) = cloudflare_ssl_mock::document_answer(op.operation_id()) else {
             continue;
         };
@@ -312,7 +312,7 @@ fn decode_fixture(f: &Fixture) -> Result<Value, String> {
 #[test]
 fn every_operation_has_drifted_fixtures() {
     let fixtures = fixtures();
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         let accepted = fixtures
             .iter()
             .filter(|f| f.operation == op.operation_id() && f.rejected().is_none())

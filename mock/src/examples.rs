@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn every_operation_has_an_answer_that_conforms() {
         let contract = crate::spec::Contract::shared().expect("contract");
-        for op in cloudflare_ssl::Operation::ALL {
+        for &op in cloudflare_ssl::Operation::ALL {
             let id = op.operation_id();
             let body = answer(id).unwrap_or_else(|| panic!("{id}: no example answer"));
             if let Err(v) = contract.validate_response(id, 200, &body) {

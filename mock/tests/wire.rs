@@ -854,7 +854,7 @@ async fn every_response_validates_against_the_document() {
             failures.insert(*op);
         }
     }
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         assert!(successes.contains(&op), "no successful call of {op}");
         assert!(failures.contains(&op), "no failed call of {op}");
     }

@@ -30,14 +30,14 @@ impl RequestVisitor for SchemaOf {
 /// `Operation` metadata), the error envelope, and the main resource on its own.
 pub fn schemas() -> Result<Vec<(&'static str, serde_json::Value)>, serde_json::Error> {
     let mut out: Vec<(&'static str, serde_json::Value)> = Vec::new();
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         if let (Some(name), Some(schema)) = (op.request_type(), op.visit_request(SchemaOf))
             && !out.iter().any(|(n, _)| *n == name)
         {
             out.push((name, schema?));
         }
     }
-    for op in Operation::ALL {
+    for &op in Operation::ALL {
         let name = op.response_type();
         if !out.iter().any(|(n, _)| *n == name) {
             out.push((name, op.visit_response(SchemaOf)?));
