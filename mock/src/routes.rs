@@ -156,11 +156,7 @@ fn stateful(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
                 return list_composed(state, &zone_id, call, parts);
             }
             Operation::GetCertificatePack => {
-                let zone = zone(state, &zone_id)?;
-                let pack_id = call.param("certificate_pack_id");
-                let pack = zone
-                    .pack(pack_id)
-                    .ok_or_else(|| ApiError::pack_not_found(pack_id))?;
+                let (zone, pack) = requested_pack(state, &zone_id, call)?;
                 let rendered = rendering(pack, zone, parts);
                 return Ok(compose(
                     call,
@@ -184,11 +180,7 @@ fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<V
         Operation::OrderCertificatePack => order(state, &zone_id, call),
         Operation::GetCertificatePackQuota => quota(state, &zone_id),
         Operation::GetCertificatePack => {
-            let zone = zone(state, &zone_id)?;
-            let pack_id = call.param("certificate_pack_id");
-            let pack = zone
-                .pack(pack_id)
-                .ok_or_else(|| ApiError::pack_not_found(pack_id))?;
+            let (zone, pack) = requested_pack(state, &zone_id, call)?;
             Ok(envelope::success(pack.to_json(zone)))
         }
         Operation::EditCertificatePack => edit_pack(state, &zone_id, call),
@@ -228,6 +220,20 @@ fn zone<'s>(state: &'s State, zone_id: &str) -> Result<&'s Zone, ApiError> {
     state
         .zone(zone_id)
         .ok_or_else(|| ApiError::new(404, envelope::CODE_INVALID_IDENTIFIER, "Unknown zone"))
+}
+
+/// The zone and the pack a call's `certificate_pack_id` names (404 for either unknown).
+fn requested_pack<'s>(
+    state: &'s State,
+    zone_id: &str,
+    call: &Call<'_>,
+) -> Result<(&'s Zone, &'s Pack), ApiError> {
+    let zone = zone(state, zone_id)?;
+    let pack_id = call.param("certificate_pack_id");
+    let pack = zone
+        .pack(pack_id)
+        .ok_or_else(|| ApiError::pack_not_found(pack_id))?;
+    Ok((zone, pack))
 }
 
 fn zone_mut<'s>(state: &'s mut State, zone_id: &str) -> Result<&'s mut Zone, ApiError> {
