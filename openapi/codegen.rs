@@ -882,170 +882,25 @@ fn op_json_component(spec: &Spec, body: Option<serde_json::Value>) -> Option<Str
         .map(str::to_owned)
 }
 
-/// The `Operation` enum: one variant per `operationId`, with its method, path template and
-/// idempotency, for the transport, the resources and the mock alike.
+/// The `Operation` enum as data: one `operations!` invocation (handwritten in
+/// `src/operation.rs`, which holds the behaviour) with each operation's facts.
 fn operation_enum(ops: &[OperationDef]) -> TokenStream {
-    let variants: Vec<Ident> = ops
-        .iter()
-        .map(|o| Ident::new(&o.variant, Span::call_site()))
-        .collect();
-    let docs: Vec<String> = ops
-        .iter()
-        .map(|o| format!("`{} {}` (`{}`)", o.method, o.path, o.id))
-        .collect();
-    let ids: Vec<&str> = ops.iter().map(|o| o.id.as_str()).collect();
-    let methods: Vec<&str> = ops.iter().map(|o| o.method.as_str()).collect();
-    let paths: Vec<&str> = ops.iter().map(|o| o.path.as_str()).collect();
-    let idempotent: Vec<bool> = ops.iter().map(|o| o.idempotent).collect();
-    let responses: Vec<&str> = ops.iter().map(|o| o.response.as_str()).collect();
-    let response_types: Vec<Ident> = ops
-        .iter()
-        .map(|o| Ident::new(&o.response, Span::call_site()))
-        .collect();
-    let request_visits: Vec<TokenStream> = ops
-        .iter()
-        .map(|o| match &o.request {
-            Some(r) => {
-                let r = Ident::new(r, Span::call_site());
-                quote!(::std::option::Option::Some(visitor.visit::<types::#r>()))
-            }
-            None => quote!(::std::option::Option::None),
-        })
-        .collect();
-    let requests: Vec<TokenStream> = ops
-        .iter()
-        .map(|o| match &o.request {
-            Some(r) => quote!(::std::option::Option::Some(#r)),
-            None => quote!(::std::option::Option::None),
-        })
-        .collect();
-    quote! {
-        /// An operation of the API, identified by its `operationId` in the curated document.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum Operation {
-            #( #[doc = #docs] #variants, )*
-        }
-
-        impl Operation {
-            /// Every operation, in the order of the document. A slice, not an array, so that an
-            /// operation added to the document does not change this constant's type.
-            pub const ALL: &'static [Operation] = &[ #( Operation::#variants, )* ];
-
-            /// The `operationId` (also the generated client's method name).
-            pub const fn operation_id(self) -> &'static str {
-                match self { #( Operation::#variants => #ids, )* }
-            }
-
-            /// The HTTP method, upper case.
-            pub const fn method(self) -> &'static str {
-                match self { #( Operation::#variants => #methods, )* }
-            }
-
-            /// The path template, relative to the base URL (e.g. `/zones/{zone_id}/ssl/analyze`).
-            pub const fn path(self) -> &'static str {
-                match self { #( Operation::#variants => #paths, )* }
-            }
-
-            /// Whether sending the request twice has the effect of sending it once, so that it
-            /// may be retried when its outcome is unknown (the document's `x-idempotent`, else
-            /// by method). Ordering a certificate pack is not.
-            pub const fn is_idempotent(self) -> bool {
-                match self { #( Operation::#variants => #idempotent, )* }
-            }
-
-            /// The name of the type (in [`types`]) of the `200` response's body.
-            pub const fn response_type(self) -> &'static str {
-                match self { #( Operation::#variants => #responses, )* }
-            }
-
-            /// The name of the type (in [`types`]) of the request body, if the operation has one.
-            pub const fn request_type(self) -> ::std::option::Option<&'static str> {
-                match self { #( Operation::#variants => #requests, )* }
-            }
-
-            /// Calls `visitor` with the type of the `200` response's body
-            /// ([`response_type`](Self::response_type)): one generic action (decode, round-trip,
-            /// schema) for every operation, without a hand-kept list of response types.
-            pub fn visit_response<V: ResponseVisitor>(self, visitor: V) -> V::Output {
-                match self { #( Operation::#variants => visitor.visit::<types::#response_types>(), )* }
-            }
-
-            /// Calls `visitor` with the type of the request body
-            /// ([`request_type`](Self::request_type)), if the operation has one.
-            pub fn visit_request<V: RequestVisitor>(self, visitor: V) -> ::std::option::Option<V::Output> {
-                match self { #( Operation::#variants => #request_visits, )* }
-            }
-
-            /// The operation with this `operationId`, if any.
-            pub fn from_operation_id(id: &str) -> ::std::option::Option<Operation> {
-                match id {
-                    #( #ids => ::std::option::Option::Some(Operation::#variants), )*
-                    _ => ::std::option::Option::None,
-                }
+    let ops = ops.iter().map(|o| {
+        let variant = Ident::new(&o.variant, Span::call_site());
+        let (id, method, path, idempotent) = (&o.id, &o.method, &o.path, o.idempotent);
+        let response = Ident::new(&o.response, Span::call_site());
+        let request = o.request.as_ref().map(|r| {
+            let r = Ident::new(r, Span::call_site());
+            quote!(, request: #r)
+        });
+        quote! {
+            #variant {
+                id: #id, method: #method, path: #path, idempotent: #idempotent,
+                response: #response #request
             }
         }
-
-        impl ::std::fmt::Display for Operation {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.pad(self.operation_id())
-            }
-        }
-
-        /// A generic action on the type of an operation's `200` response body
-        /// ([`Operation::visit_response`]).
-        pub trait ResponseVisitor {
-            /// What the action gives.
-            type Output;
-            /// Runs the action on `T`, the response type.
-            fn visit<T>(self) -> Self::Output
-            where
-                T: ::serde::de::DeserializeOwned
-                    + ::serde::Serialize
-                    + ::std::fmt::Debug
-                    + ::std::cmp::PartialEq
-                    + ::std::clone::Clone
-                    + ::schemars::JsonSchema
-                    + ::std::marker::Send
-                    + 'static;
-        }
-
-        /// A generic action on the type of an operation's request body
-        /// ([`Operation::visit_request`]).
-        pub trait RequestVisitor {
-            /// What the action gives.
-            type Output;
-            /// Runs the action on `T`, the request body type.
-            fn visit<T>(self) -> Self::Output
-            where
-                T: ::serde::de::DeserializeOwned
-                    + ::serde::Serialize
-                    + ::std::fmt::Debug
-                    + ::std::clone::Clone
-                    + ::schemars::JsonSchema
-                    + ::std::marker::Send
-                    + 'static;
-        }
-
-        /// The error of parsing a string that is not an `operationId` of the document.
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct UnknownOperation(pub ::std::string::String);
-
-        impl ::std::fmt::Display for UnknownOperation {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                write!(f, "unknown operation `{}`", self.0)
-            }
-        }
-
-        impl ::std::error::Error for UnknownOperation {}
-
-        impl ::std::str::FromStr for Operation {
-            type Err = UnknownOperation;
-            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
-                Operation::from_operation_id(s).ok_or_else(|| UnknownOperation(s.to_owned()))
-            }
-        }
-    }
+    });
+    quote!(crate::operation::operations! { #(#ops)* })
 }
 
 /// The `Envelope` impl of every `200` response type (`crate::envelope::Envelope`), appended to
@@ -2149,13 +2004,25 @@ components:
                 ("order_thing", "OrderThing", "POST", false),
             ]
         );
+        // Data for the handwritten `operations!` (src/operation.rs, which tests the behaviour).
         let code = pretty(operation_enum(&ops));
-        assert!(has(&code, "pub const ALL: &'static [Operation]"), "{code}");
+        assert!(has(&code, "crate::operation::operations! {"), "{code}");
         assert!(
-            has(&code, "Operation::EditThing => \"/things/{id}\""),
+            has(
+                &code,
+                "EditThing { id: \"edit_thing\", method: \"PATCH\", path: \"/things/{id}\", \
+                 idempotent: true, response: ThingResponse, request: ThingUpdate }"
+            ),
             "{code}"
         );
-        assert!(has(&code, "Operation::OrderThing => false"), "{code}");
+        assert!(
+            has(
+                &code,
+                "OrderThing { id: \"order_thing\", method: \"POST\", path: \"/things\", \
+                 idempotent: false, response: ThingResponse }"
+            ),
+            "{code}"
+        );
         let e = error_of(operation_defs(&edited(
             "x-idempotent: true",
             "x-idempotent: 'yes'",
@@ -2462,7 +2329,7 @@ components:
             !has(&code, "impl<'de> ::serde::Deserialize<'de> for Thing"),
             "{code}"
         );
-        assert!(has(&code, "pub enum Operation"), "{code}");
+        assert!(has(&code, "crate::operation::operations! {"), "{code}");
         // The request uses the open enum (typify's own type replaced).
         assert!(
             has(
@@ -2534,14 +2401,7 @@ components:
         assert!(has(&code, expected), "{code}");
         assert!(!has(&code, "fn missing_result"), "{code}");
         assert!(
-            has(&code, "visitor.visit::<types::ThingResponse>()"),
-            "{code}"
-        );
-        assert!(
-            has(
-                &code,
-                "::std::option::Option::Some(visitor.visit::<types::ThingUpdate>())"
-            ),
+            has(&code, "response: ThingResponse, request: ThingUpdate }"),
             "{code}"
         );
 

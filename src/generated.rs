@@ -4,3 +4,6 @@
 #![allow(missing_docs, clippy::all, clippy::pedantic, unused_imports, dead_code)]
 
 include!(concat!(env!("OUT_DIR"), "/codegen.rs"));
+
+// The handwritten half of `Operation` (the generated file invokes `crate::operation::operations!`).
+pub use crate::operation::{RequestVisitor, ResponseVisitor, UnknownOperation};

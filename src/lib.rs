@@ -153,6 +153,7 @@ mod ids;
 mod lenient_string;
 mod lists;
 mod open_enum;
+mod operation;
 mod pacing;
 mod ratelimit;
 mod raw;
