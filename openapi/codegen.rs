@@ -18,7 +18,9 @@
 //!    integral floats, and a required property is relaxed only where the document says why
 //!    (`x-lenient: "<reason>"`, or `x-lenient-string` for an object that may come as a bare
 //!    string); the reasons land in the generated docs.
-//! 4. **Operations**: the `Operation` enum ([`operation_defs`]).
+//! 4. **Operations and envelopes**: data for the handwritten macros of `src/operation.rs` (the
+//!    `Operation` enum, [`operation_defs`]) and `src/envelope_impl.rs` (each `200` response
+//!    type's `Envelope` impl).
 //!
 //! Every failure names the document and the operation, schema or JSON path at fault. The unit
 //! tests at the end run with `cargo test -p xtask --lib codegen` (xtask's library includes this
@@ -30,6 +32,9 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
+use serde_json::Value;
+
+use crate::toolkit::{self, resolve, SCHEMA_PREFIX};
 
 /// Path, relative to the crate root, of the curated document.
 pub const SPEC_PATH: &str = "openapi/cloudflare-ssl.yaml";
@@ -55,13 +60,12 @@ pub struct CodegenError {
 
 impl fmt::Display for CodegenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {}: {}",
-            self.file.display(),
-            self.location,
-            self.message
-        )
+        let Self {
+            file,
+            location,
+            message,
+        } = self;
+        write!(f, "{}: {location}: {message}", file.display())
     }
 }
 
@@ -80,9 +84,15 @@ pub struct Spec {
     /// The file it was read from.
     pub path: PathBuf,
     /// The document as a JSON value.
-    pub json: serde_json::Value,
+    pub json: Value,
     /// The document as typed OpenAPI 3.0.
     pub openapi: openapiv3::OpenAPI,
+}
+
+impl Spec {
+    fn err(&self, location: impl Into<String>, message: impl Into<String>) -> CodegenError {
+        err(&self.path, location, message)
+    }
 }
 
 /// Reads and parses the document, reporting YAML or OpenAPI structure errors with their location.
@@ -94,7 +104,7 @@ pub fn load_spec(path: &Path) -> Result<Spec, CodegenError> {
 
 /// Parses document text (see [`load_spec`]).
 pub fn parse_spec(path: &Path, text: &str) -> Result<Spec, CodegenError> {
-    let json: serde_json::Value = serde_norway::from_str(text).map_err(|e| {
+    let json: Value = serde_norway::from_str(text).map_err(|e| {
         let at = e
             .location()
             .map(|l| format!("line {}, column {}", l.line(), l.column()))
@@ -125,15 +135,11 @@ pub fn parse_spec(path: &Path, text: &str) -> Result<Spec, CodegenError> {
     })
 }
 
-/// Resolves a local `$ref` (`#/a/b`) to the value it points at ([`crate::toolkit::target`]).
-pub use crate::toolkit::target as resolve_ref;
-
 /// Checks that every `$ref` is local and resolves.
 pub fn check_refs(spec: &Spec) -> Result<(), CodegenError> {
-    for (at, target) in crate::toolkit::refs(&spec.json, "#") {
-        if resolve_ref(&spec.json, &target).is_none() {
-            return Err(err(
-                &spec.path,
+    for (at, target) in toolkit::refs(&spec.json, "#") {
+        if toolkit::target(&spec.json, &target).is_none() {
+            return Err(spec.err(
                 format!("at `{at}`"),
                 format!("`$ref: {target}` does not resolve to anything in the document"),
             ));
@@ -159,7 +165,7 @@ pub struct OpenEnum {
     /// String or integer values.
     pub kind: EnumKind,
     /// The documented values, as JSON.
-    pub values: Vec<serde_json::Value>,
+    pub values: Vec<Value>,
     /// Rust variant name of each value.
     pub variants: Vec<String>,
     /// The component's description.
@@ -172,78 +178,82 @@ pub struct OpenEnum {
     pub aliases: Vec<String>,
 }
 
-use crate::toolkit::SCHEMA_PREFIX;
-
 /// Components reachable, transitively, from `start` (a JSON value holding `$ref`s).
-pub fn reachable_schemas(spec: &Spec, start: &serde_json::Value) -> BTreeSet<String> {
-    crate::toolkit::reachable(&spec.json, start)
+pub fn reachable_schemas(spec: &Spec, start: &Value) -> BTreeSet<String> {
+    toolkit::reachable(&spec.json, start)
         .iter()
         .filter_map(|r| r.strip_prefix(SCHEMA_PREFIX))
         .map(str::to_owned)
         .collect()
 }
 
-/// Every response body schema of every operation, with `METHOD path` and the status code.
-fn response_schemas(spec: &Spec) -> Vec<(String, serde_json::Value)> {
+/// Every operation of the document as `(path, method, operation)`, in document order.
+fn operations(json: &Value) -> impl Iterator<Item = (&String, &String, &Value)> {
+    let paths = json
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten();
+    paths.flat_map(|(path, item)| {
+        let ops = item.as_object().into_iter().flatten();
+        ops.filter(|(method, _)| toolkit::METHODS.contains(&method.as_str()))
+            .map(move |(method, op)| (path, method, op))
+    })
+}
+
+/// Every response body schema of every operation, with `METHOD path (status)`.
+fn response_schemas(spec: &Spec) -> Vec<(String, &Value)> {
     let mut out = Vec::new();
-    let Some(paths) = spec.json.get("paths").and_then(|p| p.as_object()) else {
-        return out;
-    };
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for (method, op) in item {
-            let Some(responses) = op.get("responses").and_then(|r| r.as_object()) else {
-                continue;
-            };
-            for (code, response) in responses {
-                let response = match response.get("$ref").and_then(|r| r.as_str()) {
-                    Some(target) => resolve_ref(&spec.json, target).unwrap_or(response),
-                    None => response,
-                };
-                if let Some(content) = response.get("content").and_then(|c| c.as_object()) {
-                    for media in content.values() {
-                        if let Some(schema) = media.get("schema") {
-                            out.push((
-                                format!("{} {path} ({code})", method.to_uppercase()),
-                                schema.clone(),
-                            ));
-                        }
-                    }
-                }
+    for (path, method, op) in operations(&spec.json) {
+        for (code, response) in op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let content = resolve(&spec.json, response)
+                .get("content")
+                .and_then(Value::as_object);
+            for schema in content
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, m)| m.get("schema"))
+            {
+                out.push((format!("{} {path} ({code})", method.to_uppercase()), schema));
             }
         }
     }
     out
 }
 
-/// Finds an inline `enum` (one not behind a `$ref`), returning its JSON path.
-fn find_inline_enum(v: &serde_json::Value, path: &mut Vec<String>) -> Option<String> {
-    let map = v.as_object()?;
-    if map.contains_key("enum") && map.get("type").and_then(|t| t.as_str()) != Some("boolean") {
-        return Some(path.join("."));
-    }
-    for (k, child) in map {
-        if k == "example" || k == "$ref" {
-            continue;
+/// The JSON path of an inline `enum` (one not behind a `$ref`) in `v`; at the root of a
+/// component (`component`), the component's own `enum` is not inline.
+fn find_inline_enum(v: &Value, path: &mut Vec<String>, component: bool) -> Option<String> {
+    let children: Vec<(String, &Value)> = match v {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (i.to_string(), c))
+            .collect(),
+        Value::Object(map) => {
+            let boolean = map.get("type").and_then(Value::as_str) == Some("boolean");
+            if !component && map.contains_key("enum") && !boolean {
+                return Some(path.join("."));
+            }
+            let skip = |k: &str| k == "example" || k == "$ref" || (component && k == "enum");
+            map.iter()
+                .filter(|(k, _)| !skip(k))
+                .map(|(k, c)| (k.clone(), c))
+                .collect()
         }
-        path.push(k.clone());
-        let found = match child {
-            serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, c)| {
-                path.push(i.to_string());
-                let f = find_inline_enum(c, path);
-                path.pop();
-                f
-            }),
-            other => find_inline_enum(other, path),
-        };
+        _ => return None,
+    };
+    children.into_iter().find_map(|(key, child)| {
+        path.push(key);
+        let found = find_inline_enum(child, path, false);
         path.pop();
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
+        found
+    })
 }
 
 /// Rust variant name for an enum value: `pending_validation` → `PendingValidation`,
@@ -287,9 +297,8 @@ pub fn variant_name(value: &str) -> String {
 /// be made open) or when two values map to one variant name.
 pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
     for (op, schema) in response_schemas(spec) {
-        if let Some(at) = find_inline_enum(&schema, &mut Vec::new()) {
-            return Err(err(
-                &spec.path,
+        if let Some(at) = find_inline_enum(schema, &mut Vec::new(), false) {
+            return Err(spec.err(
                 format!("{op}, response schema at `{at}`"),
                 "inline enum in a response: make it a named component under components.schemas so \
                  it is generated as an open enum",
@@ -307,9 +316,8 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
         let Some(schema) = spec.json.pointer(&format!("/components/schemas/{name}")) else {
             continue;
         };
-        if let Some(at) = find_inline_enum_below_root(schema) {
-            return Err(err(
-                &spec.path,
+        if let Some(at) = find_inline_enum(schema, &mut Vec::new(), true) {
+            return Err(spec.err(
                 format!("schema `{name}` at `{at}`"),
                 "inline enum inside a response type: make it a named component so it is generated \
                  as an open enum",
@@ -323,8 +331,7 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
             Some("integer") => EnumKind::Integer,
             Some("boolean") => continue, // `enum: [true]` stays a plain bool.
             other => {
-                return Err(err(
-                    &spec.path,
+                return Err(spec.err(
                     format!("schema `{name}`"),
                     format!("enum of type {other:?}: only string and integer enums are supported"),
                 ))
@@ -342,15 +349,13 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
         for (i, value) in values.iter().enumerate() {
             let variant = match (&given_names, kind) {
                 (Some(given), _) => given.get(i).cloned().ok_or_else(|| {
-                    err(
-                        &spec.path,
+                    spec.err(
                         format!("schema `{name}`"),
                         "x-enum-varnames has fewer names than enum has values",
                     )
                 })?,
                 (None, EnumKind::String) => variant_name(value.as_str().ok_or_else(|| {
-                    err(
-                        &spec.path,
+                    spec.err(
                         format!("schema `{name}`"),
                         format!("value {value} is not a string"),
                     )
@@ -358,15 +363,13 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
                 (None, EnumKind::Integer) => format!("V{value}"),
             };
             if kind == EnumKind::Integer && value.as_i64().is_none() {
-                return Err(err(
-                    &spec.path,
+                return Err(spec.err(
                     format!("schema `{name}`"),
                     format!("value {value} is not an integer"),
                 ));
             }
             if variant == "Unknown" || variants.contains(&variant) {
-                return Err(err(
-                    &spec.path,
+                return Err(spec.err(
                     format!("schema `{name}`, value {value}"),
                     format!("variant name `{variant}` collides with another variant"),
                 ));
@@ -376,23 +379,21 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
         let names_list = |key: &str| -> Result<Vec<String>, CodegenError> {
             match schema.get(key) {
                 None => Ok(Vec::new()),
-                Some(serde_json::Value::Array(items)) => items
+                Some(Value::Array(items)) => items
                     .iter()
                     .map(|i| {
                         i.as_str()
                             .filter(|s| syn::parse_str::<Ident>(s).is_ok())
                             .map(str::to_owned)
                             .ok_or_else(|| {
-                                err(
-                                    &spec.path,
+                                spec.err(
                                     format!("schema `{name}`, {key}"),
                                     format!("{i} is not a Rust type name"),
                                 )
                             })
                     })
                     .collect(),
-                Some(other) => Err(err(
-                    &spec.path,
+                Some(other) => Err(spec.err(
                     format!("schema `{name}`, {key}"),
                     format!("expected a list of type names, found {other}"),
                 )),
@@ -414,20 +415,6 @@ pub fn open_enums(spec: &Spec) -> Result<Vec<OpenEnum>, CodegenError> {
     Ok(out)
 }
 
-fn find_inline_enum_below_root(schema: &serde_json::Value) -> Option<String> {
-    let map = schema.as_object()?;
-    for (k, child) in map {
-        if k == "example" || k == "enum" {
-            continue;
-        }
-        let mut path = vec![k.clone()];
-        if let Some(found) = find_inline_enum(child, &mut path) {
-            return Some(found);
-        }
-    }
-    None
-}
-
 /// A length-limited string component reachable from a response (see [`lenient_strings`]).
 #[derive(Debug, Clone)]
 pub struct LenientString {
@@ -447,7 +434,7 @@ pub struct LenientString {
 pub fn lenient_strings(spec: &Spec) -> Result<Vec<LenientString>, CodegenError> {
     let mut names = BTreeSet::new();
     for (_, schema) in response_schemas(spec) {
-        names.extend(reachable_schemas(spec, &schema));
+        names.extend(reachable_schemas(spec, schema));
     }
     let mut out = Vec::new();
     for name in names {
@@ -465,8 +452,7 @@ pub fn lenient_strings(spec: &Spec) -> Result<Vec<LenientString>, CodegenError> 
             continue;
         }
         if schema.get("pattern").is_some() || schema.get("format").is_some() {
-            return Err(err(
-                &spec.path,
+            return Err(spec.err(
                 format!("schema `{name}`"),
                 "a length-limited string with a pattern or format is not supported in responses",
             ));
@@ -521,17 +507,14 @@ pub fn settings(open: &[OpenEnum], lenient: &[LenientString]) -> progenitor::Gen
         // which implements progenitor's `ClientHooks` for the generated client.
         .with_inner_type(quote!(crate::transport::Transport))
         .with_hooks(progenitor::HooksMode::Expected);
-    for l in lenient {
+    for name in lenient
+        .iter()
+        .map(|l| &l.name)
+        .chain(open.iter().map(|e| &e.name))
+    {
         settings.with_replacement(
-            &l.name,
-            format!("{GENERATED_MODULE}::{OPEN_MODULE}::{}", l.name),
-            [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
-        );
-    }
-    for e in open {
-        settings.with_replacement(
-            &e.name,
-            format!("{GENERATED_MODULE}::{OPEN_MODULE}::{}", e.name),
+            name,
+            format!("{GENERATED_MODULE}::{OPEN_MODULE}::{name}"),
             [progenitor::TypeImpl::Display, progenitor::TypeImpl::FromStr].into_iter(),
         );
     }
@@ -569,61 +552,39 @@ fn run_progenitor(
 
 /// Narrows a generator failure down to the schema or operation that causes it.
 fn locate_failure(spec: &Spec, open: &[OpenEnum], lenient: &[LenientString]) -> Option<String> {
+    let fails = |doc: Value| {
+        let openapi = serde_json::from_value::<openapiv3::OpenAPI>(doc).ok()?;
+        run_progenitor(&openapi, open, lenient, &[]).err()
+    };
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let mut found = None;
     // 1. Schemas alone (no paths): each component with what it references.
-    if let Some(schemas) = spec
+    let schemas = spec
         .json
         .pointer("/components/schemas")
-        .and_then(|s| s.as_object())
-    {
-        for (name, schema) in schemas {
-            let mut keep = reachable_schemas(spec, schema);
-            keep.insert(name.clone());
-            let mut doc = spec.json.clone();
-            doc["paths"] = serde_json::json!({});
-            if let Some(map) = doc
-                .pointer_mut("/components/schemas")
-                .and_then(|s| s.as_object_mut())
-            {
-                map.retain(|k, _| keep.contains(k));
-            }
-            if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc)
-                && let Err(e) = run_progenitor(&openapi, open, lenient, &[])
-            {
-                found = Some(format!("schema `{name}`: {e}"));
-                break;
-            }
+        .and_then(Value::as_object);
+    let found = schemas.into_iter().flatten().find_map(|(name, schema)| {
+        let mut keep = reachable_schemas(spec, schema);
+        keep.insert(name.clone());
+        let mut doc = spec.json.clone();
+        doc["paths"] = serde_json::json!({});
+        if let Some(map) = doc
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        {
+            map.retain(|k, _| keep.contains(k));
         }
-    }
+        fails(doc).map(|e| format!("schema `{name}`: {e}"))
+    });
     // 2. Operations alone, each with every component.
-    if found.is_none()
-        && let Some(paths) = spec.json.get("paths").and_then(|p| p.as_object())
-    {
-        'outer: for (path, item) in paths {
-            let Some(item) = item.as_object() else {
-                continue;
-            };
-            for (method, op) in item {
-                let mut doc = spec.json.clone();
-                doc["paths"] = serde_json::json!({ path.clone(): { method.clone(): op.clone() } });
-                if let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(doc)
-                    && let Err(e) = run_progenitor(&openapi, open, lenient, &[])
-                {
-                    let id = op
-                        .get("operationId")
-                        .and_then(|i| i.as_str())
-                        .unwrap_or("?");
-                    found = Some(format!(
-                        "operation `{id}` ({} {path}): {e}",
-                        method.to_uppercase()
-                    ));
-                    break 'outer;
-                }
-            }
-        }
-    }
+    let found = found.or_else(|| {
+        operations(&spec.json).find_map(|(path, method, op)| {
+            let mut doc = spec.json.clone();
+            doc["paths"] = serde_json::json!({ path.clone(): { method.clone(): op.clone() } });
+            let id = op.get("operationId").and_then(Value::as_str).unwrap_or("?");
+            fails(doc).map(|e| format!("operation `{id}` ({} {path}): {e}", method.to_uppercase()))
+        })
+    });
     std::panic::set_hook(previous_hook);
     found
 }
@@ -704,24 +665,15 @@ pub fn generate(spec: &Spec) -> Result<String, CodegenError> {
         Err(message) => {
             let location = locate_failure(spec, &open, &lenient)
                 .unwrap_or_else(|| "the document as a whole".to_owned());
-            return Err(err(
-                &spec.path,
-                location,
-                format!("code generation failed: {message}"),
-            ));
+            return Err(spec.err(location, format!("code generation failed: {message}")));
         }
     };
     let converts = conversions(spec, &open)?;
     let enums = open_tokens(&open, &lenient, &converts);
     let ops = operation_defs(spec)?;
     let table = operation_enum(&ops);
-    let mut file: syn::File = syn::parse2(quote! { #tokens #enums #table }).map_err(|e| {
-        err(
-            &spec.path,
-            "generated code",
-            format!("does not parse as Rust: {e}"),
-        )
-    })?;
+    let mut file: syn::File = syn::parse2(quote! { #tokens #enums #table })
+        .map_err(|e| spec.err("generated code", format!("does not parse as Rust: {e}")))?;
     apply_readers(spec, &mut file, &readers)?;
     apply_envelopes(spec, &mut file, &ops)?;
     file.items.extend(request_value_items(spec, &open, &ops)?);
@@ -769,8 +721,7 @@ pub fn relaxed_openapi(
         }
     }
     serde_json::from_value(json).map_err(|e| {
-        err(
-            &spec.path,
+        spec.err(
             "lenient properties",
             format!("the relaxed document is not OpenAPI 3.0: {e}"),
         )
@@ -809,44 +760,39 @@ pub fn operation_defs(spec: &Spec) -> Result<Vec<OperationDef>, CodegenError> {
             let id = op
                 .operation_id
                 .clone()
-                .ok_or_else(|| err(&spec.path, &location, "has no operationId"))?;
+                .ok_or_else(|| spec.err(&location, "has no operationId"))?;
             let idempotent = match op.extensions.get("x-idempotent") {
                 None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
-                Some(serde_json::Value::Bool(b)) => *b,
+                Some(Value::Bool(b)) => *b,
                 Some(other) => {
-                    return Err(err(
-                        &spec.path,
+                    return Err(spec.err(
                         &location,
                         format!("x-idempotent must be a boolean, found {other}"),
                     ))
                 }
             };
             let variant = variant_name(&id);
-            let op_json = spec.json.pointer(&format!(
-                "/paths/{}/{method}",
-                path.replace('~', "~0").replace('/', "~1")
-            ));
-            let body_of = |key: &str| op_json.and_then(|o| o.pointer(key)).cloned();
-            let response = op_json_component(spec, body_of("/responses/200")).ok_or_else(|| {
-                err(
-                    &spec.path,
+            let op_json = spec
+                .json
+                .pointer(&format!("/paths/{}/{method}", toolkit::escape(path)));
+            let body_of = |key: &str| op_json.and_then(|o| o.pointer(key));
+            let response = json_component(spec, body_of("/responses/200")).ok_or_else(|| {
+                spec.err(
                     &location,
                     "the 200 response must be a JSON body whose schema is a `$ref` to a component",
                 )
             })?;
             let request = match body_of("/requestBody") {
                 None => None,
-                Some(body) => Some(op_json_component(spec, Some(body)).ok_or_else(|| {
-                    err(
-                        &spec.path,
+                Some(body) => Some(json_component(spec, Some(body)).ok_or_else(|| {
+                    spec.err(
                         &location,
                         "the request body must be JSON whose schema is a `$ref` to a component",
                     )
                 })?),
             };
             if let Some(twin) = out.iter().find(|o| o.id == id || o.variant == variant) {
-                return Err(err(
-                    &spec.path,
+                return Err(spec.err(
                     &location,
                     format!(
                         "operationId `{id}` clashes with `{}` (same id or variant name)",
@@ -870,13 +816,9 @@ pub fn operation_defs(spec: &Spec) -> Result<Vec<OperationDef>, CodegenError> {
 
 /// The component named by the `application/json` schema of a response or request body (given
 /// as JSON, possibly a `$ref` to `components.responses` or `components.requestBodies`).
-fn op_json_component(spec: &Spec, body: Option<serde_json::Value>) -> Option<String> {
-    let body = body?;
-    let body = match body.get("$ref").and_then(|r| r.as_str()) {
-        Some(target) => resolve_ref(&spec.json, target)?.clone(),
-        None => body,
-    };
-    body.pointer("/content/application~1json/schema/$ref")?
+fn json_component(spec: &Spec, body: Option<&Value>) -> Option<String> {
+    resolve(&spec.json, body?)
+        .pointer("/content/application~1json/schema/$ref")?
         .as_str()?
         .strip_prefix(SCHEMA_PREFIX)
         .map(str::to_owned)
@@ -903,12 +845,10 @@ fn operation_enum(ops: &[OperationDef]) -> TokenStream {
     quote!(crate::operation::operations! { #(#ops)* })
 }
 
-/// The `Envelope` impl of every `200` response type (`crate::envelope::Envelope`), appended to
-/// the `types` module. What `into_parts` reads is decided by the generated struct and the
-/// schema: `success`, `errors`, `messages` and `result_info` when the type has them; `result`
-/// as it is when the struct keeps it optional, else wrapped (a required `result`, or a list that
-/// decodes absence as empty); a `result` with no schema at all (any JSON) that is missing counts
-/// as `null`.
+/// The `Envelope` impl of every `200` response type, appended to the `types` module: an
+/// `envelope_impl!` invocation (`src/envelope_impl.rs`) saying how each part comes out of the
+/// generated struct: `as_is`, `some` (a required field, wrapped) or `default` (no such field).
+/// A `result` with no schema at all (any JSON) that is missing counts as `null`.
 fn apply_envelopes(
     spec: &Spec,
     file: &mut syn::File,
@@ -916,7 +856,7 @@ fn apply_envelopes(
 ) -> Result<(), CodegenError> {
     let types = types_module(spec, file)?;
     let names: BTreeSet<&str> = ops.iter().map(|o| o.response.as_str()).collect();
-    let mut items = Vec::new();
+    let mut tokens = TokenStream::new();
     for name in names {
         let location = format!("schema `{name}`");
         let fields: Vec<(String, syn::Type)> = types
@@ -932,58 +872,40 @@ fn apply_envelopes(
                 _ => None,
             })
             .ok_or_else(|| {
-                err(
-                    &spec.path,
+                spec.err(
                     &location,
                     "a 200 response that is not an object with a generated struct",
                 )
             })?;
         let field = |n: &str| fields.iter().find(|(f, _)| f == n).map(|(_, t)| t);
-        let optional = |ty: &syn::Type| type_parts(ty).is_some_and(|(outer, _)| outer == "Option");
-        let ident = Ident::new(name, Span::call_site());
-        let result_ty = field("result").ok_or_else(|| {
-            err(
-                &spec.path,
+        let option = |ty: &syn::Type| match type_parts(ty) {
+            Some((outer, inner)) if outer == "Option" => inner.cloned(),
+            _ => None,
+        };
+        let parts = ["success", "errors", "messages", "result", "result_info"].map(|n| {
+            let how = match field(n) {
+                None => "default",
+                Some(ty) if n == "errors" || n == "messages" || option(ty).is_some() => "as_is",
+                Some(_) => "some",
+            };
+            (
+                Ident::new(n, Span::call_site()),
+                Ident::new(how, Span::call_site()),
+            )
+        });
+        let result = field("result").ok_or_else(|| {
+            spec.err(
                 &location,
                 "a 200 response must be an envelope with a `result` property",
             )
         })?;
-        let (result_ty, result) = if optional(result_ty) {
-            let inner = type_parts(result_ty)
-                .and_then(|(_, inner)| inner)
-                .cloned()
-                .ok_or_else(|| err(&spec.path, &location, "`result`: unreadable Option"))?;
-            (inner, quote!(self.result))
-        } else {
-            (
-                result_ty.clone(),
-                quote!(::std::option::Option::Some(self.result)),
-            )
-        };
-        let success = match field("success") {
-            Some(ty) if optional(ty) => quote!(self.success),
-            Some(_) => quote!(::std::option::Option::Some(self.success)),
-            None => quote!(::std::option::Option::None),
-        };
-        let list = |n: &str| {
-            let f = Ident::new(n, Span::call_site());
-            match field(n) {
-                Some(_) => quote!(self.#f),
-                None => quote!(::std::vec::Vec::new()),
-            }
-        };
-        let (errors, messages) = (list("errors"), list("messages"));
-        let result_info = match field("result_info") {
-            Some(ty) if optional(ty) => quote!(self.result_info),
-            Some(_) => quote!(::std::option::Option::Some(self.result_info)),
-            None => quote!(::std::option::Option::None),
-        };
+        let result = option(result).unwrap_or_else(|| result.clone());
         let untyped = spec
             .json
             .pointer(&format!("/components/schemas/{name}/properties/result"))
-            .and_then(|r| r.as_object())
+            .and_then(Value::as_object)
             .is_some_and(|r| {
-                ![
+                let typed = [
                     "$ref",
                     "type",
                     "properties",
@@ -992,41 +914,21 @@ fn apply_envelopes(
                     "oneOf",
                     "anyOf",
                     "enum",
-                ]
-                .iter()
-                .any(|k| r.contains_key(*k))
+                ];
+                !typed.iter().any(|k| r.contains_key(*k))
             });
-        let missing = if untyped {
-            quote! {
-                /// `result` may be any JSON, so a missing one is `null`.
-                fn missing_result() -> ::std::option::Option<Self::Result> {
-                    ::std::option::Option::Some(::serde_json::Value::Null)
-                }
+        let missing = untyped.then(|| quote!(missing_result: ::serde_json::Value::Null));
+        let (part, how) = (parts.iter().map(|p| &p.0), parts.iter().map(|p| &p.1));
+        let ident = Ident::new(name, Span::call_site());
+        tokens.extend(quote! {
+            crate::envelope_impl::envelope_impl! {
+                #ident => #result { #(#part: #how),* } #missing
             }
-        } else {
-            quote!()
-        };
-        let doc = format!("The envelope of the `200` response `{name}`.");
-        let item: syn::Item = syn::parse2(quote! {
-            #[doc = #doc]
-            impl crate::envelope::Envelope for #ident {
-                type Result = #result_ty;
-                fn into_parts(self) -> crate::envelope::Parts<Self::Result> {
-                    crate::envelope::Parts {
-                        success: #success,
-                        errors: #errors,
-                        messages: #messages,
-                        result: #result,
-                        result_info: #result_info,
-                    }
-                }
-                #missing
-            }
-        })
-        .map_err(|e| err(&spec.path, &location, format!("envelope impl: {e}")))?;
-        items.push(item);
+        });
     }
-    types.1.extend(items);
+    let parsed: syn::File =
+        syn::parse2(tokens).map_err(|e| spec.err("envelopes", format!("does not parse: {e}")))?;
+    types.1.extend(parsed.items);
     Ok(())
 }
 
@@ -1043,52 +945,35 @@ fn request_value_items(
         let start = serde_json::json!({ "$ref": format!("{SCHEMA_PREFIX}{request}") });
         reached.extend(reachable_schemas(spec, &start));
     }
-    let operations = spec
-        .json
-        .get("paths")
-        .and_then(|p| p.as_object())
-        .into_iter()
-        .flat_map(|paths| paths.values())
-        .filter_map(|item| item.as_object())
-        .flat_map(|item| item.values());
-    for parameter in operations
-        .filter_map(|op| op.get("parameters").and_then(|p| p.as_array()))
-        .flatten()
-    {
-        let parameter = match parameter.get("$ref").and_then(|r| r.as_str()) {
-            Some(target) => resolve_ref(&spec.json, target).unwrap_or(parameter),
-            None => parameter,
-        };
-        if let Some(schema) = parameter.get("schema") {
-            reached.extend(reachable_schemas(spec, schema));
+    for (_, _, op) in operations(&spec.json) {
+        for parameter in op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(schema) = resolve(&spec.json, parameter).get("schema") {
+                reached.extend(reachable_schemas(spec, schema));
+            }
         }
     }
-    open.iter()
-        .filter(|e| reached.contains(&e.name))
-        .map(|e| {
-            let ty = generated_path(&[OPEN_MODULE, &e.name]);
-            let error = generated_path(&[OPEN_MODULE, "UnknownValueError"]);
-            let doc = format!("`{}` reaches a request body.", e.name);
-            syn::parse2(quote! {
-                #[doc = #doc]
-                impl crate::strict::RequestValue for #ty {
-                    fn check(&self) -> ::std::result::Result<(), #error> {
-                        self.as_known().map(|_| ())
-                    }
+    let module: syn::Path = syn::parse_str(&format!("{GENERATED_MODULE}::{OPEN_MODULE}"))
+        .map_err(|e| spec.err("request values", e.to_string()))?;
+    let impls = open.iter().filter(|e| reached.contains(&e.name)).map(|e| {
+        let name = Ident::new(&e.name, Span::call_site());
+        let doc = format!("`{}` reaches a request body.", e.name);
+        quote! {
+            #[doc = #doc]
+            impl crate::strict::RequestValue for #module::#name {
+                fn check(&self) -> ::std::result::Result<(), #module::UnknownValueError> {
+                    self.as_known().map(|_| ())
                 }
-            })
-            .map_err(|e| err(&spec.path, "request values", format!("{e}")))
-        })
-        .collect()
-}
-
-/// Path of an item of the generated file, e.g. `crate::generated::tolerant::Integer`.
-fn generated_path(tail: &[&str]) -> TokenStream {
-    let segments = GENERATED_MODULE
-        .split("::")
-        .chain(tail.iter().copied())
-        .map(|s| Ident::new(s, Span::call_site()));
-    quote!(#(#segments)::*)
+            }
+        }
+    });
+    syn::parse2::<syn::File>(quote!(#(#impls)*))
+        .map(|file| file.items)
+        .map_err(|e| spec.err("request values", e.to_string()))
 }
 
 /// A conversion between two open enums that stand for the same thing (the document's
@@ -1110,15 +995,13 @@ pub fn conversions(spec: &Spec, open: &[OpenEnum]) -> Result<Vec<Conversion>, Co
     for e in open {
         for target in &e.convert_to {
             let Some(to) = open.iter().find(|o| &o.name == target) else {
-                return Err(err(
-                    &spec.path,
+                return Err(spec.err(
                     format!("schema `{}`, x-convert-to", e.name),
                     format!("`{target}` is not an enum component that appears in a response"),
                 ));
             };
             if to.kind != e.kind || to.name == e.name {
-                return Err(err(
-                    &spec.path,
+                return Err(spec.err(
                     format!("schema `{}`, x-convert-to", e.name),
                     format!("`{target}` is not another enum with values of the same type"),
                 ));
@@ -1134,9 +1017,9 @@ pub fn conversions(spec: &Spec, open: &[OpenEnum]) -> Result<Vec<Conversion>, Co
 }
 
 /// A JSON enum value as a Rust literal (unsuffixed for integers).
-fn value_literal(value: &serde_json::Value) -> proc_macro2::Literal {
+fn value_literal(value: &Value) -> proc_macro2::Literal {
     match value {
-        serde_json::Value::String(s) => proc_macro2::Literal::string(s),
+        Value::String(s) => proc_macro2::Literal::string(s),
         other => proc_macro2::Literal::i64_unsuffixed(other.as_i64().unwrap_or_default()),
     }
 }
@@ -1231,15 +1114,10 @@ pub struct Reader {
     pub keeps_unknown: bool,
 }
 
-fn lenient_reason(
-    spec: &Spec,
-    location: &str,
-    value: &serde_json::Value,
-) -> Result<String, CodegenError> {
+fn lenient_reason(spec: &Spec, location: &str, value: &Value) -> Result<String, CodegenError> {
     match value.as_str().map(str::trim) {
         Some(reason) if !reason.is_empty() => Ok(reason.to_owned()),
-        _ => Err(err(
-            &spec.path,
+        _ => Err(spec.err(
             location,
             "x-lenient must be a non-empty string giving the reason",
         )),
@@ -1247,12 +1125,9 @@ fn lenient_reason(
 }
 
 /// The kind of a property's value (through a `$ref`).
-fn value_kind(spec: &Spec, property: &serde_json::Value) -> ValueKind {
-    let resolved = match property.get("$ref").and_then(|r| r.as_str()) {
-        Some(target) => resolve_ref(&spec.json, target).unwrap_or(property),
-        None => property,
-    };
-    let text = |key: &str| resolved.get(key).and_then(|v| v.as_str());
+fn value_kind(spec: &Spec, property: &Value) -> ValueKind {
+    let resolved = resolve(&spec.json, property);
+    let text = |key: &str| resolved.get(key).and_then(Value::as_str);
     if resolved.get("x-lenient-string").is_some() {
         ValueKind::BareString
     } else if resolved.get("enum").is_some() {
@@ -1272,7 +1147,7 @@ fn value_kind(spec: &Spec, property: &serde_json::Value) -> ValueKind {
 pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
     let mut names = BTreeSet::new();
     for (_, schema) in response_schemas(spec) {
-        names.extend(reachable_schemas(spec, &schema));
+        names.extend(reachable_schemas(spec, schema));
     }
     let mut out = Vec::new();
     for name in names {
@@ -1290,17 +1165,13 @@ pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
         let mut fields = Vec::new();
         for (json, property) in properties {
             let location = format!("schema `{name}`, property `{json}`");
-            let resolved = match property.get("$ref").and_then(|r| r.as_str()) {
-                Some(target) => resolve_ref(&spec.json, target).unwrap_or(property),
-                None => property,
-            };
+            let resolved = resolve(&spec.json, property);
             let is_required = required.contains(json.as_str());
             let lenient = match property.get("x-lenient") {
                 None => None,
                 Some(value) => {
                     if !is_required {
-                        return Err(err(
-                            &spec.path,
+                        return Err(spec.err(
                             location,
                             "x-lenient on an optional property changes nothing (absent and null \
                              already decode): remove it or make the property required",
@@ -1311,14 +1182,9 @@ pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
             };
             let array = resolved.get("type").and_then(|t| t.as_str()) == Some("array");
             if array {
-                let items = resolved.get("items").unwrap_or(&serde_json::Value::Null);
-                let items = match items.get("$ref").and_then(|r| r.as_str()) {
-                    Some(target) => resolve_ref(&spec.json, target).unwrap_or(items),
-                    None => items,
-                };
+                let items = resolve(&spec.json, resolved.get("items").unwrap_or(&Value::Null));
                 if value_kind(spec, items) != ValueKind::Plain {
-                    return Err(err(
-                        &spec.path,
+                    return Err(spec.err(
                         location,
                         "an array of integers, dates or lenient strings: the tolerant reader \
                          has no helper for its items",
@@ -1347,17 +1213,10 @@ pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
                     .and_then(|p| p.as_str())
                     .filter(|p| properties.contains_key(*p))
                     .ok_or_else(|| {
-                        err(
-                            &spec.path,
-                            &location,
-                            "`property` must name a property of the schema",
-                        )
+                        spec.err(&location, "`property` must name a property of the schema")
                     })?;
-                let reason = lenient_reason(
-                    spec,
-                    &location,
-                    value.get("reason").unwrap_or(&serde_json::Value::Null),
-                )?;
+                let reason =
+                    lenient_reason(spec, &location, value.get("reason").unwrap_or(&Value::Null))?;
                 Some((property.to_owned(), reason))
             }
         };
@@ -1367,7 +1226,7 @@ pub fn response_readers(spec: &Spec) -> Result<Vec<Reader>, CodegenError> {
             from_string,
             keeps_unknown: schema
                 .get("additionalProperties")
-                .is_some_and(|a| a != &serde_json::Value::Bool(false)),
+                .is_some_and(|a| a != &Value::Bool(false)),
         });
     }
     Ok(out)
@@ -1644,13 +1503,7 @@ fn types_module<'f>(
             syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
             _ => None,
         })
-        .ok_or_else(|| {
-            err(
-                &spec.path,
-                "generated code",
-                "progenitor emitted no `types` module",
-            )
-        })
+        .ok_or_else(|| spec.err("generated code", "progenitor emitted no `types` module"))
 }
 
 /// Applies the tolerant reader to every response struct of progenitor's `types` module.
@@ -1671,17 +1524,15 @@ pub fn apply_readers(
                 _ => None,
             })
             .ok_or_else(|| {
-                err(
-                    &spec.path,
+                spec.err(
                     format!("schema `{}`", reader.name),
                     "a response object with no generated struct of that name",
                 )
             })?;
         let tokens = apply_reader(reader, item)
-            .map_err(|m| err(&spec.path, format!("schema `{}`", reader.name), m))?;
+            .map_err(|m| spec.err(format!("schema `{}`", reader.name), m))?;
         let parsed: syn::File = syn::parse2(tokens).map_err(|e| {
-            err(
-                &spec.path,
+            spec.err(
                 format!("schema `{}`", reader.name),
                 format!("the generated impl does not parse: {e}"),
             )
@@ -2380,26 +2231,21 @@ components:
     #[test]
     fn envelopes_follow_the_schema() {
         let code = generate(&spec(DOC)).expect("generation");
-        // One impl per response type; `result` is optional and the envelope has no `success`,
-        // `errors`, `messages` or `result_info`.
+        // One impl per response type (data for `src/envelope_impl.rs`, which tests the
+        // expansion); `result` is optional and the envelope has no `success`, `errors`,
+        // `messages` or `result_info`.
         assert_eq!(
-            code.matches("impl crate::envelope::Envelope for").count(),
+            code.matches("crate::envelope_impl::envelope_impl!").count(),
             1
         );
-        let expected = "impl crate::envelope::Envelope for ThingResponse {
-            type Result = Thing;
-            fn into_parts(self) -> crate::envelope::Parts<Self::Result> {
-                crate::envelope::Parts {
-                    success: ::std::option::Option::None,
-                    errors: ::std::vec::Vec::new(),
-                    messages: ::std::vec::Vec::new(),
-                    result: self.result,
-                    result_info: ::std::option::Option::None,
-                }
+        let expected = "crate::envelope_impl::envelope_impl! {
+            ThingResponse => Thing {
+                success: default, errors: default, messages: default, result: as_is,
+                result_info: default
             }
         }";
         assert!(has(&code, expected), "{code}");
-        assert!(!has(&code, "fn missing_result"), "{code}");
+        assert!(!has(&code, "missing_result"), "{code}");
         assert!(
             has(&code, "response: ThingResponse, request: ThingUpdate }"),
             "{code}"
@@ -2411,14 +2257,8 @@ components:
             "required: [note, result, success]\n      properties:\n        success: {type: boolean}\n        note: {type: string, x-lenient: Absent in old replies.}",
         ))
         .expect("generation");
-        assert!(
-            has(&code, "result: ::std::option::Option::Some(self.result),"),
-            "{code}"
-        );
-        assert!(
-            has(&code, "success: ::std::option::Option::Some(self.success),"),
-            "{code}"
-        );
+        assert!(has(&code, "success: some,"), "{code}");
+        assert!(has(&code, "result: some,"), "{code}");
 
         // A `result` with no schema is any JSON: missing, it is `null`.
         let code = generate(&edited(
@@ -2426,12 +2266,12 @@ components:
             "result: {description: Anything.}\n        thing: {$ref: '#/components/schemas/Thing'}",
         ))
         .expect("generation");
-        assert!(has(&code, "type Result = ::serde_json::Value;"), "{code}");
         assert!(
-            has(
-                &code,
-                "fn missing_result() -> ::std::option::Option<Self::Result> { ::std::option::Option::Some(::serde_json::Value::Null) }"
-            ),
+            has(&code, "ThingResponse => ::serde_json::Value {"),
+            "{code}"
+        );
+        assert!(
+            has(&code, "} missing_result: ::serde_json::Value::Null }"),
             "{code}"
         );
     }

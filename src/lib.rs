@@ -147,6 +147,7 @@ mod call;
 mod certificate_packs;
 mod client;
 mod envelope;
+mod envelope_impl;
 mod error;
 pub mod generated;
 mod ids;
