@@ -13,7 +13,7 @@ use crate::envelope::{self, ApiError};
 use crate::operation::Operation;
 use crate::pem;
 use crate::spec::{CompiledSchema, Contract, Violation};
-use crate::state::{rfc3339_micros, Pack, PackKind, RenderedPack, State, Zone};
+use crate::state::{rfc3339_micros, Pack, PackKind, RenderedPack, RenderedPart, State, Zone};
 
 /// One validated API call.
 pub(crate) struct Call<'a> {
@@ -61,16 +61,34 @@ pub(crate) enum Answer {
 /// and is `CertificatePack` there, and in `CertificatePackListResponse` `result` is an array
 /// whose only constraint is `items: CertificatePack`.
 pub(crate) struct PartValidators {
+    /// The last composed answer of each operation, reused while the next would be the same
+    /// text ([`compose`]).
+    last: std::sync::Mutex<BTreeMap<&'static str, LastComposed>>,
     pack: CompiledSchema,
+    /// `#/components/schemas/Verification`: an item of `get_ssl_verification`'s `result`.
+    verification: CompiledSchema,
 }
 
 impl PartValidators {
     /// Compiles the pack schema of `contract`.
     pub(crate) fn compile(contract: &Contract) -> Result<PartValidators, String> {
         Ok(PartValidators {
+            last: std::sync::Mutex::new(BTreeMap::new()),
             pack: contract.compile_at("/components/schemas/CertificatePack")?,
+            verification: contract.compile_at("/components/schemas/Verification")?,
         })
     }
+}
+
+/// A composed answer and what it was composed from: the envelope's JSON text (as validated)
+/// and the pack renderings its parts come from (held, and compared by identity: a rendering's
+/// text and its parts never change once made).
+struct LastComposed {
+    skeleton: Vec<u8>,
+    made_from: Vec<Arc<RenderedPack>>,
+    list: bool,
+    json: Bytes,
+    violations: Vec<Violation>,
 }
 
 impl Call<'_> {
@@ -157,13 +175,25 @@ fn stateful(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
             }
             Operation::GetCertificatePack => {
                 let (zone, pack) = requested_pack(state, &zone_id, call)?;
-                let rendered = rendering(pack, zone, parts);
-                return Ok(compose(
-                    call,
-                    envelope::success_without_result(),
-                    &[rendered],
-                    false,
-                ));
+                return Ok(one_pack_composed(call, zone, pack, parts));
+            }
+            Operation::EditCertificatePack => {
+                apply_edit(state, &zone_id, call)?;
+                let (zone, pack) = requested_pack(state, &zone_id, call)?;
+                return Ok(one_pack_composed(call, zone, pack, parts));
+            }
+            Operation::OrderCertificatePack => {
+                let id = place_order(state, &zone_id, call)?;
+                let zone = zone(state, &zone_id)?;
+                let pack = zone
+                    .pack(&id)
+                    .ok_or_else(|| ApiError::pack_not_found(&id))?;
+                return Ok(one_pack_composed(call, zone, pack, parts));
+            }
+            Operation::GetSslVerification => {
+                retry_verification(state, &zone_id, call)?;
+                let zone = zone(state, &zone_id)?;
+                return Ok(verification_composed(call, zone, parts));
             }
             _ => {}
         }
@@ -177,13 +207,24 @@ fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<V
     match call.operation {
         Operation::AnalyzeCertificate => analyze(call),
         Operation::ListCertificatePacks => list(state, &zone_id, call),
-        Operation::OrderCertificatePack => order(state, &zone_id, call),
+        Operation::OrderCertificatePack => {
+            let id = place_order(state, &zone_id, call)?;
+            let zone = zone(state, &zone_id)?;
+            let pack = zone
+                .pack(&id)
+                .ok_or_else(|| ApiError::pack_not_found(&id))?;
+            Ok(envelope::success(pack.to_json(zone)))
+        }
         Operation::GetCertificatePackQuota => quota(state, &zone_id),
         Operation::GetCertificatePack => {
             let (zone, pack) = requested_pack(state, &zone_id, call)?;
             Ok(envelope::success(pack.to_json(zone)))
         }
-        Operation::EditCertificatePack => edit_pack(state, &zone_id, call),
+        Operation::EditCertificatePack => {
+            apply_edit(state, &zone_id, call)?;
+            let (zone, pack) = requested_pack(state, &zone_id, call)?;
+            Ok(envelope::success(pack.to_json(zone)))
+        }
         Operation::DeleteCertificatePack => delete_pack(state, &zone_id, call),
         Operation::GetSslRecommendation | Operation::GetAutomaticSslMode => {
             let now = state.now();
@@ -204,7 +245,10 @@ fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<V
             json!({ "enabled": zone(state, &zone_id)?.universal_enabled }),
         )),
         Operation::EditUniversalSslSettings => universal(state, &zone_id, call),
-        Operation::GetSslVerification => verification(state, &zone_id, call),
+        Operation::GetSslVerification => {
+            retry_verification(state, &zone_id, call)?;
+            Ok(verification(zone(state, &zone_id)?))
+        }
         Operation::EditValidationMethod => edit_validation_method(state, &zone_id, call),
         // Unreachable: `dispatch` answers every operation without a rule (`is_stateful`)
         // from the document.
@@ -251,8 +295,20 @@ fn analyze(call: &Call<'_>) -> Result<Value, ApiError> {
             "/certificate",
         ));
     };
-    match pem::analyze(certificate) {
-        Ok(analysis) => Ok(envelope::success(analysis.to_json())),
+    // The analysis is a function of the certificate's text alone: the last one is kept.
+    static LAST: std::sync::Mutex<Option<(String, Result<Value, String>)>> =
+        std::sync::Mutex::new(None);
+    let known = crate::shared::lock(&LAST)
+        .as_ref()
+        .filter(|(text, _)| text == certificate)
+        .map(|(_, analysis)| analysis.clone());
+    let analysis = known.unwrap_or_else(|| {
+        let fresh = pem::analyze(certificate).map(|a| a.to_json());
+        *crate::shared::lock(&LAST) = Some((certificate.to_owned(), fresh.clone()));
+        fresh
+    });
+    match analysis {
+        Ok(analysis) => Ok(envelope::success(analysis)),
         Err(reason) => Err(ApiError::at(
             400,
             envelope::CODE_CERTIFICATE_UNPARSABLE,
@@ -466,49 +522,132 @@ fn list_composed(
         .map(|p| rendering(p, zone, parts))
         .collect();
     let skeleton = envelope::success_list(Vec::new(), page.info(items.len()));
-    Ok(compose(call, skeleton, &items, true))
+    let parts: Vec<Part<'_>> = items
+        .iter()
+        .map(|r| (&r.json[..], &r.violations[..]))
+        .collect();
+    Ok(compose(call, skeleton, &items, &parts, true))
 }
+
+/// An answer of one pack (`get_certificate_pack`, `edit_certificate_pack`,
+/// `order_certificate_pack`: all `CertificatePackResponse`) composed from its rendering.
+fn one_pack_composed(call: &Call<'_>, zone: &Zone, pack: &Pack, parts: &PartValidators) -> Answer {
+    let rendered = rendering(pack, zone, parts);
+    compose(
+        call,
+        envelope::success_without_result(),
+        std::slice::from_ref(&rendered),
+        &[(&rendered.json[..], &rendered.violations[..])],
+        false,
+    )
+}
+
+/// `get_ssl_verification` composed from each pack's verification rendering: made from
+/// [`Pack::verification_json`] with the document's later additions filled in, validated against
+/// `Verification` and serialized once per pack rendering (its inputs, the pack's identifier,
+/// status and method, are part of what a pack rendering is reused for), then reused.
+fn verification_composed(call: &Call<'_>, zone: &Zone, parts: &PartValidators) -> Answer {
+    let rendered: Vec<Arc<RenderedPack>> = zone
+        .packs
+        .iter()
+        .map(|p| rendering(p, zone, parts))
+        .collect();
+    let items: Vec<Part<'_>> = zone
+        .packs
+        .iter()
+        .zip(&rendered)
+        .filter_map(|(pack, r)| {
+            r.verification
+                .get_or_init(|| {
+                    let item = pack.verification_json()?;
+                    let mut body = envelope::success(Value::Array(vec![item]));
+                    fill_recorded(Operation::GetSslVerification.operation_id(), &mut body);
+                    let item = body
+                        .pointer_mut("/result/0")
+                        .map(Value::take)
+                        .unwrap_or(Value::Null);
+                    let violations = parts.verification.validate(&item).err().unwrap_or_default();
+                    let json = Bytes::from(serde_json::to_vec(&item).unwrap_or_default());
+                    Some(RenderedPart { json, violations })
+                })
+                .as_ref()
+                .map(|part| (&part.json[..], &part.violations[..]))
+        })
+        .collect();
+    compose(
+        call,
+        envelope::success(Value::Array(Vec::new())),
+        &rendered,
+        &items,
+        true,
+    )
+}
+
+/// A part of a composed answer: its JSON text and what validating it found.
+type Part<'a> = (&'a [u8], &'a [Violation]);
 
 /// A pack answer: `skeleton` (the envelope, with `"result": []` for a list, without `result`
 /// for one pack) filled in and validated against the operation's response schema, then written
 /// with the packs' JSON text as its `result` (an array when `list`, else the one pack), in the
 /// envelope's key order. The violations are the envelope's and each pack's (under
 /// `/result/N`, or `/result`).
+///
+/// The answer is a function of the envelope's text, the parts' texts (fixed by the renderings
+/// in `made_from`) and `list`: when all equal those of the operation's last composed answer,
+/// that answer (text and violations) is served again without composing or validating anew.
 fn compose(
     call: &Call<'_>,
     mut skeleton: Value,
-    packs: &[Arc<RenderedPack>],
+    made_from: &[Arc<RenderedPack>],
+    packs: &[Part<'_>],
     list: bool,
 ) -> Answer {
     let id = call.operation.operation_id();
     fill_recorded(id, &mut skeleton);
+    let skeleton_json = serde_json::to_vec(&skeleton).unwrap_or_default();
+    if let Some(parts) = call.parts
+        && let Some(last) = crate::shared::lock(&parts.last).get(id)
+        && last.list == list
+        && last.skeleton == skeleton_json
+        && last.made_from.len() == made_from.len()
+        && last
+            .made_from
+            .iter()
+            .zip(made_from)
+            .all(|(a, b)| Arc::ptr_eq(a, b))
+    {
+        return Answer::Composed {
+            json: last.json.clone(),
+            violations: last.violations.clone(),
+        };
+    }
     let mut violations = call
         .contract
         .validate_response(id, 200, &skeleton)
         .err()
         .unwrap_or_default();
-    for (i, pack) in packs.iter().enumerate() {
+    for (i, (_, pack_violations)) in packs.iter().enumerate().filter(|(_, p)| !p.1.is_empty()) {
         let at = if list {
             format!("/result/{i}")
         } else {
             "/result".to_owned()
         };
-        violations.extend(pack.violations.iter().map(|v| Violation {
+        violations.extend(pack_violations.iter().map(|v| Violation {
             pointer: format!("{at}{}", v.pointer),
             ..v.clone()
         }));
     }
-    let result_len: usize = packs.iter().map(|p| p.json.len() + 1).sum::<usize>() + 2;
+    let result_len: usize = packs.iter().map(|p| p.0.len() + 1).sum::<usize>() + 2;
     let mut out: Vec<u8> = Vec::with_capacity(result_len + 256);
     let write_result = |out: &mut Vec<u8>| {
         if list {
             out.push(b'[');
         }
-        for (i, pack) in packs.iter().enumerate() {
+        for (i, (json, _)) in packs.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(&pack.json);
+            out.extend_from_slice(json);
         }
         if list {
             out.push(b']');
@@ -540,10 +679,20 @@ fn compose(
         write_result(&mut out);
     }
     out.push(b'}');
-    Answer::Composed {
-        json: Bytes::from(out),
-        violations,
+    let json = Bytes::from(out);
+    if let Some(parts) = call.parts {
+        crate::shared::lock(&parts.last).insert(
+            id,
+            LastComposed {
+                skeleton: skeleton_json,
+                made_from: made_from.to_vec(),
+                list,
+                json: json.clone(),
+                violations: violations.clone(),
+            },
+        );
     }
+    Answer::Composed { json, violations }
 }
 
 /// The account every mock zone belongs to.
@@ -554,7 +703,8 @@ fn list(state: &State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError
     Ok(paged(call, listed(zone, call), |p| p.to_json(zone)))
 }
 
-fn order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+/// Places the order a call describes; the new pack's identifier.
+fn place_order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<String, ApiError> {
     let zone = zone(state, zone_id)?;
     let hosts: Vec<String> = call
         .body
@@ -633,9 +783,9 @@ fn order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, Api
         .unwrap_or(false);
     state.counters.orders_created += 1;
     let zone = zone_mut(state, zone_id)?;
-    let result = pack.to_json(zone);
+    let id = pack.id.clone();
     zone.packs.push(pack);
-    Ok(envelope::success(result))
+    Ok(id)
 }
 
 fn quota(state: &State, zone_id: &str) -> Result<Value, ApiError> {
@@ -653,7 +803,8 @@ fn not_advanced(what: &str) -> ApiError {
     )
 }
 
-fn edit_pack(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+/// Applies the edit a call asks for (branding, or a validation restart) to its pack.
+fn apply_edit(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<(), ApiError> {
     let now = state.now();
     let seed = state.ids.next_u64();
     let pack_id = call.param("certificate_pack_id");
@@ -687,11 +838,7 @@ fn edit_pack(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value,
             ))
         }
     }
-    let zone = zone_mut(state, zone_id)?;
-    let pack = zone
-        .pack(pack_id)
-        .ok_or_else(|| ApiError::pack_not_found(pack_id))?;
-    Ok(envelope::success(pack.to_json(zone)))
+    Ok(())
 }
 
 fn delete_pack(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
@@ -763,7 +910,8 @@ fn universal(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value,
     ))
 }
 
-fn verification(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+/// `?retry=true`: moves each pack waiting on validation one step on.
+fn retry_verification(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<(), ApiError> {
     let now = state.now();
     let retry = call.query.get("retry").and_then(Value::as_bool) == Some(true);
     let zone = zone_mut(state, zone_id)?;
@@ -778,12 +926,17 @@ fn verification(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Val
             pack.status_since = now;
         }
     }
+    Ok(())
+}
+
+/// `get_ssl_verification`'s answer, built as one value.
+fn verification(zone: &Zone) -> Value {
     let result: Vec<Value> = zone
         .packs
         .iter()
         .filter_map(crate::state::Pack::verification_json)
         .collect();
-    Ok(envelope::success(Value::Array(result)))
+    envelope::success(Value::Array(result))
 }
 
 fn edit_validation_method(
@@ -886,9 +1039,9 @@ mod tests {
         }
     }
 
-    /// In every status, with every validation method and both brandings, a composed pack answer
-    /// (served from cached renderings, read twice) is byte for byte the answer built as one value,
-    /// and both validate clean.
+    /// In every status, with every validation method and both brandings, a composed pack or
+    /// verification answer (served from cached renderings, read twice) is byte for byte the
+    /// answer built as one value, and both validate clean.
     #[test]
     fn composed_answers_are_the_values_answers() {
         let contract = Contract::shared().expect("the document compiles");
@@ -936,6 +1089,30 @@ mod tests {
                 assert!(
                     composed.1.is_empty() && whole.1.is_empty(),
                     "{status}: {composed:?}"
+                );
+                let no_query = BTreeMap::new();
+                let composed = answer(
+                    &mut state,
+                    Operation::GetSslVerification,
+                    None,
+                    &no_query,
+                    Some(&parts),
+                );
+                let whole = answer(
+                    &mut state,
+                    Operation::GetSslVerification,
+                    None,
+                    &no_query,
+                    None,
+                );
+                assert_eq!(
+                    String::from_utf8_lossy(&composed.0),
+                    String::from_utf8_lossy(&whole.0),
+                    "verification, {status}"
+                );
+                assert!(
+                    composed.1.is_empty() && whole.1.is_empty(),
+                    "verification, {status}: {composed:?}"
                 );
                 for id in &ids {
                     let no_query = BTreeMap::new();
