@@ -34,10 +34,10 @@ pub(crate) struct Call<'a> {
 pub(crate) enum Answer {
     /// A value; the server validates it whole against the operation's response schema.
     Value(Value),
-    /// The JSON text of a pack answer (`get_certificate_pack`, `list_certificate_packs`),
-    /// composed from an envelope validated for this answer and pack renderings each validated
-    /// against `CertificatePack` when it was made (see [`PartValidators`]), with every violation
-    /// those validations found (empty when the answer conforms).
+    /// The JSON text of an answer validated before, with every violation found (empty when the
+    /// answer conforms): a pack or verification answer composed from an envelope validated for
+    /// this answer and renderings each validated when it was made (see [`PartValidators`]), or
+    /// a read-only answer remembered with what it was made from ([`remembered`]).
     Composed {
         json: Bytes,
         violations: Vec<Violation>,
@@ -64,6 +64,9 @@ pub(crate) struct PartValidators {
     /// The last composed answer of each operation, reused while the next would be the same
     /// text ([`compose`]).
     last: std::sync::Mutex<BTreeMap<&'static str, LastComposed>>,
+    /// The last answer of each read-only operation answered from a key ([`remembered`]): the
+    /// key, the JSON text, its violations.
+    read: std::sync::Mutex<BTreeMap<&'static str, (String, Bytes, Vec<Violation>)>>,
     pack: CompiledSchema,
     /// `#/components/schemas/Verification`: an item of `get_ssl_verification`'s `result`.
     verification: CompiledSchema,
@@ -74,6 +77,7 @@ impl PartValidators {
     pub(crate) fn compile(contract: &Contract) -> Result<PartValidators, String> {
         Ok(PartValidators {
             last: std::sync::Mutex::new(BTreeMap::new()),
+            read: std::sync::Mutex::new(BTreeMap::new()),
             pack: contract.compile_at("/components/schemas/CertificatePack")?,
             verification: contract.compile_at("/components/schemas/Verification")?,
         })
@@ -162,11 +166,28 @@ pub(crate) fn dispatch(state: &mut State, call: &Call<'_>) -> Result<Answer, Api
 fn stateful(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
     state.settle_lifecycle();
     if call.operation == Operation::ListZones {
+        if let Some(parts) = call.parts
+            && let Some(key) = read_key(state, "", call)
+        {
+            return remembered(call, parts, key, |state| Ok(list_zones(state, call)), state);
+        }
         return Ok(Answer::Value(list_zones(state, call)));
     }
     let zone_id = call.param("zone_id").to_owned();
     if state.zone(&zone_id).is_none() {
         return Err(ApiError::unknown_object(call.path, 404, None));
+    }
+    apply_edit_setting(state, &zone_id, call)?;
+    if let Some(parts) = call.parts
+        && let Some(key) = read_key(state, &zone_id, call)
+    {
+        return remembered(
+            call,
+            parts,
+            key,
+            |state| stateful_value(state, &zone_id, call),
+            state,
+        );
     }
     if let Some(parts) = call.parts {
         match call.operation {
@@ -201,6 +222,102 @@ fn stateful(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
     stateful_value(state, &zone_id, call).map(Answer::Value)
 }
 
+/// The change a settings edit asks for (automatic mode, Universal SSL, validation method),
+/// made before its answer is built from the state (or remembered: [`read_key`]).
+fn apply_edit_setting(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<(), ApiError> {
+    match call.operation {
+        Operation::EditAutomaticSslMode => {
+            let now = state.now();
+            let value = call.body_str("value").unwrap_or("auto").to_owned();
+            let zone = zone_mut(state, zone_id)?;
+            zone.automatic_mode = value;
+            zone.automatic_mode_modified = now;
+            Ok(())
+        }
+        Operation::EditUniversalSslSettings => apply_universal(state, zone_id, call),
+        Operation::EditValidationMethod => apply_validation_method(state, zone_id, call),
+        _ => Ok(()),
+    }
+}
+
+/// Everything the answer of a read-only operation (or of a settings edit, after its change)
+/// answered with a value is made from, as
+/// text (`None` for the other operations): equal texts, equal answers.
+fn read_key(state: &State, zone_id: &str, call: &Call<'_>) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut key = String::new();
+    match call.operation {
+        Operation::ListZones => {
+            // The query as decoded (name, status, page, per_page) and every zone's id and name.
+            key = serde_json::to_string(call.query).ok()?;
+            for z in &state.zones {
+                let _ = write!(key, "\n{} {}", z.id, z.name);
+            }
+        }
+        Operation::GetCertificatePackQuota => {
+            let z = state.zone(zone_id)?;
+            let _ = write!(key, "{} {}", z.advanced_quota, z.advanced_used());
+        }
+        Operation::GetSslRecommendation
+        | Operation::GetAutomaticSslMode
+        | Operation::EditAutomaticSslMode => {
+            let z = state.zone(zone_id)?;
+            let _ = write!(
+                key,
+                "{:?} {:?}",
+                z.automatic_mode, z.automatic_mode_modified
+            );
+            // The next scan's date is shown in `auto` mode only.
+            if z.automatic_mode == "auto" {
+                let _ = write!(key, " {:?}", state.now());
+            }
+        }
+        Operation::GetUniversalSslSettings | Operation::EditUniversalSslSettings => {
+            let _ = write!(key, "{}", state.zone(zone_id)?.universal_enabled);
+        }
+        Operation::EditValidationMethod => {
+            let pack = state
+                .zone(zone_id)?
+                .pack(call.param("certificate_pack_id"))?;
+            let _ = write!(key, "{:?} {:?}", pack.status, pack.method);
+        }
+        _ => return None,
+    }
+    Some(key)
+}
+
+/// The answer of a read-only operation whose inputs are `key` ([`read_key`]): the operation's
+/// last answer (text and violations) when it was made from the same key, else `build`'s value
+/// with the document's later additions filled in, validated whole and kept.
+fn remembered(
+    call: &Call<'_>,
+    parts: &PartValidators,
+    key: String,
+    build: impl FnOnce(&mut State) -> Result<Value, ApiError>,
+    state: &mut State,
+) -> Result<Answer, ApiError> {
+    let id = call.operation.operation_id();
+    if let Some((_, json, violations)) = crate::shared::lock(&parts.read)
+        .get(id)
+        .filter(|(k, _, _)| *k == key)
+    {
+        return Ok(Answer::Composed {
+            json: json.clone(),
+            violations: violations.clone(),
+        });
+    }
+    let mut body = build(state)?;
+    fill_recorded(id, &mut body);
+    let violations = call
+        .contract
+        .validate_response(id, 200, &body)
+        .err()
+        .unwrap_or_default();
+    let json = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    crate::shared::lock(&parts.read).insert(id, (key, json.clone(), violations.clone()));
+    Ok(Answer::Composed { json, violations })
+}
+
 /// The operations answered with a value.
 fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
     let zone_id = zone_id.to_owned();
@@ -233,23 +350,30 @@ fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<V
                 now,
             )))
         }
+        // The edits' changes are made before (`apply_edit_setting`).
         Operation::EditAutomaticSslMode => {
             let now = state.now();
-            let value = call.body_str("value").unwrap_or("auto").to_owned();
-            let zone = zone_mut(state, &zone_id)?;
-            zone.automatic_mode = value;
-            zone.automatic_mode_modified = now;
-            Ok(envelope::success(automatic_mode(zone, now)))
+            Ok(envelope::success(automatic_mode(
+                zone(state, &zone_id)?,
+                now,
+            )))
         }
         Operation::GetUniversalSslSettings => Ok(envelope::success(
             json!({ "enabled": zone(state, &zone_id)?.universal_enabled }),
         )),
-        Operation::EditUniversalSslSettings => universal(state, &zone_id, call),
+        Operation::EditUniversalSslSettings => Ok(envelope::success(
+            json!({ "enabled": zone(state, &zone_id)?.universal_enabled }),
+        )),
         Operation::GetSslVerification => {
             retry_verification(state, &zone_id, call)?;
             Ok(verification(zone(state, &zone_id)?))
         }
-        Operation::EditValidationMethod => edit_validation_method(state, &zone_id, call),
+        Operation::EditValidationMethod => {
+            let (_, pack) = requested_pack(state, &zone_id, call)?;
+            Ok(envelope::success(
+                json!({ "status": pack.status, "validation_method": pack.method }),
+            ))
+        }
         // Unreachable: `dispatch` answers every operation without a rule (`is_stateful`)
         // from the document.
         other => Err(ApiError::new(
@@ -877,7 +1001,7 @@ fn automatic_mode(zone: &Zone, now: DateTime<Utc>) -> Value {
     v
 }
 
-fn universal(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+fn apply_universal(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<(), ApiError> {
     let now = state.now();
     let wanted = call.body.get("enabled").and_then(Value::as_bool);
     let (was, apex) = {
@@ -905,9 +1029,7 @@ fn universal(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value,
         }
         _ => {}
     }
-    Ok(envelope::success(
-        json!({ "enabled": zone(state, zone_id)?.universal_enabled }),
-    ))
+    Ok(())
 }
 
 /// `?retry=true`: moves each pack waiting on validation one step on.
@@ -939,11 +1061,13 @@ fn verification(zone: &Zone) -> Value {
     envelope::success(Value::Array(result))
 }
 
-fn edit_validation_method(
+/// Changes the validation method (or re-checks with the same one); the answer shows the
+/// pack's status and method after it.
+fn apply_validation_method(
     state: &mut State,
     zone_id: &str,
     call: &Call<'_>,
-) -> Result<Value, ApiError> {
+) -> Result<(), ApiError> {
     let now = state.now();
     let seed = state.ids.next_u64();
     let method = call
@@ -983,9 +1107,7 @@ fn edit_validation_method(
         }
         _ => {}
     }
-    Ok(envelope::success(
-        json!({ "status": pack.status, "validation_method": method }),
-    ))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1137,6 +1259,74 @@ mod tests {
                     assert!(composed.1.is_empty(), "{status}: {:?}", composed.1);
                 }
             }
+        }
+    }
+
+    /// A remembered read-only answer (quota, automatic mode, recommendation, Universal SSL, the
+    /// zone list) is byte for byte the answer built as one value, before and after every input
+    /// it is made from changes, and both validate clean.
+    #[test]
+    fn remembered_answers_follow_every_change() {
+        let contract = Contract::shared().expect("the document compiles");
+        let parts = PartValidators::compile(&contract).expect("the schemas compile");
+        let mut state = state();
+        let mut zones_query = BTreeMap::new();
+        zones_query.insert("name".to_owned(), json!("example.com"));
+        let check = |state: &mut State, step: &str| {
+            let mut seen = Vec::new();
+            for (operation, query) in [
+                (Operation::GetCertificatePackQuota, BTreeMap::new()),
+                (Operation::GetAutomaticSslMode, BTreeMap::new()),
+                (Operation::GetSslRecommendation, BTreeMap::new()),
+                (Operation::GetUniversalSslSettings, BTreeMap::new()),
+                (Operation::ListZones, zones_query.clone()),
+                (Operation::ListZones, BTreeMap::new()),
+            ] {
+                for _ in 0..2 {
+                    let remembered = answer(state, operation, None, &query, Some(&parts));
+                    let whole = answer(state, operation, None, &query, None);
+                    assert_eq!(
+                        String::from_utf8_lossy(&remembered.0),
+                        String::from_utf8_lossy(&whole.0),
+                        "{operation} {step}"
+                    );
+                    assert!(
+                        remembered.1.is_empty() && whole.1.is_empty(),
+                        "{operation} {step}: {remembered:?}"
+                    );
+                    seen.push(whole.0);
+                }
+            }
+            seen
+        };
+        let mut answers = vec![check(&mut state, "seeded")];
+        fn zone(state: &mut State) -> &mut Zone {
+            state.zone_mut(DEFAULT_ZONE_ID).expect("the zone")
+        }
+        zone(&mut state).advanced_quota += 1;
+        answers.push(check(&mut state, "quota raised"));
+        zone(&mut state).packs.pop();
+        answers.push(check(&mut state, "a pack fewer"));
+        zone(&mut state).automatic_mode = "custom".into();
+        answers.push(check(&mut state, "custom mode"));
+        zone(&mut state).automatic_mode = "auto".into();
+        answers.push(check(&mut state, "auto mode"));
+        let modified = zone(&mut state).automatic_mode_modified;
+        zone(&mut state).automatic_mode_modified = modified + TimeDelta::microseconds(1);
+        answers.push(check(&mut state, "mode modified"));
+        state
+            .clock
+            .advance(std::time::Duration::from_secs(2 * 86_400))
+            .expect("the clock moves");
+        answers.push(check(&mut state, "two days later"));
+        let enabled = zone(&mut state).universal_enabled;
+        zone(&mut state).universal_enabled = !enabled;
+        answers.push(check(&mut state, "Universal SSL toggled"));
+        zone(&mut state).name = "example.org".into();
+        answers.push(check(&mut state, "zone renamed"));
+        // Each change showed in some answer.
+        for pair in answers.windows(2) {
+            assert_ne!(pair[0], pair[1]);
         }
     }
 
