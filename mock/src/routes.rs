@@ -84,11 +84,11 @@ impl PartValidators {
     }
 }
 
-/// A composed answer and what it was composed from: the envelope's JSON text (as validated)
+/// A composed answer and what it was composed from: the key of its envelope (see [`compose`])
 /// and the pack renderings its parts come from (held, and compared by identity: a rendering's
 /// text and its parts never change once made).
 struct LastComposed {
-    skeleton: Vec<u8>,
+    skeleton_key: String,
     made_from: Vec<Arc<RenderedPack>>,
     list: bool,
     json: Bytes,
@@ -645,12 +645,21 @@ fn list_composed(
         .take(page.take)
         .map(|p| rendering(p, zone, parts))
         .collect();
-    let skeleton = envelope::success_list(Vec::new(), page.info(items.len()));
+    // `result_info` is made from these four numbers (`Page::info`).
+    let count = items.len();
+    let skeleton_key = format!("{count} {} {} {}", page.page, page.per_page, page.total);
+    let skeleton = || envelope::success_list(Vec::new(), page.info(count));
     let parts: Vec<Part<'_>> = items
         .iter()
         .map(|r| (&r.json[..], &r.violations[..]))
         .collect();
-    Ok(compose(call, skeleton, &items, &parts, true))
+    Ok(compose(
+        call,
+        (skeleton_key, skeleton),
+        &items,
+        &parts,
+        true,
+    ))
 }
 
 /// An answer of one pack (`get_certificate_pack`, `edit_certificate_pack`,
@@ -659,7 +668,7 @@ fn one_pack_composed(call: &Call<'_>, zone: &Zone, pack: &Pack, parts: &PartVali
     let rendered = rendering(pack, zone, parts);
     compose(
         call,
-        envelope::success_without_result(),
+        (String::new(), envelope::success_without_result),
         std::slice::from_ref(&rendered),
         &[(&rendered.json[..], &rendered.violations[..])],
         false,
@@ -700,7 +709,9 @@ fn verification_composed(call: &Call<'_>, zone: &Zone, parts: &PartValidators) -
         .collect();
     compose(
         call,
-        envelope::success(Value::Array(Vec::new())),
+        (String::new(), || {
+            envelope::success(Value::Array(Vec::new()))
+        }),
         &rendered,
         &items,
         true,
@@ -716,23 +727,23 @@ type Part<'a> = (&'a [u8], &'a [Violation]);
 /// envelope's key order. The violations are the envelope's and each pack's (under
 /// `/result/N`, or `/result`).
 ///
-/// The answer is a function of the envelope's text, the parts' texts (fixed by the renderings
-/// in `made_from`) and `list`: when all equal those of the operation's last composed answer,
+/// `skeleton` is given as a key (the text of everything the envelope is made from: equal keys,
+/// equal envelopes) and a function building it. The answer is a function of that key, the
+/// parts' texts (fixed by the renderings in `made_from`) and `list`: when all equal those of
+/// the operation's last composed answer,
 /// that answer (text and violations) is served again without composing or validating anew.
 fn compose(
     call: &Call<'_>,
-    mut skeleton: Value,
+    (skeleton_key, skeleton): (String, impl FnOnce() -> Value),
     made_from: &[Arc<RenderedPack>],
     packs: &[Part<'_>],
     list: bool,
 ) -> Answer {
     let id = call.operation.operation_id();
-    fill_recorded(id, &mut skeleton);
-    let skeleton_json = serde_json::to_vec(&skeleton).unwrap_or_default();
     if let Some(parts) = call.parts
         && let Some(last) = crate::shared::lock(&parts.last).get(id)
         && last.list == list
-        && last.skeleton == skeleton_json
+        && last.skeleton_key == skeleton_key
         && last.made_from.len() == made_from.len()
         && last
             .made_from
@@ -745,6 +756,8 @@ fn compose(
             violations: last.violations.clone(),
         };
     }
+    let mut skeleton = skeleton();
+    fill_recorded(id, &mut skeleton);
     let mut violations = call
         .contract
         .validate_response(id, 200, &skeleton)
@@ -808,7 +821,7 @@ fn compose(
         crate::shared::lock(&parts.last).insert(
             id,
             LastComposed {
-                skeleton: skeleton_json,
+                skeleton_key,
                 made_from: made_from.to_vec(),
                 list,
                 json: json.clone(),
