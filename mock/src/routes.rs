@@ -66,7 +66,7 @@ pub(crate) struct PartValidators {
     last: std::sync::Mutex<BTreeMap<&'static str, LastComposed>>,
     /// The last answer of each read-only operation answered from a key ([`remembered`]): the
     /// key, the JSON text, its violations.
-    read: std::sync::Mutex<BTreeMap<&'static str, (String, Bytes, Vec<Violation>)>>,
+    read: std::sync::Mutex<BTreeMap<&'static str, Remembered>>,
     pack: CompiledSchema,
     /// `#/components/schemas/Verification`: an item of `get_ssl_verification`'s `result`.
     verification: CompiledSchema,
@@ -83,6 +83,9 @@ impl PartValidators {
         })
     }
 }
+
+/// A remembered answer: the key it was made from, its JSON text, its violations.
+type Remembered = (String, Bytes, Vec<Violation>);
 
 /// A composed answer and what it was composed from: the key of its envelope (see [`compose`])
 /// and the pack renderings its parts come from (held, and compared by identity: a rendering's

@@ -250,7 +250,7 @@ fn rate_key(headers: &HeaderMap) -> String {
     "anonymous".into()
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&'a str> {
+fn header(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
