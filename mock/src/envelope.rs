@@ -25,7 +25,7 @@
 //! The business rules (valid requests refused in some state) are listed in [`BUSINESS_RULES`].
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use crate::spec::Violation;
 
@@ -252,16 +252,32 @@ impl ApiError {
 
 /// The success envelope around `result`.
 pub(crate) fn success(result: Value) -> Value {
-    json!({ "success": true, "errors": [], "messages": [], "result": result })
+    // Built by hand: `json!` would copy `result` through its serializer (a deep copy of every
+    // answer), where moving it costs nothing. Same keys, same order.
+    let mut map = success_fields();
+    map.insert("result".into(), result);
+    Value::Object(map)
+}
+
+/// `success`, `errors` and `messages` of a success envelope, in the order `json!` writes them.
+fn success_fields() -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("success".into(), Value::Bool(true));
+    map.insert("errors".into(), Value::Array(Vec::new()));
+    map.insert("messages".into(), Value::Array(Vec::new()));
+    map
 }
 
 /// The success envelope without `result`: the part of a one-pack answer validated per answer
 /// (`routes::compose` writes the pack after it).
 pub(crate) fn success_without_result() -> Value {
-    json!({ "success": true, "errors": [], "messages": [] })
+    Value::Object(success_fields())
 }
 
 /// The success envelope of a list, with `result_info`.
 pub(crate) fn success_list(result: Vec<Value>, info: Value) -> Value {
-    json!({ "success": true, "errors": [], "messages": [], "result": result, "result_info": info })
+    let mut map = success_fields();
+    map.insert("result".into(), Value::Array(result));
+    map.insert("result_info".into(), info);
+    Value::Object(map)
 }

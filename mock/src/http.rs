@@ -254,6 +254,25 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Tracked<T> {
         result
     }
 
+    /// Passed through, with [`Tracked::is_write_vectored`]: hyper then writes a response's head
+    /// and its body (a cached answer's bytes, shared) with one `writev`, instead of copying the
+    /// body into its own buffer first.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
@@ -474,6 +493,13 @@ pub(crate) async fn read_body(
         return Err(BodyError::TooLarge {
             limit,
             declared: Some(n),
+        });
+    }
+    // No body (a GET): nothing to wait for.
+    if hyper::body::Body::is_end_stream(&body) {
+        return Ok(HeldBody {
+            bytes: Bytes::new(),
+            _permit: BodyPermit(None),
         });
     }
     let budget = gate.limits.max_body_in_flight;

@@ -13,7 +13,7 @@ use crate::envelope::{self, ApiError};
 use crate::operation::Operation;
 use crate::pem;
 use crate::spec::{CompiledSchema, Contract, Violation};
-use crate::state::{rfc3339_micros, Pack, PackKind, RenderedPack, State, Zone};
+use crate::state::{rfc3339_micros, Pack, PackKind, RenderedPack, RenderedPart, State, Zone};
 
 /// One validated API call.
 pub(crate) struct Call<'a> {
@@ -34,10 +34,10 @@ pub(crate) struct Call<'a> {
 pub(crate) enum Answer {
     /// A value; the server validates it whole against the operation's response schema.
     Value(Value),
-    /// The JSON text of a pack answer (`get_certificate_pack`, `list_certificate_packs`),
-    /// composed from an envelope validated for this answer and pack renderings each validated
-    /// against `CertificatePack` when it was made (see [`PartValidators`]), with every violation
-    /// those validations found (empty when the answer conforms).
+    /// The JSON text of an answer validated before, with every violation found (empty when the
+    /// answer conforms): a pack or verification answer composed from an envelope validated for
+    /// this answer and renderings each validated when it was made (see [`PartValidators`]), or
+    /// a read-only answer remembered with what it was made from ([`remembered`]).
     Composed {
         json: Bytes,
         violations: Vec<Violation>,
@@ -61,16 +61,41 @@ pub(crate) enum Answer {
 /// and is `CertificatePack` there, and in `CertificatePackListResponse` `result` is an array
 /// whose only constraint is `items: CertificatePack`.
 pub(crate) struct PartValidators {
+    /// The last composed answer of each operation, reused while the next would be the same
+    /// text ([`compose`]).
+    last: std::sync::Mutex<BTreeMap<&'static str, LastComposed>>,
+    /// The last answer of each read-only operation answered from a key ([`remembered`]): the
+    /// key, the JSON text, its violations.
+    read: std::sync::Mutex<BTreeMap<&'static str, Remembered>>,
     pack: CompiledSchema,
+    /// `#/components/schemas/Verification`: an item of `get_ssl_verification`'s `result`.
+    verification: CompiledSchema,
 }
 
 impl PartValidators {
     /// Compiles the pack schema of `contract`.
     pub(crate) fn compile(contract: &Contract) -> Result<PartValidators, String> {
         Ok(PartValidators {
+            last: std::sync::Mutex::new(BTreeMap::new()),
+            read: std::sync::Mutex::new(BTreeMap::new()),
             pack: contract.compile_at("/components/schemas/CertificatePack")?,
+            verification: contract.compile_at("/components/schemas/Verification")?,
         })
     }
+}
+
+/// A remembered answer: the key it was made from, its JSON text, its violations.
+type Remembered = (String, Bytes, Vec<Violation>);
+
+/// A composed answer and what it was composed from: the key of its envelope (see [`compose`])
+/// and the pack renderings its parts come from (held, and compared by identity: a rendering's
+/// text and its parts never change once made).
+struct LastComposed {
+    skeleton_key: String,
+    made_from: Vec<Arc<RenderedPack>>,
+    list: bool,
+    json: Bytes,
+    violations: Vec<Violation>,
 }
 
 impl Call<'_> {
@@ -144,11 +169,28 @@ pub(crate) fn dispatch(state: &mut State, call: &Call<'_>) -> Result<Answer, Api
 fn stateful(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
     state.settle_lifecycle();
     if call.operation == Operation::ListZones {
+        if let Some(parts) = call.parts
+            && let Some(key) = read_key(state, "", call)
+        {
+            return remembered(call, parts, key, |state| Ok(list_zones(state, call)), state);
+        }
         return Ok(Answer::Value(list_zones(state, call)));
     }
     let zone_id = call.param("zone_id").to_owned();
     if state.zone(&zone_id).is_none() {
         return Err(ApiError::unknown_object(call.path, 404, None));
+    }
+    apply_edit_setting(state, &zone_id, call)?;
+    if let Some(parts) = call.parts
+        && let Some(key) = read_key(state, &zone_id, call)
+    {
+        return remembered(
+            call,
+            parts,
+            key,
+            |state| stateful_value(state, &zone_id, call),
+            state,
+        );
     }
     if let Some(parts) = call.parts {
         match call.operation {
@@ -157,18 +199,126 @@ fn stateful(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
             }
             Operation::GetCertificatePack => {
                 let (zone, pack) = requested_pack(state, &zone_id, call)?;
-                let rendered = rendering(pack, zone, parts);
-                return Ok(compose(
-                    call,
-                    envelope::success_without_result(),
-                    &[rendered],
-                    false,
-                ));
+                return Ok(one_pack_composed(call, zone, pack, parts));
+            }
+            Operation::EditCertificatePack => {
+                apply_edit(state, &zone_id, call)?;
+                let (zone, pack) = requested_pack(state, &zone_id, call)?;
+                return Ok(one_pack_composed(call, zone, pack, parts));
+            }
+            Operation::OrderCertificatePack => {
+                let id = place_order(state, &zone_id, call)?;
+                let zone = zone(state, &zone_id)?;
+                let pack = zone
+                    .pack(&id)
+                    .ok_or_else(|| ApiError::pack_not_found(&id))?;
+                return Ok(one_pack_composed(call, zone, pack, parts));
+            }
+            Operation::GetSslVerification => {
+                retry_verification(state, &zone_id, call)?;
+                let zone = zone(state, &zone_id)?;
+                return Ok(verification_composed(call, zone, parts));
             }
             _ => {}
         }
     }
     stateful_value(state, &zone_id, call).map(Answer::Value)
+}
+
+/// The change a settings edit asks for (automatic mode, Universal SSL, validation method),
+/// made before its answer is built from the state (or remembered: [`read_key`]).
+fn apply_edit_setting(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<(), ApiError> {
+    match call.operation {
+        Operation::EditAutomaticSslMode => {
+            let now = state.now();
+            let value = call.body_str("value").unwrap_or("auto").to_owned();
+            let zone = zone_mut(state, zone_id)?;
+            zone.automatic_mode = value;
+            zone.automatic_mode_modified = now;
+            Ok(())
+        }
+        Operation::EditUniversalSslSettings => apply_universal(state, zone_id, call),
+        Operation::EditValidationMethod => apply_validation_method(state, zone_id, call),
+        _ => Ok(()),
+    }
+}
+
+/// Everything the answer of a read-only operation (or of a settings edit, after its change)
+/// answered with a value is made from, as
+/// text (`None` for the other operations): equal texts, equal answers.
+fn read_key(state: &State, zone_id: &str, call: &Call<'_>) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut key = String::new();
+    match call.operation {
+        Operation::ListZones => {
+            // The query as decoded (name, status, page, per_page) and every zone's id and name.
+            key = serde_json::to_string(call.query).ok()?;
+            for z in &state.zones {
+                let _ = write!(key, "\n{} {}", z.id, z.name);
+            }
+        }
+        Operation::GetCertificatePackQuota => {
+            let z = state.zone(zone_id)?;
+            let _ = write!(key, "{} {}", z.advanced_quota, z.advanced_used());
+        }
+        Operation::GetSslRecommendation
+        | Operation::GetAutomaticSslMode
+        | Operation::EditAutomaticSslMode => {
+            let z = state.zone(zone_id)?;
+            let _ = write!(
+                key,
+                "{:?} {:?}",
+                z.automatic_mode, z.automatic_mode_modified
+            );
+            // The next scan's date is shown in `auto` mode only.
+            if z.automatic_mode == "auto" {
+                let _ = write!(key, " {:?}", state.now());
+            }
+        }
+        Operation::GetUniversalSslSettings | Operation::EditUniversalSslSettings => {
+            let _ = write!(key, "{}", state.zone(zone_id)?.universal_enabled);
+        }
+        Operation::EditValidationMethod => {
+            let pack = state
+                .zone(zone_id)?
+                .pack(call.param("certificate_pack_id"))?;
+            let _ = write!(key, "{:?} {:?}", pack.status, pack.method);
+        }
+        _ => return None,
+    }
+    Some(key)
+}
+
+/// The answer of a read-only operation whose inputs are `key` ([`read_key`]): the operation's
+/// last answer (text and violations) when it was made from the same key, else `build`'s value
+/// with the document's later additions filled in, validated whole and kept.
+fn remembered(
+    call: &Call<'_>,
+    parts: &PartValidators,
+    key: String,
+    build: impl FnOnce(&mut State) -> Result<Value, ApiError>,
+    state: &mut State,
+) -> Result<Answer, ApiError> {
+    let id = call.operation.operation_id();
+    if let Some((_, json, violations)) = crate::shared::lock(&parts.read)
+        .get(id)
+        .filter(|(k, _, _)| *k == key)
+    {
+        return Ok(Answer::Composed {
+            json: json.clone(),
+            violations: violations.clone(),
+        });
+    }
+    let mut body = build(state)?;
+    fill_recorded(id, &mut body);
+    let violations = call
+        .contract
+        .validate_response(id, 200, &body)
+        .err()
+        .unwrap_or_default();
+    let json = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    crate::shared::lock(&parts.read).insert(id, (key, json.clone(), violations.clone()));
+    Ok(Answer::Composed { json, violations })
 }
 
 /// The operations answered with a value.
@@ -177,13 +327,24 @@ fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<V
     match call.operation {
         Operation::AnalyzeCertificate => analyze(call),
         Operation::ListCertificatePacks => list(state, &zone_id, call),
-        Operation::OrderCertificatePack => order(state, &zone_id, call),
+        Operation::OrderCertificatePack => {
+            let id = place_order(state, &zone_id, call)?;
+            let zone = zone(state, &zone_id)?;
+            let pack = zone
+                .pack(&id)
+                .ok_or_else(|| ApiError::pack_not_found(&id))?;
+            Ok(envelope::success(pack.to_json(zone)))
+        }
         Operation::GetCertificatePackQuota => quota(state, &zone_id),
         Operation::GetCertificatePack => {
             let (zone, pack) = requested_pack(state, &zone_id, call)?;
             Ok(envelope::success(pack.to_json(zone)))
         }
-        Operation::EditCertificatePack => edit_pack(state, &zone_id, call),
+        Operation::EditCertificatePack => {
+            apply_edit(state, &zone_id, call)?;
+            let (zone, pack) = requested_pack(state, &zone_id, call)?;
+            Ok(envelope::success(pack.to_json(zone)))
+        }
         Operation::DeleteCertificatePack => delete_pack(state, &zone_id, call),
         Operation::GetSslRecommendation | Operation::GetAutomaticSslMode => {
             let now = state.now();
@@ -192,20 +353,30 @@ fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<V
                 now,
             )))
         }
+        // The edits' changes are made before (`apply_edit_setting`).
         Operation::EditAutomaticSslMode => {
             let now = state.now();
-            let value = call.body_str("value").unwrap_or("auto").to_owned();
-            let zone = zone_mut(state, &zone_id)?;
-            zone.automatic_mode = value;
-            zone.automatic_mode_modified = now;
-            Ok(envelope::success(automatic_mode(zone, now)))
+            Ok(envelope::success(automatic_mode(
+                zone(state, &zone_id)?,
+                now,
+            )))
         }
         Operation::GetUniversalSslSettings => Ok(envelope::success(
             json!({ "enabled": zone(state, &zone_id)?.universal_enabled }),
         )),
-        Operation::EditUniversalSslSettings => universal(state, &zone_id, call),
-        Operation::GetSslVerification => verification(state, &zone_id, call),
-        Operation::EditValidationMethod => edit_validation_method(state, &zone_id, call),
+        Operation::EditUniversalSslSettings => Ok(envelope::success(
+            json!({ "enabled": zone(state, &zone_id)?.universal_enabled }),
+        )),
+        Operation::GetSslVerification => {
+            retry_verification(state, &zone_id, call)?;
+            Ok(verification(zone(state, &zone_id)?))
+        }
+        Operation::EditValidationMethod => {
+            let (_, pack) = requested_pack(state, &zone_id, call)?;
+            Ok(envelope::success(
+                json!({ "status": pack.status, "validation_method": pack.method }),
+            ))
+        }
         // Unreachable: `dispatch` answers every operation without a rule (`is_stateful`)
         // from the document.
         other => Err(ApiError::new(
@@ -251,8 +422,20 @@ fn analyze(call: &Call<'_>) -> Result<Value, ApiError> {
             "/certificate",
         ));
     };
-    match pem::analyze(certificate) {
-        Ok(analysis) => Ok(envelope::success(analysis.to_json())),
+    // The analysis is a function of the certificate's text alone: the last one is kept.
+    static LAST: std::sync::Mutex<Option<(String, Result<Value, String>)>> =
+        std::sync::Mutex::new(None);
+    let known = crate::shared::lock(&LAST)
+        .as_ref()
+        .filter(|(text, _)| text == certificate)
+        .map(|(_, analysis)| analysis.clone());
+    let analysis = known.unwrap_or_else(|| {
+        let fresh = pem::analyze(certificate).map(|a| a.to_json());
+        *crate::shared::lock(&LAST) = Some((certificate.to_owned(), fresh.clone()));
+        fresh
+    });
+    match analysis {
+        Ok(analysis) => Ok(envelope::success(analysis)),
         Err(reason) => Err(ApiError::at(
             400,
             envelope::CODE_CERTIFICATE_UNPARSABLE,
@@ -465,50 +648,146 @@ fn list_composed(
         .take(page.take)
         .map(|p| rendering(p, zone, parts))
         .collect();
-    let skeleton = envelope::success_list(Vec::new(), page.info(items.len()));
-    Ok(compose(call, skeleton, &items, true))
+    // `result_info` is made from these four numbers (`Page::info`).
+    let count = items.len();
+    let skeleton_key = format!("{count} {} {} {}", page.page, page.per_page, page.total);
+    let skeleton = || envelope::success_list(Vec::new(), page.info(count));
+    let parts: Vec<Part<'_>> = items
+        .iter()
+        .map(|r| (&r.json[..], &r.violations[..]))
+        .collect();
+    Ok(compose(
+        call,
+        (skeleton_key, skeleton),
+        &items,
+        &parts,
+        true,
+    ))
 }
+
+/// An answer of one pack (`get_certificate_pack`, `edit_certificate_pack`,
+/// `order_certificate_pack`: all `CertificatePackResponse`) composed from its rendering.
+fn one_pack_composed(call: &Call<'_>, zone: &Zone, pack: &Pack, parts: &PartValidators) -> Answer {
+    let rendered = rendering(pack, zone, parts);
+    compose(
+        call,
+        (String::new(), envelope::success_without_result),
+        std::slice::from_ref(&rendered),
+        &[(&rendered.json[..], &rendered.violations[..])],
+        false,
+    )
+}
+
+/// `get_ssl_verification` composed from each pack's verification rendering: made from
+/// [`Pack::verification_json`] with the document's later additions filled in, validated against
+/// `Verification` and serialized once per pack rendering (its inputs, the pack's identifier,
+/// status and method, are part of what a pack rendering is reused for), then reused.
+fn verification_composed(call: &Call<'_>, zone: &Zone, parts: &PartValidators) -> Answer {
+    let rendered: Vec<Arc<RenderedPack>> = zone
+        .packs
+        .iter()
+        .map(|p| rendering(p, zone, parts))
+        .collect();
+    let items: Vec<Part<'_>> = zone
+        .packs
+        .iter()
+        .zip(&rendered)
+        .filter_map(|(pack, r)| {
+            r.verification
+                .get_or_init(|| {
+                    let item = pack.verification_json()?;
+                    let mut body = envelope::success(Value::Array(vec![item]));
+                    fill_recorded(Operation::GetSslVerification.operation_id(), &mut body);
+                    let item = body
+                        .pointer_mut("/result/0")
+                        .map(Value::take)
+                        .unwrap_or(Value::Null);
+                    let violations = parts.verification.validate(&item).err().unwrap_or_default();
+                    let json = Bytes::from(serde_json::to_vec(&item).unwrap_or_default());
+                    Some(RenderedPart { json, violations })
+                })
+                .as_ref()
+                .map(|part| (&part.json[..], &part.violations[..]))
+        })
+        .collect();
+    compose(
+        call,
+        (String::new(), || {
+            envelope::success(Value::Array(Vec::new()))
+        }),
+        &rendered,
+        &items,
+        true,
+    )
+}
+
+/// A part of a composed answer: its JSON text and what validating it found.
+type Part<'a> = (&'a [u8], &'a [Violation]);
 
 /// A pack answer: `skeleton` (the envelope, with `"result": []` for a list, without `result`
 /// for one pack) filled in and validated against the operation's response schema, then written
 /// with the packs' JSON text as its `result` (an array when `list`, else the one pack), in the
 /// envelope's key order. The violations are the envelope's and each pack's (under
 /// `/result/N`, or `/result`).
+///
+/// `skeleton` is given as a key (the text of everything the envelope is made from: equal keys,
+/// equal envelopes) and a function building it. The answer is a function of that key, the
+/// parts' texts (fixed by the renderings in `made_from`) and `list`: when all equal those of
+/// the operation's last composed answer,
+/// that answer (text and violations) is served again without composing or validating anew.
 fn compose(
     call: &Call<'_>,
-    mut skeleton: Value,
-    packs: &[Arc<RenderedPack>],
+    (skeleton_key, skeleton): (String, impl FnOnce() -> Value),
+    made_from: &[Arc<RenderedPack>],
+    packs: &[Part<'_>],
     list: bool,
 ) -> Answer {
     let id = call.operation.operation_id();
+    if let Some(parts) = call.parts
+        && let Some(last) = crate::shared::lock(&parts.last).get(id)
+        && last.list == list
+        && last.skeleton_key == skeleton_key
+        && last.made_from.len() == made_from.len()
+        && last
+            .made_from
+            .iter()
+            .zip(made_from)
+            .all(|(a, b)| Arc::ptr_eq(a, b))
+    {
+        return Answer::Composed {
+            json: last.json.clone(),
+            violations: last.violations.clone(),
+        };
+    }
+    let mut skeleton = skeleton();
     fill_recorded(id, &mut skeleton);
     let mut violations = call
         .contract
         .validate_response(id, 200, &skeleton)
         .err()
         .unwrap_or_default();
-    for (i, pack) in packs.iter().enumerate() {
+    for (i, (_, pack_violations)) in packs.iter().enumerate().filter(|(_, p)| !p.1.is_empty()) {
         let at = if list {
             format!("/result/{i}")
         } else {
             "/result".to_owned()
         };
-        violations.extend(pack.violations.iter().map(|v| Violation {
+        violations.extend(pack_violations.iter().map(|v| Violation {
             pointer: format!("{at}{}", v.pointer),
             ..v.clone()
         }));
     }
-    let result_len: usize = packs.iter().map(|p| p.json.len() + 1).sum::<usize>() + 2;
+    let result_len: usize = packs.iter().map(|p| p.0.len() + 1).sum::<usize>() + 2;
     let mut out: Vec<u8> = Vec::with_capacity(result_len + 256);
     let write_result = |out: &mut Vec<u8>| {
         if list {
             out.push(b'[');
         }
-        for (i, pack) in packs.iter().enumerate() {
+        for (i, (json, _)) in packs.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(&pack.json);
+            out.extend_from_slice(json);
         }
         if list {
             out.push(b']');
@@ -540,10 +819,20 @@ fn compose(
         write_result(&mut out);
     }
     out.push(b'}');
-    Answer::Composed {
-        json: Bytes::from(out),
-        violations,
+    let json = Bytes::from(out);
+    if let Some(parts) = call.parts {
+        crate::shared::lock(&parts.last).insert(
+            id,
+            LastComposed {
+                skeleton_key,
+                made_from: made_from.to_vec(),
+                list,
+                json: json.clone(),
+                violations: violations.clone(),
+            },
+        );
     }
+    Answer::Composed { json, violations }
 }
 
 /// The account every mock zone belongs to.
@@ -554,7 +843,8 @@ fn list(state: &State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError
     Ok(paged(call, listed(zone, call), |p| p.to_json(zone)))
 }
 
-fn order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+/// Places the order a call describes; the new pack's identifier.
+fn place_order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<String, ApiError> {
     let zone = zone(state, zone_id)?;
     let hosts: Vec<String> = call
         .body
@@ -633,9 +923,9 @@ fn order(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, Api
         .unwrap_or(false);
     state.counters.orders_created += 1;
     let zone = zone_mut(state, zone_id)?;
-    let result = pack.to_json(zone);
+    let id = pack.id.clone();
     zone.packs.push(pack);
-    Ok(envelope::success(result))
+    Ok(id)
 }
 
 fn quota(state: &State, zone_id: &str) -> Result<Value, ApiError> {
@@ -653,7 +943,8 @@ fn not_advanced(what: &str) -> ApiError {
     )
 }
 
-fn edit_pack(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+/// Applies the edit a call asks for (branding, or a validation restart) to its pack.
+fn apply_edit(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<(), ApiError> {
     let now = state.now();
     let seed = state.ids.next_u64();
     let pack_id = call.param("certificate_pack_id");
@@ -687,11 +978,7 @@ fn edit_pack(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value,
             ))
         }
     }
-    let zone = zone_mut(state, zone_id)?;
-    let pack = zone
-        .pack(pack_id)
-        .ok_or_else(|| ApiError::pack_not_found(pack_id))?;
-    Ok(envelope::success(pack.to_json(zone)))
+    Ok(())
 }
 
 fn delete_pack(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
@@ -730,7 +1017,7 @@ fn automatic_mode(zone: &Zone, now: DateTime<Utc>) -> Value {
     v
 }
 
-fn universal(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+fn apply_universal(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<(), ApiError> {
     let now = state.now();
     let wanted = call.body.get("enabled").and_then(Value::as_bool);
     let (was, apex) = {
@@ -758,12 +1045,11 @@ fn universal(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value,
         }
         _ => {}
     }
-    Ok(envelope::success(
-        json!({ "enabled": zone(state, zone_id)?.universal_enabled }),
-    ))
+    Ok(())
 }
 
-fn verification(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Value, ApiError> {
+/// `?retry=true`: moves each pack waiting on validation one step on.
+fn retry_verification(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<(), ApiError> {
     let now = state.now();
     let retry = call.query.get("retry").and_then(Value::as_bool) == Some(true);
     let zone = zone_mut(state, zone_id)?;
@@ -778,19 +1064,26 @@ fn verification(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<Val
             pack.status_since = now;
         }
     }
+    Ok(())
+}
+
+/// `get_ssl_verification`'s answer, built as one value.
+fn verification(zone: &Zone) -> Value {
     let result: Vec<Value> = zone
         .packs
         .iter()
         .filter_map(crate::state::Pack::verification_json)
         .collect();
-    Ok(envelope::success(Value::Array(result)))
+    envelope::success(Value::Array(result))
 }
 
-fn edit_validation_method(
+/// Changes the validation method (or re-checks with the same one); the answer shows the
+/// pack's status and method after it.
+fn apply_validation_method(
     state: &mut State,
     zone_id: &str,
     call: &Call<'_>,
-) -> Result<Value, ApiError> {
+) -> Result<(), ApiError> {
     let now = state.now();
     let seed = state.ids.next_u64();
     let method = call
@@ -830,9 +1123,7 @@ fn edit_validation_method(
         }
         _ => {}
     }
-    Ok(envelope::success(
-        json!({ "status": pack.status, "validation_method": method }),
-    ))
+    Ok(())
 }
 
 #[cfg(test)]
@@ -886,9 +1177,9 @@ mod tests {
         }
     }
 
-    /// In every status, with every validation method and both brandings, a composed pack answer
-    /// (served from cached renderings, read twice) is byte for byte the answer built as one value,
-    /// and both validate clean.
+    /// In every status, with every validation method and both brandings, a composed pack or
+    /// verification answer (served from cached renderings, read twice) is byte for byte the
+    /// answer built as one value, and both validate clean.
     #[test]
     fn composed_answers_are_the_values_answers() {
         let contract = Contract::shared().expect("the document compiles");
@@ -937,6 +1228,30 @@ mod tests {
                     composed.1.is_empty() && whole.1.is_empty(),
                     "{status}: {composed:?}"
                 );
+                let no_query = BTreeMap::new();
+                let composed = answer(
+                    &mut state,
+                    Operation::GetSslVerification,
+                    None,
+                    &no_query,
+                    Some(&parts),
+                );
+                let whole = answer(
+                    &mut state,
+                    Operation::GetSslVerification,
+                    None,
+                    &no_query,
+                    None,
+                );
+                assert_eq!(
+                    String::from_utf8_lossy(&composed.0),
+                    String::from_utf8_lossy(&whole.0),
+                    "verification, {status}"
+                );
+                assert!(
+                    composed.1.is_empty() && whole.1.is_empty(),
+                    "verification, {status}: {composed:?}"
+                );
                 for id in &ids {
                     let no_query = BTreeMap::new();
                     let composed = answer(
@@ -960,6 +1275,74 @@ mod tests {
                     assert!(composed.1.is_empty(), "{status}: {:?}", composed.1);
                 }
             }
+        }
+    }
+
+    /// A remembered read-only answer (quota, automatic mode, recommendation, Universal SSL, the
+    /// zone list) is byte for byte the answer built as one value, before and after every input
+    /// it is made from changes, and both validate clean.
+    #[test]
+    fn remembered_answers_follow_every_change() {
+        let contract = Contract::shared().expect("the document compiles");
+        let parts = PartValidators::compile(&contract).expect("the schemas compile");
+        let mut state = state();
+        let mut zones_query = BTreeMap::new();
+        zones_query.insert("name".to_owned(), json!("example.com"));
+        let check = |state: &mut State, step: &str| {
+            let mut seen = Vec::new();
+            for (operation, query) in [
+                (Operation::GetCertificatePackQuota, BTreeMap::new()),
+                (Operation::GetAutomaticSslMode, BTreeMap::new()),
+                (Operation::GetSslRecommendation, BTreeMap::new()),
+                (Operation::GetUniversalSslSettings, BTreeMap::new()),
+                (Operation::ListZones, zones_query.clone()),
+                (Operation::ListZones, BTreeMap::new()),
+            ] {
+                for _ in 0..2 {
+                    let remembered = answer(state, operation, None, &query, Some(&parts));
+                    let whole = answer(state, operation, None, &query, None);
+                    assert_eq!(
+                        String::from_utf8_lossy(&remembered.0),
+                        String::from_utf8_lossy(&whole.0),
+                        "{operation} {step}"
+                    );
+                    assert!(
+                        remembered.1.is_empty() && whole.1.is_empty(),
+                        "{operation} {step}: {remembered:?}"
+                    );
+                    seen.push(whole.0);
+                }
+            }
+            seen
+        };
+        let mut answers = vec![check(&mut state, "seeded")];
+        fn zone(state: &mut State) -> &mut Zone {
+            state.zone_mut(DEFAULT_ZONE_ID).expect("the zone")
+        }
+        zone(&mut state).advanced_quota += 1;
+        answers.push(check(&mut state, "quota raised"));
+        zone(&mut state).packs.pop();
+        answers.push(check(&mut state, "a pack fewer"));
+        zone(&mut state).automatic_mode = "custom".into();
+        answers.push(check(&mut state, "custom mode"));
+        zone(&mut state).automatic_mode = "auto".into();
+        answers.push(check(&mut state, "auto mode"));
+        let modified = zone(&mut state).automatic_mode_modified;
+        zone(&mut state).automatic_mode_modified = modified + TimeDelta::microseconds(1);
+        answers.push(check(&mut state, "mode modified"));
+        state
+            .clock
+            .advance(std::time::Duration::from_secs(2 * 86_400))
+            .expect("the clock moves");
+        answers.push(check(&mut state, "two days later"));
+        let enabled = zone(&mut state).universal_enabled;
+        zone(&mut state).universal_enabled = !enabled;
+        answers.push(check(&mut state, "Universal SSL toggled"));
+        zone(&mut state).name = "example.org".into();
+        answers.push(check(&mut state, "zone renamed"));
+        // Each change showed in some answer.
+        for pair in answers.windows(2) {
+            assert_ne!(pair[0], pair[1]);
         }
     }
 

@@ -29,6 +29,8 @@ use crate::{admin, routes};
 pub(crate) const MAX_BODY: usize = 1 << 20;
 /// Violations of the mock's own answers kept ([`crate::MockServer::schema_violations`]).
 const MAX_STORED_VIOLATIONS: usize = 1000;
+/// Largest request body whose check is remembered (`process`).
+const CHECK_REMEMBERED: usize = 64 << 10;
 /// Largest request body accepted by the admin routes.
 pub(crate) const MAX_ADMIN_BODY: usize = 64 << 10;
 
@@ -206,10 +208,15 @@ fn finish_headers(
     ray: &str,
     extra: &[(&'static str, String)],
 ) {
+    /// Parsed once, not per answer.
+    const CF_RAY: HeaderName = HeaderName::from_static("cf-ray");
     map.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    map.insert("server", HeaderValue::from_static("cloudflare"));
+    map.insert(
+        hyper::header::SERVER,
+        HeaderValue::from_static("cloudflare"),
+    );
     if let Ok(v) = HeaderValue::from_str(ray) {
-        map.insert("cf-ray", v);
+        map.insert(CF_RAY, v);
     }
     for (name, value) in extra {
         if let Ok(v) = HeaderValue::from_str(value) {
@@ -243,7 +250,7 @@ fn rate_key(headers: &HeaderMap) -> String {
     "anonymous".into()
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+fn header(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -255,7 +262,7 @@ fn authenticate(headers: &HeaderMap, config: &MockConfig) -> Result<(), ApiError
     let creds = &config.credentials;
     let missing = || ApiError::new(401, CODE_AUTHENTICATION, "Authentication error");
     let wrong = || ApiError::new(403, CODE_AUTHENTICATION, "Authentication error");
-    if let Some(auth) = header(headers, "authorization") {
+    if let Some(auth) = header(headers, hyper::header::AUTHORIZATION) {
         let token = auth
             .split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -400,12 +407,30 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
     // Every answer of an operation is validated: a value whole, here; a composed pack answer
     // in parts, its envelope now and each pack when its rendering was made
     // (`routes::PartValidators`), whose violations it carries.
+    // A value is validated once per distinct answer: its JSON text is compared with the
+    // operation's last validated answer (same status), whose violations stand for it when equal
+    // (equal text, equal value).
+    let mut text = None;
     let violations = match (&body, operation) {
-        (Answer::Value(value), Some(op)) => shared
-            .contract
-            .validate_response(op.operation_id(), status, value)
-            .err()
-            .unwrap_or_default(),
+        (Answer::Value(value), Some(op)) => {
+            let json = Bytes::from(serde_json::to_vec(value).unwrap_or_default());
+            let id = op.operation_id();
+            let known = lock(&shared.validated)
+                .get(id)
+                .filter(|(s, t, _)| *s == status && *t == json)
+                .map(|(_, _, v)| v.clone());
+            let violations = known.unwrap_or_else(|| {
+                let found = shared
+                    .contract
+                    .validate_response(id, status, value)
+                    .err()
+                    .unwrap_or_default();
+                lock(&shared.validated).insert(id, (status, json.clone(), found.clone()));
+                found
+            });
+            text = Some(json);
+            violations
+        }
         (Answer::Composed { violations, .. }, _) => violations.clone(),
         (Answer::Value(_), None) => Vec::new(),
     };
@@ -427,9 +452,15 @@ async fn pipeline(shared: &Arc<Shared>, req: Request<Incoming>) -> Reply {
         };
         return inject(fault, status, &value, decision);
     }
-    let mut reply = match body {
-        Answer::Value(value) => Reply::json(status, &value),
-        Answer::Composed { json, .. } => Reply::Complete {
+    let mut reply = match (body, text) {
+        (Answer::Value(_), Some(json)) => Reply::Complete {
+            status,
+            content_type: "application/json",
+            body: json,
+            headers: Vec::new(),
+        },
+        (Answer::Value(value), None) => Reply::json(status, &value),
+        (Answer::Composed { json, .. }, _) => Reply::Complete {
             status,
             content_type: "application/json",
             body: json,
@@ -490,7 +521,29 @@ fn process(
         ));
     };
     let raw = raw?;
-    let checked = spec.check_request(&params, query, &raw);
+    // The check is a function of the path parameters, the query and the body: the operation's
+    // last check is reused for the same three.
+    let id = operation.operation_id();
+    let known = lock(&shared.checked)
+        .get(id)
+        .filter(|last| last.params == params && last.query == query && last.raw == raw)
+        .map(|last| last.checked.clone());
+    let checked = known.unwrap_or_else(|| {
+        let fresh = spec.check_request(&params, query, &raw);
+        if raw.len() > CHECK_REMEMBERED {
+            return fresh;
+        }
+        lock(&shared.checked).insert(
+            id,
+            crate::shared::LastCheck {
+                params: params.clone(),
+                query: query.to_owned(),
+                raw: raw.clone(),
+                checked: fresh.clone(),
+            },
+        );
+        fresh
+    });
     // Path parameters: a malformed identifier cannot be routed.
     if let Some(v) = checked.path_violations.first() {
         let name = v.pointer.split('/').nth(1).unwrap_or_default();

@@ -32,6 +32,11 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     faults: Arc<Mutex<FaultPlan>>,
     pub(crate) violations: Mutex<Vec<String>>,
+    /// The last answer given as a value of each operation: status, JSON text and what
+    /// validating it found (`server::pipeline` validates an equal answer once).
+    pub(crate) validated: Mutex<ValidatedAnswers>,
+    /// The last request checked against the document, per operation (`server::process`).
+    pub(crate) checked: Mutex<std::collections::BTreeMap<&'static str, LastCheck>>,
     rays: AtomicU64,
     pub(crate) recorder: Option<Arc<crate::record::Recorder>>,
     pub(crate) gate: Arc<crate::http::Gate>,
@@ -63,6 +68,8 @@ impl Shared {
             addr,
             faults: Arc::new(Mutex::new(FaultPlan::default())),
             violations: Mutex::new(Vec::new()),
+            validated: Mutex::new(ValidatedAnswers::new()),
+            checked: Mutex::new(std::collections::BTreeMap::new()),
             rays: AtomicU64::new(0),
             recorder,
         }
@@ -150,8 +157,29 @@ impl Shared {
         let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15) ^ (u64::from(self.addr.port()) << 40);
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        format!("{:016x}-SJC", z ^ (z >> 31))
+        // `{:016x}-SJC`, written directly (this runs for every answer).
+        let z = z ^ (z >> 31);
+        let mut ray = String::with_capacity(20);
+        for shift in (0..16).rev() {
+            let nibble = (z >> (shift * 4)) & 0xf;
+            ray.push(char::from_digit(nibble as u32, 16).unwrap_or('0'));
+        }
+        ray.push_str("-SJC");
+        ray
     }
+}
+
+/// The last validated value answer of each operation (`operationId`): status, JSON text and
+/// violations.
+pub(crate) type ValidatedAnswers =
+    std::collections::BTreeMap<&'static str, (u16, Bytes, Vec<crate::spec::Violation>)>;
+
+/// A request's inputs and what checking them against the operation found.
+pub(crate) struct LastCheck {
+    pub(crate) params: std::collections::BTreeMap<String, String>,
+    pub(crate) query: String,
+    pub(crate) raw: Bytes,
+    pub(crate) checked: crate::spec::CheckedRequest,
 }
 
 /// At most this many paths' routes are remembered ([`Shared::route`]).

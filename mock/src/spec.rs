@@ -262,14 +262,29 @@ impl Contract {
                 format!("unknown operation `{operation_id}`"),
             )]);
         };
-        let exact = status.to_string();
-        let range = format!("{}XX", status / 100);
-        let validator = [exact.as_str(), range.as_str(), "default"]
+        // The keys tried, written without allocating: the exact code (`404`), its range
+        // (`4XX`), then `default`.
+        let digits = |n: u16| {
+            [
+                b'0' + (n / 100 % 10) as u8,
+                b'0' + (n / 10 % 10) as u8,
+                b'0' + (n % 10) as u8,
+            ]
+        };
+        let exact = digits(status);
+        let mut range = digits(status);
+        range[1] = b'X';
+        range[2] = b'X';
+        let three_digits = (100..=999).contains(&status);
+        let exact: &[u8] = if three_digits { &exact } else { b"" };
+        let range: &[u8] = if three_digits { &range } else { b"" };
+        let validator = [exact, range, b"default"]
             .iter()
+            .filter(|key| !key.is_empty())
             .find_map(|key| {
                 op.responses
                     .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(key))
                     .map(|(_, v)| v)
             });
         match validator {
@@ -373,6 +388,7 @@ impl ParamSpec {
 }
 
 /// A request checked against its operation: decoded inputs and every violation found.
+#[derive(Clone)]
 pub(crate) struct CheckedRequest {
     /// Violations of the path parameters (a malformed identifier).
     pub(crate) path_violations: Vec<Violation>,
@@ -614,13 +630,20 @@ fn match_segments(
     if segments.len() != parts.len() {
         return None;
     }
+    // First whether it matches at all (most templates do not), without allocating.
     let mut literals = 0;
-    let mut params = BTreeMap::new();
     for (segment, part) in segments.iter().zip(parts) {
         match segment {
             Segment::Literal(l) if l == part => literals += 1,
             Segment::Literal(_) => return None,
             Segment::Param(_) if part.is_empty() => return None,
+            Segment::Param(_) => {}
+        }
+    }
+    let mut params = BTreeMap::new();
+    for (segment, part) in segments.iter().zip(parts) {
+        match segment {
+            Segment::Literal(_) => {}
             Segment::Param(name) => {
                 let decoded = percent_encoding::percent_decode_str(part).decode_utf8_lossy();
                 params.insert(name.clone(), decoded.into_owned());

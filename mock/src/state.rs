@@ -151,6 +151,19 @@ pub(crate) struct RenderedPack {
     /// What validating that JSON against the document's `CertificatePack` schema found (empty
     /// when it conforms): reported again with every answer that carries it.
     pub(crate) violations: Vec<crate::spec::Violation>,
+    /// The pack's item of `get_ssl_verification` (`None`: the pack has none), made on the first
+    /// verification read of this rendering: it shows only fields of the rendering's key.
+    pub(crate) verification: std::sync::OnceLock<Option<RenderedPart>>,
+}
+
+/// A validated piece of an answer other than the pack itself (see
+/// [`RenderedPack::verification`]).
+#[derive(Debug)]
+pub(crate) struct RenderedPart {
+    /// Its JSON text.
+    pub(crate) json: bytes::Bytes,
+    /// What validating it against its schema found (empty when it conforms).
+    pub(crate) violations: Vec<crate::spec::Violation>,
 }
 
 /// The slot of a pack's [`RenderedPack`]. Reads fill it through `&Pack` (the state is behind
@@ -922,6 +935,7 @@ impl Pack {
             key: RenderKey::of(self, zone),
             json,
             violations,
+            verification: std::sync::OnceLock::new(),
         });
         *slot = Some(std::sync::Arc::clone(&fresh));
         fresh

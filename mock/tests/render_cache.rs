@@ -2,7 +2,8 @@
 //! every change to a pack — an edit, a new validation method, a status set by the admin
 //! routes, a lifecycle move, renewal and expiry on the clock, a deletion, Universal SSL turned
 //! off — shows in the very next read, through `GET` of the pack and through the list, exactly as
-//! the pack's uncached rendering ([`MockServer::certificate_pack`]) shows it. Also: the document
+//! the pack's uncached rendering ([`MockServer::certificate_pack`]) shows it, and in the
+//! verification answer (its status and method). Also: the document
 //! has the shape that makes validating those answers in parts exact.
 
 use std::time::Duration;
@@ -68,8 +69,44 @@ impl Api {
             .iter()
             .find(|p| p["id"] == id)
             .cloned();
+        // The verification answer is composed from per-rendering parts too.
+        let (_, verification) = self.call(Method::GET, "/ssl/verification", None).await;
+        let verified = verification["result"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|v| v["cert_pack_uuid"] == id)
+            .cloned();
         match fresh {
             Some(fresh) => {
+                let certificate_status = match fresh["status"].as_str().unwrap_or_default() {
+                    "initializing" => Some("initializing"),
+                    "pending_validation" => Some("authorizing"),
+                    "pending_issuance" => Some("issuing"),
+                    "pending_deployment" | "staging_deployment" | "holding_deployment" => {
+                        Some("pending_deployment")
+                    }
+                    "active" | "staging_active" | "pending_expiration" | "backup_issued" => {
+                        Some("active")
+                    }
+                    "expired" => Some("expired"),
+                    s if s.ends_with("_timed_out") => Some("timing_out"),
+                    _ => None,
+                };
+                assert_eq!(
+                    verified.as_ref().map(|v| v["certificate_status"].clone()),
+                    certificate_status.map(Value::from),
+                    "the verification shows the pack's status now: {verified:?}"
+                );
+                let method = &fresh["validation_method"];
+                if let Some(verified) = &verified
+                    && ["txt", "http", "cname"].iter().any(|m| method == m)
+                {
+                    assert_eq!(
+                        &verified["validation_method"], method,
+                        "the verification shows the pack's method now: {verified}"
+                    );
+                }
                 assert_eq!(status, StatusCode::OK, "{got}");
                 assert_eq!(got["result"], fresh, "GET shows the pack as it is now");
                 assert_eq!(
@@ -82,6 +119,7 @@ impl Api {
             None => {
                 assert_eq!(status, StatusCode::NOT_FOUND, "{got}");
                 assert_eq!(listed, None, "a gone pack is not listed");
+                assert_eq!(verified, None, "a gone pack has no verification entry");
                 None
             }
         }
@@ -306,12 +344,63 @@ fn pack_answers_compose_from_parts() {
         ok_schema("/zones/{zone_id}/ssl/certificate_packs", "get"),
         json!({ "$ref": "#/components/schemas/CertificatePackListResponse" })
     );
-    assert_eq!(
-        ok_schema(
+    // One pack: read, edited or ordered.
+    for (path, method) in [
+        (
             "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}",
-            "get"
+            "get",
         ),
-        json!({ "$ref": "#/components/schemas/CertificatePackResponse" })
+        (
+            "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}",
+            "patch",
+        ),
+        ("/zones/{zone_id}/ssl/certificate_packs/order", "post"),
+    ] {
+        assert_eq!(
+            ok_schema(path, method),
+            json!({ "$ref": "#/components/schemas/CertificatePackResponse" }),
+            "{method} {path}"
+        );
+    }
+    // The verification answer: an object whose properties are checked on their own, `result`
+    // not required and an array whose only constraint is `items: Verification`.
+    assert_eq!(
+        ok_schema("/zones/{zone_id}/ssl/verification", "get"),
+        json!({ "$ref": "#/components/schemas/VerificationResponse" })
+    );
+    let verification = schemas["VerificationResponse"]
+        .as_object()
+        .expect("an object schema");
+    for key in verification.keys() {
+        assert!(
+            [
+                "type",
+                "required",
+                "properties",
+                "additionalProperties",
+                "description"
+            ]
+            .contains(&key.as_str()),
+            "VerificationResponse has `{key}`"
+        );
+    }
+    assert!(!verification
+        .get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|r| r.contains(&json!("result"))));
+    let verification_result = verification["properties"]["result"]
+        .as_object()
+        .expect("an object schema");
+    for key in verification_result.keys() {
+        assert!(
+            ["type", "items", "description"].contains(&key.as_str()),
+            "the verification's result has `{key}`"
+        );
+    }
+    assert_eq!(verification_result["type"], "array");
+    assert_eq!(
+        verification_result["items"],
+        json!({ "$ref": "#/components/schemas/Verification" })
     );
     for (name, result_required) in [
         ("CertificatePackListResponse", false),
