@@ -203,6 +203,30 @@ fn print_written(written: &tasks::Written) {
     }
 }
 
+/// Lints the spec, printing the report.
+fn lint_spec(root: &Path) -> Result<lint::LintReport, Error> {
+    println!("linting {}", codegen::SPEC_PATH);
+    let report = lint::lint_file(&root.join(codegen::SPEC_PATH))?;
+    print!("{}", report.to_human());
+    Ok(report)
+}
+
+/// Runs every snapshot suite, refreshing (`update`) or checking; returns the failed ones' files.
+fn run_suites(root: &Path, update: bool) -> Result<Vec<String>, Error> {
+    let mut failed = Vec::new();
+    let verb = if update { "refreshing" } else { "checking" };
+    for suite in SNAPSHOT_SUITES {
+        let (package, test) = (suite.package, suite.test);
+        println!("{verb} snapshots: cargo test --package {package} --test {test}");
+        match tasks::run_snapshot_suite(root, suite, update)? {
+            SuiteOutcome::Passed => {}
+            SuiteOutcome::Failed => failed.push(suite.file()),
+            SuiteOutcome::Missing => println!("skipped: {} does not exist", suite.file()),
+        }
+    }
+    Ok(failed)
+}
+
 fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     // The spec and the generated code first: they need no cargo, so a maintainer gets the new
     // generated code to review even when the change breaks the crate.
@@ -210,9 +234,7 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     print_written(&tasks::generate(root, None, Some(&shared))?);
     // Lint before anything builds on the document: an example that breaks its schema is
     // reported here, not by a later `check`.
-    println!("linting {}", codegen::SPEC_PATH);
-    let report = lint::lint_file(&root.join(codegen::SPEC_PATH))?;
-    print!("{}", report.to_human());
+    let report = lint_spec(root)?;
     if report.error_count() > 0 {
         return Err(Error::Failed(format!(
             "{} does not lint ({} errors): fix it, then run `cargo xtask generate` again",
@@ -244,18 +266,7 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     if xtask::write_text(&root.join(public_api::LISTING_PATH), &api)? {
         println!("wrote     {}", public_api::LISTING_PATH);
     }
-    let mut failed = Vec::new();
-    for suite in SNAPSHOT_SUITES {
-        println!(
-            "refreshing snapshots: cargo test --package {} --test {}",
-            suite.package, suite.test
-        );
-        match tasks::run_snapshot_suite(root, suite, true)? {
-            SuiteOutcome::Passed => {}
-            SuiteOutcome::Failed => failed.push(suite.file),
-            SuiteOutcome::Missing => println!("skipped: {} does not exist", suite.file),
-        }
-    }
+    let failed = run_suites(root, true)?;
     if !failed.is_empty() {
         return Err(Error::Failed(format!(
             "tests failed while refreshing snapshots (not a snapshot mismatch): {}",
@@ -283,9 +294,7 @@ fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
             shared.display()
         );
     }
-    println!("linting {}", codegen::SPEC_PATH);
-    let report = lint::lint_file(&root.join(codegen::SPEC_PATH))?;
-    print!("{}", report.to_human());
+    let report = lint_spec(root)?;
     if !report.findings.is_empty() {
         problems.push(format!(
             "{} (lint: {} errors, {} warnings)",
@@ -334,17 +343,8 @@ fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
                 problems.push(format!("{} (rustdoc failed)", public_api::LISTING_PATH));
             }
         }
-        for suite in SNAPSHOT_SUITES {
-            println!(
-                "checking snapshots: cargo test --package {} --test {}",
-                suite.package, suite.test
-            );
-            match tasks::run_snapshot_suite(root, suite, false)? {
-                SuiteOutcome::Passed => {}
-                SuiteOutcome::Failed => problems.push(format!("snapshots of {}", suite.file)),
-                SuiteOutcome::Missing => println!("skipped: {} does not exist", suite.file),
-            }
-        }
+        let failed = run_suites(root, false)?;
+        problems.extend(failed.iter().map(|file| format!("snapshots of {file}")));
     }
     if problems.is_empty() {
         let what = if args.skip_cargo {
