@@ -7,7 +7,7 @@ use std::path::Path;
 use super::downstream::Downstream;
 use super::drivers::Client;
 use super::host::command_output;
-use super::measure::{BuildTimes, GetResult, ListResult, MemResult, Micro};
+use super::measure::{BuildTimes, GetResult, ListResult, MemResult, Micro, MICRO};
 use super::stats::{median, percentile, spread};
 use super::{BEGIN, BIG_PACKS, END, LIST_LATENCY_MS, LIST_PACKS};
 use crate::Error;
@@ -183,20 +183,7 @@ pub(super) fn markdown(r: &Report) -> String {
              page is {} KB.\n",
             m.page_bytes / 1000
         );
-        // Each benchmark, and the one it is compared with.
-        let rows = [
-            ("decode/typed", "decode/value"),
-            ("decode/value", ""),
-            ("decode/typed_without_extra", "decode/value"),
-            ("decode/lex_only", "decode/value"),
-            ("envelope/list_page", "decode/typed"),
-            ("envelope/get_pack", "envelope/get_pack_raw_value"),
-            ("envelope/get_pack_raw_value", ""),
-            ("request/build_and_sign", "request/raw"),
-            ("request/raw", ""),
-            ("request/crate_call", ""),
-        ];
-        let rows = rows.map(|(name, vs)| {
+        let rows = MICRO.map(|(name, vs)| {
             let rel = match vs {
                 "" => String::new(),
                 vs => format!("{:.2}× `{vs}`", m.get(name) / m.get(vs)),
