@@ -86,15 +86,10 @@ pub fn shared_files(root: &Path, shared: &Path) -> Result<(Vec<ManagedFile>, Vec
     Ok((files, skipped))
 }
 
-/// Parses the curated document for generation, as `build.rs` does.
-///
-/// [`codegen::parse_spec`] does the parsing and checking. One detail differs on purpose: the
-/// root crate's build-dependencies enable serde_json's `preserve_order`, so in `build.rs` the typed
-/// document progenitor reads lists paths and schemas in document order. xtask must not enable that
-/// feature (in a workspace-wide build it would leak into the crate's own `serde_json` and change
-/// its behaviour), so the typed document is read straight from the YAML instead, which keeps
-/// document order the same way. `check` verifies that the result equals `build.rs`'s output
-/// ([`build_rs_output`]).
+/// Parses the curated document for generation as `build.rs` does ([`codegen::parse_spec`]), with
+/// the typed document read straight from the YAML, which keeps document order whatever
+/// serde_json's `preserve_order` is in this build. `check` verifies that the result equals
+/// `build.rs`'s output ([`build_rs_output`]).
 pub fn parse_spec(path: &Path, text: &str) -> Result<codegen::Spec, Error> {
     let mut spec = codegen::parse_spec(path, text).map_err(|e| Error::Failed(e.to_string()))?;
     spec.openapi = serde_norway::from_str(text).map_err(|e| {
@@ -278,33 +273,26 @@ fn compare_files(root: &Path, files: Vec<ManagedFile>) -> Result<Vec<Stale>, Err
     let mut stale = Vec::new();
     for file in files {
         let path = root.join(&file.path);
-        let current = match std::fs::read(&path) {
-            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        let detail = match std::fs::read(&path) {
+            Ok(bytes) if bytes == file.contents.as_bytes() => continue,
+            Ok(bytes) => {
+                let current = String::from_utf8_lossy(&bytes);
+                let why = match file.path == codegen::SPEC_PATH {
+                    true => "is not in canonical form",
+                    false => "is stale",
+                };
+                let diff = diff::unified(&file.path, &current, &file.contents);
+                format!("{} {why}:\n{diff}", file.path)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                format!("{} is missing", file.path)
+            }
             Err(e) => return Err(Error::io("reading", &path, e)),
         };
-        match current {
-            Some(current) if current == file.contents => {}
-            Some(current) => {
-                let why = if file.path == codegen::SPEC_PATH {
-                    "is not in canonical form"
-                } else {
-                    "is stale"
-                };
-                stale.push(Stale {
-                    detail: format!(
-                        "{} {why}:\n{}",
-                        file.path,
-                        diff::unified(&file.path, &current, &file.contents)
-                    ),
-                    path: file.path,
-                });
-            }
-            None => stale.push(Stale {
-                detail: format!("{} is missing", file.path),
-                path: file.path,
-            }),
-        }
+        stale.push(Stale {
+            detail,
+            path: file.path,
+        });
     }
     Ok(stale)
 }
