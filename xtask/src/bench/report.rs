@@ -376,15 +376,8 @@ pub(super) fn comparisons(r: &Report) -> Vec<Target> {
             }
         }
     }
-    rows.into_iter()
-        .map(|(name, ratio)| Target {
-            name,
-            ratio,
-            goal: String::new(),
-            met: true,
-            detail: String::new(),
-        })
-        .collect()
+    let no_goal = |(name, ratio)| target(name, ratio, "", true, String::new());
+    rows.into_iter().map(no_goal).collect()
 }
 
 /// A horizontal bar chart of the target ratios on a log scale, with each goal marked, then the
@@ -405,80 +398,53 @@ pub(super) fn svg(r: &Report) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">"#
     );
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let date = xml(&r.date);
     let _ = writeln!(
         s,
-        r#"<text x="{}" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({})</text>"#,
-        16,
-        xml(&r.date)
+        r#"<text x="16" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({date})</text>"#
     );
     let _ = writeln!(
         s,
         r##"<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed; grey: comparisons without a goal</text>"##
     );
     for tick in [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0] {
-        let tx = x(tick);
+        let (tx, y2, ty) = (x(tick), height - 40.0, height - 24.0);
         let _ = writeln!(
             s,
-            r##"<line x1="{tx:.1}" y1="{top}" x2="{tx:.1}" y2="{:.1}" stroke="#ddd"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle" fill="#555">{tick}×</text>"##,
-            height - 40.0,
-            height - 24.0
+            r##"<line x1="{tx:.1}" y1="{top}" x2="{tx:.1}" y2="{y2:.1}" stroke="#ddd"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="middle" fill="#555">{tick}×</text>"##
         );
     }
     for (i, t) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let color = if t.goal.is_empty() {
-            "#777"
-        } else if t.met {
-            "#2e9e44"
-        } else {
-            "#d43f3a"
+        let color = match (t.goal.is_empty(), t.met) {
+            (true, _) => "#777",
+            (false, true) => "#2e9e44",
+            (false, false) => "#d43f3a",
         };
         let (a, b) = (x(1.0), x(t.ratio));
+        let (label_x, label_y, name) = (left - 10.0, y + 22.0, xml(&t.name));
+        let (bar_x, bar_y, bar_w) = (a.min(b), y + 8.0, (a - b).abs().max(2.0));
+        // Below 1× the bar grows leftwards: label on its left, clear of the goal marks.
+        let (ratio_x, anchor) = match t.ratio < 1.0 {
+            true => (a.min(b) - 6.0, "end"),
+            false => (a.max(b) + 6.0, "start"),
+        };
+        let (ratio_y, ratio) = (y + 23.0, t.ratio);
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            left - 10.0,
-            y + 22.0,
-            xml(&t.name)
-        );
-        let _ = writeln!(
-            s,
-            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="20" fill="{color}"/>"#,
-            a.min(b),
-            y + 8.0,
-            (a - b).abs().max(2.0)
-        );
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{:.1}" fill="{color}" font-weight="bold" text-anchor="{}">{:.2}×</text>"#,
-            // Below 1× the bar grows leftwards: label on its left, clear of the goal marks.
-            if t.ratio < 1.0 {
-                a.min(b) - 6.0
-            } else {
-                a.max(b) + 6.0
-            },
-            y + 23.0,
-            if t.ratio < 1.0 { "end" } else { "start" },
-            t.ratio
+            r#"<text x="{label_x:.1}" y="{label_y:.1}" text-anchor="end">{name}</text>
+<rect x="{bar_x:.1}" y="{bar_y:.1}" width="{bar_w:.1}" height="20" fill="{color}"/>
+<text x="{ratio_x:.1}" y="{ratio_y:.1}" fill="{color}" font-weight="bold" text-anchor="{anchor}">{ratio:.2}×</text>"#
         );
         if t.goal.is_empty() {
             continue;
         }
-        let goal: f64 = t
-            .goal
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '.')
-            .collect::<String>()
-            .parse()
-            .unwrap_or(1.0);
-        let gx = x(goal);
+        let goal = t.goal.chars().filter(|c| c.is_ascii_digit() || *c == '.');
+        let gx = x(goal.collect::<String>().parse().unwrap_or(1.0));
+        let (y1, y2, ty, goal) = (y + 2.0, y + 34.0, y + 44.0, xml(&t.goal));
         let _ = writeln!(
             s,
-            r##"<line x1="{gx:.1}" y1="{:.1}" x2="{gx:.1}" y2="{:.1}" stroke="#222" stroke-width="2" stroke-dasharray="4,3"/><text x="{gx:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#222">{}</text>"##,
-            y + 2.0,
-            y + 34.0,
-            y + 44.0,
-            xml(&t.goal)
+            r##"<line x1="{gx:.1}" y1="{y1:.1}" x2="{gx:.1}" y2="{y2:.1}" stroke="#222" stroke-width="2" stroke-dasharray="4,3"/><text x="{gx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle" fill="#222">{goal}</text>"##
         );
     }
     let _ = writeln!(s, "</svg>");
