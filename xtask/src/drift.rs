@@ -733,6 +733,8 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
         upstream_ops.entry(op.key()).or_insert(op); // two upstream spellings of one path: the first
     }
     let curated_paths = curated_scope(&curated_ops);
+    let in_scope =
+        |o: &Op<'_>| path_in_scope(&curated_paths, &options.scope, &normalize_path(&o.path));
     let mut operations = Vec::new();
     let mut matched = BTreeSet::new();
     for cur in &curated_ops {
@@ -740,38 +742,28 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
         matched.extend(up.map(Op::key));
         let differences = match up {
             Some(up) => compare_operation(curated, cur, upstream, up),
-            None => vec![Difference::one_side(
-                Change::CuratedOnly,
-                "operation",
-                "",
-                Value::String(cur.key()),
-            )],
+            None => vec![operation_only(Change::CuratedOnly, cur.key())],
         };
+        let (curated, upstream) = (Some(cur.reference()), up.map(Op::reference));
         operations.push(OperationReport {
             method: cur.method.clone(),
-            curated: Some(cur.reference()),
-            upstream: up.map(|u| u.reference()),
+            curated,
+            upstream,
             differences,
         });
     }
     for up in upstream_ops
         .values()
-        .filter(|o| !matched.contains(&o.key()))
+        .filter(|o| !matched.contains(&o.key()) && in_scope(o))
     {
-        if !path_in_scope(&curated_paths, &options.scope, &normalize_path(&up.path)) {
-            continue;
-        }
         let what = format!("the curated document has no {}", up.key());
+        let differences = vec![operation_only(Change::UpstreamOnly, what)];
+        let (curated, upstream) = (None, Some(up.reference()));
         operations.push(OperationReport {
             method: up.method.clone(),
-            curated: None,
-            upstream: Some(up.reference()),
-            differences: vec![Difference::one_side(
-                Change::UpstreamOnly,
-                "operation",
-                "",
-                Value::String(what),
-            )],
+            curated,
+            upstream,
+            differences,
         });
     }
     DriftReport {
@@ -779,6 +771,10 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
         upstream_label: options.upstream_label.clone(),
         operations,
     }
+}
+
+fn operation_only(change: Change, what: String) -> Difference {
+    Difference::one_side(change, "operation", "", Value::String(what))
 }
 
 /// Reads both files and compares them.
