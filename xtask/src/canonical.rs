@@ -1,21 +1,13 @@
-//! The canonical form of the curated document.
+//! The canonical form of the curated document: what `serde_norway` 0.9 emits for it (key order
+//! kept; indentation, quoting, wrapping and block scalars normalised), plus single quotes around
+//! the plain scalars a YAML 1.1 parser reads as something other than a string (`2026-12-05` as a
+//! timestamp, `on`/`yes` as booleans, `1_000` or `1:30` as numbers), so js-yaml, PyYAML and
+//! other YAML 1.1 tools read the same document.
 //!
-//! Canonical form is what `serde_norway` 0.9 (the maintained fork of serde_yaml) emits for the
-//! document parsed into a [`serde_norway::Value`] (key order is kept as written; indentation, quoting, line wrapping and
-//! block scalars are normalised), with one addition: plain scalars that a YAML 1.1 parser would
-//! read as something other than a string (`2024-01-01T00:00:00Z` as a timestamp, `on`/`yes` as
-//! booleans, `1_000` or `1:30` as numbers) are single-quoted. serde_norway follows YAML 1.2 and
-//! leaves them plain; quoting them keeps the document meaning the same in js-yaml, PyYAML and
-//! other YAML 1.1 tools that read OpenAPI documents.
-//!
-//! Why a pass of our own: serde_norway has no way to choose a scalar's style, and it leaves
-//! these scalars plain (checked with 0.9.42: `2026-12-05`, `on`, `yes`, `1:30`, `1_000` come out
-//! unquoted; it quotes only what YAML 1.2 reads otherwise, such as `null` or `0x1F`), and no
-//! other YAML emitter is in the tree. The curated document has such scalars (every `x-since`
-//! date), so without this pass its committed form would churn.
-//!
-//! `check` compares the file with its canonical form byte for byte, so every maintainer's editor
-//! produces the same file after `cargo xtask generate`.
+//! Why a pass of our own: serde_norway follows YAML 1.2, cannot choose a scalar's style, and
+//! leaves those plain (checked with 0.9.42; it quotes only what YAML 1.2 reads otherwise, such
+//! as `null` or `0x1F`); no other YAML emitter is in the tree, and every `x-since` date is such
+//! a scalar. `check` compares the file with its canonical form byte for byte.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -136,14 +128,10 @@ fn split_key(rest: &str) -> Option<(&str, &str)> {
         '\'' => closing_quote(rest, '\'')?,
         '"' => closing_quote(rest, '"')?,
         '?' | '[' | '{' | '|' | '>' | '!' | '&' | '*' | '#' => return None,
-        _ => {
-            let colon = rest
-                .find(": ")
-                .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))?;
-            // A plain scalar value holding " #" or similar is not a key; serde_norway quotes
-            // values containing ": ", so the first ": " ends a key.
-            colon
-        }
+        // serde_norway quotes values containing ": ", so the first ": " ends a plain key.
+        _ => rest
+            .find(": ")
+            .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))?,
     };
     let after = &rest[key_end..];
     let value = after

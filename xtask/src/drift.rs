@@ -1,46 +1,34 @@
 //! `drift`: what Cloudflare's upstream OpenAPI document says about the operations this crate
 //! covers that the curated document does not, and the reverse.
 //!
-//! # Why it is here
+//! Why it is here: the maintained diff tools (oasdiff in Go, openapi-diff in Java) are not
+//! `cargo install`able, and they compare two versions of *one* API for breaking changes. This
+//! module keeps only what none of them does for a Rust-only `cargo xtask` workflow: it knows the
+//! curation (the scope of the curated paths, renamed path parameters, upstream's
+//! `allOf(success, failure)` error bodies, the envelope fields left out on purpose) and reports a
+//! reviewable list. `$ref` resolution is the workspace's one ([`crate::toolkit`]); only the
+//! schema *shape* merging the comparison needs is its own.
 //!
-//! Maintained diff tools (oasdiff, openapi-diff) are Go or Java programs, not `cargo install`able,
-//! and they compare two versions of *one* API for breaking changes. What this module does is what
-//! none of them does: it knows the curation (the scope of the curated paths, renamed path
-//! parameters, upstream's `allOf(success, failure)` error bodies, the envelope fields left out on
-//! purpose) and reports a reviewable list for a Rust-only `cargo xtask` workflow. `$ref`
-//! resolution is the workspace's one ([`crate::toolkit`]); only the schema *shape* merging
-//! (`allOf`/`anyOf`/`oneOf`) that the comparison needs is its own.
-//!
-//! # How the two documents are compared
-//!
-//! * **Operations** match by HTTP method and *normalised* path: every `{parameter}` becomes `{}`,
-//!   so upstream's `/zones/{zone_identifier}/…` is the same operation as the curated
-//!   `/zones/{zone_id}/…`. Upstream operations are in scope when their path is a curated path, lies
-//!   under one, or starts with one of the scope prefixes ([`DEFAULT_SCOPE`]); in-scope upstream
-//!   operations the curated document lacks are reported, as are curated operations upstream lacks.
-//! * **Parameters**: path parameters by position (names may differ), others by location and name:
-//!   presence, `required`, and their schemas.
-//! * **Request body**: presence, `required`, media types, and the JSON schema at every depth.
-//! * **Response**: the `200` JSON body (other statuses are ignored: upstream writes its 4XX bodies
-//!   as `allOf(success, failure)`), compared under `result` and `result_info` at every depth.
+//! * **Operations** match by method and normalised path (every `{parameter}` becomes `{}`).
+//!   Upstream operations are in scope when their path is a curated path, lies under one (unless
+//!   that operation has `x-source`), or starts with a scope prefix ([`DEFAULT_SCOPE`]).
+//! * **Parameters**: path parameters by position, others by location and name: presence,
+//!   `required`, schemas. **Request body**: presence, `required`, media types, the JSON schema.
+//!   **Response**: the `200` (else lowest 2XX) JSON body, under [`RESPONSE_FIELDS`].
 //! * **Schemas** are resolved first: `$ref`s transitively (a cycle stops at the repeated
-//!   reference), `allOf` merged (properties and `required` united, types intersected), `anyOf` and
-//!   `oneOf` united. Compared: fields, optionality (`required`), types, `nullable`, formats, enum
-//!   values (string and integer), and limits (`minimum`, `maxLength`, `pattern`, …). Descriptions,
-//!   examples and vendor extensions are ignored.
-//! * **Unresolved `$ref`s** (a reference to nothing in its document) are reported as their own
-//!   kind (`unresolved_ref`, marked `!`), never silently skipped: an operation with one is never
-//!   "No drift". Below an unresolved reference only the fields both sides declare are compared
-//!   (what the missing part holds is unknown, so nothing is reported as one-sided).
-//! * An operation absent upstream is one line (`- absent upstream: …`), not a list of its fields.
+//!   reference), `allOf` merged, `anyOf`/`oneOf` united. Compared: fields, `required`, types,
+//!   `nullable`, formats, enum values and limits; descriptions, examples and extensions are not.
+//! * **Unresolved `$ref`s** are reported as their own kind (`!`), so an operation with one is
+//!   never "No drift"; below one, only the fields both sides declare are compared.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::toolkit;
+use crate::toolkit::{self, METHODS};
 use crate::Error;
 
 /// Upstream paths under these normalised prefixes are in scope even when no curated path covers
@@ -51,28 +39,17 @@ pub const DEFAULT_SCOPE: &[&str] = &["/zones/{}/ssl/"];
 /// envelope (`success`, `errors`, `messages`) is the same everywhere and curated on purpose.
 pub const RESPONSE_FIELDS: &[&str] = &["result", "result_info"];
 
-use crate::toolkit::METHODS;
-const LIMITS: &[&str] = &[
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-];
+/// The limit keywords compared.
+const LIMITS: &str = "minimum maximum exclusiveMinimum exclusiveMaximum multipleOf minLength \
+                      maxLength pattern minItems maxItems uniqueItems";
 
 /// Reads an OpenAPI document: JSON when the file name ends in `.json`, YAML otherwise.
 pub fn load_document(path: &Path) -> Result<Value, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
-    let is_json = path
+    let value: Value = if path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let value: Value = if is_json {
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
         serde_json::from_slice(&bytes)
             .map_err(|e| Error::Io(format!("{}: invalid JSON: {e}", path.display())))?
     } else {
@@ -80,9 +57,9 @@ pub fn load_document(path: &Path) -> Result<Value, Error> {
             .map_err(|e| Error::Io(format!("{}: invalid YAML: {e}", path.display())))?
     };
     if !value.get("paths").is_some_and(Value::is_object) {
+        let path = path.display();
         return Err(Error::Io(format!(
-            "{}: not an OpenAPI document (no `paths` object)",
-            path.display()
+            "{path}: not an OpenAPI document (no `paths` object)"
         )));
     }
     Ok(value)
@@ -90,17 +67,12 @@ pub fn load_document(path: &Path) -> Result<Value, Error> {
 
 /// Replaces every `{parameter}` in a path by `{}`.
 pub fn normalize_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_param = false;
-    for c in path.chars() {
-        match c {
-            '{' => {
-                in_param = true;
-                out.push_str("{}");
-            }
-            '}' if in_param => in_param = false,
-            _ if in_param => {}
-            _ => out.push(c),
+    let mut parts = path.split('{');
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for rest in parts {
+        match rest.split_once('}') {
+            Some((_, after)) => out.push_str(&format!("{{}}{after}")),
+            None => out.push_str("{}"),
         }
     }
     out
@@ -130,8 +102,7 @@ struct Shape {
     limits: BTreeMap<String, Value>,
     /// Set when resolution stopped at a `$ref` cycle: the repeated reference.
     recursive: Option<String>,
-    /// Set when a `$ref` in this schema (or an `allOf`/`anyOf`/`oneOf` member) resolves to
-    /// nothing: the reference. What it would have added is unknown.
+    /// Set when a `$ref` here resolves to nothing: the reference (what it adds is unknown).
     unresolved: Option<String>,
 }
 
@@ -146,12 +117,20 @@ impl Shape {
             && (self.types.is_empty() || (self.types.len() == 1 && self.types.contains("object")))
     }
 
+    /// Field `name`, reported as `label`.
+    fn field(&self, name: &str, label: &str) -> Option<Member<'_>> {
+        let required = self.required.contains(name);
+        let shape = self.properties.get(name)?;
+        Some(Member {
+            label: label.to_owned(),
+            required,
+            shape,
+        })
+    }
+
     fn type_name(&self) -> String {
-        let mut s = types_name(&self.types);
-        if self.nullable {
-            s.push_str(", nullable");
-        }
-        s
+        let nullable = if self.nullable { ", nullable" } else { "" };
+        format!("{}{nullable}", types_name(&self.types))
     }
 
     /// A short description for a field present on one side only.
@@ -177,10 +156,9 @@ impl Shape {
 
 fn types_name(types: &BTreeSet<String>) -> String {
     if types.is_empty() {
-        "any".to_owned()
-    } else {
-        types.iter().cloned().collect::<Vec<_>>().join(" | ")
+        return "any".to_owned();
     }
+    types.iter().cloned().collect::<Vec<_>>().join(" | ")
 }
 
 fn render_values(values: &[Value]) -> String {
@@ -191,6 +169,7 @@ fn render_values(values: &[Value]) -> String {
         .join(", ")
 }
 
+/// Resolves schemas of one document into [`Shape`]s, remembering the `$ref`s being followed.
 struct Resolver<'a> {
     doc: &'a Value,
     stack: Vec<String>,
@@ -204,24 +183,25 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    fn shape_of(&mut self, schema: Option<&'a Value>) -> Shape {
+        schema.map(|s| self.shape(s)).unwrap_or_default()
+    }
+
     fn shape(&mut self, schema: &'a Value) -> Shape {
         let Some(map) = schema.as_object() else {
             return Shape::default(); // `true`, or nonsense: anything goes.
         };
         if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+            let mark = |recursive: bool| Shape {
+                recursive: recursive.then(|| reference.to_owned()),
+                unresolved: (!recursive).then(|| reference.to_owned()),
+                ..Shape::default()
+            };
             if self.stack.iter().any(|r| r == reference) {
-                return Shape {
-                    recursive: Some(reference.to_owned()),
-                    ..Shape::default()
-                };
+                return mark(true);
             }
             let Some(target) = toolkit::target(self.doc, reference) else {
-                // An unresolvable reference: reported as such, instead of failing the whole
-                // report or comparing as an untyped value.
-                return Shape {
-                    unresolved: Some(reference.to_owned()),
-                    ..Shape::default()
-                };
+                return mark(false); // reported as such, not compared as an untyped value
             };
             self.stack.push(reference.to_owned());
             let shape = self.shape(target);
@@ -235,18 +215,9 @@ impl<'a> Resolver<'a> {
                 own = intersect(union(shapes), own);
             }
         }
-        if let Some(members) = map.get("allOf").and_then(Value::as_array) {
-            let mut merged: Option<Shape> = None;
-            for member in members {
-                let s = self.shape(member);
-                merged = Some(match merged {
-                    None => s,
-                    Some(m) => intersect(m, s),
-                });
-            }
-            if let Some(m) = merged {
-                own = intersect(m, own);
-            }
+        let members = map.get("allOf").and_then(Value::as_array).into_iter();
+        if let Some(merged) = members.flatten().map(|m| self.shape(m)).reduce(intersect) {
+            own = intersect(merged, own);
         }
         own
     }
@@ -269,31 +240,28 @@ impl<'a> Resolver<'a> {
             }
             _ => {}
         }
-        s.nullable |= map
-            .get("nullable")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        s.nullable |= map.get("nullable").and_then(Value::as_bool) == Some(true);
         s.format = map.get("format").and_then(Value::as_str).map(str::to_owned);
         s.enum_values = map.get("enum").and_then(Value::as_array).cloned();
-        if let Some(props) = map.get("properties").and_then(Value::as_object) {
-            for (name, schema) in props {
-                let shape = self.shape(schema);
-                s.properties.insert(name.clone(), shape);
-            }
+        for (name, schema) in map
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let shape = self.shape(schema);
+            s.properties.insert(name.clone(), shape);
         }
-        if let Some(required) = map.get("required").and_then(Value::as_array) {
-            s.required = required
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect();
-        }
-        if let Some(items) = map.get("items") {
-            s.items = Some(Box::new(self.shape(items)));
-        }
-        for key in LIMITS {
-            if let Some(v) = map.get(*key) {
-                s.limits.insert((*key).to_owned(), v.clone());
+        let required = map.get("required").and_then(Value::as_array).into_iter();
+        s.required = required
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        s.items = map.get("items").map(|items| Box::new(self.shape(items)));
+        for key in LIMITS.split_whitespace() {
+            if let Some(v) = map.get(key) {
+                s.limits.insert(key.to_owned(), v.clone());
             }
         }
         s
@@ -303,17 +271,12 @@ impl<'a> Resolver<'a> {
 /// `allOf`: a value must match both. Fields and `required` are united, types intersected
 /// (the later wins when they conflict), `nullable` only when both allow null.
 fn intersect(a: Shape, b: Shape) -> Shape {
+    let common: BTreeSet<String> = a.types.intersection(&b.types).cloned().collect();
     let types = match (a.types.is_empty(), b.types.is_empty()) {
         (true, _) => b.types,
         (_, true) => a.types,
-        _ => {
-            let common: BTreeSet<String> = a.types.intersection(&b.types).cloned().collect();
-            if common.is_empty() {
-                b.types
-            } else {
-                common
-            }
-        }
+        _ if common.is_empty() => b.types,
+        _ => common,
     };
     let enum_values = match (a.enum_values, b.enum_values) {
         (Some(x), Some(y)) => Some(x.into_iter().filter(|v| y.contains(v)).collect()),
@@ -355,8 +318,7 @@ fn union(shapes: Vec<Shape>) -> Shape {
         return Shape::default();
     };
     for s in iter {
-        let any = acc.types.is_empty() || s.types.is_empty();
-        acc.types = if any {
+        acc.types = if acc.types.is_empty() || s.types.is_empty() {
             BTreeSet::new()
         } else {
             acc.types.union(&s.types).cloned().collect()
@@ -394,7 +356,8 @@ fn union(shapes: Vec<Shape>) -> Shape {
 // The report.
 
 /// Which side has what.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     /// Upstream has it, the curated document does not.
     UpstreamOnly,
@@ -406,19 +369,8 @@ pub enum Change {
     Unresolved,
 }
 
-impl Change {
-    fn as_str(self) -> &'static str {
-        match self {
-            Change::UpstreamOnly => "upstream_only",
-            Change::CuratedOnly => "curated_only",
-            Change::Changed => "changed",
-            Change::Unresolved => "unresolved",
-        }
-    }
-}
-
 /// One difference in one operation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Difference {
     /// Which side has what.
     pub change: Change,
@@ -430,16 +382,20 @@ pub struct Difference {
     /// for the operation itself).
     pub location: String,
     /// Upstream's side (absent when upstream lacks the thing).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub upstream: Option<Value>,
     /// The curated side (absent when the curated document lacks the thing).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub curated: Option<Value>,
 }
 
 impl Difference {
-    fn one_side(change: Change, kind: &str, location: &str, what: Value) -> Self {
-        let (upstream, curated) = match change {
-            Change::UpstreamOnly => (Some(what), None),
-            _ => (None, Some(what)),
+    /// What one side has (`upstream_side`) and the other lacks, or cannot resolve.
+    fn side(change: Change, upstream_side: bool, kind: &str, location: &str, what: Value) -> Self {
+        let (upstream, curated) = if upstream_side {
+            (Some(what), None)
+        } else {
+            (None, Some(what))
         };
         Difference {
             change,
@@ -450,30 +406,14 @@ impl Difference {
         }
     }
 
-    /// An unresolved `$ref` on the upstream side (`upstream: true`) or the curated side.
-    fn unresolved(upstream_side: bool, location: &str, reference: &str) -> Self {
-        let what = Some(Value::String(reference.to_owned()));
-        let (upstream, curated) = if upstream_side {
-            (what, None)
-        } else {
-            (None, what)
-        };
-        Difference {
-            change: Change::Unresolved,
-            kind: "unresolved_ref".to_owned(),
-            location: location.to_owned(),
-            upstream,
-            curated,
-        }
+    fn one_side(change: Change, kind: &str, location: &str, what: Value) -> Self {
+        Self::side(change, change == Change::UpstreamOnly, kind, location, what)
     }
 
     fn changed(kind: &str, location: &str, upstream: Value, curated: Value) -> Self {
         Difference {
-            change: Change::Changed,
-            kind: kind.to_owned(),
-            location: location.to_owned(),
             upstream: Some(upstream),
-            curated: Some(curated),
+            ..Self::side(Change::Changed, false, kind, location, curated)
         }
     }
 
@@ -484,24 +424,25 @@ impl Difference {
             Some(Value::Null) | None => "none".to_owned(),
             Some(other) => other.to_string(),
         };
+        let (loc, kind) = (&self.location, self.kind.as_str());
         match self.change {
             Change::Unresolved => {
-                let (side, reference) = match (&self.upstream, &self.curated) {
-                    (Some(r), _) => ("upstream", r),
-                    (None, Some(r)) => ("curated", r),
-                    (None, None) => ("?", &Value::Null),
+                let side = match (&self.upstream, &self.curated) {
+                    (Some(_), _) => "upstream",
+                    (None, Some(_)) => "curated",
+                    (None, None) => "?",
                 };
-                let at = if self.location.is_empty() {
+                let at = if loc.is_empty() {
                     String::new()
                 } else {
-                    format!(" at {}", self.location)
+                    format!(" at {loc}")
                 };
                 format!(
                     "! unresolved: {side} $ref {}{at} resolves to nothing (not compared there)",
-                    plain(&Some(reference.clone()))
+                    plain(&self.upstream.clone().or(self.curated.clone()))
                 )
             }
-            Change::CuratedOnly if self.kind == "operation" => {
+            Change::CuratedOnly if kind == "operation" => {
                 format!("- absent upstream: {}", plain(&self.curated))
             }
             Change::UpstreamOnly | Change::CuratedOnly => {
@@ -510,59 +451,40 @@ impl Difference {
                 } else {
                     ("-", "curated only", &self.curated)
                 };
-                let detail = match self.kind.as_str() {
+                let detail = match kind {
                     "enum_value" => format!(
-                        "{} enum value {}",
-                        self.location,
+                        "{loc} enum value {}",
                         what.as_ref().map(Value::to_string).unwrap_or_default()
                     ),
                     "operation" => format!("operation ({})", plain(what)),
-                    "field" => format!("field {} ({})", self.location, plain(what)),
-                    "media_type" => format!("{} media type {}", self.location, plain(what)),
-                    "parameter" | "request_body" => format!("{} ({})", self.location, plain(what)),
+                    "field" => format!("field {loc} ({})", plain(what)),
+                    "media_type" => format!("{loc} media type {}", plain(what)),
+                    "parameter" | "request_body" => format!("{loc} ({})", plain(what)),
                     "response" => format!("success response (status {})", plain(what)),
-                    kind => format!("{} {kind} ({})", self.location, plain(what)),
+                    kind => format!("{loc} {kind} ({})", plain(what)),
                 };
                 format!("{marker} {side}: {detail}")
             }
             Change::Changed => {
-                let what = match self.kind.as_str() {
+                let what = match kind {
                     "untyped" => String::new(),
                     "enum" => " enum values".to_owned(),
                     kind => format!(" {kind}"),
                 };
-                let render = |v: &Option<Value>| match (self.kind.as_str(), v) {
+                let render = |v: &Option<Value>| match (kind, v) {
                     ("enum", Some(Value::Array(values))) => render_values(values),
                     ("enum", _) => "any value".to_owned(),
                     _ => plain(v),
                 };
-                format!(
-                    "~ {}{what}: upstream {}; curated {}",
-                    self.location,
-                    render(&self.upstream),
-                    render(&self.curated)
-                )
+                let (u, c) = (render(&self.upstream), render(&self.curated));
+                format!("~ {loc}{what}: upstream {u}; curated {c}")
             }
         }
-    }
-
-    fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("change".into(), self.change.as_str().into());
-        m.insert("kind".into(), self.kind.clone().into());
-        m.insert("location".into(), self.location.clone().into());
-        if let Some(v) = &self.upstream {
-            m.insert("upstream".into(), v.clone());
-        }
-        if let Some(v) = &self.curated {
-            m.insert("curated".into(), v.clone());
-        }
-        Value::Object(m)
     }
 }
 
 /// An operation as one document has it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OperationRef {
     /// The path as written in that document.
     pub path: String,
@@ -571,7 +493,7 @@ pub struct OperationRef {
 }
 
 /// One operation's comparison.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OperationReport {
     /// Upper-case HTTP method.
     pub method: String,
@@ -586,8 +508,7 @@ pub struct OperationReport {
 impl OperationReport {
     fn title(&self) -> String {
         let main = self.curated.as_ref().or(self.upstream.as_ref());
-        let path = main.map(|o| o.path.as_str()).unwrap_or("?");
-        let mut s = format!("{} {path}", self.method);
+        let mut s = format!("{} {}", self.method, main.map_or("?", |o| o.path.as_str()));
         if let Some(id) = self
             .curated
             .as_ref()
@@ -596,10 +517,7 @@ impl OperationReport {
             let _ = write!(s, "  {id}");
         }
         if let Some(up) = &self.upstream {
-            let mut notes = Vec::new();
-            if let Some(id) = &up.operation_id {
-                notes.push(id.clone());
-            }
+            let mut notes: Vec<String> = up.operation_id.iter().cloned().collect();
             if self.curated.as_ref().is_some_and(|c| c.path != up.path) {
                 notes.push(up.path.clone());
             }
@@ -638,51 +556,32 @@ impl DriftReport {
 
     /// The number of unresolved `$ref`s reported.
     pub fn unresolved_count(&self) -> usize {
-        self.operations
-            .iter()
-            .flat_map(|o| &o.differences)
-            .filter(|d| d.change == Change::Unresolved)
-            .count()
+        let all = self.operations.iter().flat_map(|o| &o.differences);
+        all.filter(|d| d.change == Change::Unresolved).count()
     }
 
+    /// Operations in both documents, curated only, upstream only.
     fn counts(&self) -> (usize, usize, usize) {
-        let both = self
-            .operations
-            .iter()
-            .filter(|o| o.curated.is_some() && o.upstream.is_some())
-            .count();
-        let curated_only = self
-            .operations
-            .iter()
-            .filter(|o| o.upstream.is_none())
-            .count();
-        let upstream_only = self
-            .operations
-            .iter()
-            .filter(|o| o.curated.is_none())
-            .count();
-        (both, curated_only, upstream_only)
+        let count =
+            |f: fn(&OperationReport) -> bool| self.operations.iter().filter(|o| f(o)).count();
+        (
+            count(|o| o.curated.is_some() && o.upstream.is_some()),
+            count(|o| o.upstream.is_none()),
+            count(|o| o.curated.is_none()),
+        )
     }
 
     /// The human-readable report, grouped by operation.
     pub fn to_human(&self) -> String {
         let (both, curated_only, upstream_only) = self.counts();
-        let drifted = self
-            .operations
-            .iter()
-            .filter(|o| !o.differences.is_empty())
-            .count();
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "Drift: curated {} vs upstream {}",
-            self.curated_label, self.upstream_label
-        );
-        let _ = writeln!(
-            out,
-            "Operations: {both} in both, {curated_only} curated only, {upstream_only} upstream only. \
-             {} differences in {drifted} operations.",
-            self.difference_count()
+        let drifted = self.operations.iter().filter(|o| !o.differences.is_empty());
+        let mut out = format!(
+            "Drift: curated {} vs upstream {}\nOperations: {both} in both, {curated_only} curated \
+             only, {upstream_only} upstream only. {} differences in {} operations.\n",
+            self.curated_label,
+            self.upstream_label,
+            self.difference_count(),
+            drifted.count()
         );
         let unresolved = self.unresolved_count();
         if unresolved > 0 {
@@ -691,14 +590,13 @@ impl DriftReport {
                 "{unresolved} unresolved $refs: the comparison is incomplete where they are."
             );
         }
-        let _ = writeln!(
-            out,
-            "Legend: + upstream only, - curated only, ~ both, differently, ! unresolved $ref."
+        out.push_str(
+            "Legend: + upstream only, - curated only, ~ both, differently, ! unresolved $ref.\n",
         );
-        let mut clean = Vec::new();
+        let mut clean = String::new();
         for op in &self.operations {
             if op.differences.is_empty() {
-                clean.push(op.title());
+                let _ = writeln!(clean, "  {}", op.title());
                 continue;
             }
             let _ = writeln!(out, "\n{}", op.title());
@@ -707,26 +605,15 @@ impl DriftReport {
             }
         }
         if !clean.is_empty() {
-            let _ = writeln!(out, "\nNo drift:");
-            for title in clean {
-                let _ = writeln!(out, "  {title}");
-            }
+            let _ = write!(out, "\nNo drift:\n{clean}");
         }
         out
     }
 
     /// The report as JSON (object keys sorted).
     pub fn to_json(&self) -> Value {
-        crate::sorted_json(&self.to_json_unsorted())
-    }
-
-    fn to_json_unsorted(&self) -> Value {
         let (both, curated_only, upstream_only) = self.counts();
-        let op_ref = |o: &Option<OperationRef>| match o {
-            Some(o) => json!({"path": o.path, "operation_id": o.operation_id}),
-            None => Value::Null,
-        };
-        json!({
+        crate::sorted_json(&json!({
             "curated": self.curated_label,
             "upstream": self.upstream_label,
             "drift": self.has_drift(),
@@ -737,13 +624,8 @@ impl DriftReport {
                 "differences": self.difference_count(),
                 "unresolved_refs": self.unresolved_count(),
             },
-            "operations": self.operations.iter().map(|o| json!({
-                "method": o.method,
-                "curated": op_ref(&o.curated),
-                "upstream": op_ref(&o.upstream),
-                "differences": o.differences.iter().map(Difference::to_json).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        })
+            "operations": self.operations,
+        }))
     }
 }
 
@@ -772,6 +654,7 @@ impl Options {
     }
 }
 
+/// One operation of a document, with its path item.
 struct Op<'a> {
     method: String,
     path: String,
@@ -781,46 +664,51 @@ struct Op<'a> {
 
 impl Op<'_> {
     fn reference(&self) -> OperationRef {
+        let id = self.op.get("operationId").and_then(Value::as_str);
         OperationRef {
             path: self.path.clone(),
-            operation_id: self
-                .op
-                .get("operationId")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+            operation_id: id.map(str::to_owned),
         }
+    }
+
+    /// `METHOD /normalised/{}/path`.
+    fn key(&self) -> String {
+        format!("{} {}", self.method, normalize_path(&self.path))
     }
 }
 
-/// Operations by `METHOD normalised-path`, in path then method order.
-fn operations(doc: &Value) -> Vec<(String, Op<'_>)> {
-    let mut out = Vec::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return out;
-    };
+/// Operations in path then method order.
+fn operations(doc: &Value) -> Vec<Op<'_>> {
     // Sorted explicitly: the map's own order depends on serde_json's `preserve_order` feature.
-    let mut paths: Vec<(&String, &Value)> = paths.iter().collect();
-    paths.sort_by(|a, b| a.0.cmp(b.0));
-    for (path, item) in paths {
-        let Some(item_map) = item.as_object() else {
-            continue;
-        };
-        let norm = normalize_path(path);
+    let paths: BTreeMap<&String, &Value> = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut out = Vec::new();
+    for (path, item) in paths.into_iter().filter(|(_, item)| item.is_object()) {
         for method in METHODS {
-            if let Some(op) = item_map.get(*method).filter(|o| o.is_object()) {
-                out.push((
-                    format!("{} {norm}", method.to_uppercase()),
-                    Op {
-                        method: method.to_uppercase(),
-                        path: path.clone(),
-                        item,
-                        op,
-                    },
-                ));
+            if let Some(op) = item.get(*method).filter(|o| o.is_object()) {
+                out.push(Op {
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    item,
+                    op,
+                });
             }
         }
     }
     out
+}
+
+/// The curated operations' normalised paths, each with whether paths under it are in scope too:
+/// not for an operation taken from elsewhere (`x-source`, e.g. `GET /zones`), which brings only
+/// itself (every upstream `/zones/…` operation would otherwise be in scope).
+fn curated_scope(ops: &[Op<'_>]) -> BTreeSet<(String, bool)> {
+    ops.iter()
+        .map(|o| (normalize_path(&o.path), o.op.get("x-source").is_none()))
+        .collect()
 }
 
 fn path_in_scope(curated_paths: &BTreeSet<(String, bool)>, scope: &[String], norm: &str) -> bool {
@@ -828,15 +716,6 @@ fn path_in_scope(curated_paths: &BTreeSet<(String, bool)>, scope: &[String], nor
         .iter()
         .any(|(p, tree)| norm == p || (*tree && norm.starts_with(&format!("{p}/"))))
         || scope.iter().any(|prefix| norm.starts_with(prefix.as_str()))
-}
-
-/// The curated operations' normalised paths, each with whether paths under it are in scope too:
-/// not for an operation taken from elsewhere (`x-source`, e.g. `GET /zones`), which brings only
-/// itself (every upstream `/zones/…` operation would otherwise be in scope).
-fn curated_scope(ops: &[(String, Op<'_>)]) -> BTreeSet<(String, bool)> {
-    ops.iter()
-        .map(|(_, o)| (normalize_path(&o.path), o.op.get("x-source").is_none()))
-        .collect()
 }
 
 /// Whether upstream operations at the normalised path `norm` are in scope for `curated`: the
@@ -850,61 +729,52 @@ pub fn in_scope(curated: &Value, scope: &[String], norm: &str) -> bool {
 pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftReport {
     let curated_ops = operations(curated);
     let mut upstream_ops: BTreeMap<String, Op<'_>> = BTreeMap::new();
-    for (key, op) in operations(upstream) {
-        upstream_ops.entry(key).or_insert(op); // two upstream spellings of one path: the first
+    for op in operations(upstream) {
+        upstream_ops.entry(op.key()).or_insert(op); // two upstream spellings of one path: the first
     }
     let curated_paths = curated_scope(&curated_ops);
-    let in_scope = |norm: &str| path_in_scope(&curated_paths, &options.scope, norm);
-
-    let mut reports = Vec::new();
+    let in_scope =
+        |o: &Op<'_>| path_in_scope(&curated_paths, &options.scope, &normalize_path(&o.path));
+    let mut operations = Vec::new();
     let mut matched = BTreeSet::new();
-    for (key, cur) in &curated_ops {
-        let mut report = OperationReport {
-            method: cur.method.clone(),
-            curated: Some(cur.reference()),
-            upstream: None,
-            differences: Vec::new(),
+    for cur in &curated_ops {
+        let up = upstream_ops.get(&cur.key());
+        matched.extend(up.map(Op::key));
+        let differences = match up {
+            Some(up) => compare_operation(curated, cur, upstream, up),
+            None => vec![operation_only(Change::CuratedOnly, cur.key())],
         };
-        match upstream_ops.get(key) {
-            Some(up) => {
-                matched.insert(key.clone());
-                report.upstream = Some(up.reference());
-                report.differences = compare_operation(curated, cur, upstream, up);
-            }
-            None => report.differences.push(Difference::one_side(
-                Change::CuratedOnly,
-                "operation",
-                "",
-                Value::String(format!("{} {}", cur.method, normalize_path(&cur.path))),
-            )),
-        }
-        reports.push(report);
+        let (curated, upstream) = (Some(cur.reference()), up.map(Op::reference));
+        operations.push(OperationReport {
+            method: cur.method.clone(),
+            curated,
+            upstream,
+            differences,
+        });
     }
-    for (key, up) in &upstream_ops {
-        if matched.contains(key) || !in_scope(&normalize_path(&up.path)) {
-            continue;
-        }
-        reports.push(OperationReport {
+    for up in upstream_ops
+        .values()
+        .filter(|o| !matched.contains(&o.key()) && in_scope(o))
+    {
+        let what = format!("the curated document has no {}", up.key());
+        let differences = vec![operation_only(Change::UpstreamOnly, what)];
+        let (curated, upstream) = (None, Some(up.reference()));
+        operations.push(OperationReport {
             method: up.method.clone(),
-            curated: None,
-            upstream: Some(up.reference()),
-            differences: vec![Difference::one_side(
-                Change::UpstreamOnly,
-                "operation",
-                "",
-                Value::String(format!(
-                    "the curated document has no {} {}",
-                    up.method,
-                    normalize_path(&up.path)
-                )),
-            )],
+            curated,
+            upstream,
+            differences,
         });
     }
     DriftReport {
         curated_label: options.curated_label.clone(),
         upstream_label: options.upstream_label.clone(),
-        operations: reports,
+        operations,
     }
+}
+
+fn operation_only(change: Change, what: String) -> Difference {
+    Difference::one_side(change, "operation", "", Value::String(what))
 }
 
 /// Reads both files and compares them.
@@ -914,59 +784,64 @@ pub fn run(curated: &Path, upstream: &Path, options: &Options) -> Result<DriftRe
     Ok(compare(&curated_doc, &upstream_doc, options))
 }
 
-struct Param {
+type Params = BTreeMap<String, (String, bool, Shape)>;
+
+/// A parameter or field on one side: its label, whether required, its shape.
+struct Member<'s> {
     label: String,
     required: bool,
-    shape: Shape,
+    shape: &'s Shape,
 }
 
-/// Parameters keyed by `path #N` (position) or `<in> <name>`; operation-level ones override
-/// path-item-level ones. Also returns the parameter `$ref`s that resolve to nothing.
-fn parameters(doc: &Value, op: &Op<'_>) -> (BTreeMap<String, Param>, Vec<String>) {
+/// Parameters keyed by `path #N` (position) or `<in> <name>`, with their label, `required` and
+/// shape; operation-level ones override path-item-level ones. Also returns the parameter `$ref`s
+/// that resolve to nothing.
+fn parameters(doc: &Value, op: &Op<'_>) -> (Params, Vec<String>) {
     let mut resolver = Resolver::new(doc);
     let positions = path_param_names(&op.path);
     let mut out = BTreeMap::new();
     let mut unresolved = Vec::new();
     let lists = [op.item.get("parameters"), op.op.get("parameters")];
-    for list in lists.into_iter().flatten().filter_map(Value::as_array) {
-        for p in list {
-            let p = toolkit::resolve(doc, p);
-            if let Some(reference) = p.get("$ref").and_then(Value::as_str) {
-                unresolved.push(reference.to_owned());
-                continue;
-            }
-            let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
-            let location = p.get("in").and_then(Value::as_str).unwrap_or("?");
-            let (key, label) = if location == "path" {
-                match positions.iter().position(|n| n == name) {
-                    Some(i) => (format!("path #{}", i + 1), format!("path parameter {name}")),
-                    None => (
-                        format!("path {name}"),
-                        format!("path parameter {name} (not in the path)"),
-                    ),
-                }
-            } else {
-                (
-                    format!("{location} {name}"),
-                    format!("{location} parameter {name}"),
-                )
-            };
-            let shape = p
-                .get("schema")
-                .map(|s| resolver.shape(s))
-                .unwrap_or_default();
-            let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-            out.insert(
-                key,
-                Param {
-                    label,
-                    required,
-                    shape,
-                },
-            );
+    for p in lists
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+    {
+        let p = toolkit::resolve(doc, p);
+        if let Some(reference) = p.get("$ref").and_then(Value::as_str) {
+            unresolved.push(reference.to_owned());
+            continue;
         }
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
+        let location = p.get("in").and_then(Value::as_str).unwrap_or("?");
+        let (key, label) = match positions.iter().position(|n| n == name) {
+            Some(i) if location == "path" => {
+                (format!("path #{}", i + 1), format!("path parameter {name}"))
+            }
+            None if location == "path" => (
+                format!("path {name}"),
+                format!("path parameter {name} (not in the path)"),
+            ),
+            _ => (
+                format!("{location} {name}"),
+                format!("{location} parameter {name}"),
+            ),
+        };
+        let shape = resolver.shape_of(p.get("schema"));
+        let required = p.get("required").and_then(Value::as_bool) == Some(true);
+        out.insert(key, (label, required, shape));
     }
     (out, unresolved)
+}
+
+fn param<'p>(params: &'p Params, key: &str) -> Option<Member<'p>> {
+    let (label, required, shape) = params.get(key)?;
+    Some(Member {
+        label: label.clone(),
+        required: *required,
+        shape,
+    })
 }
 
 fn required_word(required: bool) -> &'static str {
@@ -977,6 +852,163 @@ fn required_word(required: bool) -> &'static str {
     }
 }
 
+/// Pushes the unresolved `$ref` of either side at `location`; whether there was one.
+fn unresolved(
+    location: &str,
+    up: &Option<String>,
+    cur: &Option<String>,
+    diffs: &mut Vec<Difference>,
+) -> bool {
+    for (upstream_side, r) in [(true, up), (false, cur)] {
+        if let Some(r) = r {
+            let what = Value::String(r.clone());
+            diffs.push(Difference::side(
+                Change::Unresolved,
+                upstream_side,
+                "unresolved_ref",
+                location,
+                what,
+            ));
+        }
+    }
+    up.is_some() || cur.is_some()
+}
+
+/// Compares a parameter or field (`kind`) that either side may lack: presence, `required`, shape.
+fn compare_member(
+    kind: &str,
+    up: Option<Member<'_>>,
+    cur: Option<Member<'_>>,
+    diffs: &mut Vec<Difference>,
+) {
+    let what = |m: &Member<'_>| -> Value {
+        match kind {
+            "parameter" => format!("{}, {}", required_word(m.required), m.shape.summary()).into(),
+            _ => m.shape.summary().into(),
+        }
+    };
+    match (up, cur) {
+        (None, None) => {}
+        (Some(u), None) => diffs.push(Difference::one_side(
+            Change::UpstreamOnly,
+            kind,
+            &u.label,
+            what(&u),
+        )),
+        (None, Some(c)) => diffs.push(Difference::one_side(
+            Change::CuratedOnly,
+            kind,
+            &c.label,
+            what(&c),
+        )),
+        (Some(u), Some(c)) => {
+            if u.required != c.required {
+                let (ur, cr) = (required_word(u.required), required_word(c.required));
+                diffs.push(Difference::changed(
+                    "optionality",
+                    &c.label,
+                    ur.into(),
+                    cr.into(),
+                ));
+            }
+            compare_shapes(&c.label, u.shape, c.shape, diffs);
+        }
+    }
+}
+
+/// A request body or the success response, as compared before its schema.
+struct Payload<'a> {
+    /// Its own `$ref`, when that resolves to nothing.
+    unresolved: Option<String>,
+    /// `required`/`optional` (a request body) or the status (a response).
+    what: String,
+    media_types: Vec<String>,
+    /// The schema of `application/json`, else of the first `*json` media type.
+    schema: Option<&'a Value>,
+}
+
+impl<'a> Payload<'a> {
+    fn new(doc: &'a Value, value: &'a Value, what: impl FnOnce(&Value) -> String) -> Self {
+        let value = toolkit::resolve(doc, value);
+        let content = value.get("content").and_then(Value::as_object);
+        let mut media_types: Vec<String> = content
+            .into_iter()
+            .flat_map(|m| m.keys().cloned())
+            .collect();
+        media_types.sort();
+        let json = content.and_then(|m| {
+            m.get("application/json")
+                .or_else(|| m.iter().find(|(k, _)| k.ends_with("json")).map(|(_, v)| v))
+        });
+        Payload {
+            unresolved: value.get("$ref").and_then(Value::as_str).map(str::to_owned),
+            what: what(value),
+            media_types,
+            schema: json.and_then(|m| m.get("schema")),
+        }
+    }
+}
+
+/// Compares a request body or success response (`kind`, reported at `location`; `what_kind`
+/// names [`Payload::what`]); returns both resolved schemas when both sides resolve.
+fn compare_payload(
+    [kind, location, what_kind]: [&str; 3],
+    (upstream, up): (&Value, Option<Payload<'_>>),
+    (curated, cur): (&Value, Option<Payload<'_>>),
+    diffs: &mut Vec<Difference>,
+) -> Option<(Shape, Shape)> {
+    let (u, c) = match (up, cur) {
+        (None, None) => return None,
+        (Some(u), None) => {
+            diffs.push(Difference::one_side(
+                Change::UpstreamOnly,
+                kind,
+                location,
+                u.what.into(),
+            ));
+            return None;
+        }
+        (None, Some(c)) => {
+            diffs.push(Difference::one_side(
+                Change::CuratedOnly,
+                kind,
+                location,
+                c.what.into(),
+            ));
+            return None;
+        }
+        (Some(u), Some(c)) => (u, c),
+    };
+    if unresolved(location, &u.unresolved, &c.unresolved, diffs) {
+        return None;
+    }
+    if u.what != c.what {
+        diffs.push(Difference::changed(
+            what_kind,
+            location,
+            u.what.into(),
+            c.what.into(),
+        ));
+    }
+    for (change, mine, theirs) in [
+        (Change::UpstreamOnly, &u.media_types, &c.media_types),
+        (Change::CuratedOnly, &c.media_types, &u.media_types),
+    ] {
+        for m in mine.iter().filter(|m| !theirs.contains(m)) {
+            diffs.push(Difference::one_side(
+                change,
+                "media_type",
+                location,
+                m.clone().into(),
+            ));
+        }
+    }
+    Some((
+        Resolver::new(upstream).shape_of(u.schema),
+        Resolver::new(curated).shape_of(c.schema),
+    ))
+}
+
 fn compare_operation(
     curated: &Value,
     cur: &Op<'_>,
@@ -985,276 +1017,66 @@ fn compare_operation(
 ) -> Vec<Difference> {
     let mut diffs = Vec::new();
 
-    // Parameters.
     let (cur_params, cur_unresolved) = parameters(curated, cur);
     let (up_params, up_unresolved) = parameters(upstream, up);
-    for r in &up_unresolved {
-        diffs.push(Difference::unresolved(true, "parameters", r));
-    }
-    for r in &cur_unresolved {
-        diffs.push(Difference::unresolved(false, "parameters", r));
-    }
-    for (key, c) in &cur_params {
-        match up_params.get(key) {
-            None => diffs.push(Difference::one_side(
-                Change::CuratedOnly,
-                "parameter",
-                &c.label,
-                Value::String(format!(
-                    "{}, {}",
-                    required_word(c.required),
-                    c.shape.summary()
-                )),
-            )),
-            Some(u) => {
-                if u.required != c.required {
-                    diffs.push(Difference::changed(
-                        "optionality",
-                        &c.label,
-                        required_word(u.required).into(),
-                        required_word(c.required).into(),
-                    ));
-                }
-                compare_shapes(&c.label, &u.shape, &c.shape, &mut diffs);
-            }
+    for (upstream_side, list) in [(true, up_unresolved), (false, cur_unresolved)] {
+        for r in list {
+            let (u, c) = if upstream_side {
+                (Some(r), None)
+            } else {
+                (None, Some(r))
+            };
+            unresolved("parameters", &u, &c, &mut diffs);
         }
     }
-    for (key, u) in &up_params {
-        if !cur_params.contains_key(key) {
-            diffs.push(Difference::one_side(
-                Change::UpstreamOnly,
-                "parameter",
-                &u.label,
-                Value::String(format!(
-                    "{}, {}",
-                    required_word(u.required),
-                    u.shape.summary()
-                )),
-            ));
-        }
+    let upstream_only = up_params.keys().filter(|k| !cur_params.contains_key(*k));
+    for key in cur_params.keys().chain(upstream_only) {
+        let (u, c) = (param(&up_params, key), param(&cur_params, key));
+        compare_member("parameter", u, c, &mut diffs);
     }
 
-    // Request body.
-    let cur_body = request_body(curated, cur.op);
-    let up_body = request_body(upstream, up.op);
-    match (up_body, cur_body) {
-        (None, None) => {}
-        (Some(u), None) => diffs.push(Difference::one_side(
-            Change::UpstreamOnly,
-            "request_body",
-            "request body",
-            Value::String(required_word(u.required).to_owned()),
-        )),
-        (None, Some(c)) => diffs.push(Difference::one_side(
-            Change::CuratedOnly,
-            "request_body",
-            "request body",
-            Value::String(required_word(c.required).to_owned()),
-        )),
-        (Some(u), Some(c)) if u.unresolved.is_some() || c.unresolved.is_some() => {
-            for (side, r) in [(true, &u.unresolved), (false, &c.unresolved)] {
-                if let Some(r) = r {
-                    diffs.push(Difference::unresolved(side, "request body", r));
-                }
-            }
-        }
-        (Some(u), Some(c)) => {
-            if u.required != c.required {
-                diffs.push(Difference::changed(
-                    "optionality",
-                    "request body",
-                    required_word(u.required).into(),
-                    required_word(c.required).into(),
-                ));
-            }
-            media_type_differences("request body", &u.media_types, &c.media_types, &mut diffs);
-            let (us, cs) = (
-                Resolver::new(upstream).shape_of(u.schema),
-                Resolver::new(curated).shape_of(c.schema),
-            );
-            compare_shapes("body", &us, &cs, &mut diffs);
-        }
+    let (u, c) = (request_body(upstream, up), request_body(curated, cur));
+    let kinds = ["request_body", "request body", "optionality"];
+    if let Some((us, cs)) = compare_payload(kinds, (upstream, u), (curated, c), &mut diffs) {
+        compare_shapes("body", &us, &cs, &mut diffs);
     }
 
-    // The 200 response.
-    let cur_resp = success_response(curated, cur.op);
-    let up_resp = success_response(upstream, up.op);
-    match (up_resp, cur_resp) {
-        (None, None) => {}
-        (Some(u), None) => diffs.push(Difference::one_side(
-            Change::UpstreamOnly,
-            "response",
-            "response",
-            Value::String(u.status.clone()),
-        )),
-        (None, Some(c)) => diffs.push(Difference::one_side(
-            Change::CuratedOnly,
-            "response",
-            "response",
-            Value::String(c.status.clone()),
-        )),
-        (Some(u), Some(c)) if u.unresolved.is_some() || c.unresolved.is_some() => {
-            for (side, r) in [(true, &u.unresolved), (false, &c.unresolved)] {
-                if let Some(r) = r {
-                    diffs.push(Difference::unresolved(side, "response", r));
-                }
-            }
-        }
-        (Some(u), Some(c)) => {
-            if u.status != c.status {
-                diffs.push(Difference::changed(
-                    "status",
-                    "response",
-                    u.status.clone().into(),
-                    c.status.clone().into(),
-                ));
-            }
-            media_type_differences("response", &u.media_types, &c.media_types, &mut diffs);
-            let us = Resolver::new(upstream).shape_of(u.schema);
-            let cs = Resolver::new(curated).shape_of(c.schema);
-            // An envelope with an unresolved part: only the fields both sides declare compare.
-            let partial = us.unresolved.is_some() || cs.unresolved.is_some();
-            for (side, r) in [(true, &us.unresolved), (false, &cs.unresolved)] {
-                if let Some(r) = r {
-                    diffs.push(Difference::unresolved(side, "response body", r));
-                }
-            }
-            for field in RESPONSE_FIELDS {
-                match (us.properties.get(*field), cs.properties.get(*field)) {
-                    (None, None) => {}
-                    (Some(_), None) | (None, Some(_)) if partial => {}
-                    (Some(u), None) => diffs.push(Difference::one_side(
-                        Change::UpstreamOnly,
-                        "field",
-                        field,
-                        u.summary().into(),
-                    )),
-                    (None, Some(c)) => diffs.push(Difference::one_side(
-                        Change::CuratedOnly,
-                        "field",
-                        field,
-                        c.summary().into(),
-                    )),
-                    (Some(u), Some(c)) => {
-                        let (ur, cr) = (us.required.contains(*field), cs.required.contains(*field));
-                        if ur != cr {
-                            diffs.push(Difference::changed(
-                                "optionality",
-                                field,
-                                required_word(ur).into(),
-                                required_word(cr).into(),
-                            ));
-                        }
-                        compare_shapes(field, u, c, &mut diffs);
-                    }
-                }
+    let (u, c) = (
+        success_response(upstream, up),
+        success_response(curated, cur),
+    );
+    let kinds = ["response", "response", "status"];
+    if let Some((us, cs)) = compare_payload(kinds, (upstream, u), (curated, c), &mut diffs) {
+        // An envelope with an unresolved part: only the fields both sides declare compare.
+        let partial = unresolved("response body", &us.unresolved, &cs.unresolved, &mut diffs);
+        for field in RESPONSE_FIELDS {
+            let (u, c) = (us.field(field, field), cs.field(field, field));
+            if !partial || (u.is_some() && c.is_some()) {
+                compare_member("field", u, c, &mut diffs);
             }
         }
     }
     diffs
 }
 
-impl<'a> Resolver<'a> {
-    fn shape_of(&mut self, schema: Option<&'a Value>) -> Shape {
-        schema.map(|s| self.shape(s)).unwrap_or_default()
-    }
-}
-
-struct Body<'a> {
-    /// The body's own `$ref`, when it resolves to nothing.
-    unresolved: Option<String>,
-    required: bool,
-    media_types: Vec<String>,
-    schema: Option<&'a Value>,
-}
-
-/// The JSON schema of a content map: `application/json`, else the first `*json` media type.
-fn content(content: Option<&Value>) -> (Vec<String>, Option<&Value>) {
-    let Some(map) = content.and_then(Value::as_object) else {
-        return (Vec::new(), None);
-    };
-    let mut media_types: Vec<String> = map.keys().cloned().collect();
-    media_types.sort();
-    let schema = map
-        .get("application/json")
-        .or_else(|| {
-            map.iter()
-                .find(|(k, _)| k.ends_with("json"))
-                .map(|(_, v)| v)
-        })
-        .and_then(|m| m.get("schema"));
-    (media_types, schema)
-}
-
-fn request_body<'a>(doc: &'a Value, op: &'a Value) -> Option<Body<'a>> {
-    let body = toolkit::resolve(doc, op.get("requestBody")?);
-    let (media_types, schema) = content(body.get("content"));
-    Some(Body {
-        unresolved: body.get("$ref").and_then(Value::as_str).map(str::to_owned),
-        required: body
-            .get("required")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        media_types,
-        schema,
-    })
-}
-
-struct Response<'a> {
-    /// The response's own `$ref`, when it resolves to nothing.
-    unresolved: Option<String>,
-    status: String,
-    media_types: Vec<String>,
-    schema: Option<&'a Value>,
+fn request_body<'a>(doc: &'a Value, op: &Op<'a>) -> Option<Payload<'a>> {
+    let required = |b: &Value| b.get("required").and_then(Value::as_bool) == Some(true);
+    let body = op.op.get("requestBody")?;
+    Some(Payload::new(doc, body, |b| {
+        required_word(required(b)).to_owned()
+    }))
 }
 
 /// The `200` response, else the lowest other 2XX one.
-fn success_response<'a>(doc: &'a Value, op: &'a Value) -> Option<Response<'a>> {
-    let responses = op.get("responses")?.as_object()?;
-    let status = if responses.contains_key("200") {
-        "200".to_owned()
-    } else {
+fn success_response<'a>(doc: &'a Value, op: &Op<'a>) -> Option<Payload<'a>> {
+    let responses = op.op.get("responses")?.as_object()?;
+    let (status, response) = responses.get_key_value("200").or_else(|| {
         responses
-            .keys()
-            .filter(|k| k.starts_with('2'))
-            .min()?
-            .clone()
-    };
-    let response = toolkit::resolve(doc, &responses[&status]);
-    let (media_types, schema) = content(response.get("content"));
-    Some(Response {
-        unresolved: response
-            .get("$ref")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        status,
-        media_types,
-        schema,
-    })
-}
-
-fn media_type_differences(
-    location: &str,
-    up: &[String],
-    cur: &[String],
-    diffs: &mut Vec<Difference>,
-) {
-    for m in up.iter().filter(|m| !cur.contains(m)) {
-        diffs.push(Difference::one_side(
-            Change::UpstreamOnly,
-            "media_type",
-            location,
-            m.clone().into(),
-        ));
-    }
-    for m in cur.iter().filter(|m| !up.contains(m)) {
-        diffs.push(Difference::one_side(
-            Change::CuratedOnly,
-            "media_type",
-            location,
-            m.clone().into(),
-        ));
-    }
+            .iter()
+            .filter(|(k, _)| k.starts_with('2'))
+            .min_by_key(|(k, _)| *k)
+    })?;
+    Some(Payload::new(doc, response, |_| status.clone()))
 }
 
 fn same_json(a: &Value, b: &Value) -> bool {
@@ -1274,12 +1096,7 @@ fn join(location: &str, field: &str) -> String {
 
 /// Compares two resolved schemas at `location`, recursing into fields and items.
 fn compare_shapes(location: &str, up: &Shape, cur: &Shape, diffs: &mut Vec<Difference>) {
-    if up.unresolved.is_some() || cur.unresolved.is_some() {
-        for (side, r) in [(true, &up.unresolved), (false, &cur.unresolved)] {
-            if let Some(r) = r {
-                diffs.push(Difference::unresolved(side, location, r));
-            }
-        }
+    if unresolved(location, &up.unresolved, &cur.unresolved, diffs) {
         // What the missing part declares is unknown: compare only the fields both declare.
         for (name, u) in &up.properties {
             if let Some(c) = cur.properties.get(name) {
@@ -1289,19 +1106,18 @@ fn compare_shapes(location: &str, up: &Shape, cur: &Shape, diffs: &mut Vec<Diffe
         return;
     }
     if up.recursive.is_some() || cur.recursive.is_some() {
-        // A `$ref` cycle: what lies below was compared where the cycle started.
-        return;
+        return; // a `$ref` cycle: what lies below was compared where the cycle started
     }
     // A free-form object on one side and declared fields on the other: one line, not one per field.
-    let untyped = |s: &Shape| s.is_untyped_object();
-    if untyped(up) != untyped(cur) && (!up.properties.is_empty() || !cur.properties.is_empty()) {
+    if up.is_untyped_object() != cur.is_untyped_object()
+        && (!up.properties.is_empty() || !cur.properties.is_empty())
+    {
         let describe = |s: &Shape| -> Value {
             if s.is_untyped_object() {
-                format!("untyped ({}, no fields declared)", s.type_name()).into()
-            } else {
-                let names: Vec<&str> = s.properties.keys().map(String::as_str).collect();
-                format!("{} fields: {}", names.len(), names.join(", ")).into()
+                return format!("untyped ({}, no fields declared)", s.type_name()).into();
             }
+            let names: Vec<&str> = s.properties.keys().map(String::as_str).collect();
+            format!("{} fields: {}", names.len(), names.join(", ")).into()
         };
         diffs.push(Difference::changed(
             "untyped",
@@ -1312,12 +1128,8 @@ fn compare_shapes(location: &str, up: &Shape, cur: &Shape, diffs: &mut Vec<Diffe
         return;
     }
     if up.types != cur.types {
-        diffs.push(Difference::changed(
-            "type",
-            location,
-            types_name(&up.types).into(),
-            types_name(&cur.types).into(),
-        ));
+        let (u, c) = (types_name(&up.types), types_name(&cur.types));
+        diffs.push(Difference::changed("type", location, u.into(), c.into()));
     }
     if up.nullable != cur.nullable {
         diffs.push(Difference::changed(
@@ -1328,88 +1140,57 @@ fn compare_shapes(location: &str, up: &Shape, cur: &Shape, diffs: &mut Vec<Diffe
         ));
     }
     if up.format != cur.format {
-        let f = |x: &Option<String>| x.clone().map(Value::String).unwrap_or(Value::Null);
-        diffs.push(Difference::changed(
-            "format",
-            location,
-            f(&up.format),
-            f(&cur.format),
-        ));
+        let (u, c) = (up.format.clone().into(), cur.format.clone().into());
+        diffs.push(Difference::changed("format", location, u, c));
     }
     match (&up.enum_values, &cur.enum_values) {
         (Some(u), Some(c)) => {
-            for v in u.iter().filter(|v| !c.iter().any(|x| same_json(x, v))) {
-                diffs.push(Difference::one_side(
-                    Change::UpstreamOnly,
-                    "enum_value",
-                    location,
-                    v.clone(),
-                ));
-            }
-            for v in c.iter().filter(|v| !u.iter().any(|x| same_json(x, v))) {
-                diffs.push(Difference::one_side(
-                    Change::CuratedOnly,
-                    "enum_value",
-                    location,
-                    v.clone(),
-                ));
+            for (change, mine, theirs) in
+                [(Change::UpstreamOnly, u, c), (Change::CuratedOnly, c, u)]
+            {
+                for v in mine
+                    .iter()
+                    .filter(|v| !theirs.iter().any(|x| same_json(x, v)))
+                {
+                    diffs.push(Difference::one_side(
+                        change,
+                        "enum_value",
+                        location,
+                        v.clone(),
+                    ));
+                }
             }
         }
         (None, None) => {}
         (u, c) => {
-            let v = |x: &Option<Vec<Value>>| x.clone().map(Value::Array).unwrap_or(Value::Null);
-            diffs.push(Difference::changed("enum", location, v(u), v(c)));
+            let (u, c) = (u.clone().into(), c.clone().into());
+            diffs.push(Difference::changed("enum", location, u, c));
         }
     }
     let limit_keys: BTreeSet<&String> = up.limits.keys().chain(cur.limits.keys()).collect();
     for key in limit_keys {
         let (u, c) = (up.limits.get(key), cur.limits.get(key));
-        let same = match (u, c) {
-            (Some(a), Some(b)) => same_json(a, b),
-            (None, None) => true,
-            _ => false,
-        };
-        if !same {
+        if !u.zip(c).is_some_and(|(a, b)| same_json(a, b)) {
             diffs.push(Difference::changed(
                 key,
                 location,
-                u.cloned().unwrap_or(Value::Null),
-                c.cloned().unwrap_or(Value::Null),
+                u.cloned().into(),
+                c.cloned().into(),
             ));
         }
     }
-    for (name, u) in &up.properties {
-        let at = join(location, name);
-        match cur.properties.get(name) {
-            None => diffs.push(Difference::one_side(
-                Change::UpstreamOnly,
-                "field",
-                &at,
-                u.summary().into(),
-            )),
-            Some(c) => {
-                let (ur, cr) = (up.required.contains(name), cur.required.contains(name));
-                if ur != cr {
-                    diffs.push(Difference::changed(
-                        "optionality",
-                        &at,
-                        required_word(ur).into(),
-                        required_word(cr).into(),
-                    ));
-                }
-                compare_shapes(&at, u, c, diffs);
-            }
-        }
-    }
-    for (name, c) in &cur.properties {
-        if !up.properties.contains_key(name) {
-            diffs.push(Difference::one_side(
-                Change::CuratedOnly,
-                "field",
-                &join(location, name),
-                c.summary().into(),
-            ));
-        }
+    let curated_only = cur
+        .properties
+        .keys()
+        .filter(|n| !up.properties.contains_key(*n));
+    for name in up.properties.keys().chain(curated_only) {
+        let label = join(location, name);
+        compare_member(
+            "field",
+            up.field(name, &label),
+            cur.field(name, &label),
+            diffs,
+        );
     }
     if up.items.is_some() || cur.items.is_some() {
         let any = Shape::default();

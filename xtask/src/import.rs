@@ -43,46 +43,16 @@ const PARAMETER_PREFIX: &str = "#/components/parameters/";
 /// What the document says of `errors`/`messages` when no envelope in it says otherwise.
 const DEFAULT_LENIENT: &str = "Go services send null for an empty list, and some replies (older API versions, proxies) leave the field out.";
 /// Keywords of an OpenAPI 3.0 Schema Object (anything else, other than `x-`, is refused).
-const SCHEMA_KEYWORDS: [&str; 30] = [
-    "title",
-    "externalDocs",
-    "multipleOf",
-    "maximum",
-    "exclusiveMaximum",
-    "minimum",
-    "exclusiveMinimum",
-    "maxLength",
-    "minLength",
-    "pattern",
-    "maxItems",
-    "minItems",
-    "uniqueItems",
-    "maxProperties",
-    "minProperties",
-    "required",
-    "enum",
-    "type",
-    "allOf",
-    "items",
-    "properties",
-    "additionalProperties",
-    "description",
-    "format",
-    "default",
-    "nullable",
-    "readOnly",
-    "writeOnly",
-    "example",
-    "deprecated",
-];
-const STRING_ONLY: [&str; 3] = ["maxLength", "minLength", "pattern"];
-const NUMBER_ONLY: [&str; 5] = [
-    "maximum",
-    "minimum",
-    "exclusiveMaximum",
-    "exclusiveMinimum",
-    "multipleOf",
-];
+const SCHEMA_KEYWORDS: &str = "title externalDocs multipleOf maximum exclusiveMaximum minimum \
+    exclusiveMinimum maxLength minLength pattern maxItems minItems uniqueItems maxProperties \
+    minProperties required enum type allOf items properties additionalProperties description \
+    format default nullable readOnly writeOnly example deprecated";
+const STRING_ONLY: &str = "maxLength minLength pattern";
+const NUMBER_ONLY: &str = "maximum minimum exclusiveMaximum exclusiveMinimum multipleOf";
+/// Whether `keyword` is one of the space-separated `keywords`.
+fn among(keywords: &str, keyword: &str) -> bool {
+    keywords.split_whitespace().any(|k| k == keyword)
+}
 
 /// What to import and how.
 #[derive(Debug, Clone)]
@@ -937,11 +907,11 @@ impl Translator<'_> {
                 self.notes.push(format!("dropped {k} at {at}"));
                 continue;
             }
-            if !SCHEMA_KEYWORDS.contains(&k.as_str()) {
+            if !among(SCHEMA_KEYWORDS, k) {
                 return Err(self.refuse(at, format!("the keyword `{k}` (not OpenAPI 3.0)")));
             }
-            if (STRING_ONLY.contains(&k.as_str()) && !ty.is_empty() && ty != "string")
-                || (NUMBER_ONLY.contains(&k.as_str()) && !matches!(ty, "" | "number" | "integer"))
+            if (among(STRING_ONLY, k) && !ty.is_empty() && ty != "string")
+                || (among(NUMBER_ONLY, k) && !matches!(ty, "" | "number" | "integer"))
             {
                 self.notes.push(format!("dropped {k} on a {ty} at {at}"));
                 continue;

@@ -1,44 +1,24 @@
-//! `cargo xtask lint`: validates the curated document as OpenAPI 3.0, with Rust crates only
-//! (no Node tool), and is a step of `cargo xtask check`.
+//! `cargo xtask lint`: validates the curated document as OpenAPI 3.0 (a step of `check`).
 //!
-//! Rules, named after the Redocly rules they cover:
+//! Why it is here: Redocly CLI, Spectral (Node) and vacuum (Go) lint OpenAPI documents, but none
+//! is a Rust crate, and `cargo xtask check` runs with cargo alone. Only the rules that catch this
+//! document's real mistakes are kept, named after the Redocly rules they cover:
 //!
-//! * **`struct`** (Redocly `struct`, and `spec` of older Redocly): the document deserializes into
-//!   [`openapiv3::OpenAPI`] (the error names the JSON path), and strictly: a keyword the OpenAPI
-//!   3.0 model does not know (dropped by the typed model, so a misspelt `nulable` or
-//!   `requried`) is an error. Only `x-` extensions may be added.
-//! * **`no-unresolved-refs`** (Redocly `no-unresolved-refs`): every `$ref` is local and
-//!   resolves.
-//! * **`no-ref-siblings`** (Redocly `no-$ref-siblings`): nothing but `x-` extensions beside a
-//!   schema `$ref` (OpenAPI 3.0 ignores a `description` there).
-//! * **`nullable-type-sibling`** (Redocly `nullable-type-sibling`): `nullable: true` needs a
-//!   sibling `type` (without it, `nullable` means nothing in OpenAPI 3.0, and JSON Schema tools
-//!   reject `null`).
+//! * **`struct`**: the document deserializes into [`openapiv3::OpenAPI`], strictly: a keyword the
+//!   typed model drops (a misspelt `nulable`) is an error; only `x-` extensions may be added.
+//! * **`no-unresolved-refs`**: every `$ref` is local and resolves.
+//! * **`no-ref-siblings`** (`no-$ref-siblings`): only `x-` extensions beside a schema `$ref`.
+//! * **`nullable-type-sibling`**: `nullable: true` needs a sibling `type`.
 //! * **`no-invalid-schema-examples`**, **`no-invalid-media-type-examples`**,
-//!   **`no-invalid-parameter-examples`** (the Redocly rules of the same names): every `example`
-//!   of a schema, and every `example`/`examples.*.value` of a media type or a parameter,
-//!   validates against its schema, converted to JSON Schema by the workspace's one conversion
-//!   ([`crate::toolkit`], the one the mock validates requests and responses with): draft
-//!   2020-12, `nullable: true` becomes a `null` type (and a `null` enum value); a typeless
-//!   `nullable: true`, which ajv (Redocly's validator) refuses to compile, accepts nothing, so
-//!   every example reaching it fails as it does under Redocly; `int32`/`int64` integers get
-//!   their range; boolean `exclusiveMinimum`/`exclusiveMaximum` become numeric ones.
-//! * **`no-unused-components`** (Redocly `no-unused-components`), a **warning**: a component
-//!   that no operation reaches through `$ref`s (security schemes count as used when a security
-//!   requirement names them).
+//!   **`no-invalid-parameter-examples`**: every example validates against its schema, converted
+//!   by the conversion the mock validates with ([`crate::toolkit`]; a typeless `nullable`
+//!   accepts nothing, as under Redocly's ajv).
+//! * **`no-unused-components`**, a **warning**: a component no operation reaches through `$ref`s
+//!   (security schemes count as used when a security requirement names them).
 //!
-//! Why it is here: Redocly CLI and Spectral (Node) or vacuum (Go) lint OpenAPI documents, but
-//! none is a Rust crate, and `cargo xtask check` runs with cargo alone. This module keeps only
-//! the rules above, the ones that catch this document's real mistakes, and reuses what the tree
-//! has: `openapiv3` for the structure, [`crate::toolkit`] for `$ref`s and the JSON Schema
-//! conversion (the mock's), `jsonschema` for the examples.
-//!
-//! Not covered: validation of the document against the official OpenAPI 3.0 JSON meta-schema
-//! (no maintained Rust crate ships it; the typed model above plays that part), and Redocly's
-//! style rules (`operation-summary`, `tag-description`, …).
-//!
-//! Errors make `lint` exit with status 1; warnings only with `--deny-warnings` (`check` counts
-//! both).
+//! Not covered: the official OpenAPI 3.0 JSON meta-schema (no Rust crate ships it; the typed
+//! model plays that part) and Redocly's style rules. Errors make `lint` exit with status 1,
+//! warnings only with `--deny-warnings` (`check` counts both).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -46,7 +26,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::toolkit::{self, escape};
+use crate::toolkit::{self, escape, METHODS};
 use crate::Error;
 
 /// The conversion of an OpenAPI 3.0 schema into JSON Schema ([`crate::toolkit`]).
@@ -84,20 +64,21 @@ pub struct LintReport {
 }
 
 impl LintReport {
-    /// The number of errors.
-    pub fn error_count(&self) -> usize {
+    fn count(&self, severity: Severity) -> usize {
         self.findings
             .iter()
-            .filter(|f| f.severity == Severity::Error)
+            .filter(|f| f.severity == severity)
             .count()
+    }
+
+    /// The number of errors.
+    pub fn error_count(&self) -> usize {
+        self.count(Severity::Error)
     }
 
     /// The number of warnings.
     pub fn warning_count(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == Severity::Warning)
-            .count()
+        self.count(Severity::Warning)
     }
 
     /// Whether the given rule reported anything.
@@ -109,22 +90,15 @@ impl LintReport {
     pub fn to_human(&self) -> String {
         let mut out = String::new();
         for f in &self.findings {
-            let level = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
-            let _ = writeln!(
-                out,
-                "{level}[{}]: {}: {} ({})",
-                f.rule, self.label, f.message, f.location
-            );
+            let level = format!("{:?}", f.severity).to_lowercase();
+            let (rule, label, message, at) = (f.rule, &self.label, &f.message, &f.location);
+            let _ = writeln!(out, "{level}[{rule}]: {label}: {message} ({at})");
         }
+        let (errors, warnings) = (self.error_count(), self.warning_count());
         let _ = writeln!(
             out,
-            "lint {}: {} errors, {} warnings",
-            self.label,
-            self.error_count(),
-            self.warning_count()
+            "lint {}: {errors} errors, {warnings} warnings",
+            self.label
         );
         out
     }
@@ -263,8 +237,6 @@ struct Linter<'a, 'f> {
     findings: &'f mut Vec<Finding>,
 }
 
-use crate::toolkit::METHODS;
-
 impl<'a> Linter<'a, '_> {
     fn walk_document(&mut self) {
         let doc = self.doc;
@@ -273,20 +245,22 @@ impl<'a> Linter<'a, '_> {
                 .map(|m| m.iter().collect())
                 .unwrap_or_default()
         };
-        for (name, schema) in entries(doc.pointer("/components/schemas")) {
-            self.schema(schema, &format!("#/components/schemas/{}", escape(name)));
-        }
-        for (name, p) in entries(doc.pointer("/components/parameters")) {
-            self.parameter(p, &format!("#/components/parameters/{}", escape(name)));
-        }
-        for (name, h) in entries(doc.pointer("/components/headers")) {
-            self.parameter(h, &format!("#/components/headers/{}", escape(name)));
-        }
-        for (name, b) in entries(doc.pointer("/components/requestBodies")) {
-            self.content(b, &format!("#/components/requestBodies/{}", escape(name)));
-        }
-        for (name, r) in entries(doc.pointer("/components/responses")) {
-            self.response(r, &format!("#/components/responses/{}", escape(name)));
+        type Walk<'a, 'f> = fn(&mut Linter<'a, 'f>, &'a Value, &str);
+        let components: [(&str, Walk<'a, '_>); 5] = [
+            ("schemas", Self::schema),
+            ("parameters", Self::parameter),
+            ("headers", Self::parameter),
+            ("requestBodies", Self::content),
+            ("responses", Self::response),
+        ];
+        for (kind, walk) in components {
+            for (name, value) in entries(doc.pointer(&format!("/components/{kind}"))) {
+                walk(
+                    self,
+                    value,
+                    &format!("#/components/{kind}/{}", escape(name)),
+                );
+            }
         }
         for (path, item) in entries(doc.get("paths")) {
             let at = format!("#/paths/{}", escape(path));
@@ -443,19 +417,12 @@ impl<'a> Linter<'a, '_> {
     fn validate(&mut self, schema: &Value, instance: &Value, at: &str, rule: &'static str) {
         let root = toolkit::validation_schema(&self.defs, schema);
         // The options the mock compiles with too (mock/src/spec.rs): formats are asserted.
-        let validator = match jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(&root)
-        {
+        let options = jsonschema::options().with_draft(jsonschema::Draft::Draft202012);
+        let validator = match options.should_validate_formats(true).build(&root) {
             Ok(v) => v,
             Err(e) => {
-                self.findings.push(error(
-                    rule,
-                    at.to_owned(),
-                    format!("the schema cannot be compiled to check the example: {e}"),
-                ));
-                return;
+                let why = format!("the schema cannot be compiled to check the example: {e}");
+                return self.findings.push(error(rule, at.to_owned(), why));
             }
         };
         for e in validator.iter_errors(instance) {
@@ -499,27 +466,23 @@ fn unused_components(doc: &Value, findings: &mut Vec<Finding>) {
         .filter(|(key, _)| *key != "components")
         .flat_map(|(_, value)| toolkit::reachable(doc, value))
         .collect();
-    let mut security_names = BTreeSet::new();
-    let mut requirements: Vec<&Value> = doc.get("security").into_iter().collect();
-    for item in doc
+    // Security schemes are used by name, in the global or an operation's requirements.
+    let operations = doc
         .get("paths")
         .and_then(Value::as_object)
         .into_iter()
+        .flatten();
+    let operations = operations.flat_map(|(_, item)| METHODS.iter().filter_map(|m| item.get(*m)));
+    let requirements = doc
+        .get("security")
+        .into_iter()
+        .chain(operations.filter_map(|op| op.get("security")));
+    let security_names: BTreeSet<&String> = requirements
+        .filter_map(Value::as_array)
         .flatten()
-    {
-        for method in METHODS {
-            if let Some(s) = item.1.get(*method).and_then(|op| op.get("security")) {
-                requirements.push(s);
-            }
-        }
-    }
-    for list in requirements {
-        for req in list.as_array().into_iter().flatten() {
-            for name in req.as_object().into_iter().flatten().map(|(k, _)| k) {
-                security_names.insert(name.clone());
-            }
-        }
-    }
+        .filter_map(Value::as_object)
+        .flat_map(|req| req.keys())
+        .collect();
     for (kind, entries) in components {
         let Some(entries) = entries.as_object() else {
             continue;

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use xtask::codegen::SPEC_PATH as SPEC;
+use xtask::public_api::{self, LISTING_PATH as LISTING};
 use xtask::tasks::{self, SuiteOutcome, SNAPSHOT_SUITES};
-use xtask::{codegen, drift, lint, public_api, Error, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR};
+use xtask::{drift, lint, Error, GENERATED_SNAPSHOT_PATH as SNAPSHOT, SCHEMAS_DIR};
 
 const EXIT_STATUS: &str =
     "exit status: 0 fine, 1 stale files / drift / lint errors / generation failure / a refused import, 2 usage or I/O error.";
@@ -203,6 +205,30 @@ fn print_written(written: &tasks::Written) {
     }
 }
 
+/// Lints the spec, printing the report.
+fn lint_spec(root: &Path) -> Result<lint::LintReport, Error> {
+    println!("linting {SPEC}");
+    let report = lint::lint_file(&root.join(SPEC))?;
+    print!("{}", report.to_human());
+    Ok(report)
+}
+
+/// Runs every snapshot suite, refreshing (`update`) or checking; returns the failed ones' files.
+fn run_suites(root: &Path, update: bool) -> Result<Vec<String>, Error> {
+    let mut failed = Vec::new();
+    let verb = if update { "refreshing" } else { "checking" };
+    for suite in SNAPSHOT_SUITES {
+        let (package, test) = (suite.package, suite.test);
+        println!("{verb} snapshots: cargo test --package {package} --test {test}");
+        match tasks::run_snapshot_suite(root, suite, update)? {
+            SuiteOutcome::Passed => {}
+            SuiteOutcome::Failed => failed.push(suite.file()),
+            SuiteOutcome::Missing => println!("skipped: {} does not exist", suite.file()),
+        }
+    }
+    Ok(failed)
+}
+
 fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     // The spec and the generated code first: they need no cargo, so a maintainer gets the new
     // generated code to review even when the change breaks the crate.
@@ -210,15 +236,14 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     print_written(&tasks::generate(root, None, Some(&shared))?);
     // Lint before anything builds on the document: an example that breaks its schema is
     // reported here, not by a later `check`.
-    println!("linting {}", codegen::SPEC_PATH);
-    let report = lint::lint_file(&root.join(codegen::SPEC_PATH))?;
-    print!("{}", report.to_human());
+    let report = lint_spec(root)?;
     if report.error_count() > 0 {
-        return Err(Error::Failed(format!(
-            "{} does not lint ({} errors): fix it, then run `cargo xtask generate` again",
-            codegen::SPEC_PATH,
-            report.error_count()
-        )));
+        let errors = report.error_count();
+        let why = format!(
+            "{SPEC} does not lint ({errors} errors): fix it, then run `cargo xtask \
+                           generate` again"
+        );
+        return Err(Error::Failed(why));
     }
     if args.skip_cargo {
         println!("skipped (--skip-cargo): {SCHEMAS_DIR}/, the public-API listing, snapshots and the build.rs comparison");
@@ -226,14 +251,11 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     }
     println!("exporting JSON Schemas: cargo run --package xtask --example export_schemas");
     let schemas = tasks::export_schemas(root).map_err(|e| {
-        Error::Failed(format!(
-            "{e}\n{} and {GENERATED_SNAPSHOT_PATH} are written; fix the crate, then run `cargo \
-             xtask generate` again",
-            codegen::SPEC_PATH
-        ))
+        let next = "fix the crate, then run `cargo xtask generate` again";
+        Error::Failed(format!("{e}\n{SPEC} and {SNAPSHOT} are written; {next}"))
     })?;
     print_written(&tasks::write_schemas(root, &schemas)?);
-    println!("comparing {GENERATED_SNAPSHOT_PATH} with build.rs's output");
+    println!("comparing {SNAPSHOT} with build.rs's output");
     if let Some(detail) = tasks::compare_with_build_rs(root)? {
         return Err(Error::Failed(detail));
     }
@@ -241,21 +263,10 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
         "listing the public API: cargo rustdoc --lib --package cloudflare-ssl --output-format json"
     );
     let api = public_api::current_listing(root)?;
-    if xtask::write_text(&root.join(public_api::LISTING_PATH), &api)? {
-        println!("wrote     {}", public_api::LISTING_PATH);
+    if xtask::write_text(&root.join(LISTING), &api)? {
+        println!("wrote     {LISTING}");
     }
-    let mut failed = Vec::new();
-    for suite in SNAPSHOT_SUITES {
-        println!(
-            "refreshing snapshots: cargo test --package {} --test {}",
-            suite.package, suite.test
-        );
-        match tasks::run_snapshot_suite(root, suite, true)? {
-            SuiteOutcome::Passed => {}
-            SuiteOutcome::Failed => failed.push(suite.file),
-            SuiteOutcome::Missing => println!("skipped: {} does not exist", suite.file),
-        }
-    }
+    let failed = run_suites(root, true)?;
     if !failed.is_empty() {
         return Err(Error::Failed(format!(
             "tests failed while refreshing snapshots (not a snapshot mismatch): {}",
@@ -283,15 +294,11 @@ fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
             shared.display()
         );
     }
-    println!("linting {}", codegen::SPEC_PATH);
-    let report = lint::lint_file(&root.join(codegen::SPEC_PATH))?;
-    print!("{}", report.to_human());
+    let report = lint_spec(root)?;
     if !report.findings.is_empty() {
+        let (errors, warnings) = (report.error_count(), report.warning_count());
         problems.push(format!(
-            "{} (lint: {} errors, {} warnings)",
-            codegen::SPEC_PATH,
-            report.error_count(),
-            report.warning_count()
+            "{SPEC} (lint: {errors} errors, {warnings} warnings)"
         ));
     }
     if !args.skip_cargo {
@@ -310,51 +317,32 @@ fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
                 ));
             }
         }
-        println!("comparing {GENERATED_SNAPSHOT_PATH} with build.rs's output");
+        println!("comparing {SNAPSHOT} with build.rs's output");
         if let Some(detail) = tasks::compare_with_build_rs(root)? {
             println!("{detail}");
             problems.push("xtask and build.rs generate different code".to_owned());
         }
-        println!(
-            "comparing {} with the crate: cargo rustdoc --output-format json",
-            public_api::LISTING_PATH
-        );
+        println!("comparing {LISTING} with the crate: cargo rustdoc --output-format json");
         match public_api::current_listing(root) {
             Ok(current) => {
                 if let Some(detail) = public_api::check(root, &current)? {
                     println!("{detail}");
-                    problems.push(format!(
-                        "{} (the public API changed)",
-                        public_api::LISTING_PATH
-                    ));
+                    problems.push(format!("{LISTING} (the public API changed)"));
                 }
             }
             Err(e) => {
                 println!("{e}");
-                problems.push(format!("{} (rustdoc failed)", public_api::LISTING_PATH));
+                problems.push(format!("{LISTING} (rustdoc failed)"));
             }
         }
-        for suite in SNAPSHOT_SUITES {
-            println!(
-                "checking snapshots: cargo test --package {} --test {}",
-                suite.package, suite.test
-            );
-            match tasks::run_snapshot_suite(root, suite, false)? {
-                SuiteOutcome::Passed => {}
-                SuiteOutcome::Failed => problems.push(format!("snapshots of {}", suite.file)),
-                SuiteOutcome::Missing => println!("skipped: {} does not exist", suite.file),
-            }
-        }
+        let failed = run_suites(root, false)?;
+        problems.extend(failed.iter().map(|file| format!("snapshots of {file}")));
     }
     if problems.is_empty() {
         let what = if args.skip_cargo {
-            format!("{} and {GENERATED_SNAPSHOT_PATH}", codegen::SPEC_PATH)
+            format!("{SPEC} and {SNAPSHOT}")
         } else {
-            format!(
-                "{}, {GENERATED_SNAPSHOT_PATH}, {SCHEMAS_DIR}/, {} and snapshots",
-                codegen::SPEC_PATH,
-                public_api::LISTING_PATH
-            )
+            format!("{SPEC}, {SNAPSHOT}, {SCHEMAS_DIR}/, {LISTING} and snapshots")
         };
         let partial = if checked.skipped.is_empty() {
             ""
@@ -372,10 +360,7 @@ fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
 }
 
 fn run_lint(root: &Path, args: &LintArgs) -> Result<u8, Error> {
-    let path = args
-        .file
-        .clone()
-        .unwrap_or_else(|| root.join(codegen::SPEC_PATH));
+    let path = args.file.clone().unwrap_or_else(|| root.join(SPEC));
     let report = lint::lint_file(&path)?;
     print!("{}", report.to_human());
     let failed = report.error_count() > 0 || (args.deny_warnings && report.warning_count() > 0);
@@ -385,7 +370,7 @@ fn run_lint(root: &Path, args: &LintArgs) -> Result<u8, Error> {
 fn run_drift(root: &Path, args: &DriftArgs) -> Result<u8, Error> {
     let (curated, curated_label) = match &args.curated {
         Some(path) => (path.clone(), path.display().to_string()),
-        None => (root.join(codegen::SPEC_PATH), codegen::SPEC_PATH.to_owned()),
+        None => (root.join(SPEC), SPEC.to_owned()),
     };
     let mut options = drift::Options::new(curated_label, args.upstream.display().to_string());
     if !args.scope.is_empty() {
@@ -415,10 +400,7 @@ fn run_import(root: &Path, args: &ImportArgs) -> Result<u8, Error> {
             "--generate works on the repository's document: leave out --spec".to_owned(),
         ));
     }
-    let spec = args
-        .spec
-        .clone()
-        .unwrap_or_else(|| root.join(codegen::SPEC_PATH));
+    let spec = args.spec.clone().unwrap_or_else(|| root.join(SPEC));
     let options = xtask::import::ImportOptions {
         from: args.from.clone(),
         selector: args.operation.clone(),

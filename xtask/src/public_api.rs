@@ -101,31 +101,11 @@ pub fn listing_from_file(path: &Path) -> Result<String, Error> {
 }
 
 /// Runs rustdoc with JSON output on the crate under `root` and returns the JSON file's path.
+///
+/// It builds in its own folder, `public-api/` of the target directory: `RUSTC_BOOTSTRAP` is part
+/// of cargo's fingerprints, so in the shared one every `check` would rebuild the dependencies
+/// twice (for rustdoc, then again for the snapshot suites).
 pub fn rustdoc_json(root: &Path) -> Result<PathBuf, Error> {
-    let status = tasks::cargo()
-        .current_dir(root)
-        .env("RUSTC_BOOTSTRAP", "1")
-        .args([
-            "rustdoc",
-            "--quiet",
-            "--lib",
-            "--package",
-            "cloudflare-ssl",
-            "--",
-            "-Z",
-            "unstable-options",
-            "--output-format",
-            "json",
-        ])
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| Error::Io(format!("running `cargo rustdoc`: {e}")))?;
-    if !status.success() {
-        return Err(Error::Failed(format!(
-            "`cargo rustdoc --lib -p cloudflare-ssl --output-format json` failed ({status}): the \
-             crate must build for the public-API listing; see the errors above"
-        )));
-    }
     let output = tasks::cargo()
         .current_dir(root)
         .args(["metadata", "--format-version", "1", "--no-deps"])
@@ -138,7 +118,30 @@ pub fn rustdoc_json(root: &Path) -> Result<PathBuf, Error> {
     let target = metadata["target_directory"].as_str().ok_or_else(|| {
         Error::Io("`cargo metadata` did not report a target_directory".to_owned())
     })?;
-    Ok(Path::new(target).join("doc").join("cloudflare_ssl.json"))
+    let target = Path::new(target).join("public-api");
+    let status = tasks::cargo()
+        .current_dir(root)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args([
+            "rustdoc",
+            "--quiet",
+            "--lib",
+            "--package",
+            "cloudflare-ssl",
+            "--target-dir",
+        ])
+        .arg(&target)
+        .args(["--", "-Z", "unstable-options", "--output-format", "json"])
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| Error::Io(format!("running `cargo rustdoc`: {e}")))?;
+    if !status.success() {
+        return Err(Error::Failed(format!(
+            "`cargo rustdoc --lib -p cloudflare-ssl --output-format json` failed ({status}): the \
+             crate must build for the public-API listing; see the errors above"
+        )));
+    }
+    Ok(target.join("doc").join("cloudflare_ssl.json"))
 }
 
 /// The listing of the crate under `root` as it is now (runs rustdoc).

@@ -1,20 +1,11 @@
-//! `generate` and `check`: the files derived from the curated document.
+//! `generate` and `check`: the files derived from the curated document, one copy of each: the
+//! canonical spec ([`crate::canonical`]), the generated-code snapshot (what `build.rs` generates,
+//! written here without cargo; insta's header is kept), the exported JSON Schemas, the seed
+//! inventory ([`crate::seeds`]) and the upstream subset ([`crate::upstream`]) when `../shared` is
+//! present, and the other insta snapshots (refreshed or checked by running their suites).
 //!
-//! Managed files, relative to the repository root, one copy of each artifact:
-//! * `openapi/cloudflare-ssl.yaml`: rewritten in canonical form ([`crate::canonical`]);
-//! * `tests/snapshots/generated__generated_code.snap`: the one reviewed copy of what `build.rs`
-//!   generates, as the insta snapshot the root crate's `tests/generated.rs` compares with
-//!   `OUT_DIR` (written here without cargo; insta's header is kept as it is);
-//! * `openapi/schemas/<Type>.json`: exported JSON Schemas (one per public request/response type);
-//! * `openapi/seed-inventory.json` ([`crate::seeds`]) and
-//!   `xtask/tests/fixtures/upstream-ssl-2024-08-06.json` ([`crate::upstream`]): derived from
-//!   `../shared`, managed only when it is present;
-//! * the other insta snapshots, refreshed or checked by running the snapshot test suites.
-//!
-//! The file logic takes the repository root, the exported schemas and the `../shared` folder as
-//! parameters, so it runs on temporary copies in tests. Steps that need `cargo` (exporting
-//! schemas from the compiled crate, comparing with `build.rs`'s output, running snapshot suites)
-//! are separate functions, called by `cargo xtask generate`/`check` and never by tests.
+//! The file logic takes the repository root, the schemas and `../shared` as parameters, so tests
+//! run it on copies; the steps that need `cargo` are separate functions, never called by tests.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -95,15 +86,10 @@ pub fn shared_files(root: &Path, shared: &Path) -> Result<(Vec<ManagedFile>, Vec
     Ok((files, skipped))
 }
 
-/// Parses the curated document for generation, as `build.rs` does.
-///
-/// [`codegen::parse_spec`] does the parsing and checking. One detail differs on purpose: the
-/// root crate's build-dependencies enable serde_json's `preserve_order`, so in `build.rs` the typed
-/// document progenitor reads lists paths and schemas in document order. xtask must not enable that
-/// feature (in a workspace-wide build it would leak into the crate's own `serde_json` and change
-/// its behaviour), so the typed document is read straight from the YAML instead, which keeps
-/// document order the same way. `check` verifies that the result equals `build.rs`'s output
-/// ([`build_rs_output`]).
+/// Parses the curated document for generation as `build.rs` does ([`codegen::parse_spec`]), with
+/// the typed document read straight from the YAML, which keeps document order whatever
+/// serde_json's `preserve_order` is in this build. `check` verifies that the result equals
+/// `build.rs`'s output ([`build_rs_output`]).
 pub fn parse_spec(path: &Path, text: &str) -> Result<codegen::Spec, Error> {
     let mut spec = codegen::parse_spec(path, text).map_err(|e| Error::Failed(e.to_string()))?;
     spec.openapi = serde_norway::from_str(text).map_err(|e| {
@@ -287,33 +273,26 @@ fn compare_files(root: &Path, files: Vec<ManagedFile>) -> Result<Vec<Stale>, Err
     let mut stale = Vec::new();
     for file in files {
         let path = root.join(&file.path);
-        let current = match std::fs::read(&path) {
-            Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        let detail = match std::fs::read(&path) {
+            Ok(bytes) if bytes == file.contents.as_bytes() => continue,
+            Ok(bytes) => {
+                let current = String::from_utf8_lossy(&bytes);
+                let why = match file.path == codegen::SPEC_PATH {
+                    true => "is not in canonical form",
+                    false => "is stale",
+                };
+                let diff = diff::unified(&file.path, &current, &file.contents);
+                format!("{} {why}:\n{diff}", file.path)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                format!("{} is missing", file.path)
+            }
             Err(e) => return Err(Error::io("reading", &path, e)),
         };
-        match current {
-            Some(current) if current == file.contents => {}
-            Some(current) => {
-                let why = if file.path == codegen::SPEC_PATH {
-                    "is not in canonical form"
-                } else {
-                    "is stale"
-                };
-                stale.push(Stale {
-                    detail: format!(
-                        "{} {why}:\n{}",
-                        file.path,
-                        diff::unified(&file.path, &current, &file.contents)
-                    ),
-                    path: file.path,
-                });
-            }
-            None => stale.push(Stale {
-                detail: format!("{} is missing", file.path),
-                path: file.path,
-            }),
-        }
+        stale.push(Stale {
+            detail,
+            path: file.path,
+        });
     }
     Ok(stale)
 }
@@ -323,25 +302,23 @@ pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-/// Exports the JSON Schemas of the crate's public types by running the `export_schemas` example
-/// (which depends on the crate, so the xtask binary does not have to).
-pub fn export_schemas(root: &Path) -> Result<Schemas, Error> {
+/// Runs `cargo <args>` in `root`, capturing its standard output (its errors go to the terminal).
+fn cargo_output(root: &Path, args: &str) -> std::io::Result<std::process::Output> {
     let mut command = cargo();
     command
         .current_dir(root)
-        .args([
-            "run",
-            "--quiet",
-            "--package",
-            "xtask",
-            "--example",
-            "export_schemas",
-        ])
-        .stdin(Stdio::null())
+        .args(args.split(' '))
+        .stdin(Stdio::null());
+    command
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let output = command
+        .stderr(Stdio::inherit())
         .output()
+}
+
+/// Exports the JSON Schemas of the crate's public types by running the `export_schemas` example
+/// (which depends on the crate, so the xtask binary does not have to).
+pub fn export_schemas(root: &Path) -> Result<Schemas, Error> {
+    let output = cargo_output(root, "run --quiet --package xtask --example export_schemas")
         .map_err(|e| Error::Io(format!("running `cargo run --example export_schemas`: {e}")))?;
     if !output.status.success() {
         return Err(Error::Failed(format!(
@@ -361,24 +338,15 @@ pub fn export_schemas(root: &Path) -> Result<Schemas, Error> {
 /// `cargo build --package cloudflare-ssl --message-format=json` (which runs the build script when
 /// needed and reports its `OUT_DIR`).
 pub fn build_rs_output(root: &Path) -> Result<String, Error> {
-    let output = cargo()
-        .current_dir(root)
-        .args([
-            "build",
-            "--quiet",
-            "--package",
-            "cloudflare-ssl",
-            "--message-format=json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| {
-            Error::Io(format!(
-                "running `cargo build --package cloudflare-ssl`: {e}"
-            ))
-        })?;
+    let output = cargo_output(
+        root,
+        "build --quiet --package cloudflare-ssl --message-format=json",
+    )
+    .map_err(|e| {
+        Error::Io(format!(
+            "running `cargo build --package cloudflare-ssl`: {e}"
+        ))
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     // The build script runs before the library compiles, so its OUT_DIR is reported even when
     // the crate itself does not compile.
@@ -420,54 +388,52 @@ pub fn compare_with_build_rs(root: &Path) -> Result<Option<String>, Error> {
     )))
 }
 
-/// A test suite holding insta snapshots.
+/// A test suite holding insta snapshots: `tests/<test>.rs` of a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SnapshotSuite {
     /// Cargo package.
     pub package: &'static str,
-    /// Integration test target (`tests/<name>.rs` of the package).
+    /// Integration test target.
     pub test: &'static str,
-    /// The test file, relative to the repository root.
-    pub file: &'static str,
     /// Set to `1` when `generate` refreshes the suite's files (besides insta's snapshots),
     /// e.g. `UPDATE_FUZZ_SEEDS` for the fuzz seeds derived from the document and the fixtures.
     pub update_env: Option<&'static str>,
 }
 
-/// Every suite whose snapshots `generate` refreshes and `check` verifies.
+impl SnapshotSuite {
+    /// The test file, relative to the repository root.
+    pub fn file(&self) -> String {
+        let dir = if self.package == "xtask" {
+            "xtask/"
+        } else {
+            ""
+        };
+        format!("{dir}tests/{}.rs", self.test)
+    }
+}
+
+const fn suite(package: &'static str, test: &'static str, update: bool) -> SnapshotSuite {
+    let update_env = if update {
+        Some("UPDATE_FUZZ_SEEDS")
+    } else {
+        None
+    };
+    SnapshotSuite {
+        package,
+        test,
+        update_env,
+    }
+}
+
+/// Every suite whose snapshots `generate` refreshes and `check` verifies: the generated code,
+/// the drift report, the fuzz seeds (one per operation from the document's examples, and the
+/// drifted corpus), and, verified but never rewritten, the document against the seed inventory.
 pub const SNAPSHOT_SUITES: &[SnapshotSuite] = &[
-    SnapshotSuite {
-        package: "cloudflare-ssl",
-        test: "generated",
-        file: "tests/generated.rs",
-        update_env: None,
-    },
-    SnapshotSuite {
-        package: "xtask",
-        test: "snapshots",
-        file: "xtask/tests/snapshots.rs",
-        update_env: None,
-    },
-    // The fuzz seeds: one per operation from the document's examples, and the drifted corpus.
-    SnapshotSuite {
-        package: "cloudflare-ssl",
-        test: "fuzz_regressions",
-        file: "tests/fuzz_regressions.rs",
-        update_env: Some("UPDATE_FUZZ_SEEDS"),
-    },
-    SnapshotSuite {
-        package: "cloudflare-ssl",
-        test: "tolerant_reader",
-        file: "tests/tolerant_reader.rs",
-        update_env: Some("UPDATE_FUZZ_SEEDS"),
-    },
-    // Verified, never rewritten: the document against the seed inventory and its ledger.
-    SnapshotSuite {
-        package: "cloudflare-ssl",
-        test: "seed_fidelity",
-        file: "tests/seed_fidelity.rs",
-        update_env: None,
-    },
+    suite("cloudflare-ssl", "generated", false),
+    suite("xtask", "snapshots", false),
+    suite("cloudflare-ssl", "fuzz_regressions", true),
+    suite("cloudflare-ssl", "tolerant_reader", true),
+    suite("cloudflare-ssl", "seed_fidelity", false),
 ];
 
 /// What happened to one snapshot suite.
@@ -489,7 +455,7 @@ pub fn run_snapshot_suite(
     suite: &SnapshotSuite,
     update: bool,
 ) -> Result<SuiteOutcome, Error> {
-    if !root.join(suite.file).is_file() {
+    if !root.join(suite.file()).is_file() {
         return Ok(SuiteOutcome::Missing);
     }
     let mut command = cargo();

@@ -24,33 +24,23 @@ pub const UPSTREAM_FILE: &str = "upstream/cloudflare-openapi-2024-08-06.json";
 pub const SUBSET_PATH: &str = "xtask/tests/fixtures/upstream-ssl-2024-08-06.json";
 
 /// Copies the value at JSON pointer `pointer` of `from` into `into`, creating the objects on the
-/// way. Returns false when `from` has nothing there (a dangling reference, kept dangling).
-fn copy_pointer(from: &Value, into: &mut Value, pointer: &str) -> bool {
-    let Some(value) = from.pointer(pointer) else {
-        return false;
+/// way; nothing when `from` has nothing there (a dangling reference, kept dangling).
+fn copy_pointer(from: &Value, into: &mut Value, pointer: &str) {
+    let Some(value) = from.pointer(pointer).filter(|_| !pointer.is_empty()) else {
+        return;
     };
-    let tokens: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|t| t.replace("~1", "/").replace("~0", "~"))
-        .collect();
     let mut node = into;
-    for (i, token) in tokens.iter().enumerate() {
+    for token in pointer.split('/').skip(1) {
         if !node.is_object() {
             *node = Value::Object(Map::new());
         }
         let Value::Object(map) = node else {
-            return false;
+            return;
         };
-        if i + 1 == tokens.len() {
-            map.insert(token.clone(), value.clone());
-            return true;
-        }
-        node = map
-            .entry(token.clone())
-            .or_insert_with(|| Value::Object(Map::new()));
+        let token = token.replace("~1", "/").replace("~0", "~");
+        node = map.entry(token).or_insert(Value::Null);
     }
-    false
+    *node = value.clone();
 }
 
 /// The subset of `upstream` that `drift` reads for `curated` with `scope`: `openapi`, `info`,
@@ -65,12 +55,8 @@ pub fn subset(curated: &Value, upstream: &Value, scope: &[String]) -> Value {
     }
     let mut paths = Map::new();
     let mut reached = BTreeSet::new();
-    for (path, item) in upstream
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
+    let upstream_paths = upstream.get("paths").and_then(Value::as_object);
+    for (path, item) in upstream_paths.into_iter().flatten() {
         if drift::in_scope(curated, scope, &normalize_path(path)) {
             reached.extend(toolkit::reachable(upstream, item));
             paths.insert(path.clone(), item.clone());
@@ -90,10 +76,7 @@ pub fn subset(curated: &Value, upstream: &Value, scope: &[String]) -> Value {
 pub fn expected_subset(curated_path: &Path, shared_dir: &Path) -> Result<ManagedFile, Error> {
     let curated = drift::load_document(curated_path)?;
     let upstream = drift::load_document(&shared_dir.join(UPSTREAM_FILE))?;
-    let scope: Vec<String> = drift::DEFAULT_SCOPE
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let scope = drift::Options::new("", "").scope;
     let doc = subset(&curated, &upstream, &scope);
     let mut contents = serde_json::to_string_pretty(&crate::sorted_json(&doc))
         .map_err(|e| Error::Io(format!("serialising the upstream subset: {e}")))?;

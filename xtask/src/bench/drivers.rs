@@ -49,7 +49,6 @@ pub(super) struct Env {
     pub(super) raw_driver: PathBuf,
     pub(super) python: Option<(PathBuf, String)>,
     pub(super) node: Option<(PathBuf, String)>,
-    pub(super) notes: Vec<String>,
 }
 
 impl Env {

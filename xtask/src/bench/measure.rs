@@ -10,6 +10,20 @@ use super::stats::{median, nanos};
 use super::{Options, LIST_LATENCY_MS, LIST_PACKS};
 use crate::Error;
 
+/// The criterion benchmarks read, each with the one the report compares it with (or "").
+pub(super) const MICRO: [(&str, &str); 10] = [
+    ("decode/typed", "decode/value"),
+    ("decode/value", ""),
+    ("decode/typed_without_extra", "decode/value"),
+    ("decode/lex_only", "decode/value"),
+    ("envelope/list_page", "decode/typed"),
+    ("envelope/get_pack", "envelope/get_pack_raw_value"),
+    ("envelope/get_pack_raw_value", ""),
+    ("request/build_and_sign", "request/raw"),
+    ("request/raw", ""),
+    ("request/crate_call", ""),
+];
+
 pub(super) struct Micro {
     /// (group/bench, median ns)
     pub(super) rows: Vec<(String, f64)>,
@@ -29,32 +43,14 @@ impl Micro {
 pub(super) fn micro(env: &Env, quick: bool) -> Result<Micro, Error> {
     println!("\n== micro-benchmarks: cargo bench --bench micro");
     let mut cmd = cargo();
-    cmd.current_dir(&env.root).args([
-        "bench",
-        "--package",
-        "cloudflare-ssl",
-        "--bench",
-        "micro",
-        "--",
-    ]);
+    cmd.current_dir(&env.root)
+        .args(words("bench --package cloudflare-ssl --bench micro --"));
     if quick {
-        cmd.args(["--warm-up-time", "1", "--measurement-time", "2"]);
+        cmd.args(words("--warm-up-time 1 --measurement-time 2"));
     }
     run_status(&mut cmd, "cargo bench --bench micro")?;
-    let names = [
-        "decode/typed",
-        "decode/value",
-        "decode/typed_without_extra",
-        "decode/lex_only",
-        "envelope/list_page",
-        "envelope/get_pack",
-        "envelope/get_pack_raw_value",
-        "request/build_and_sign",
-        "request/raw",
-        "request/crate_call",
-    ];
     let mut rows = Vec::new();
-    for name in names {
+    for (name, _) in MICRO {
         let path = env
             .target
             .join("criterion")
@@ -74,6 +70,11 @@ pub(super) fn micro(env: &Env, quick: bool) -> Result<Micro, Error> {
         .map_err(|e| Error::io("reading", &fixture, e))?
         .len();
     Ok(Micro { rows, page_bytes })
+}
+
+/// The space-separated words of `text`, as a driver's arguments.
+fn words(text: &str) -> Vec<String> {
+    text.split(' ').map(str::to_owned).collect()
 }
 
 pub(super) struct GetResult {
@@ -119,14 +120,10 @@ pub(super) fn get_overhead(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<Ge
         })
         .collect();
     let warmup = (o.requests / 10).clamp(20, 50);
-    let extra = [
-        "--pack".to_owned(),
-        pack,
-        "--n".into(),
-        o.requests.to_string(),
-        "--warmup".into(),
-        warmup.to_string(),
-    ];
+    let extra = words(&format!(
+        "--pack {pack} --n {} --warmup {warmup}",
+        o.requests
+    ));
     for round in 0..o.rounds {
         // Rotate the order so no client always runs first (or right after the slowest).
         for i in 0..clients.len() {
@@ -199,14 +196,9 @@ pub(super) fn listing(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<ListRes
             } else {
                 1
             };
-            let extra = [
-                "--per-page".to_owned(),
-                "50".into(),
-                "--prefetch".into(),
-                prefetch.to_string(),
-                "--repeat".into(),
-                repeat.to_string(),
-            ];
+            let extra = words(&format!(
+                "--per-page 50 --prefetch {prefetch} --repeat {repeat}"
+            ));
             let before = mock.requests("list_certificate_packs")?;
             let out = run_json(
                 &mut env.driver(client, "list", mock, &extra),
@@ -267,14 +259,9 @@ pub(super) fn memory(
     for (label, prefetch, collect) in modes {
         let (mut base, mut peak) = (Vec::new(), Vec::new());
         for _ in 0..runs {
-            let extra = [
-                "--per-page".to_owned(),
-                "50".into(),
-                "--prefetch".into(),
-                prefetch.to_string(),
-                "--collect".into(),
-                collect.to_string(),
-            ];
+            let extra = words(&format!(
+                "--per-page 50 --prefetch {prefetch} --collect {collect}"
+            ));
             let out = run_json(
                 &mut env.driver(Client::Crate, "mem", mock, &extra),
                 "crate mem",

@@ -94,14 +94,8 @@ pub(super) struct Mock {
 impl Mock {
     pub(super) fn start(binary: &Path, packs: u32) -> Result<Mock, Error> {
         let mut command = Command::new(binary);
-        command.args([
-            "--port",
-            "0",
-            "--no-rate-limit",
-            "--manual-clock",
-            "--packs",
-        ]);
-        command.arg((packs - 1).to_string()); // plus the zone's universal pack
+        let args = "--port 0 --no-rate-limit --manual-clock --packs";
+        command.args(args.split(' ')).arg((packs - 1).to_string()); // plus the zone's universal pack
         let mut child = pinned(command, Cpu::Server)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -193,14 +187,9 @@ impl Mock {
     }
 
     pub(super) fn common_args(&self) -> Vec<String> {
-        vec![
-            "--base-url".into(),
-            self.base_url.clone(),
-            "--token".into(),
-            self.token.clone(),
-            "--zone".into(),
-            self.zone.clone(),
-        ]
+        let (url, token, zone) = (&self.base_url, &self.token, &self.zone);
+        let args = format!("--base-url {url} --token {token} --zone {zone}");
+        args.split(' ').map(str::to_owned).collect()
     }
 }
 

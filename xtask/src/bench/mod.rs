@@ -1,34 +1,20 @@
-//! `cargo xtask bench`: the end-to-end benchmark harness (issue #6).
-//!
-//! One run, all against the crate's mock (`cloudflare-ssl-mock`, a separate process on
-//! 127.0.0.1), measuring:
+//! `cargo xtask bench`: the end-to-end benchmark harness (issue #6), against the crate's mock
+//! (`cloudflare-ssl-mock`, a separate process on 127.0.0.1):
 //!
 //! * **micro**: the criterion benchmarks of `benches/micro.rs` (decode, envelope, request);
-//! * **(a) per-request overhead**: N sequential `GET` of one certificate pack with this crate,
-//!   with a bare reqwest + serde_json program (the floor), with Cloudflare's official Python SDK
-//!   and with the official TypeScript SDK, in interleaved rounds;
-//! * **(b) listing 2,000 packs** (40 pages of 50) with 20 ms of latency injected by the mock on
-//!   every list request: this crate sequential and with prefetch, the floor, and the SDKs'
-//!   auto-pagination;
-//! * **(c) peak memory** (`VmHWM`) of a process walking 2,000 and 10,000 packs, streaming vs
-//!   collecting;
-//! * **(d) build times**: a clean build of the crate (in a scratch target directory), a no-op
-//!   rebuild (which must not rerun `build.rs`), and the crate alone after `cargo clean -p`;
-//! * **(e) downstream build cost** (`downstream`): a scratch binary crate depending on this
-//!   crate, built cold, against the same for the `cloudflare` crate from crates.io;
-//! * **(f) server-advised pacing** (`pacing`): 4 processes sharing one token against the mock
-//!   with a scaled limit (120 / 30 s), pacing on and off: 429s and the share of the budget used;
-//! * **(g) the mock against Prism** (`prism`): requests per second of every operation under the
-//!   same `wrk` load, the mock (validating its answers) against Stoplight's Prism mock; skipped
-//!   with a note when `wrk`, `node` or `npm` is missing.
+//! * **(a) per-request overhead**: sequential `GET`s of one certificate pack with this crate, a
+//!   bare reqwest + serde_json floor and the official Python and TypeScript SDKs, interleaved;
+//! * **(b) listing 2,000 packs** (40 pages of 50, 20 ms latency on every list request): this
+//!   crate sequential and with prefetch, the floor, and the SDKs' auto-pagination;
+//! * **(c) peak memory** (`VmHWM`) walking 2,000 and 10,000 packs, streaming vs collecting;
+//! * **(d) build times**: clean, no-op (must not rerun `build.rs`), the crate alone;
+//! * **(e) downstream build cost** (`downstream`) against the `cloudflare` crate;
+//! * **(f) server-advised pacing** (`pacing`): 4 processes sharing one token, pacing on and off;
+//! * **(g) the mock against Prism** (`prism`): requests per second under the same `wrk` load.
 //!
-//! The SDKs are installed under `target/bench-sdks/` (a Python venv and an npm prefix) by the
-//! harness itself. The results go between markers in `BENCHMARKS.md` (the analysis around them
-//! is kept) and into an SVG chart of the ratios. The machine is described from what it reports
-//! at run time (`/proc`, `available_parallelism`).
-//!
-//! Modules: `mock` (the mock process and HTTP calls to it), `drivers` (builds, drivers,
-//! SDKs), `measure` (parts a–d), `downstream` (part e), `stats`, `report`.
+//! The SDKs are installed under `target/bench-sdks/` by the harness. The results go between
+//! markers in `BENCHMARKS.md` (the analysis around them is kept) and into an SVG chart of the
+//! ratios (`report`); the machine is described from what it reports at run time.
 
 mod downstream;
 mod drivers;
@@ -164,47 +150,47 @@ pub struct BenchArgs {
     pub chart: PathBuf,
 }
 
-/// [`BenchArgs`] with the defaults that depend on `--quick` resolved.
+/// The numbers the measurements use, with the defaults that depend on `--quick` resolved.
 pub(crate) struct Options {
     quick: bool,
     requests: u32,
     rounds: u32,
     prefetch: u32,
-    sdks: bool,
-    micro: bool,
-    build_time: bool,
-    downstream: bool,
-    release_build: bool,
-    python_sdk: String,
-    ts_sdk: String,
-    out: PathBuf,
-    chart: PathBuf,
 }
 
-impl Options {
-    fn new(root: &Path, a: &BenchArgs) -> Options {
-        let (requests, rounds) = if a.quick { (100, 3) } else { (250, 20) };
-        Options {
-            quick: a.quick,
-            requests: a.requests.unwrap_or(requests),
-            rounds: a.rounds.unwrap_or(rounds),
-            prefetch: a.prefetch,
-            sdks: !a.no_sdks,
-            micro: !a.no_micro,
-            build_time: !a.no_build_time,
-            downstream: !a.no_downstream,
-            release_build: a.build_profile == BuildProfile::Release,
-            python_sdk: a.python_sdk.clone(),
-            ts_sdk: a.ts_sdk.clone(),
-            out: root.join(&a.out),
-            chart: root.join(&a.chart),
+/// The load average as each part starts, and the notes of the run (parts skipped and why).
+struct Log {
+    loads: Vec<(String, String)>,
+    notes: Vec<String>,
+}
+
+impl Log {
+    /// Runs a part (named `name` among the loads) when `run`, else notes `skipped`.
+    fn part<T>(
+        &mut self,
+        run: bool,
+        name: &str,
+        skipped: &str,
+        f: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
+        if !run {
+            self.notes.push(skipped.to_owned());
+            return Ok(None);
         }
+        self.loads.push((name.to_owned(), load_average()));
+        f().map(Some)
     }
 }
 
 /// Entry point of `cargo xtask bench`.
 pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
-    let o = Options::new(root, args);
+    let quick = |quick: u32, full: u32| if args.quick { quick } else { full };
+    let o = Options {
+        quick: args.quick,
+        requests: args.requests.unwrap_or(quick(100, 250)),
+        rounds: args.rounds.unwrap_or(quick(3, 20)),
+        prefetch: args.prefetch,
+    };
     let target = target_dir(root);
     // The command as typed (after `cargo xtask`), for the report.
     let command = std::iter::once("cargo xtask".to_owned())
@@ -223,9 +209,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         print!("{}", report::downstream_table(&d));
         return Ok(0);
     }
-    let pacing_seconds = args
-        .pacing_seconds
-        .unwrap_or(if args.quick { 30 } else { 60 });
+    let pacing_seconds = args.pacing_seconds.unwrap_or(quick(30, 60));
     let pacing_driver = target.join("release/examples/bench-pacing");
     if args.pacing_only {
         build(root)?;
@@ -234,12 +218,16 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         print!("{}", pacing::pacing_table(&runs));
         return Ok(0);
     }
-    let prism_seconds = args.prism_seconds.unwrap_or(if args.quick { 2 } else { 5 });
-    let prism_rounds = args.prism_rounds.unwrap_or(if args.quick { 1 } else { 3 });
+    let (prism_seconds, prism_rounds) = (args.prism_seconds, args.prism_rounds);
+    let (prism_seconds, prism_rounds) = (
+        prism_seconds.unwrap_or(quick(2, 5)),
+        prism_rounds.unwrap_or(quick(1, 3)),
+    );
+    let release = target.join("release");
     let mock_binary = args
         .prism_mock
         .clone()
-        .unwrap_or_else(|| target.join("release").join(MOCK_BINARY));
+        .unwrap_or_else(|| release.join(MOCK_BINARY));
     if args.prism_only {
         if let Some(missing) = prism::missing_tools() {
             println!("(g) the comparison with Prism is skipped: {missing}");
@@ -247,13 +235,11 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         }
         if args.prism_mock.is_none() {
             println!("building the mock (release)");
-            run_status(
-                cargo()
-                    .current_dir(root)
-                    .args(["build", "--release"])
-                    .args(MOCK_TARGET),
-                "cargo build --release (the mock)",
-            )?;
+            let mut cmd = cargo();
+            cmd.current_dir(root)
+                .args(["build", "--release"])
+                .args(MOCK_TARGET);
+            run_status(&mut cmd, "cargo build --release (the mock)")?;
         }
         let start = load_average();
         let run = prism::compare(root, &target, &mock_binary, prism_seconds, prism_rounds)?;
@@ -266,135 +252,130 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         return Ok(0);
     }
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
-    let mut loads = vec![("start".to_owned(), load_average())];
+    let mut log = Log {
+        loads: vec![("start".to_owned(), load_average())],
+        notes: Vec::new(),
+    };
 
     build(root)?;
     let mut env = Env {
         root: root.to_path_buf(),
-        mock: target.join("release").join(MOCK_BINARY),
-        crate_driver: target.join("release/examples/bench-crate"),
-        raw_driver: target.join("release/examples/bench-raw"),
+        mock: release.join(MOCK_BINARY),
+        crate_driver: release.join("examples/bench-crate"),
+        raw_driver: release.join("examples/bench-raw"),
         target: target.clone(),
         python: None,
         node: None,
-        notes: Vec::new(),
     };
     let mut machine = machine();
-    if o.sdks {
+    if args.no_sdks {
+        log.notes.push("SDKs skipped (--no-sdks)".into());
+    } else {
         let dir = target.join("bench-sdks");
-        match python_sdk(&dir, &o.python_sdk) {
+        match python_sdk(&dir, &args.python_sdk) {
             Ok(p) => {
-                machine.push((
-                    "Python SDK".into(),
-                    format!(
-                        "`cloudflare` {} on {} (httpx; max_retries=0)",
-                        p.1,
-                        command_output(p.0.to_str().unwrap_or_default(), &["--version"])
-                            .unwrap_or_default()
-                    ),
-                ));
+                let python = p.0.to_str().unwrap_or_default();
+                let version = command_output(python, &["--version"]).unwrap_or_default();
+                let sdk = format!("`cloudflare` {} on {version} (httpx; max_retries=0)", p.1);
+                machine.push(("Python SDK".into(), sdk));
                 env.python = Some(p);
             }
-            Err(e) => env.notes.push(format!("Python SDK unavailable: {e}")),
+            Err(e) => log.notes.push(format!("Python SDK unavailable: {e}")),
         }
-        match node_sdk(&dir, &o.ts_sdk) {
+        match node_sdk(&dir, &args.ts_sdk) {
             Ok(p) => {
-                machine.push((
-                    "TypeScript SDK".into(),
-                    format!(
-                        "`cloudflare` {} on Node {} (built-in fetch; maxRetries: 0)",
-                        p.1,
-                        command_output("node", &["--version"]).unwrap_or_default()
-                    ),
-                ));
+                let node = command_output("node", &["--version"]).unwrap_or_default();
+                let sdk = format!(
+                    "`cloudflare` {} on Node {node} (built-in fetch; maxRetries: 0)",
+                    p.1
+                );
+                machine.push(("TypeScript SDK".into(), sdk));
                 env.node = Some(p);
             }
-            Err(e) => env.notes.push(format!("TypeScript SDK unavailable: {e}")),
+            Err(e) => log.notes.push(format!("TypeScript SDK unavailable: {e}")),
         }
-    } else {
-        env.notes.push("SDKs skipped (--no-sdks)".into());
     }
-    for note in &env.notes {
+    for note in &log.notes {
         eprintln!("note: {note}");
     }
 
-    let micro = if o.micro {
-        loads.push(("micro-benchmarks".into(), load_average()));
-        Some(micro(&env, o.quick)?)
-    } else {
-        env.notes
-            .push("micro-benchmarks skipped (--no-micro)".into());
-        None
-    };
-
+    let skipped = "micro-benchmarks skipped (--no-micro)";
+    let micro = log.part(!args.no_micro, "micro-benchmarks", skipped, || {
+        micro(&env, o.quick)
+    })?;
     let (gets, lists, mut mem) = {
         let mock = Mock::start(&env.mock, LIST_PACKS)?;
-        loads.push(("(a) GET overhead".into(), load_average()));
+        log.loads.push(("(a) GET overhead".into(), load_average()));
         let gets = get_overhead(&env, &mock, &o)?;
-        loads.push(("(c) memory, 2,000 packs".into(), load_average()));
+        log.loads
+            .push(("(c) memory, 2,000 packs".into(), load_average()));
         let mem = memory(&env, &mock, LIST_PACKS, &o)?;
-        loads.push(("(b) listing".into(), load_average()));
+        log.loads.push(("(b) listing".into(), load_average()));
         let lists = listing(&env, &mock, &o)?;
         (gets, lists, mem)
     };
     {
         let mock = Mock::start(&env.mock, BIG_PACKS)?;
-        loads.push(("(c) memory, 10,000 packs".into(), load_average()));
+        log.loads
+            .push(("(c) memory, 10,000 packs".into(), load_average()));
         mem.extend(memory(&env, &mock, BIG_PACKS, &o)?);
     }
-    let build = if o.build_time {
-        loads.push(("(d) build times".into(), load_average()));
-        Some(build_times(&env, o.release_build)?)
-    } else {
-        env.notes
-            .push("build times skipped (--no-build-time)".into());
-        None
+    let release_build = args.build_profile == BuildProfile::Release;
+    let skipped = "build times skipped (--no-build-time)";
+    let build = log.part(!args.no_build_time, "(d) build times", skipped, || {
+        build_times(&env, release_build)
+    })?;
+    let skipped = "downstream build cost skipped (--no-downstream)";
+    let downstream = log.part(
+        !args.no_downstream,
+        "(e) downstream build cost",
+        skipped,
+        || downstream(root, &target),
+    )?;
+    let skipped = "pacing benchmark skipped (--no-pacing)";
+    let pacing = log.part(!args.no_pacing, "(f) pacing", skipped, || {
+        pacing::pacing(&pacing_driver, pacing_seconds)
+    })?;
+    let missing = match args.no_prism {
+        true => Some(" (--no-prism)".to_owned()),
+        false => prism::missing_tools().map(|m| format!(": {m}")),
     };
-    let downstream = if o.downstream {
-        loads.push(("(e) downstream build cost".into(), load_average()));
-        Some(downstream(root, &target)?)
-    } else {
-        env.notes
-            .push("downstream build cost skipped (--no-downstream)".into());
-        None
-    };
-    let pacing = if args.no_pacing {
-        env.notes
-            .push("pacing benchmark skipped (--no-pacing)".into());
-        None
-    } else {
-        loads.push(("(f) pacing".into(), load_average()));
-        Some(pacing::pacing(&pacing_driver, pacing_seconds)?)
-    };
-    let prism = if args.no_prism {
-        env.notes
-            .push("comparison with Prism skipped (--no-prism)".into());
-        None
-    } else if let Some(missing) = prism::missing_tools() {
-        env.notes
-            .push(format!("comparison with Prism skipped: {missing}"));
-        None
-    } else {
-        loads.push(("(g) the mock against Prism".into(), load_average()));
-        match prism::compare(root, &target, &mock_binary, prism_seconds, prism_rounds) {
-            Ok(run) => Some(run),
-            Err(e) => {
-                env.notes
-                    .push(format!("comparison with Prism skipped: {e}"));
-                None
-            }
+    let skipped = format!(
+        "comparison with Prism skipped{}",
+        missing.as_deref().unwrap_or("")
+    );
+    let prism = log.part(
+        missing.is_none(),
+        "(g) the mock against Prism",
+        &skipped,
+        || {
+            Ok(prism::compare(
+                root,
+                &target,
+                &mock_binary,
+                prism_seconds,
+                prism_rounds,
+            ))
+        },
+    )?;
+    let prism = match prism {
+        Some(Err(e)) => {
+            log.notes
+                .push(format!("comparison with Prism skipped: {e}"));
+            None
         }
+        run => run.and_then(Result::ok),
     };
-    loads.push(("end".into(), load_average()));
+    log.loads.push(("end".into(), load_average()));
     if o.quick {
-        env.notes
+        log.notes
             .push("--quick: fewer requests and rounds, short criterion runs".into());
     }
 
     let mut report = Report {
         date,
         machine,
-        loads,
+        loads: log.loads,
         micro,
         gets,
         lists,
@@ -408,22 +389,18 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         prefetch: o.prefetch,
         requests: o.requests,
         rounds: o.rounds,
-        notes: env.notes.clone(),
+        notes: log.notes,
     };
     report.targets = targets(&report);
     println!("\n== targets");
     for t in &report.targets {
-        println!(
-            "  {:<55} {:>6.2}×  goal {:<15} {}  ({})",
-            t.name,
-            t.ratio,
-            t.goal,
-            if t.met { "met" } else { "MISSED" },
-            t.detail
-        );
+        let met = if t.met { "met" } else { "MISSED" };
+        let (name, ratio, goal, detail) = (&t.name, t.ratio, &t.goal, &t.detail);
+        println!("  {name:<55} {ratio:>6.2}×  goal {goal:<15} {met}  ({detail})");
     }
-    write_markdown(&o.out, &markdown(&report))?;
-    crate::write_text(&o.chart, &svg(&report))?;
-    println!("\nwrote {} and {}", o.out.display(), o.chart.display());
+    let (out, chart) = (root.join(&args.out), root.join(&args.chart));
+    write_markdown(&out, &markdown(&report))?;
+    crate::write_text(&chart, &svg(&report))?;
+    println!("\nwrote {} and {}", out.display(), chart.display());
     Ok(0)
 }

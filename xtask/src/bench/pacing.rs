@@ -31,18 +31,16 @@ pub(super) struct PacingRun {
 pub(super) fn pacing(driver: &Path, seconds: u32) -> Result<Vec<PacingRun>, Error> {
     let mut runs = Vec::new();
     for on in [true, false] {
+        let mode = if on { "on" } else { "off" };
         println!(
-            "(f) pacing {}: {PROCESSES} processes, {LIMIT} requests / {WINDOW_SECS} s, {seconds} s",
-            if on { "on" } else { "off" }
+            "(f) pacing {mode}: {PROCESSES} processes, {LIMIT} requests / {WINDOW_SECS} s, {seconds} s"
+        );
+        let args = format!(
+            "run --processes {PROCESSES} --limit {LIMIT} --window {WINDOW_SECS} --seconds {seconds} \
+             --zones {ZONES} --pacing {mode}"
         );
         let output = Command::new(driver)
-            .arg("run")
-            .args(["--processes", &PROCESSES.to_string()])
-            .args(["--limit", &LIMIT.to_string()])
-            .args(["--window", &WINDOW_SECS.to_string()])
-            .args(["--seconds", &seconds.to_string()])
-            .args(["--zones", &ZONES.to_string()])
-            .args(["--pacing", if on { "on" } else { "off" }])
+            .args(args.split_whitespace())
             .output()
             .map_err(|e| Error::Io(format!("{}: {e}", driver.display())))?;
         if !output.status.success() {

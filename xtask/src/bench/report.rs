@@ -7,7 +7,7 @@ use std::path::Path;
 use super::downstream::Downstream;
 use super::drivers::Client;
 use super::host::command_output;
-use super::measure::{BuildTimes, GetResult, ListResult, MemResult, Micro};
+use super::measure::{BuildTimes, GetResult, ListResult, MemResult, Micro, MICRO};
 use super::stats::{median, percentile, spread};
 use super::{BEGIN, BIG_PACKS, END, LIST_LATENCY_MS, LIST_PACKS};
 use crate::Error;
@@ -52,120 +52,125 @@ pub(super) struct Report {
     pub(super) notes: Vec<String>,
 }
 
+/// A Markdown table: the header cells, then the rows.
+fn table(head: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut s = format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(head.len()));
+    for row in rows {
+        let _ = writeln!(s, "| {} |", row.join(" | "));
+    }
+    s
+}
+
+fn target(name: impl Into<String>, ratio: f64, goal: &str, met: bool, detail: String) -> Target {
+    let (name, goal) = (name.into(), goal.to_owned());
+    Target {
+        name,
+        ratio,
+        goal,
+        met,
+        detail,
+    }
+}
+
 pub(super) fn targets(r: &Report) -> Vec<Target> {
     let mut t = Vec::new();
     let get = |c: Client| r.gets.iter().find(|g| g.client == c);
     if let (Some(c), Some(raw)) = (get(Client::Crate), get(Client::Raw)) {
         let ratio = c.headline() / raw.headline();
-        t.push(Target {
-            name: "per-request overhead vs raw floor".into(),
-            ratio,
-            goal: "≤ 1.10×".into(),
-            met: ratio <= 1.10,
-            detail: format!(
-                "median {} vs {} (+{}); client CPU {} vs {} per request",
-                fmt_us(c.headline()),
-                fmt_us(raw.headline()),
-                fmt_us(c.headline() - raw.headline()),
-                fmt_us(c.cpu_per_request),
-                fmt_us(raw.cpu_per_request)
-            ),
-        });
+        let detail = format!(
+            "median {} vs {} (+{}); client CPU {} vs {} per request",
+            fmt_us(c.headline()),
+            fmt_us(raw.headline()),
+            fmt_us(c.headline() - raw.headline()),
+            fmt_us(c.cpu_per_request),
+            fmt_us(raw.cpu_per_request)
+        );
+        let name = "per-request overhead vs raw floor";
+        t.push(target(name, ratio, "≤ 1.10×", ratio <= 1.10, detail));
     }
     if let (Some(c), Some(py)) = (get(Client::Crate), get(Client::Python)) {
         let ratio = c.rps / py.rps;
-        t.push(Target {
-            name: "requests/s vs Python SDK".into(),
+        let detail = format!("{:.0} vs {:.0} requests/s", c.rps, py.rps);
+        t.push(target(
+            "requests/s vs Python SDK",
             ratio,
-            goal: "≥ 5×".into(),
-            met: ratio >= 5.0,
-            detail: format!("{:.0} vs {:.0} requests/s", c.rps, py.rps),
-        });
+            "≥ 5×",
+            ratio >= 5.0,
+            detail,
+        ));
     }
-    let list = |c: Client| r.lists.iter().find(|l| l.client == c);
+    let list = |c: Client| {
+        r.lists
+            .iter()
+            .find(|l| l.client == c)
+            .map(|l| median(&l.walks))
+    };
     if let (Some(seq), Some(pre)) = (list(Client::Crate), list(Client::CratePrefetch)) {
-        let ratio = median(&pre.walks) / median(&seq.walks);
-        t.push(Target {
-            name: format!("2,000-pack listing, prefetch({}) vs sequential", r.prefetch),
-            ratio,
-            goal: "≤ 0.25×".into(),
-            met: ratio <= 0.25,
-            detail: format!(
-                "{} vs {}",
-                fmt_ms(median(&pre.walks)),
-                fmt_ms(median(&seq.walks))
-            ),
-        });
+        let name = format!("2,000-pack listing, prefetch({}) vs sequential", r.prefetch);
+        let detail = format!("{} vs {}", fmt_ms(pre), fmt_ms(seq));
+        t.push(target(
+            name,
+            pre / seq,
+            "≤ 0.25×",
+            pre / seq <= 0.25,
+            detail,
+        ));
     }
     if let Some(m) = &r.micro {
-        let ratio = m.get("decode/typed") / m.get("decode/value");
-        t.push(Target {
-            name: "decode 50-pack page, typed vs `Value`".into(),
-            ratio,
-            goal: "≤ 1.5×".into(),
-            met: ratio <= 1.5,
-            detail: format!(
-                "{} vs {}",
-                fmt_us(m.get("decode/typed")),
-                fmt_us(m.get("decode/value"))
-            ),
-        });
+        let (typed, value) = (m.get("decode/typed"), m.get("decode/value"));
+        let name = "decode 50-pack page, typed vs `Value`";
+        let detail = format!("{} vs {}", fmt_us(typed), fmt_us(value));
+        t.push(target(
+            name,
+            typed / value,
+            "≤ 1.5×",
+            typed / value <= 1.5,
+            detail,
+        ));
     }
     let stream = |packs: u32| {
-        r.mem
-            .iter()
-            .find(|m| m.packs == packs && m.label.starts_with("streaming `.items()`"))
+        let streaming = |m: &&MemResult| m.label.starts_with("streaming `.items()`");
+        r.mem.iter().filter(streaming).find(|m| m.packs == packs)
     };
     if let (Some(small), Some(big)) = (stream(LIST_PACKS), stream(BIG_PACKS)) {
         let ratio = big.peak_kib / small.peak_kib;
-        t.push(Target {
-            name: "streaming peak RSS, 10,000 vs 2,000 packs".into(),
-            ratio,
-            goal: "flat (≤ 1.10×)".into(),
-            met: ratio <= 1.10,
-            detail: format!("{} vs {}", fmt_mib(big.peak_kib), fmt_mib(small.peak_kib)),
-        });
+        let name = "streaming peak RSS, 10,000 vs 2,000 packs";
+        let detail = format!("{} vs {}", fmt_mib(big.peak_kib), fmt_mib(small.peak_kib));
+        t.push(target(name, ratio, "flat (≤ 1.10×)", ratio <= 1.10, detail));
     }
     t
 }
 
 pub(super) fn markdown(r: &Report) -> String {
-    let mut s = String::new();
+    let pairs = |rows: &[(String, String)]| -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|(k, v)| vec![k.clone(), v.clone()])
+            .collect()
+    };
+    let mut s = format!(
+        "{BEGIN}\n\n## Results of {}\n\nCommand: `{}`\n\n{}\nLoad average (1/5/15 min) when \
+         each part started: on a shared machine, a load above its {} available cores means other \
+         work competed with the measurements:\n\n{}",
+        r.date,
+        r.command,
+        table(&["machine", ""], pairs(&r.machine)),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        table(&["part", "load average"], pairs(&r.loads)),
+    );
     let w = &mut s;
-    let _ = writeln!(w, "{BEGIN}\n");
-    let _ = writeln!(w, "## Results of {}\n", r.date);
-    let _ = writeln!(w, "Command: `{}`\n", r.command);
-    let _ = writeln!(w, "| machine | |\n|---|---|");
-    for (k, v) in &r.machine {
-        let _ = writeln!(w, "| {k} | {v} |");
-    }
-    let _ = writeln!(
-        w,
-        "\nLoad average (1/5/15 min) when each part started: on a shared machine, a load above \
-         its {} available cores means other work competed with the measurements:\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
-    let _ = writeln!(w, "| part | load average |\n|---|---|");
-    for (k, v) in &r.loads {
-        let _ = writeln!(w, "| {k} | {v} |");
-    }
-
     let _ = writeln!(w, "\n### Targets\n");
-    let _ = writeln!(
-        w,
-        "| target | goal | measured | | detail |\n|---|---|---|---|---|"
-    );
-    for t in &r.targets {
-        let _ = writeln!(
-            w,
-            "| {} | {} | {:.2}× | {} | {} |",
-            t.name,
-            t.goal,
-            t.ratio,
-            if t.met { "✅ met" } else { "❌ missed" },
-            t.detail
-        );
-    }
+    let met = |t: &Target| if t.met { "✅ met" } else { "❌ missed" };
+    let rows = r.targets.iter().map(|t| {
+        let ratio = format!("{:.2}×", t.ratio);
+        vec![
+            t.name.clone(),
+            t.goal.clone(),
+            ratio,
+            met(t).into(),
+            t.detail.clone(),
+        ]
+    });
+    w.push_str(&table(&["target", "goal", "measured", "", "detail"], rows));
     let _ = writeln!(
         w,
         "\nChart of these ratios: [`benches/ratios.svg`](benches/ratios.svg)."
@@ -178,43 +183,14 @@ pub(super) fn markdown(r: &Report) -> String {
              page is {} KB.\n",
             m.page_bytes / 1000
         );
-        let _ = writeln!(w, "| benchmark | median | vs |\n|---|---|---|");
-        let rel = |a: &str, b: &str| format!("{:.2}× `{b}`", m.get(a) / m.get(b));
-        let rows: [(&str, Option<String>); 10] = [
-            ("decode/typed", Some(rel("decode/typed", "decode/value"))),
-            ("decode/value", None),
-            (
-                "decode/typed_without_extra",
-                Some(rel("decode/typed_without_extra", "decode/value")),
-            ),
-            (
-                "decode/lex_only",
-                Some(rel("decode/lex_only", "decode/value")),
-            ),
-            (
-                "envelope/list_page",
-                Some(rel("envelope/list_page", "decode/typed")),
-            ),
-            (
-                "envelope/get_pack",
-                Some(rel("envelope/get_pack", "envelope/get_pack_raw_value")),
-            ),
-            ("envelope/get_pack_raw_value", None),
-            (
-                "request/build_and_sign",
-                Some(rel("request/build_and_sign", "request/raw")),
-            ),
-            ("request/raw", None),
-            ("request/crate_call", None),
-        ];
-        for (name, vs) in rows {
-            let _ = writeln!(
-                w,
-                "| `{name}` | {} | {} |",
-                fmt_us(m.get(name)),
-                vs.unwrap_or_default()
-            );
-        }
+        let rows = MICRO.map(|(name, vs)| {
+            let rel = match vs {
+                "" => String::new(),
+                vs => format!("{:.2}× `{vs}`", m.get(name) / m.get(vs)),
+            };
+            vec![format!("`{name}`"), fmt_us(m.get(name)), rel]
+        });
+        w.push_str(&table(&["benchmark", "median", "vs"], rows));
         let tolerance = m.get("decode/typed") - m.get("decode/typed_without_extra");
         let _ = writeln!(
             w,
@@ -227,6 +203,7 @@ pub(super) fn markdown(r: &Report) -> String {
         );
     }
 
+    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
     if !r.gets.is_empty() {
         let _ = writeln!(
             w,
@@ -237,41 +214,35 @@ pub(super) fn markdown(r: &Report) -> String {
              `process.cpuUsage`, all of its threads).\n",
             r.rounds, r.requests
         );
-        let floor = r
-            .gets
-            .iter()
-            .find(|g| g.client == Client::Raw)
-            .map(GetResult::headline);
-        let crate_rps = r
-            .gets
-            .iter()
-            .find(|g| g.client == Client::Crate)
-            .map(|g| g.rps);
-        let _ = writeln!(
-            w,
-            "| client | median (of round medians) | p90 (all requests) | round-to-round spread | vs floor (median) | requests/s | this crate's requests/s ÷ theirs | client CPU per request |\n|---|---|---|---|---|---|---|---|"
-        );
-        for g in &r.gets {
+        let floor = get(Client::Raw).map(GetResult::headline);
+        let crate_rps = get(Client::Crate).map(|g| g.rps);
+        let head = [
+            "client",
+            "median (of round medians)",
+            "p90 (all requests)",
+            "round-to-round spread",
+            "vs floor (median)",
+            "requests/s",
+            "this crate's requests/s ÷ theirs",
+            "client CPU per request",
+        ];
+        let rows = r.gets.iter().map(|g| {
             let med = g.headline();
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {:.0}% | {} | {:.0} | {} | {} |",
+            vec![
                 g.client.label(r.prefetch),
                 fmt_us(med),
                 fmt_us(percentile(&g.samples, 0.9)),
-                100.0 * spread(&g.round_medians),
+                format!("{:.0}%", 100.0 * spread(&g.round_medians)),
                 floor.map_or("".into(), |f| format!("{:.2}×", med / f)),
-                g.rps,
+                format!("{:.0}", g.rps),
                 crate_rps.map_or("".into(), |c| format!("{:.2}×", c / g.rps)),
                 fmt_us(g.cpu_per_request),
-            );
-        }
-        let find = |c: Client| r.gets.iter().find(|g| g.client == c);
-        if let (Some(c), Some(raw), Some(typed)) = (
-            find(Client::Crate),
-            find(Client::Raw),
-            find(Client::RawTyped),
-        ) {
+            ]
+        });
+        w.push_str(&table(&head, rows));
+        if let (Some(c), Some(raw), Some(typed)) =
+            (get(Client::Crate), get(Client::Raw), get(Client::RawTyped))
+        {
             let _ = writeln!(
                 w,
                 "\nWhere this crate's overhead goes (client CPU per request, which is less noisy \
@@ -297,24 +268,28 @@ pub(super) fn markdown(r: &Report) -> String {
             .iter()
             .find(|l| l.client == Client::Crate)
             .map(|l| median(&l.walks));
-        let _ = writeln!(
-            w,
-            "| client | walks | median | min | max | requests per walk | vs this crate sequential |\n|---|---|---|---|---|---|---|"
-        );
-        for l in &r.lists {
+        let head = [
+            "client",
+            "walks",
+            "median",
+            "min",
+            "max",
+            "requests per walk",
+            "vs this crate sequential",
+        ];
+        let rows = r.lists.iter().map(|l| {
             let med = median(&l.walks);
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {} | {} | {:.0} | {} |",
+            vec![
                 l.client.label(r.prefetch),
-                l.walks.len(),
+                l.walks.len().to_string(),
                 fmt_ms(med),
                 fmt_ms(percentile(&l.walks, 0.0)),
                 fmt_ms(percentile(&l.walks, 1.0)),
-                l.requests_per_walk,
+                format!("{:.0}", l.requests_per_walk),
                 seq.map_or("".into(), |s| format!("{:.2}×", med / s)),
-            );
-        }
+            ]
+        });
+        w.push_str(&table(&head, rows));
     }
 
     if !r.mem.is_empty() {
@@ -324,21 +299,13 @@ pub(super) fn markdown(r: &Report) -> String {
              `bench-crate mem` process (this crate, per_page 50), median of runs; the baseline is \
              `VmHWM` after building the runtime and the client, before the first request.\n"
         );
-        let _ = writeln!(
-            w,
-            "| packs | mode | peak RSS | baseline | peak − baseline |\n|---|---|---|---|---|"
-        );
-        for m in &r.mem {
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {} | {} |",
-                m.packs,
-                m.label,
-                fmt_mib(m.peak_kib),
-                fmt_mib(m.baseline_kib),
-                fmt_mib(m.peak_kib - m.baseline_kib)
-            );
-        }
+        let rows = r.mem.iter().map(|m| {
+            let (peak, base) = (m.peak_kib, m.baseline_kib);
+            let mib = [peak, base, peak - base].map(fmt_mib);
+            [vec![m.packs.to_string(), m.label.clone()], mib.to_vec()].concat()
+        });
+        let head = ["packs", "mode", "peak RSS", "baseline", "peak − baseline"];
+        w.push_str(&table(&head, rows));
     }
 
     if let Some(b) = &r.build {
@@ -348,37 +315,36 @@ pub(super) fn markdown(r: &Report) -> String {
              in a fresh scratch `CARGO_TARGET_DIR`, dependencies already downloaded.\n",
             b.profile
         );
-        let _ = writeln!(w, "| build | time | |\n|---|---|---|");
-        let _ = writeln!(
-            w,
-            "| clean (all dependencies + build.rs + the crate) | {:.1} s | |",
-            b.clean.as_secs_f64()
-        );
-        let _ = writeln!(
-            w,
-            "| no-op rebuild, nothing touched | {:.2} s | {} |",
-            b.noop.as_secs_f64(),
-            match (b.noop_fresh, b.noop_ran_build_script) {
-                (true, false) => "✅ `Fresh cloudflare-ssl`, build.rs not rerun (`-vv` log)",
-                (_, true) => "❌ build.rs reran",
-                (false, false) => "❌ the crate was recompiled",
-            }
-        );
-        let _ = writeln!(
-            w,
-            "| the crate alone after `cargo clean -p cloudflare-ssl` (build.rs compiled and run, \
-             codegen, rustc) | {:.1} s | |",
-            b.crate_only.as_secs_f64()
-        );
+        let noop = match (b.noop_fresh, b.noop_ran_build_script) {
+            (true, false) => "✅ `Fresh cloudflare-ssl`, build.rs not rerun (`-vv` log)",
+            (_, true) => "❌ build.rs reran",
+            (false, false) => "❌ the crate was recompiled",
+        };
+        let rows = [
+            ("clean (all dependencies + build.rs + the crate)", b.clean, 1, ""),
+            ("no-op rebuild, nothing touched", b.noop, 2, noop),
+            (
+                "the crate alone after `cargo clean -p cloudflare-ssl` (build.rs compiled and run, \
+                 codegen, rustc)",
+                b.crate_only,
+                1,
+                "",
+            ),
+        ];
+        let rows = rows.map(|(what, time, digits, note)| {
+            let time = format!("{:.*} s", digits, time.as_secs_f64());
+            vec![what.to_owned(), time, note.to_owned()]
+        });
+        w.push_str(&table(&["build", "time", ""], rows));
     }
     if let Some(d) = &r.downstream {
-        let _ = write!(w, "{}", downstream_table(d));
+        w.push_str(&downstream_table(d));
     }
     if let Some(p) = &r.pacing {
-        let _ = write!(w, "{}", super::pacing::pacing_table(p));
+        w.push_str(&super::pacing::pacing_table(p));
     }
     if let Some(p) = &r.prism {
-        let _ = write!(w, "{}", super::prism::prism_table(p));
+        w.push_str(&super::prism::prism_table(p));
     }
     if !r.notes.is_empty() {
         let _ = writeln!(w, "\nNotes from this run:\n");
@@ -410,15 +376,8 @@ pub(super) fn comparisons(r: &Report) -> Vec<Target> {
             }
         }
     }
-    rows.into_iter()
-        .map(|(name, ratio)| Target {
-            name,
-            ratio,
-            goal: String::new(),
-            met: true,
-            detail: String::new(),
-        })
-        .collect()
+    let no_goal = |(name, ratio)| target(name, ratio, "", true, String::new());
+    rows.into_iter().map(no_goal).collect()
 }
 
 /// A horizontal bar chart of the target ratios on a log scale, with each goal marked, then the
@@ -439,80 +398,53 @@ pub(super) fn svg(r: &Report) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">"#
     );
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let date = xml(&r.date);
     let _ = writeln!(
         s,
-        r#"<text x="{}" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({})</text>"#,
-        16,
-        xml(&r.date)
+        r#"<text x="16" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({date})</text>"#
     );
     let _ = writeln!(
         s,
         r##"<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed; grey: comparisons without a goal</text>"##
     );
     for tick in [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0] {
-        let tx = x(tick);
+        let (tx, y2, ty) = (x(tick), height - 40.0, height - 24.0);
         let _ = writeln!(
             s,
-            r##"<line x1="{tx:.1}" y1="{top}" x2="{tx:.1}" y2="{:.1}" stroke="#ddd"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle" fill="#555">{tick}×</text>"##,
-            height - 40.0,
-            height - 24.0
+            r##"<line x1="{tx:.1}" y1="{top}" x2="{tx:.1}" y2="{y2:.1}" stroke="#ddd"/><text x="{tx:.1}" y="{ty:.1}" text-anchor="middle" fill="#555">{tick}×</text>"##
         );
     }
     for (i, t) in rows.iter().enumerate() {
         let y = top + row_h * i as f64;
-        let color = if t.goal.is_empty() {
-            "#777"
-        } else if t.met {
-            "#2e9e44"
-        } else {
-            "#d43f3a"
+        let color = match (t.goal.is_empty(), t.met) {
+            (true, _) => "#777",
+            (false, true) => "#2e9e44",
+            (false, false) => "#d43f3a",
         };
         let (a, b) = (x(1.0), x(t.ratio));
+        let (label_x, label_y, name) = (left - 10.0, y + 22.0, xml(&t.name));
+        let (bar_x, bar_y, bar_w) = (a.min(b), y + 8.0, (a - b).abs().max(2.0));
+        // Below 1× the bar grows leftwards: label on its left, clear of the goal marks.
+        let (ratio_x, anchor) = match t.ratio < 1.0 {
+            true => (a.min(b) - 6.0, "end"),
+            false => (a.max(b) + 6.0, "start"),
+        };
+        let (ratio_y, ratio) = (y + 23.0, t.ratio);
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            left - 10.0,
-            y + 22.0,
-            xml(&t.name)
-        );
-        let _ = writeln!(
-            s,
-            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="20" fill="{color}"/>"#,
-            a.min(b),
-            y + 8.0,
-            (a - b).abs().max(2.0)
-        );
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{:.1}" fill="{color}" font-weight="bold" text-anchor="{}">{:.2}×</text>"#,
-            // Below 1× the bar grows leftwards: label on its left, clear of the goal marks.
-            if t.ratio < 1.0 {
-                a.min(b) - 6.0
-            } else {
-                a.max(b) + 6.0
-            },
-            y + 23.0,
-            if t.ratio < 1.0 { "end" } else { "start" },
-            t.ratio
+            r#"<text x="{label_x:.1}" y="{label_y:.1}" text-anchor="end">{name}</text>
+<rect x="{bar_x:.1}" y="{bar_y:.1}" width="{bar_w:.1}" height="20" fill="{color}"/>
+<text x="{ratio_x:.1}" y="{ratio_y:.1}" fill="{color}" font-weight="bold" text-anchor="{anchor}">{ratio:.2}×</text>"#
         );
         if t.goal.is_empty() {
             continue;
         }
-        let goal: f64 = t
-            .goal
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '.')
-            .collect::<String>()
-            .parse()
-            .unwrap_or(1.0);
-        let gx = x(goal);
+        let goal = t.goal.chars().filter(|c| c.is_ascii_digit() || *c == '.');
+        let gx = x(goal.collect::<String>().parse().unwrap_or(1.0));
+        let (y1, y2, ty, goal) = (y + 2.0, y + 34.0, y + 44.0, xml(&t.goal));
         let _ = writeln!(
             s,
-            r##"<line x1="{gx:.1}" y1="{:.1}" x2="{gx:.1}" y2="{:.1}" stroke="#222" stroke-width="2" stroke-dasharray="4,3"/><text x="{gx:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#222">{}</text>"##,
-            y + 2.0,
-            y + 34.0,
-            y + 44.0,
-            xml(&t.goal)
+            r##"<line x1="{gx:.1}" y1="{y1:.1}" x2="{gx:.1}" y2="{y2:.1}" stroke="#222" stroke-width="2" stroke-dasharray="4,3"/><text x="{gx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle" fill="#222">{goal}</text>"##
         );
     }
     let _ = writeln!(s, "</svg>");
@@ -546,31 +478,22 @@ pub(super) fn write_markdown(path: &Path, section: &str) -> Result<(), Error> {
 
 /// Part (e) as a Markdown section.
 pub(super) fn downstream_table(d: &Downstream) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "\n### (e) Downstream build cost\n\nA scratch binary crate that names one type of its \
-         dependency, built cold (`cargo build`, dev profile, fresh target folder, downloads \
-         excluded); crates: distinct crates in `cargo tree -e normal,build`.\n"
-    );
-    let _ = writeln!(
-        s,
-        "| dependency | Cargo.toml line | cold build | crates |\n|---|---|---|---|"
-    );
-    for b in &d.builds {
-        let _ = writeln!(
-            s,
-            "| {} | `{}` | {:.1} s | {} |",
-            b.label,
-            if b.dependency.contains("path =") {
-                "cloudflare-ssl = { path = … }"
-            } else {
-                &b.dependency
-            },
-            b.seconds,
-            b.crates
-        );
-    }
+    let mut s = "\n### (e) Downstream build cost\n\nA scratch binary crate that names one type of \
+                 its dependency, built cold (`cargo build`, dev profile, fresh target folder, \
+                 downloads excluded); crates: distinct crates in `cargo tree -e normal,build`.\n\n"
+        .to_owned();
+    let rows = d.builds.iter().map(|b| {
+        let line = match b.dependency.contains("path =") {
+            true => "cloudflare-ssl = { path = … }",
+            false => &b.dependency,
+        };
+        let (seconds, crates) = (format!("{:.1} s", b.seconds), b.crates.to_string());
+        vec![b.label.clone(), format!("`{line}`"), seconds, crates]
+    });
+    s.push_str(&table(
+        &["dependency", "Cargo.toml line", "cold build", "crates"],
+        rows,
+    ));
     if let [ours, theirs] = d.builds.as_slice() {
         let _ = writeln!(
             s,
