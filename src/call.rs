@@ -21,9 +21,26 @@ use crate::transport::{CallScope, CallSpec, Failure, RequestOptions, Transport};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// What a call does once it runs, given its options.
-pub(crate) type Work<T> =
-    Box<dyn FnOnce(RequestOptions) -> BoxFuture<Result<ApiResponse<T>>> + Send + 'static>;
+/// What a call does once it runs, given its options (a closure giving the call's future, which
+/// is boxed once, with the envelope or mapped to the `result`).
+pub(crate) trait Work<T>: Send {
+    fn full(self: Box<Self>, options: RequestOptions) -> BoxFuture<Result<ApiResponse<T>>>;
+    fn result(self: Box<Self>, options: RequestOptions) -> BoxFuture<Result<T>>;
+}
+
+impl<T, F, Fut> Work<T> for F
+where
+    F: FnOnce(RequestOptions) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<ApiResponse<T>>> + Send + 'static,
+{
+    // The call's future is made inside the box, not moved into it.
+    fn full(self: Box<Self>, options: RequestOptions) -> BoxFuture<Result<ApiResponse<T>>> {
+        Box::pin(async move { (*self)(options).await })
+    }
+    fn result(self: Box<Self>, options: RequestOptions) -> BoxFuture<Result<T>> {
+        Box::pin(async move { (*self)(options).await.map(|r| r.result) })
+    }
+}
 
 /// What a generated operation method's future gives.
 pub(crate) type GenResult<E> =
@@ -57,7 +74,7 @@ pub(crate) type GenResult<E> =
 pub struct Call<T> {
     operation: &'static str,
     options: RequestOptions,
-    work: Result<Work<T>>,
+    work: Result<Box<dyn Work<T>>>,
 }
 
 impl<T> std::fmt::Debug for Call<T> {
@@ -79,48 +96,44 @@ impl<T: Send + 'static> Call<T> {
         Fut: Future<Output = (GeneratedClient, GenResult<E>)> + Send + 'static,
     {
         let client = client.clone();
-        let work: Work<T> = Box::new(move |options| {
-            Box::pin(async move {
-                let config = client.transport();
-                let spec = CallSpec::new(
-                    config,
-                    operation.operation_id(),
-                    Some(operation.path()),
-                    operation.is_idempotent(),
-                    options,
-                );
-                let api = GeneratedClient {
-                    baseurl: client.base_url().to_owned(),
-                    client: client.http().clone(),
-                    inner: Transport {
-                        config: std::sync::Arc::clone(config),
-                        call: Some(CallScope {
-                            spec,
-                            parked: OnceLock::new(),
-                        }),
-                    },
-                };
-                let (mut api, generated) = send(api).await;
-                if let Some(CallScope { spec, parked }) = api.inner.call.take()
-                    && let Some(exchange) = parked.into_inner()
-                {
-                    return envelope::finish::<E>(&spec, exchange);
-                }
-                // Nothing was sent: the builder refused its input.
-                Err(match generated {
-                    Err(GenError::InvalidRequest(message)) => {
-                        Error::input("request", None, message)
-                    }
-                    Err(other) => Error::Config(other.to_string()),
-                    Ok(_) => Error::Config("the request was not sent".into()),
-                })
+        let work = move |options| async move {
+            let config = client.transport();
+            let spec = CallSpec::new(
+                config,
+                operation.operation_id(),
+                Some(operation.path()),
+                operation.is_idempotent(),
+                options,
+            );
+            let api = GeneratedClient {
+                baseurl: client.base_url().to_owned(),
+                client: client.http().clone(),
+                inner: Transport {
+                    config: std::sync::Arc::clone(config),
+                    call: Some(CallScope {
+                        spec,
+                        parked: OnceLock::new(),
+                    }),
+                },
+            };
+            let (mut api, generated) = send(api).await;
+            if let Some(CallScope { spec, parked }) = api.inner.call.take()
+                && let Some(exchange) = parked.into_inner()
+            {
+                return envelope::finish::<E>(&spec, exchange);
+            }
+            // Nothing was sent: the builder refused its input.
+            Err(match generated {
+                Err(GenError::InvalidRequest(message)) => Error::input("request", None, message),
+                Err(other) => Error::Config(other.to_string()),
+                Ok(_) => Error::Config("the request was not sent".into()),
             })
-        });
-        Self::with_work(operation.operation_id(), Ok(work))
+        };
+        Self::with_work(operation.operation_id(), Ok(Box::new(work)))
     }
 
     /// A call of `operation` that runs `work`.
-    pub(crate) fn with_work(operation: &'static str, work: Result<Work<T>>) -> Self {
+    pub(crate) fn with_work(operation: &'static str, work: Result<Box<dyn Work<T>>>) -> Self {
         let options = RequestOptions::default();
         Self {
             operation,
@@ -172,7 +185,7 @@ impl<T: Send + 'static> Call<T> {
 
     /// Runs the call and returns the `result` with the envelope and HTTP metadata.
     pub async fn with_response(self) -> Result<ApiResponse<T>> {
-        (self.work?)(self.options).await
+        self.work?.full(self.options).await
     }
 }
 
@@ -181,7 +194,10 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     type IntoFuture = BoxFuture<Result<T>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.with_response().await.map(|r| r.result) })
+        match self.work {
+            Ok(work) => work.result(self.options),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 }
 

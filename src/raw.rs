@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::call::{Call, Work};
+use crate::call::Call;
 use crate::client::Client;
 use crate::envelope::{self, Lenient};
 use crate::error::{Error, Result};
@@ -247,13 +247,11 @@ impl RawRequest {
     /// example on [`RawRequest`].
     pub fn send_json<T: DeserializeOwned + Send + 'static>(mut self) -> Call<T> {
         let options = std::mem::take(&mut self.options);
-        let work: Work<T> = Box::new(move |options| {
-            Box::pin(async move {
-                let (spec, exchange) = self.exchange(options).await?;
-                envelope::finish::<Lenient<T>>(&spec, exchange)
-            })
-        });
-        Call::with_work(RAW, Ok(work)).options(options)
+        let work = move |options| async move {
+            let (spec, exchange) = self.exchange(options).await?;
+            envelope::finish::<Lenient<T>>(&spec, exchange)
+        };
+        Call::with_work(RAW, Ok(Box::new(work))).options(options)
     }
 
     /// Sends the request and returns the envelope's `result` as JSON (`null` when absent), as

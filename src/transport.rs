@@ -59,6 +59,9 @@ pub(crate) struct Config {
     pub(crate) base_path: String,
     /// Default time for one attempt.
     pub(crate) timeout: Duration,
+    /// The `reqwest::Client`'s own timeout (the crate's client has `timeout`): an attempt with
+    /// that timeout needs no per-request one.
+    pub(crate) client_timeout: Option<Duration>,
     /// Headers added to every request (credentials and `User-Agent` when the caller brought
     /// their own `reqwest::Client`; empty otherwise, as the crate's client has them as defaults).
     pub(crate) headers: HeaderMap,
@@ -182,46 +185,45 @@ enum Body {
 async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: bool) -> Body {
     let status = response.status();
     let cut = operation && (status.is_client_error() || status.is_server_error());
+    let declared = response.content_length().filter(|len| *len > limit);
+    if declared.is_some() && !cut {
+        return Body::TooLarge { declared };
+    }
     let limit = if cut {
         limit.min(ERROR_BODY_PARSE_LIMIT as u64)
     } else {
-        if let Some(declared) = response.content_length().filter(|len| *len > limit) {
-            return Body::TooLarge {
-                declared: Some(declared),
-            };
-        }
         limit
     };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     // A body that arrives in one chunk (most answers here) is kept as it came, not copied.
-    let mut first = Bytes::new();
-    let mut rest = Vec::new();
+    let (mut first, mut rest) = (Bytes::new(), Vec::new());
     loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let room = limit.saturating_sub(first.len() + rest.len());
-                let chunk = if chunk.len() <= room {
-                    chunk
-                } else if cut {
-                    chunk.slice(..room)
-                } else {
-                    return Body::TooLarge { declared: None };
-                };
-                let full = chunk.len() >= room;
-                if first.is_empty() && rest.is_empty() {
-                    first = chunk;
-                } else {
-                    if rest.is_empty() {
-                        rest.extend_from_slice(&first);
-                    }
-                    rest.extend_from_slice(&chunk);
-                }
-                if full && cut {
-                    break;
-                }
-            }
+        let chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(e) => return Body::Failed(e),
+        };
+        let room = limit.saturating_sub(if rest.is_empty() {
+            first.len()
+        } else {
+            rest.len()
+        });
+        let chunk = match chunk.len() > room {
+            false => chunk,
+            true if cut => chunk.slice(..room),
+            true => return Body::TooLarge { declared: None },
+        };
+        let full = chunk.len() == room;
+        if first.is_empty() {
+            first = chunk;
+        } else {
+            if rest.is_empty() {
+                rest.extend_from_slice(&first);
+            }
+            rest.extend_from_slice(&chunk);
+        }
+        if full && cut {
+            break;
         }
     }
     Body::Complete(if rest.is_empty() { first } else { rest.into() })
@@ -268,6 +270,19 @@ pub(crate) fn raw_path_allowed(path: &str, base: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/') && !rest.contains("/../") && !rest.contains('\\'))
 }
 
+/// A copy of `request` for a retry. Without a body, not `try_clone`, which also builds and drops
+/// an extension map; the only extension requests here get is the timeout, set on each attempt
+/// after its copy was made.
+fn retry_copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
+}
+
 impl Config {
     /// Sends `request` for `call`, retrying as the policy allows, and returns what it gave.
     pub(crate) async fn execute(
@@ -276,10 +291,6 @@ impl Config {
         mut request: reqwest::Request,
         call: &CallSpec,
     ) -> Exchange {
-        let options = &call.options;
-        let (deadline, limit) = call.deadline;
-        let policy = options.retry.as_ref().unwrap_or(&self.retry);
-        let may_resend = call.idempotent || options.retry_orders;
         request.headers_mut().remove(API_VERSION);
         for (name, value) in &self.headers {
             request
@@ -304,7 +315,6 @@ impl Config {
                 sent: false,
             };
         }
-        let attempt_timeout = options.timeout.unwrap_or(self.timeout);
         let span = tracing::info_span!(
             "cloudflare_ssl.request",
             operation = call.operation,
@@ -314,108 +324,121 @@ impl Config {
             status = tracing::field::Empty,
             cf_ray = tracing::field::Empty,
         );
-        // Recorded on the span itself, not through `Span::current()` (a thread-local lookup).
-        let recorder = span.clone();
-        async move {
-            let (mut attempt, mut retry_delays, mut sent) = (0, Vec::new(), false);
-            loop {
-                attempt += 1;
-                recorder.record("attempt", attempt);
-                // Bodies here are always in memory, so a copy for a retry can always be made.
-                let retry_copy = (attempt <= policy.max_retries)
-                    .then(|| request.try_clone())
-                    .flatten();
-                if !self.admit(deadline).await {
-                    let outcome = Err(Failure::Deadline { limit });
-                    return Exchange { outcome, sent };
-                }
-                let remaining = deadline
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_millis(1));
-                *request.timeout_mut() = Some(attempt_timeout.min(remaining));
-                let failure = |e: reqwest::Error| {
-                    let late = e.is_timeout() && Instant::now() >= deadline;
-                    if late {
-                        Failure::Deadline { limit }
-                    } else {
-                        Failure::Http(e)
-                    }
-                };
-                let mut outcome = match http.execute(request).await {
-                    Err(e) => {
-                        sent |= !e.is_connect();
-                        Err(failure(e))
-                    }
-                    Ok(mut r) => {
-                        sent = true;
-                        let body = read_limited(&mut r, self.max_body, call.template.is_some());
-                        let body = body.await;
-                        let status = r.status().as_u16();
-                        if let Some(pacer) = &self.pacer {
-                            pacer.observe(status, r.headers());
-                        }
-                        if !recorder.is_disabled() {
-                            recorder.record("status", status);
-                            if let Some(ray) =
-                                r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok())
-                            {
-                                recorder.record("cf_ray", ray);
-                            }
-                        }
-                        let meta = ResponseMeta {
-                            status,
-                            headers: std::mem::take(r.headers_mut()),
-                            attempts: attempt,
-                            retry_delays: Vec::new(),
-                        };
-                        match body {
-                            Body::Complete(body) => Ok(Reply { meta, body }),
-                            Body::TooLarge { declared } => Err(Failure::TooLarge {
-                                meta,
-                                limit: self.max_body,
-                                declared,
-                            }),
-                            Body::Failed(e) => Err(failure(e)),
-                        }
-                    }
-                };
-                let seen = match &outcome {
-                    Ok(reply) => Seen::Answer(reply.meta.status),
-                    Err(Failure::TooLarge { meta, .. }) => Seen::Unusable(meta.status),
-                    Err(Failure::Http(e)) if e.is_connect() => Seen::Connect,
-                    Err(_) => Seen::Lost,
-                };
-                tracing::debug!(?seen, "attempt");
-                if classify(seen, may_resend, sent) == Class::Retryable
-                    && let Some(copy) = retry_copy
-                {
-                    let delay = policy.delay(attempt, meta_of(&mut outcome).map(|m| &m.headers));
-                    // A wait that would end past the deadline ends the call now, with what this
-                    // attempt gave (e.g. the 429 and its Retry-After).
-                    if Instant::now()
-                        .checked_add(delay)
-                        .is_some_and(|end| end < deadline)
-                    {
-                        tracing::debug!(?delay, "retrying");
-                        retry_delays.push(delay);
-                        drop(outcome);
-                        tokio::time::sleep(delay).await;
-                        request = copy;
-                        continue;
-                    }
-                    tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
-                }
-                if let Err(failure) = &outcome {
-                    tracing::debug!(%failure, "request failed");
-                }
-                if let Some(meta) = meta_of(&mut outcome) {
-                    meta.retry_delays = retry_delays;
-                }
+        // No `Instrumented` wrapper (entered on every poll) for a span no subscriber wants.
+        if span.is_disabled() {
+            self.attempts(http, request, call, &span).await
+        } else {
+            let attempts = self.attempts(http, request, call, &span);
+            attempts.instrument(span.clone()).await
+        }
+    }
+
+    /// The attempts of `call` within its deadline, recorded on `span` itself (not through
+    /// `Span::current()`, a thread-local lookup).
+    async fn attempts(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        call: &CallSpec,
+        span: &tracing::Span,
+    ) -> Exchange {
+        let options = &call.options;
+        let (deadline, limit) = call.deadline;
+        let policy = options.retry.as_ref().unwrap_or(&self.retry);
+        let may_resend = call.idempotent || options.retry_orders;
+        let attempt_timeout = options.timeout.unwrap_or(self.timeout);
+        let (mut attempt, mut retry_delays, mut sent) = (0, Vec::new(), false);
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            // Bodies here are always in memory, so a copy for a retry can always be made.
+            let spare = (attempt <= policy.max_retries)
+                .then(|| retry_copy(&request))
+                .flatten();
+            if !self.admit(deadline).await {
+                let outcome = Err(Failure::Deadline { limit });
                 return Exchange { outcome, sent };
             }
+            let remaining = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1));
+            let timeout = attempt_timeout.min(remaining);
+            if Some(timeout) != self.client_timeout {
+                *request.timeout_mut() = Some(timeout);
+            }
+            let failure = |e: reqwest::Error| match e.is_timeout() && Instant::now() >= deadline {
+                true => Failure::Deadline { limit },
+                false => Failure::Http(e),
+            };
+            let mut outcome = match http.execute(request).await {
+                Err(e) => {
+                    sent |= !e.is_connect();
+                    Err(failure(e))
+                }
+                Ok(mut r) => {
+                    sent = true;
+                    let body = read_limited(&mut r, self.max_body, call.template.is_some()).await;
+                    let status = r.status().as_u16();
+                    if let Some(pacer) = &self.pacer {
+                        pacer.observe(status, r.headers());
+                    }
+                    if !span.is_disabled() {
+                        span.record("status", status);
+                        if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {
+                            span.record("cf_ray", ray);
+                        }
+                    }
+                    let meta = ResponseMeta {
+                        status,
+                        headers: std::mem::take(r.headers_mut()),
+                        attempts: attempt,
+                        retry_delays: Vec::new(),
+                    };
+                    match body {
+                        Body::Complete(body) => Ok(Reply { meta, body }),
+                        Body::TooLarge { declared } => Err(Failure::TooLarge {
+                            meta,
+                            limit: self.max_body,
+                            declared,
+                        }),
+                        Body::Failed(e) => Err(failure(e)),
+                    }
+                }
+            };
+            let seen = match &outcome {
+                Ok(reply) => Seen::Answer(reply.meta.status),
+                Err(Failure::TooLarge { meta, .. }) => Seen::Unusable(meta.status),
+                Err(Failure::Http(e)) if e.is_connect() => Seen::Connect,
+                Err(_) => Seen::Lost,
+            };
+            tracing::debug!(?seen, "attempt");
+            if classify(seen, may_resend, sent) == Class::Retryable
+                && let Some(copy) = spare
+            {
+                let delay = policy.delay(attempt, meta_of(&mut outcome).map(|m| &m.headers));
+                // A wait that would end past the deadline ends the call now, with what this
+                // attempt gave (e.g. the 429 and its Retry-After).
+                if Instant::now()
+                    .checked_add(delay)
+                    .is_some_and(|end| end < deadline)
+                {
+                    tracing::debug!(?delay, "retrying");
+                    retry_delays.push(delay);
+                    drop(outcome);
+                    tokio::time::sleep(delay).await;
+                    request = copy;
+                    continue;
+                }
+                tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
+            }
+            if let Err(failure) = &outcome {
+                tracing::debug!(%failure, "request failed");
+            }
+            if let Some(meta) = meta_of(&mut outcome) {
+                meta.retry_delays = retry_delays;
+            }
+            return Exchange { outcome, sent };
         }
-        .instrument(span)
-        .await
     }
 
     /// Waits for the rate limiter and the server-advised pacing; `false` when that would pass
