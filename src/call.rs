@@ -3,7 +3,7 @@
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -98,24 +98,17 @@ impl<T: Send + 'static> Call<T> {
         let client = client.clone();
         let work = move |options| async move {
             let config = client.transport();
-            let spec = CallSpec::new(
-                config,
-                operation.operation_id(),
-                Some(operation.path()),
-                operation.is_idempotent(),
-                options,
-            );
-            let api = GeneratedClient {
-                baseurl: client.base_url().to_owned(),
-                client: client.http().clone(),
-                inner: Transport {
-                    config: std::sync::Arc::clone(config),
-                    call: Some(CallScope {
-                        spec,
-                        parked: OnceLock::new(),
-                    }),
-                },
+            let spec = CallSpec::new(config, operation.operation_id(), Some(operation), options);
+            let call = Some(CallScope {
+                spec,
+                parked: OnceLock::new(),
+            });
+            let inner = Transport {
+                config: Arc::clone(config),
+                call,
             };
+            let http = client.http().clone();
+            let api = GeneratedClient::new_with_client(client.base_url(), http, inner);
             let (mut api, generated) = send(api).await;
             if let Some(CallScope { spec, parked }) = api.inner.call.take()
                 && let Some(exchange) = parked.into_inner()
@@ -212,24 +205,18 @@ impl ClientHooks<Transport> for GeneratedClient {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let transport = &self.inner;
+        let (config, id) = (&self.inner.config, info.operation_id);
         let unscoped;
-        let spec = match &transport.call {
+        let spec = match &self.inner.call {
             Some(scope) => &scope.spec,
             None => {
-                let operation = Operation::from_operation_id(info.operation_id);
-                unscoped = CallSpec::new(
-                    &transport.config,
-                    info.operation_id,
-                    operation.map(Operation::path),
-                    operation.is_some_and(Operation::is_idempotent),
-                    RequestOptions::default(),
-                );
+                let operation = Operation::from_operation_id(id);
+                unscoped = CallSpec::new(config, id, operation, RequestOptions::default());
                 &unscoped
             }
         };
-        let exchange = transport.config.execute(&self.client, request, spec).await;
-        if let Some(scope) = &transport.call {
+        let exchange = config.execute(&self.client, request, spec).await;
+        if let Some(scope) = &self.inner.call {
             let _ = scope.parked.set(exchange);
             return Ok(response(204, HeaderMap::new(), Bytes::new().into()));
         }

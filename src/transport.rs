@@ -12,6 +12,7 @@ use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::generated::Operation;
 use crate::ratelimit::RateLimiter;
 use crate::response::ResponseMeta;
 use crate::retry::{classify, Class, RetryPolicy, Seen};
@@ -96,12 +97,12 @@ pub(crate) struct CallSpec {
 }
 
 impl CallSpec {
-    /// A call starting now, its deadline from `options` or else `config`'s.
+    /// A call of `operation` (`id`; `None` for raw requests) starting now, its deadline from
+    /// `options` or else `config`'s.
     pub(crate) fn new(
         config: &Config,
-        operation: &'static str,
-        template: Option<&'static str>,
-        idempotent: bool,
+        id: &'static str,
+        operation: Option<Operation>,
         options: RequestOptions,
     ) -> Self {
         let limit = options.deadline.unwrap_or(config.deadline);
@@ -109,17 +110,16 @@ impl CallSpec {
         let far = || Instant::now() + Duration::from_secs(86_400 * 365 * 30);
         let at = Instant::now().checked_add(limit).unwrap_or_else(far);
         Self {
-            operation,
-            template,
-            idempotent,
+            operation: id,
+            template: operation.map(Operation::path),
+            idempotent: operation.is_some_and(Operation::is_idempotent),
             options,
             deadline: (at, limit),
         }
     }
 }
 
-/// A call's scope in its per-call generated client: its spec, and where the adapter parks the
-/// exchange.
+/// A call's scope in its generated client: its spec, and where the adapter parks the exchange.
 #[derive(Debug)]
 pub(crate) struct CallScope {
     pub(crate) spec: CallSpec,
@@ -171,49 +171,51 @@ pub(crate) enum Failure {
 /// longer decodes, so it is quoted); a raw request's longer JSON error body is quoted unparsed.
 pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
 
-/// What reading a body gave.
-enum Body {
-    Complete(Bytes),
-    TooLarge { declared: Option<u64> },
-    Failed(reqwest::Error),
-}
-
-/// Reads the body, at most `limit` bytes: refused on `Content-Length` before reading, and as
-/// soon as the streamed bytes pass the limit. An error answer (4xx, 5xx) to one of the
-/// document's operations (`operation`) is cut at [`ERROR_BODY_PARSE_LIMIT`] instead (its status
-/// still counts: a 503 is retried); a raw request gets the whole body within `limit`.
-async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: bool) -> Body {
+/// Reads the body of the answer `meta` describes, at most `limit` bytes: refused on
+/// `Content-Length` before reading, and as soon as the streamed bytes pass the limit. An error
+/// answer (4xx, 5xx) to one of the document's operations (`operation`) is cut at
+/// [`ERROR_BODY_PARSE_LIMIT`] instead (its status still counts: a 503 is retried); a raw request
+/// gets the whole body within `limit`.
+async fn read_limited(
+    response: &mut reqwest::Response,
+    meta: ResponseMeta,
+    limit: u64,
+    operation: bool,
+) -> Result<Reply, Failure> {
     let status = response.status();
     let cut = operation && (status.is_client_error() || status.is_server_error());
+    #[allow(clippy::result_large_err)] // at most once per attempt
+    let too_large = |meta, declared| {
+        Err(Failure::TooLarge {
+            meta,
+            limit,
+            declared,
+        })
+    };
     let declared = response.content_length().filter(|len| *len > limit);
     if declared.is_some() && !cut {
-        return Body::TooLarge { declared };
+        return too_large(meta, declared);
     }
-    let limit = if cut {
-        limit.min(ERROR_BODY_PARSE_LIMIT as u64)
+    let cap = if cut {
+        ERROR_BODY_PARSE_LIMIT
     } else {
-        limit
+        usize::MAX
     };
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(cap);
     // A body that arrives in one chunk (most answers here) is kept as it came, not copied.
     let (mut first, mut rest) = (Bytes::new(), Vec::new());
     loop {
-        let chunk = match response.chunk().await {
+        let mut chunk = match response.chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
-            Err(e) => return Body::Failed(e),
+            Err(e) => return Err(Failure::Http(e)),
         };
-        let room = limit.saturating_sub(if rest.is_empty() {
-            first.len()
-        } else {
-            rest.len()
-        });
-        let chunk = match chunk.len() > room {
-            false => chunk,
-            true if cut => chunk.slice(..room),
-            true => return Body::TooLarge { declared: None },
-        };
-        let full = chunk.len() == room;
+        // `rest`, once used, holds `first` too.
+        let room = limit.saturating_sub(first.len().max(rest.len()));
+        if chunk.len() > room && !cut {
+            return too_large(meta, None);
+        }
+        chunk.truncate(room);
         if first.is_empty() {
             first = chunk;
         } else {
@@ -222,11 +224,12 @@ async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: b
             }
             rest.extend_from_slice(&chunk);
         }
-        if full && cut {
+        if cut && first.len().max(rest.len()) == limit {
             break;
         }
     }
-    Body::Complete(if rest.is_empty() { first } else { rest.into() })
+    let body = if rest.is_empty() { first } else { rest.into() };
+    Ok(Reply { meta, body })
 }
 
 /// The response metadata an attempt's outcome carries, if it got an answer.
@@ -270,9 +273,8 @@ pub(crate) fn raw_path_allowed(path: &str, base: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/') && !rest.contains("/../") && !rest.contains('\\'))
 }
 
-/// A copy of `request` for a retry. Without a body, not `try_clone`, which also builds and drops
-/// an extension map; the only extension requests here get is the timeout, set on each attempt
-/// after its copy was made.
+/// A copy of `request` for a retry; without a body, not `try_clone`, which also makes and drops an
+/// extension map (the timeout, the one extension used here, is set after the copy is made).
 fn retry_copy(request: &reqwest::Request) -> Option<reqwest::Request> {
     if request.body().is_some() {
         return request.try_clone();
@@ -291,12 +293,10 @@ impl Config {
         mut request: reqwest::Request,
         call: &CallSpec,
     ) -> Exchange {
-        request.headers_mut().remove(API_VERSION);
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION);
         for (name, value) in &self.headers {
-            request
-                .headers_mut()
-                .entry(name)
-                .or_insert_with(|| value.clone());
+            headers.entry(name).or_insert_with(|| value.clone());
         }
         let path = request.url().path();
         let allowed = match call.template {
@@ -333,8 +333,7 @@ impl Config {
         }
     }
 
-    /// The attempts of `call` within its deadline, recorded on `span` itself (not through
-    /// `Span::current()`, a thread-local lookup).
+    /// The attempts of `call` within its deadline, recorded on `span` (not `Span::current()`).
     async fn attempts(
         &self,
         http: &reqwest::Client,
@@ -377,7 +376,6 @@ impl Config {
                 }
                 Ok(mut r) => {
                     sent = true;
-                    let body = read_limited(&mut r, self.max_body, call.template.is_some()).await;
                     let status = r.status().as_u16();
                     if let Some(pacer) = &self.pacer {
                         pacer.observe(status, r.headers());
@@ -394,14 +392,10 @@ impl Config {
                         attempts: attempt,
                         retry_delays: Vec::new(),
                     };
-                    match body {
-                        Body::Complete(body) => Ok(Reply { meta, body }),
-                        Body::TooLarge { declared } => Err(Failure::TooLarge {
-                            meta,
-                            limit: self.max_body,
-                            declared,
-                        }),
-                        Body::Failed(e) => Err(failure(e)),
+                    let operation = call.template.is_some();
+                    match read_limited(&mut r, meta, self.max_body, operation).await {
+                        Err(Failure::Http(e)) => Err(failure(e)),
+                        read => read,
                     }
                 }
             };
@@ -495,15 +489,36 @@ mod tests {
         assert!(matches!(found, Some(Failure::TooLarge { limit: 16, .. })));
     }
 
+    #[tokio::test]
+    async fn a_body_in_chunks_counts_each_byte_once() {
+        let chunked = || {
+            let chunks = ["0123456789", "0123456789", "01234"].map(Ok::<_, std::io::Error>);
+            let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+            reqwest::Response::from(http::Response::new(body))
+        };
+        // 25 bytes in three chunks: within a limit of 25 (the first chunk once), over one of 24.
+        let read = |limit| async move {
+            read_limited(&mut chunked(), ResponseMeta::default(), limit, true).await
+        };
+        let whole = read(25).await.expect("within the limit").body;
+        assert_eq!(whole.as_ref(), b"0123456789012345678901234");
+        let over = read(24).await;
+        assert!(matches!(
+            over,
+            Err(Failure::TooLarge {
+                limit: 24,
+                declared: None,
+                ..
+            })
+        ));
+    }
+
     #[test]
     fn paths_must_match_their_template() {
         let t = "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}";
         let base = "/client/v4";
-        assert!(path_matches(
-            "/client/v4/zones/abc/ssl/certificate_packs/def-1_2",
-            base,
-            t
-        ));
+        let good = "/client/v4/zones/abc/ssl/certificate_packs/def-1_2";
+        assert!(path_matches(good, base, t));
         for bad in [
             "/client/v4/zones/abc/ssl/certificate_packs/",
             "/client/v4/zones/abc/ssl/certificate_packs",
