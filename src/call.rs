@@ -107,8 +107,13 @@ impl<T: Send + 'static> Call<T> {
                 config: Arc::clone(config),
                 call,
             };
-            let http = client.http().clone();
-            let api = GeneratedClient::new_with_client(client.base_url(), http, inner);
+            // A struct literal, not `new_with_client`: built in place, not moved in.
+            let (baseurl, http) = (client.base_url().to_owned(), client.http().clone());
+            let api = GeneratedClient {
+                baseurl,
+                client: http,
+                inner,
+            };
             let (mut api, generated) = send(api).await;
             if let Some(CallScope { spec, parked }) = api.inner.call.take()
                 && let Some(exchange) = parked.into_inner()

@@ -135,41 +135,31 @@ pub(crate) fn finish<E: Envelope>(
 
 /// The error a transport [`Failure`] amounts to.
 pub(crate) fn failed(call: &CallSpec, failure: Failure, sent: bool) -> Error {
-    let operation = call.operation;
-    let (seen, error) = match failure {
+    let (operation, seen) = (call.operation, failure.seen());
+    let error = match failure {
         Failure::PathRefused { path, template, .. } => {
             // Nothing was sent: the ids were checked, so this is a defect or a raw path.
             let problem = format!("does not match the operation's path template {template}");
             return Error::input("path", Some(path), problem + "; nothing was sent");
         }
-        Failure::Deadline { limit } => (
-            Seen::Lost,
-            Error::DeadlineExceeded {
-                operation,
-                deadline: limit,
-            },
-        ),
+        Failure::Deadline { limit } => Error::DeadlineExceeded {
+            operation,
+            deadline: limit,
+        },
         Failure::TooLarge {
             meta,
             limit,
             declared,
-        } => (
-            Seen::Unusable(meta.status),
-            Error::ResponseTooLarge {
-                operation,
-                status: meta.status,
-                limit,
-                declared,
-                cf_ray: meta.cf_ray().map(str::to_owned),
-            },
-        ),
-        Failure::Http(source) if source.is_connect() => {
-            (Seen::Connect, Error::Connect { operation, source })
-        }
-        Failure::Http(source) if source.is_timeout() => {
-            (Seen::Lost, Error::Timeout { operation, source })
-        }
-        Failure::Http(source) => (Seen::Lost, Error::Transport { operation, source }),
+        } => Error::ResponseTooLarge {
+            operation,
+            status: meta.status,
+            limit,
+            declared,
+            cf_ray: meta.cf_ray().map(str::to_owned),
+        },
+        Failure::Http(source) if source.is_connect() => Error::Connect { operation, source },
+        Failure::Http(source) if source.is_timeout() => Error::Timeout { operation, source },
+        Failure::Http(source) => Error::Transport { operation, source },
     };
     settle(call, seen, sent, error, None)
 }

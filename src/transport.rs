@@ -167,6 +167,17 @@ pub(crate) enum Failure {
     Http(reqwest::Error),
 }
 
+impl Failure {
+    /// What this failure is to [`classify`]: an unusable answer, no connection, or lost.
+    pub(crate) fn seen(&self) -> Seen {
+        match self {
+            Failure::TooLarge { meta, .. } => Seen::Unusable(meta.status),
+            Failure::Http(e) if e.is_connect() => Seen::Connect,
+            _ => Seen::Lost,
+        }
+    }
+}
+
 /// An error answer to one of the document's operations is cut at this many bytes (a cut body no
 /// longer decodes, so it is quoted); a raw request's longer JSON error body is quoted unparsed.
 pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
@@ -399,12 +410,9 @@ impl Config {
                     }
                 }
             };
-            let seen = match &outcome {
-                Ok(reply) => Seen::Answer(reply.meta.status),
-                Err(Failure::TooLarge { meta, .. }) => Seen::Unusable(meta.status),
-                Err(Failure::Http(e)) if e.is_connect() => Seen::Connect,
-                Err(_) => Seen::Lost,
-            };
+            let seen = outcome
+                .as_ref()
+                .map_or_else(Failure::seen, |r| Seen::Answer(r.meta.status));
             tracing::debug!(?seen, "attempt");
             if classify(seen, may_resend, sent) == Class::Retryable
                 && let Some(copy) = spare
