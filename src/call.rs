@@ -200,8 +200,9 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
 }
 
 // The adapter: progenitor's `exec` must return a `reqwest::Response`. In a call's own generated
-// client (`Call::new`), it parks the transport's `Exchange` in the call's scope and hands back an
-// empty placeholder, which the generated code passes through unread. Without a scope
+// client (`Call::new`), it parks the transport's `Exchange` in the call's scope and hands back
+// the 2xx response whose body was read (the generated code finds it empty), or else an empty
+// placeholder; the call ignores what the generated code makes of either. Without a scope
 // (`Client::generated`) the reply is rebuilt as a response; a failure no `reqwest::Error` can
 // express becomes a body that fails to read, with the `Failure` as its source.
 impl ClientHooks<Transport> for GeneratedClient {
@@ -220,10 +221,16 @@ impl ClientHooks<Transport> for GeneratedClient {
                 &unscoped
             }
         };
-        let exchange = config.execute(&self.client, request, spec).await;
+        let mut exchange = config.execute(&self.client, request, spec).await;
         if let Some(scope) = &self.inner.call {
+            let answer = exchange
+                .outcome
+                .as_mut()
+                .ok()
+                .and_then(|r| r.response.take());
             let _ = scope.parked.set(exchange);
-            return Ok(response(204, HeaderMap::new(), Bytes::new().into()));
+            let placeholder = || response(204, HeaderMap::new(), Bytes::new().into());
+            return Ok(answer.unwrap_or_else(placeholder));
         }
         match exchange.outcome {
             Ok(reply) => Ok(response(

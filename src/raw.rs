@@ -201,7 +201,7 @@ impl RawRequest {
         let options = std::mem::take(&mut self.options);
         let (spec, exchange) = self.exchange(options).await?;
         match exchange.outcome {
-            Ok(Reply { meta, body }) => Ok(RawResponse {
+            Ok(Reply { meta, body, .. }) => Ok(RawResponse {
                 status: meta.status,
                 headers: meta.headers.clone(),
                 body,

@@ -139,6 +139,9 @@ pub(crate) struct Exchange {
 pub(crate) struct Reply {
     pub(crate) meta: ResponseMeta,
     pub(crate) body: Bytes,
+    /// The `reqwest::Response` of a 2xx, its body read to the end: the adapter hands it to
+    /// progenitor's `exec` instead of building a placeholder.
+    pub(crate) response: Option<reqwest::Response>,
 }
 
 /// A failure the transport reports instead of a reply.
@@ -240,7 +243,12 @@ async fn read_limited(
         }
     }
     let body = if rest.is_empty() { first } else { rest.into() };
-    Ok(Reply { meta, body })
+    let response = None;
+    Ok(Reply {
+        meta,
+        body,
+        response,
+    })
 }
 
 /// The response metadata an attempt's outcome carries, if it got an answer.
@@ -406,6 +414,10 @@ impl Config {
                     let operation = call.template.is_some();
                     match read_limited(&mut r, meta, self.max_body, operation).await {
                         Err(Failure::Http(e)) => Err(failure(e)),
+                        Ok(mut reply) if status < 300 => {
+                            reply.response = Some(r);
+                            Ok(reply)
+                        }
                         read => read,
                     }
                 }
