@@ -235,15 +235,11 @@ pub const ACCEPTED_BODY_LIMIT: usize = 64 * 1024;
 /// The error for a 2xx answer to a non-idempotent request whose body cannot be used: the
 /// server accepted it, so it must not look like an ordinary failure that invites a retry.
 fn accepted(operation: &'static str, reply: Option<&Reply>, cause: Error) -> Error {
-    #[derive(Deserialize)]
-    struct IdResult {
-        id: Option<String>,
-    }
     let body = reply.map_or(&[][..], |r| &r.body[..]);
-    let resource_id = serde_json::from_slice::<Lenient<IdResult>>(body)
+    let result = serde_json::from_slice::<Lenient<Value>>(body)
         .ok()
-        .and_then(|e| e.result)
-        .and_then(|r| r.id);
+        .and_then(|e| e.result);
+    let resource_id = result.and_then(|r| r.get("id")?.as_str().map(str::to_owned));
     let kept = body
         .get(..body.len().min(ACCEPTED_BODY_LIMIT))
         .unwrap_or_default();

@@ -164,8 +164,8 @@ impl RawRequest {
         self
     }
 
-    /// Builds the `reqwest` request.
-    fn build(&self) -> Result<reqwest::Request> {
+    /// Sends the request as one call with `options`: the call's spec and what the transport gave.
+    async fn exchange(self, options: RequestOptions) -> Result<(CallSpec, Exchange)> {
         check_path(&self.path)?;
         let url = format!("{}{}", self.client.base_url(), self.path);
         let mut builder = self.client.http().request(self.method.clone(), url);
@@ -180,14 +180,9 @@ impl RawRequest {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        builder
+        let request = builder
             .build()
-            .map_err(|e| Error::input("path", Some(self.path.clone()), e.to_string()))
-    }
-
-    /// Sends the request as one call with `options`: the call's spec and what the transport gave.
-    async fn exchange(self, options: RequestOptions) -> Result<(CallSpec, Exchange)> {
-        let request = self.build()?;
+            .map_err(|e| Error::input("path", Some(self.path.clone()), e.to_string()))?;
         let config = self.client.transport();
         let mut spec = CallSpec::new(config, RAW, None, options);
         spec.idempotent = self.idempotent;

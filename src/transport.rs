@@ -500,12 +500,9 @@ mod tests {
             .get_certificate_pack_quota()
             .zone_id(mock.zone_id());
         let err = call.send().await.expect_err("over the body limit");
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-        let mut found = None;
-        while let Some(e) = source {
-            found = found.or(e.downcast_ref::<Failure>());
-            source = e.source();
-        }
+        let top: &(dyn std::error::Error + 'static) = &err;
+        let mut chain = std::iter::successors(Some(top), |e| e.source());
+        let found = chain.find_map(|e| e.downcast_ref::<Failure>());
         assert!(matches!(found, Some(Failure::TooLarge { limit: 16, .. })));
     }
 
