@@ -3,7 +3,7 @@
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -21,9 +21,26 @@ use crate::transport::{CallScope, CallSpec, Failure, RequestOptions, Transport};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-/// What a call does once it runs, given its options.
-pub(crate) type Work<T> =
-    Box<dyn FnOnce(RequestOptions) -> BoxFuture<Result<ApiResponse<T>>> + Send + 'static>;
+/// What a call does once it runs, given its options (a closure giving the call's future, which
+/// is boxed once, with the envelope or mapped to the `result`).
+pub(crate) trait Work<T>: Send {
+    fn full(self: Box<Self>, options: RequestOptions) -> BoxFuture<Result<ApiResponse<T>>>;
+    fn result(self: Box<Self>, options: RequestOptions) -> BoxFuture<Result<T>>;
+}
+
+impl<T, F, Fut> Work<T> for F
+where
+    F: FnOnce(RequestOptions) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<ApiResponse<T>>> + Send + 'static,
+{
+    // The call's future is made inside the box, not moved into it.
+    fn full(self: Box<Self>, options: RequestOptions) -> BoxFuture<Result<ApiResponse<T>>> {
+        Box::pin(async move { (*self)(options).await })
+    }
+    fn result(self: Box<Self>, options: RequestOptions) -> BoxFuture<Result<T>> {
+        Box::pin(async move { (*self)(options).await.map(|r| r.result) })
+    }
+}
 
 /// What a generated operation method's future gives.
 pub(crate) type GenResult<E> =
@@ -57,7 +74,7 @@ pub(crate) type GenResult<E> =
 pub struct Call<T> {
     operation: &'static str,
     options: RequestOptions,
-    work: Result<Work<T>>,
+    work: Result<Box<dyn Work<T>>>,
 }
 
 impl<T> std::fmt::Debug for Call<T> {
@@ -79,48 +96,42 @@ impl<T: Send + 'static> Call<T> {
         Fut: Future<Output = (GeneratedClient, GenResult<E>)> + Send + 'static,
     {
         let client = client.clone();
-        let work: Work<T> = Box::new(move |options| {
-            Box::pin(async move {
-                let config = client.transport();
-                let spec = CallSpec::new(
-                    config,
-                    operation.operation_id(),
-                    Some(operation.path()),
-                    operation.is_idempotent(),
-                    options,
-                );
-                let api = GeneratedClient {
-                    baseurl: client.base_url().to_owned(),
-                    client: client.http().clone(),
-                    inner: Transport {
-                        config: std::sync::Arc::clone(config),
-                        call: Some(CallScope {
-                            spec,
-                            parked: OnceLock::new(),
-                        }),
-                    },
-                };
-                let (mut api, generated) = send(api).await;
-                if let Some(CallScope { spec, parked }) = api.inner.call.take()
-                    && let Some(exchange) = parked.into_inner()
-                {
-                    return envelope::finish::<E>(&spec, exchange);
-                }
-                // Nothing was sent: the builder refused its input.
-                Err(match generated {
-                    Err(GenError::InvalidRequest(message)) => {
-                        Error::input("request", None, message)
-                    }
-                    Err(other) => Error::Config(other.to_string()),
-                    Ok(_) => Error::Config("the request was not sent".into()),
-                })
+        let work = move |options| async move {
+            let config = client.transport();
+            let spec = CallSpec::new(config, operation.operation_id(), Some(operation), options);
+            let call = Some(CallScope {
+                spec,
+                parked: OnceLock::new(),
+            });
+            let inner = Transport {
+                config: Arc::clone(config),
+                call,
+            };
+            // A struct literal, not `new_with_client`: built in place, not moved in.
+            let (baseurl, http) = (client.base_url().to_owned(), client.http().clone());
+            let api = GeneratedClient {
+                baseurl,
+                client: http,
+                inner,
+            };
+            let (mut api, generated) = send(api).await;
+            if let Some(CallScope { spec, parked }) = api.inner.call.take()
+                && let Some(exchange) = parked.into_inner()
+            {
+                return envelope::finish::<E>(&spec, exchange);
+            }
+            // Nothing was sent: the builder refused its input.
+            Err(match generated {
+                Err(GenError::InvalidRequest(message)) => Error::input("request", None, message),
+                Err(other) => Error::Config(other.to_string()),
+                Ok(_) => Error::Config("the request was not sent".into()),
             })
-        });
-        Self::with_work(operation.operation_id(), Ok(work))
+        };
+        Self::with_work(operation.operation_id(), Ok(Box::new(work)))
     }
 
     /// A call of `operation` that runs `work`.
-    pub(crate) fn with_work(operation: &'static str, work: Result<Work<T>>) -> Self {
+    pub(crate) fn with_work(operation: &'static str, work: Result<Box<dyn Work<T>>>) -> Self {
         let options = RequestOptions::default();
         Self {
             operation,
@@ -172,7 +183,7 @@ impl<T: Send + 'static> Call<T> {
 
     /// Runs the call and returns the `result` with the envelope and HTTP metadata.
     pub async fn with_response(self) -> Result<ApiResponse<T>> {
-        (self.work?)(self.options).await
+        self.work?.full(self.options).await
     }
 }
 
@@ -181,13 +192,17 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     type IntoFuture = BoxFuture<Result<T>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move { self.with_response().await.map(|r| r.result) })
+        match self.work {
+            Ok(work) => work.result(self.options),
+            Err(e) => Box::pin(std::future::ready(Err(e))),
+        }
     }
 }
 
 // The adapter: progenitor's `exec` must return a `reqwest::Response`. In a call's own generated
-// client (`Call::new`), it parks the transport's `Exchange` in the call's scope and hands back an
-// empty placeholder, which the generated code passes through unread. Without a scope
+// client (`Call::new`), it parks the transport's `Exchange` in the call's scope and hands back
+// the 2xx response whose body was read (the generated code finds it empty), or else an empty
+// placeholder; the call ignores what the generated code makes of either. Without a scope
 // (`Client::generated`) the reply is rebuilt as a response; a failure no `reqwest::Error` can
 // express becomes a body that fails to read, with the `Failure` as its source.
 impl ClientHooks<Transport> for GeneratedClient {
@@ -196,26 +211,26 @@ impl ClientHooks<Transport> for GeneratedClient {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let transport = &self.inner;
+        let (config, id) = (&self.inner.config, info.operation_id);
         let unscoped;
-        let spec = match &transport.call {
+        let spec = match &self.inner.call {
             Some(scope) => &scope.spec,
             None => {
-                let operation = Operation::from_operation_id(info.operation_id);
-                unscoped = CallSpec::new(
-                    &transport.config,
-                    info.operation_id,
-                    operation.map(Operation::path),
-                    operation.is_some_and(Operation::is_idempotent),
-                    RequestOptions::default(),
-                );
+                let operation = Operation::from_operation_id(id);
+                unscoped = CallSpec::new(config, id, operation, RequestOptions::default());
                 &unscoped
             }
         };
-        let exchange = transport.config.execute(&self.client, request, spec).await;
-        if let Some(scope) = &transport.call {
+        let mut exchange = config.execute(&self.client, request, spec).await;
+        if let Some(scope) = &self.inner.call {
+            let answer = exchange
+                .outcome
+                .as_mut()
+                .ok()
+                .and_then(|r| r.response.take());
             let _ = scope.parked.set(exchange);
-            return Ok(response(204, HeaderMap::new(), Bytes::new().into()));
+            let placeholder = || response(204, HeaderMap::new(), Bytes::new().into());
+            return Ok(answer.unwrap_or_else(placeholder));
         }
         match exchange.outcome {
             Ok(reply) => Ok(response(

@@ -682,6 +682,7 @@ impl ClientBuilder {
             Some(c) => c.headers()?,
             None => reqwest::header::HeaderMap::new(),
         };
+        let client_timeout = self.http_client.is_none().then_some(self.timeout);
         let (http, per_request_headers) = match self.http_client {
             // The caller's client: credentials and User-Agent go on each request.
             Some(http) => {
@@ -715,6 +716,7 @@ impl ClientBuilder {
             deadline: self.deadline,
             base_path: url.path().trim_end_matches('/').to_owned(),
             timeout: self.timeout,
+            client_timeout,
             headers: per_request_headers,
         };
         let transport = Transport {

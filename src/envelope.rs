@@ -13,18 +13,30 @@ use crate::retry::{classify, retry_after, Class, Seen};
 use crate::transport::{CallSpec, Exchange, Failure, Reply, ERROR_BODY_PARSE_LIMIT};
 use crate::types;
 
-/// The parts of a Cloudflare response envelope.
+/// The parts of a Cloudflare response envelope; decoded itself, Cloudflare's envelope around any
+/// `R`, read leniently (as `Lenient`).
 #[doc(hidden)]
+#[derive(Deserialize)]
+#[serde(bound = "R: DeserializeOwned")]
 pub struct Parts<R> {
+    #[serde(default, deserialize_with = "loose")]
     pub(crate) success: Option<bool>,
+    #[serde(default, deserialize_with = "loose_messages")]
     pub(crate) errors: Vec<types::ResponseInfo>,
+    #[serde(default, deserialize_with = "loose_messages")]
     pub(crate) messages: Vec<types::ResponseInfo>,
+    #[serde(default)]
     pub(crate) result: Option<R>,
+    #[serde(default, deserialize_with = "loose")]
     pub(crate) result_info: Option<types::ResultInfo>,
 }
 
-/// A generated response type that is a Cloudflare envelope around a `result` (every operation's
-/// `200` type implements it, generated from the document by `openapi/codegen.rs`).
+/// Cloudflare's envelope around any `T`, read leniently (raw requests, failure bodies): a field
+/// of the wrong type is absent, a message that is not an object has no code and an empty text.
+pub(crate) type Lenient<T> = Parts<T>;
+
+/// A Cloudflare envelope around a `result`: every operation's `200` type (generated from the
+/// document by `openapi/codegen.rs`), and `Lenient` (raw requests).
 #[doc(hidden)]
 pub trait Envelope: DeserializeOwned + Send + 'static {
     /// The type of `result`.
@@ -37,73 +49,10 @@ pub trait Envelope: DeserializeOwned + Send + 'static {
     }
 }
 
-/// An envelope [`decode`] reads: a generated [`Envelope`], or [`Lenient`] (raw requests, failure
-/// bodies).
-pub(crate) trait Decodable: DeserializeOwned {
-    type Result;
-    /// `(success, errors, messages, result, result_info)`.
-    fn split(self) -> Split<Self::Result>;
-    fn missing_result() -> Option<Self::Result>;
-}
-
-pub(crate) type Split<R> = (
-    Option<bool>,
-    Vec<ApiMessage>,
-    Vec<ApiMessage>,
-    Option<R>,
-    Option<types::ResultInfo>,
-);
-
-impl<E: Envelope> Decodable for E {
-    type Result = E::Result;
-    fn split(self) -> Split<E::Result> {
-        let p = self.into_parts();
-        let convert = |list: Vec<types::ResponseInfo>| -> Vec<ApiMessage> {
-            list.into_iter()
-                .map(|m| ApiMessage {
-                    code: m.code,
-                    message: m.message,
-                    documentation_url: m.documentation_url,
-                    pointer: m.source.and_then(|s| s.pointer),
-                })
-                .collect()
-        };
-        let (errors, messages) = (convert(p.errors), convert(p.messages));
-        (p.success, errors, messages, p.result, p.result_info)
-    }
-    fn missing_result() -> Option<E::Result> {
-        E::missing_result()
-    }
-}
-
-/// Cloudflare's envelope around any `T`, read leniently: a field of the wrong type is absent,
-/// a message that is not an object has no code and an empty text.
-#[derive(Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
-pub(crate) struct Lenient<T> {
-    #[serde(default, deserialize_with = "loose")]
-    success: Option<bool>,
-    #[serde(default, deserialize_with = "loose_messages")]
-    errors: Vec<ApiMessage>,
-    #[serde(default, deserialize_with = "loose_messages")]
-    messages: Vec<ApiMessage>,
-    #[serde(default)]
-    result: Option<T>,
-    #[serde(default, deserialize_with = "loose")]
-    result_info: Option<types::ResultInfo>,
-}
-
-impl<T: DeserializeOwned> Decodable for Lenient<T> {
+impl<T: DeserializeOwned + Send + 'static> Envelope for Lenient<T> {
     type Result = T;
-    fn split(self) -> Split<T> {
-        let Self {
-            success,
-            errors,
-            messages,
-            result,
-            result_info,
-        } = self;
-        (success, errors, messages, result, result_info)
+    fn into_parts(self) -> Self {
+        self
     }
     /// `T = Value` (or any type that accepts null) takes an absent `result` as null.
     fn missing_result() -> Option<T> {
@@ -120,23 +69,39 @@ fn loose<'de, D: Deserializer<'de>, T: DeserializeOwned>(
 
 fn loose_messages<'de, D: Deserializer<'de>>(
     de: D,
-) -> std::result::Result<Vec<ApiMessage>, D::Error> {
+) -> std::result::Result<Vec<types::ResponseInfo>, D::Error> {
     let Value::Array(items) = Value::deserialize(de)? else {
         return Ok(Vec::new());
     };
     let text = |m: &Value, key: &str| m.get(key).and_then(Value::as_str).map(str::to_owned);
     Ok(items
         .iter()
-        .map(|m| ApiMessage {
+        .map(|m| types::ResponseInfo {
             code: m.get("code").and_then(Value::as_i64),
             message: text(m, "message").unwrap_or_default(),
             documentation_url: text(m, "documentation_url"),
-            pointer: m
+            source: m
                 .pointer("/source/pointer")
                 .and_then(Value::as_str)
-                .map(str::to_owned),
+                .map(|p| types::ResponseInfoSource {
+                    pointer: Some(p.to_owned()),
+                    extra: Default::default(),
+                }),
+            extra: Default::default(),
         })
         .collect())
+}
+
+/// The envelope's messages as this crate reports them.
+fn api_messages(list: Vec<types::ResponseInfo>) -> Vec<ApiMessage> {
+    list.into_iter()
+        .map(|m| ApiMessage {
+            code: m.code,
+            message: m.message,
+            documentation_url: m.documentation_url,
+            pointer: m.source.and_then(|s| s.pointer),
+        })
+        .collect()
 }
 
 /// Applies [`classify`] to a call's `error`: of unknown outcome, accepted, or as it is.
@@ -151,7 +116,7 @@ fn settle(call: &CallSpec, seen: Seen, sent: bool, error: Error, reply: Option<&
 }
 
 /// A call's result from its exchange: the envelope `E` decoded, or the error it amounts to.
-pub(crate) fn finish<E: Decodable>(
+pub(crate) fn finish<E: Envelope>(
     call: &CallSpec,
     exchange: Exchange,
 ) -> Result<ApiResponse<E::Result>> {
@@ -164,72 +129,49 @@ pub(crate) fn finish<E: Decodable>(
             meta: reply.meta,
             ..response
         }),
-        Err((error, usable)) => {
-            let status = reply.meta.status;
-            let seen = if usable {
-                Seen::Answer(status)
-            } else {
-                Seen::Unusable(status)
-            };
-            Err(settle(call, seen, exchange.sent, error, Some(&reply)))
-        }
+        Err((error, seen)) => Err(settle(call, seen, exchange.sent, error, Some(&reply))),
     }
 }
 
 /// The error a transport [`Failure`] amounts to.
 pub(crate) fn failed(call: &CallSpec, failure: Failure, sent: bool) -> Error {
-    let operation = call.operation;
-    let (seen, error) = match failure {
+    let (operation, seen) = (call.operation, failure.seen());
+    let error = match failure {
         Failure::PathRefused { path, template, .. } => {
             // Nothing was sent: the ids were checked, so this is a defect or a raw path.
-            return Error::input(
-                "path",
-                Some(path),
-                format!(
-                    "does not match the operation's path template {template}; nothing was sent"
-                ),
-            );
+            let problem = format!("does not match the operation's path template {template}");
+            return Error::input("path", Some(path), problem + "; nothing was sent");
         }
-        Failure::Deadline { limit } => (
-            Seen::Lost,
-            Error::DeadlineExceeded {
-                operation,
-                deadline: limit,
-            },
-        ),
+        Failure::Deadline { limit } => Error::DeadlineExceeded {
+            operation,
+            deadline: limit,
+        },
         Failure::TooLarge {
             meta,
             limit,
             declared,
-        } => (
-            Seen::Unusable(meta.status),
-            Error::ResponseTooLarge {
-                operation,
-                status: meta.status,
-                limit,
-                declared,
-                cf_ray: meta.cf_ray().map(str::to_owned),
-            },
-        ),
-        Failure::Http(source) if source.is_connect() => {
-            (Seen::Connect, Error::Connect { operation, source })
-        }
-        Failure::Http(source) if source.is_timeout() => {
-            (Seen::Lost, Error::Timeout { operation, source })
-        }
-        Failure::Http(source) => (Seen::Lost, Error::Transport { operation, source }),
+        } => Error::ResponseTooLarge {
+            operation,
+            status: meta.status,
+            limit,
+            declared,
+            cf_ray: meta.cf_ray().map(str::to_owned),
+        },
+        Failure::Http(source) if source.is_connect() => Error::Connect { operation, source },
+        Failure::Http(source) if source.is_timeout() => Error::Timeout { operation, source },
+        Failure::Http(source) => Error::Transport { operation, source },
     };
     settle(call, seen, sent, error, None)
 }
 
-/// Decodes `reply` as the envelope `E` (its `meta` left empty), or the error and whether the
-/// answer was usable (a clear answer, not a body that could not be read as one).
-fn decode<E: Decodable>(
+/// Decodes `reply` as the envelope `E` (its `meta` left empty), or the error and what it means
+/// to [`classify`]: an answer, or a body that could not be read as one.
+fn decode<E: Envelope>(
     operation: &'static str,
     reply: &Reply,
-) -> std::result::Result<ApiResponse<E::Result>, (Error, bool)> {
+) -> std::result::Result<ApiResponse<E::Result>, (Error, Seen)> {
     let (meta, body) = (&reply.meta, &reply.body[..]);
-    let ok = (200..300).contains(&meta.status);
+    let (answer, unusable) = (Seen::Answer(meta.status), Seen::Unusable(meta.status));
     let failure = || {
         let envelope = (body.len() <= ERROR_BODY_PARSE_LIMIT)
             .then(|| serde_json::from_slice::<Lenient<IgnoredAny>>(body).ok())
@@ -237,60 +179,53 @@ fn decode<E: Decodable>(
         (envelope.success == Some(false) || !envelope.errors.is_empty())
             .then(|| api_error(operation, meta, envelope.errors, envelope.messages))
     };
-    if !ok {
-        return Err((
-            failure().unwrap_or_else(|| unexpected(operation, meta, body)),
-            true,
-        ));
+    let undecodable = |path: String, message: String| {
+        let status = meta.status;
+        let error = Error::Decode {
+            operation,
+            status,
+            path,
+            message,
+        };
+        Err((error, unusable))
+    };
+    if !(200..300).contains(&meta.status) {
+        let error = failure().unwrap_or_else(|| unexpected(operation, meta, body));
+        return Err((error, answer));
     }
-    let decoded = match serde_json::from_slice::<E>(body) {
-        Ok(envelope) => envelope.split(),
+    let parts = match serde_json::from_slice::<E>(body) {
+        Ok(envelope) => envelope.into_parts(),
         Err(e) => {
             if let Some(error) = failure() {
-                return Err((error, true));
+                return Err((error, answer));
             }
             if serde_json::from_slice::<IgnoredAny>(body).is_err() {
-                return Err((unexpected(operation, meta, body), false));
+                return Err((unexpected(operation, meta, body), unusable));
             }
             // Valid JSON of the wrong shape: find where, with serde's path.
             let mut de = serde_json::Deserializer::from_slice(body);
-            let (path, message) = match serde_path_to_error::deserialize::<_, E>(&mut de) {
-                Err(e) => (e.path().to_string(), e.inner().to_string()),
-                Ok(_) => (".".to_owned(), e.to_string()),
+            return match serde_path_to_error::deserialize::<_, E>(&mut de) {
+                Err(e) => undecodable(e.path().to_string(), e.inner().to_string()),
+                Ok(_) => undecodable(".".to_owned(), e.to_string()),
             };
-            let status = meta.status;
-            return Err((
-                Error::Decode {
-                    operation,
-                    status,
-                    path,
-                    message,
-                },
-                false,
-            ));
         }
     };
-    let (success, errors, messages, result, result_info) = decoded;
-    if success == Some(false) {
-        return Err((api_error(operation, meta, errors, messages), true));
+    if parts.success == Some(false) {
+        let error = api_error(operation, meta, parts.errors, parts.messages);
+        return Err((error, answer));
     }
-    match result.or_else(E::missing_result) {
+    match parts.result.or_else(E::missing_result) {
         Some(result) => Ok(ApiResponse {
             result,
-            messages,
-            errors,
-            result_info,
+            messages: api_messages(parts.messages),
+            errors: api_messages(parts.errors),
+            result_info: parts.result_info,
             meta: ResponseMeta::default(),
         }),
-        None => Err((
-            Error::Decode {
-                operation,
-                status: meta.status,
-                path: "result".into(),
-                message: "a successful response without a `result`".into(),
-            },
-            false,
-        )),
+        None => undecodable(
+            "result".into(),
+            "a successful response without a `result`".into(),
+        ),
     }
 }
 
@@ -300,15 +235,11 @@ pub const ACCEPTED_BODY_LIMIT: usize = 64 * 1024;
 /// The error for a 2xx answer to a non-idempotent request whose body cannot be used: the
 /// server accepted it, so it must not look like an ordinary failure that invites a retry.
 fn accepted(operation: &'static str, reply: Option<&Reply>, cause: Error) -> Error {
-    #[derive(Deserialize)]
-    struct IdResult {
-        id: Option<String>,
-    }
     let body = reply.map_or(&[][..], |r| &r.body[..]);
-    let resource_id = serde_json::from_slice::<Lenient<IdResult>>(body)
+    let result = serde_json::from_slice::<Lenient<Value>>(body)
         .ok()
-        .and_then(|e| e.result)
-        .and_then(|r| r.id);
+        .and_then(|e| e.result);
+    let resource_id = result.and_then(|r| r.get("id")?.as_str().map(str::to_owned));
     let kept = body
         .get(..body.len().min(ACCEPTED_BODY_LIMIT))
         .unwrap_or_default();
@@ -332,14 +263,14 @@ fn accepted(operation: &'static str, reply: Option<&Reply>, cause: Error) -> Err
 fn api_error(
     operation: &'static str,
     meta: &ResponseMeta,
-    errors: Vec<ApiMessage>,
-    messages: Vec<ApiMessage>,
+    errors: Vec<types::ResponseInfo>,
+    messages: Vec<types::ResponseInfo>,
 ) -> Error {
     Error::Api(Box::new(ApiError {
         operation,
         status: meta.status,
-        errors,
-        messages,
+        errors: api_messages(errors),
+        messages: api_messages(messages),
         cf_ray: meta.cf_ray().map(str::to_owned),
         retry_after: retry_after(&meta.headers, std::time::SystemTime::now()),
     }))
@@ -387,7 +318,8 @@ mod tests {
     /// The failure envelope as `decode` reads it from an error body.
     fn lenient_failure(body: &[u8]) -> Option<(Vec<ApiMessage>, Vec<ApiMessage>)> {
         let e = serde_json::from_slice::<Lenient<IgnoredAny>>(body).ok()?;
-        (e.success == Some(false) || !e.errors.is_empty()).then_some((e.errors, e.messages))
+        (e.success == Some(false) || !e.errors.is_empty())
+            .then(|| (api_messages(e.errors), api_messages(e.messages)))
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::call::{Call, Work};
+use crate::call::Call;
 use crate::client::Client;
 use crate::envelope::{self, Lenient};
 use crate::error::{Error, Result};
@@ -32,6 +32,8 @@ const RAW: &str = "raw_request";
 /// // The envelope's `result` as JSON (a failure envelope is an `Error::Api`):
 /// let quota: serde_json::Value = client.request(Method::GET, &path).send().await?;
 /// println!("{}", quota["advanced"]);
+/// let settings = format!("/zones/{}/ssl/universal/settings", mock.zone_id());
+/// assert_eq!(client.request(Method::GET, &settings).send().await?["enabled"], true);
 ///
 /// // Query parameters; `result_info` with the envelope:
 /// let list = format!("/zones/{}/ssl/certificate_packs", mock.zone_id());
@@ -44,9 +46,25 @@ const RAW: &str = "raw_request";
 /// let full = client.request(Method::GET, &path).send_json::<Quota>().with_response().await?;
 /// println!("{:?} (cf-ray {:?})", full.result.advanced, full.cf_ray());
 ///
-/// // ... or the raw bytes, whatever the status:
+/// // ... or status, headers and bytes as received: any status is an answer here, not an error.
 /// let raw = client.request(Method::GET, &path).send_bytes().await?;
 /// assert_eq!(raw.status, 200);
+/// let missing = format!("{list}/0123456789abcdef0123456789abcdef");
+/// let raw = client.request(Method::GET, &missing).send_bytes().await?;
+/// assert_eq!(raw.status, 404);
+/// assert!(String::from_utf8_lossy(&raw.body).contains("1404"));
+///
+/// // A POST that changes nothing may be resent: analyzing a certificate, here after a 503.
+/// use cloudflare_ssl_mock::{Fault, SAMPLE_CERTIFICATE_PEM};
+/// mock.faults().next(1, Fault::ServerError { status: 503 });
+/// let analyze = format!("/zones/{}/ssl/analyze", mock.zone_id());
+/// let body = serde_json::json!({ "certificate": SAMPLE_CERTIFICATE_PEM });
+/// let analysis = client.request(Method::POST, &analyze).json(&body).idempotent(true).send();
+/// assert_eq!(analysis.with_response().await?.meta.attempts, 2);
+///
+/// // The path is checked: no `..`, no query string (use `query`).
+/// let err = client.request(Method::GET, "/zones/../user").send().await.unwrap_err();
+/// assert!(matches!(err, cloudflare_ssl::Error::InvalidInput(_)));
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -68,22 +86,7 @@ impl Client {
     /// only, unless [`idempotent`](RawRequest::idempotent) says otherwise), rate limit,
     /// deadline, body limit and tracing. The path must start with `/` and its segments hold
     /// only `A-Z a-z 0-9 _ - . ~` (no `.` or `..` segments); query parameters go through
-    /// [`query`](RawRequest::query).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use reqwest::Method;
-    /// let path = format!("/zones/{}/ssl/universal/settings", mock.zone_id());
-    /// let settings = client.request(Method::GET, &path).send().await?;
-    /// assert_eq!(settings["enabled"], true);
-    /// // The path is checked: no `..`, no query string (use `query`).
-    /// let err = client.request(Method::GET, "/zones/../user").send().await.unwrap_err();
-    /// assert!(matches!(err, cloudflare_ssl::Error::InvalidInput(_)));
-    /// # Ok(()) }
-    /// ```
+    /// [`query`](RawRequest::query). See the examples on [`RawRequest`].
     pub fn request(&self, method: Method, path: impl Into<String>) -> RawRequest {
         let idempotent = matches!(
             method,
@@ -111,10 +114,8 @@ fn check_path(path: &str) -> Result<()> {
         if segment.is_empty() || segment == "." || segment == ".." {
             return bad("must not have empty, `.` or `..` segments");
         }
-        if !segment
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'~'))
-        {
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'~');
+        if !segment.bytes().all(allowed) {
             return bad("segments may hold only A-Z, a-z, 0-9, `_`, `-`, `.` and `~` (use `query` for parameters)");
         }
     }
@@ -138,28 +139,8 @@ impl RawRequest {
         self
     }
 
-    /// Whether the request may be resent when its outcome is unknown (default: by method).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use cloudflare_ssl_mock::{Fault, SAMPLE_CERTIFICATE_PEM};
-    /// use reqwest::Method;
-    /// mock.faults().next(1, Fault::ServerError { status: 503 });
-    /// # let path = format!("/zones/{}/ssl/analyze", mock.zone_id());
-    /// // Analyzing changes nothing: this POST may be resent.
-    /// let analysis = client
-    ///     .request(Method::POST, &path) // path: /zones/{zone_id}/ssl/analyze
-    ///     .json(&serde_json::json!({ "certificate": SAMPLE_CERTIFICATE_PEM }))
-    ///     .idempotent(true)
-    ///     .send()
-    ///     .with_response()
-    ///     .await?;
-    /// assert_eq!(analysis.meta.attempts, 2); // resent after the 503
-    /// # Ok(()) }
-    /// ```
+    /// Whether the request may be resent when its outcome is unknown (default: by method; see
+    /// the example on [`RawRequest`]).
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self
@@ -183,8 +164,8 @@ impl RawRequest {
         self
     }
 
-    /// Builds the `reqwest` request.
-    fn build(&self) -> Result<reqwest::Request> {
+    /// Sends the request as one call with `options`: the call's spec and what the transport gave.
+    async fn exchange(self, options: RequestOptions) -> Result<(CallSpec, Exchange)> {
         check_path(&self.path)?;
         let url = format!("{}{}", self.client.base_url(), self.path);
         let mut builder = self.client.http().request(self.method.clone(), url);
@@ -199,40 +180,23 @@ impl RawRequest {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
-        builder
+        let request = builder
             .build()
-            .map_err(|e| Error::input("path", Some(self.path.clone()), e.to_string()))
-    }
-
-    /// Sends the request as one call with `options`: the call's spec and what the transport gave.
-    async fn exchange(self, options: RequestOptions) -> Result<(CallSpec, Exchange)> {
-        let request = self.build()?;
+            .map_err(|e| Error::input("path", Some(self.path.clone()), e.to_string()))?;
         let config = self.client.transport();
-        let spec = CallSpec::new(config, RAW, None, self.idempotent, options);
+        let mut spec = CallSpec::new(config, RAW, None, options);
+        spec.idempotent = self.idempotent;
         let exchange = config.execute(self.client.http(), request, &spec).await;
         Ok((spec, exchange))
     }
 
-    /// Sends the request and returns status, headers and body as received, whatever the status.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// use reqwest::Method;
-    /// let path = format!("/zones/{}/ssl/certificate_packs/0123456789abcdef0123456789abcdef", mock.zone_id());
-    /// // Any status is an answer here, not an error:
-    /// let raw = client.request(Method::GET, &path).send_bytes().await?;
-    /// assert_eq!(raw.status, 404);
-    /// assert!(String::from_utf8_lossy(&raw.body).contains("1404"));
-    /// # Ok(()) }
-    /// ```
+    /// Sends the request and returns status, headers and body as received, whatever the status
+    /// (see the example on [`RawRequest`]).
     pub async fn send_bytes(mut self) -> Result<RawResponse> {
         let options = std::mem::take(&mut self.options);
         let (spec, exchange) = self.exchange(options).await?;
         match exchange.outcome {
-            Ok(Reply { meta, body }) => Ok(RawResponse {
+            Ok(Reply { meta, body, .. }) => Ok(RawResponse {
                 status: meta.status,
                 headers: meta.headers.clone(),
                 body,
@@ -247,13 +211,11 @@ impl RawRequest {
     /// example on [`RawRequest`].
     pub fn send_json<T: DeserializeOwned + Send + 'static>(mut self) -> Call<T> {
         let options = std::mem::take(&mut self.options);
-        let work: Work<T> = Box::new(move |options| {
-            Box::pin(async move {
-                let (spec, exchange) = self.exchange(options).await?;
-                envelope::finish::<Lenient<T>>(&spec, exchange)
-            })
-        });
-        Call::with_work(RAW, Ok(work)).options(options)
+        let work = move |options| async move {
+            let (spec, exchange) = self.exchange(options).await?;
+            envelope::finish::<Lenient<T>>(&spec, exchange)
+        };
+        Call::with_work(RAW, Ok(Box::new(work))).options(options)
     }
 
     /// Sends the request and returns the envelope's `result` as JSON (`null` when absent), as

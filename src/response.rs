@@ -26,19 +26,7 @@ pub struct ApiResponse<T> {
 }
 
 impl<T> ApiResponse<T> {
-    /// The `cf-ray` header.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> cloudflare_ssl::Result<()> {
-    /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
-    /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
-    /// let full = client.zone(mock.zone_id())?.certificate_packs().quota().with_response().await?;
-    /// let ray = full.cf_ray().expect("Cloudflare sends a cf-ray");
-    /// println!("quote cf-ray {ray} to Cloudflare support");
-    /// # assert!(!ray.is_empty());
-    /// # Ok(()) }
-    /// ```
+    /// The `cf-ray` header, as [`ResponseMeta::cf_ray`].
     pub fn cf_ray(&self) -> Option<&str> {
         self.meta.cf_ray()
     }
@@ -66,8 +54,11 @@ impl ResponseMeta {
     /// # let mock = cloudflare_ssl_mock::MockServer::start().await;
     /// # let client = cloudflare_ssl::Client::builder().api_token(mock.token()).base_url(mock.base_url()).build()?;
     /// let page = client.zone(mock.zone_id())?.certificate_packs().list().send().await?;
-    /// println!("quote this to Cloudflare support: {:?}", page.meta.cf_ray());
     /// assert!(page.meta.cf_ray().is_some());
+    /// let full = client.zone(mock.zone_id())?.certificate_packs().quota().with_response().await?;
+    /// let ray = full.cf_ray().expect("Cloudflare sends a cf-ray");
+    /// println!("quote cf-ray {ray} to Cloudflare support");
+    /// # assert!(!ray.is_empty());
     /// # Ok(()) }
     /// ```
     pub fn cf_ray(&self) -> Option<&str> {

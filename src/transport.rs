@@ -12,6 +12,7 @@ use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::generated::Operation;
 use crate::ratelimit::RateLimiter;
 use crate::response::ResponseMeta;
 use crate::retry::{classify, Class, RetryPolicy, Seen};
@@ -59,6 +60,9 @@ pub(crate) struct Config {
     pub(crate) base_path: String,
     /// Default time for one attempt.
     pub(crate) timeout: Duration,
+    /// The `reqwest::Client`'s own timeout (the crate's client has `timeout`): an attempt with
+    /// that timeout needs no per-request one.
+    pub(crate) client_timeout: Option<Duration>,
     /// Headers added to every request (credentials and `User-Agent` when the caller brought
     /// their own `reqwest::Client`; empty otherwise, as the crate's client has them as defaults).
     pub(crate) headers: HeaderMap,
@@ -93,12 +97,12 @@ pub(crate) struct CallSpec {
 }
 
 impl CallSpec {
-    /// A call starting now, its deadline from `options` or else `config`'s.
+    /// A call of `operation` (`id`; `None` for raw requests) starting now, its deadline from
+    /// `options` or else `config`'s.
     pub(crate) fn new(
         config: &Config,
-        operation: &'static str,
-        template: Option<&'static str>,
-        idempotent: bool,
+        id: &'static str,
+        operation: Option<Operation>,
         options: RequestOptions,
     ) -> Self {
         let limit = options.deadline.unwrap_or(config.deadline);
@@ -106,17 +110,16 @@ impl CallSpec {
         let far = || Instant::now() + Duration::from_secs(86_400 * 365 * 30);
         let at = Instant::now().checked_add(limit).unwrap_or_else(far);
         Self {
-            operation,
-            template,
-            idempotent,
+            operation: id,
+            template: operation.map(Operation::path),
+            idempotent: operation.is_some_and(Operation::is_idempotent),
             options,
             deadline: (at, limit),
         }
     }
 }
 
-/// A call's scope in its per-call generated client: its spec, and where the adapter parks the
-/// exchange.
+/// A call's scope in its generated client: its spec, and where the adapter parks the exchange.
 #[derive(Debug)]
 pub(crate) struct CallScope {
     pub(crate) spec: CallSpec,
@@ -136,6 +139,9 @@ pub(crate) struct Exchange {
 pub(crate) struct Reply {
     pub(crate) meta: ResponseMeta,
     pub(crate) body: Bytes,
+    /// The `reqwest::Response` of a 2xx, its body read to the end: the adapter hands it to
+    /// progenitor's `exec` instead of building a placeholder.
+    pub(crate) response: Option<reqwest::Response>,
 }
 
 /// A failure the transport reports instead of a reply.
@@ -164,67 +170,85 @@ pub(crate) enum Failure {
     Http(reqwest::Error),
 }
 
+impl Failure {
+    /// What this failure is to [`classify`]: an unusable answer, no connection, or lost.
+    pub(crate) fn seen(&self) -> Seen {
+        match self {
+            Failure::TooLarge { meta, .. } => Seen::Unusable(meta.status),
+            Failure::Http(e) if e.is_connect() => Seen::Connect,
+            _ => Seen::Lost,
+        }
+    }
+}
+
 /// An error answer to one of the document's operations is cut at this many bytes (a cut body no
 /// longer decodes, so it is quoted); a raw request's longer JSON error body is quoted unparsed.
 pub const ERROR_BODY_PARSE_LIMIT: usize = 256 * 1024;
 
-/// What reading a body gave.
-enum Body {
-    Complete(Bytes),
-    TooLarge { declared: Option<u64> },
-    Failed(reqwest::Error),
-}
-
-/// Reads the body, at most `limit` bytes: refused on `Content-Length` before reading, and as
-/// soon as the streamed bytes pass the limit. An error answer (4xx, 5xx) to one of the
-/// document's operations (`operation`) is cut at [`ERROR_BODY_PARSE_LIMIT`] instead (its status
-/// still counts: a 503 is retried); a raw request gets the whole body within `limit`.
-async fn read_limited(response: &mut reqwest::Response, limit: u64, operation: bool) -> Body {
+/// Reads the body of the answer `meta` describes, at most `limit` bytes: refused on
+/// `Content-Length` before reading, and as soon as the streamed bytes pass the limit. An error
+/// answer (4xx, 5xx) to one of the document's operations (`operation`) is cut at
+/// [`ERROR_BODY_PARSE_LIMIT`] instead (its status still counts: a 503 is retried); a raw request
+/// gets the whole body within `limit`.
+async fn read_limited(
+    response: &mut reqwest::Response,
+    meta: ResponseMeta,
+    limit: u64,
+    operation: bool,
+) -> Result<Reply, Failure> {
     let status = response.status();
     let cut = operation && (status.is_client_error() || status.is_server_error());
-    let limit = if cut {
-        limit.min(ERROR_BODY_PARSE_LIMIT as u64)
-    } else {
-        if let Some(declared) = response.content_length().filter(|len| *len > limit) {
-            return Body::TooLarge {
-                declared: Some(declared),
-            };
-        }
-        limit
+    #[allow(clippy::result_large_err)] // at most once per attempt
+    let too_large = |meta, declared| {
+        Err(Failure::TooLarge {
+            meta,
+            limit,
+            declared,
+        })
     };
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let declared = response.content_length().filter(|len| *len > limit);
+    if declared.is_some() && !cut {
+        return too_large(meta, declared);
+    }
+    let cap = if cut {
+        ERROR_BODY_PARSE_LIMIT
+    } else {
+        usize::MAX
+    };
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(cap);
     // A body that arrives in one chunk (most answers here) is kept as it came, not copied.
-    let mut first = Bytes::new();
-    let mut rest = Vec::new();
+    let (mut first, mut rest) = (Bytes::new(), Vec::new());
     loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                let room = limit.saturating_sub(first.len() + rest.len());
-                let chunk = if chunk.len() <= room {
-                    chunk
-                } else if cut {
-                    chunk.slice(..room)
-                } else {
-                    return Body::TooLarge { declared: None };
-                };
-                let full = chunk.len() >= room;
-                if first.is_empty() && rest.is_empty() {
-                    first = chunk;
-                } else {
-                    if rest.is_empty() {
-                        rest.extend_from_slice(&first);
-                    }
-                    rest.extend_from_slice(&chunk);
-                }
-                if full && cut {
-                    break;
-                }
-            }
+        let mut chunk = match response.chunk().await {
+            Ok(Some(chunk)) => chunk,
             Ok(None) => break,
-            Err(e) => return Body::Failed(e),
+            Err(e) => return Err(Failure::Http(e)),
+        };
+        // `rest`, once used, holds `first` too.
+        let room = limit.saturating_sub(first.len().max(rest.len()));
+        if chunk.len() > room && !cut {
+            return too_large(meta, None);
+        }
+        chunk.truncate(room);
+        if first.is_empty() {
+            first = chunk;
+        } else {
+            if rest.is_empty() {
+                rest.extend_from_slice(&first);
+            }
+            rest.extend_from_slice(&chunk);
+        }
+        if cut && first.len().max(rest.len()) == limit {
+            break;
         }
     }
-    Body::Complete(if rest.is_empty() { first } else { rest.into() })
+    let body = if rest.is_empty() { first } else { rest.into() };
+    let response = None;
+    Ok(Reply {
+        meta,
+        body,
+        response,
+    })
 }
 
 /// The response metadata an attempt's outcome carries, if it got an answer.
@@ -268,6 +292,18 @@ pub(crate) fn raw_path_allowed(path: &str, base: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('/') && !rest.contains("/../") && !rest.contains('\\'))
 }
 
+/// A copy of `request` for a retry; without a body, not `try_clone`, which also makes and drops an
+/// extension map (the timeout, the one extension used here, is set after the copy is made).
+fn retry_copy(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
+}
+
 impl Config {
     /// Sends `request` for `call`, retrying as the policy allows, and returns what it gave.
     pub(crate) async fn execute(
@@ -276,16 +312,10 @@ impl Config {
         mut request: reqwest::Request,
         call: &CallSpec,
     ) -> Exchange {
-        let options = &call.options;
-        let (deadline, limit) = call.deadline;
-        let policy = options.retry.as_ref().unwrap_or(&self.retry);
-        let may_resend = call.idempotent || options.retry_orders;
-        request.headers_mut().remove(API_VERSION);
+        let headers = request.headers_mut();
+        headers.remove(API_VERSION);
         for (name, value) in &self.headers {
-            request
-                .headers_mut()
-                .entry(name)
-                .or_insert_with(|| value.clone());
+            headers.entry(name).or_insert_with(|| value.clone());
         }
         let path = request.url().path();
         let allowed = match call.template {
@@ -304,7 +334,6 @@ impl Config {
                 sent: false,
             };
         }
-        let attempt_timeout = options.timeout.unwrap_or(self.timeout);
         let span = tracing::info_span!(
             "cloudflare_ssl.request",
             operation = call.operation,
@@ -314,108 +343,116 @@ impl Config {
             status = tracing::field::Empty,
             cf_ray = tracing::field::Empty,
         );
-        // Recorded on the span itself, not through `Span::current()` (a thread-local lookup).
-        let recorder = span.clone();
-        async move {
-            let (mut attempt, mut retry_delays, mut sent) = (0, Vec::new(), false);
-            loop {
-                attempt += 1;
-                recorder.record("attempt", attempt);
-                // Bodies here are always in memory, so a copy for a retry can always be made.
-                let retry_copy = (attempt <= policy.max_retries)
-                    .then(|| request.try_clone())
-                    .flatten();
-                if !self.admit(deadline).await {
-                    let outcome = Err(Failure::Deadline { limit });
-                    return Exchange { outcome, sent };
-                }
-                let remaining = deadline
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_millis(1));
-                *request.timeout_mut() = Some(attempt_timeout.min(remaining));
-                let failure = |e: reqwest::Error| {
-                    let late = e.is_timeout() && Instant::now() >= deadline;
-                    if late {
-                        Failure::Deadline { limit }
-                    } else {
-                        Failure::Http(e)
-                    }
-                };
-                let mut outcome = match http.execute(request).await {
-                    Err(e) => {
-                        sent |= !e.is_connect();
-                        Err(failure(e))
-                    }
-                    Ok(mut r) => {
-                        sent = true;
-                        let body = read_limited(&mut r, self.max_body, call.template.is_some());
-                        let body = body.await;
-                        let status = r.status().as_u16();
-                        if let Some(pacer) = &self.pacer {
-                            pacer.observe(status, r.headers());
-                        }
-                        if !recorder.is_disabled() {
-                            recorder.record("status", status);
-                            if let Some(ray) =
-                                r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok())
-                            {
-                                recorder.record("cf_ray", ray);
-                            }
-                        }
-                        let meta = ResponseMeta {
-                            status,
-                            headers: std::mem::take(r.headers_mut()),
-                            attempts: attempt,
-                            retry_delays: Vec::new(),
-                        };
-                        match body {
-                            Body::Complete(body) => Ok(Reply { meta, body }),
-                            Body::TooLarge { declared } => Err(Failure::TooLarge {
-                                meta,
-                                limit: self.max_body,
-                                declared,
-                            }),
-                            Body::Failed(e) => Err(failure(e)),
-                        }
-                    }
-                };
-                let seen = match &outcome {
-                    Ok(reply) => Seen::Answer(reply.meta.status),
-                    Err(Failure::TooLarge { meta, .. }) => Seen::Unusable(meta.status),
-                    Err(Failure::Http(e)) if e.is_connect() => Seen::Connect,
-                    Err(_) => Seen::Lost,
-                };
-                tracing::debug!(?seen, "attempt");
-                if classify(seen, may_resend, sent) == Class::Retryable
-                    && let Some(copy) = retry_copy
-                {
-                    let delay = policy.delay(attempt, meta_of(&mut outcome).map(|m| &m.headers));
-                    // A wait that would end past the deadline ends the call now, with what this
-                    // attempt gave (e.g. the 429 and its Retry-After).
-                    if Instant::now()
-                        .checked_add(delay)
-                        .is_some_and(|end| end < deadline)
-                    {
-                        tracing::debug!(?delay, "retrying");
-                        retry_delays.push(delay);
-                        drop(outcome);
-                        tokio::time::sleep(delay).await;
-                        request = copy;
-                        continue;
-                    }
-                    tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
-                }
-                if let Err(failure) = &outcome {
-                    tracing::debug!(%failure, "request failed");
-                }
-                if let Some(meta) = meta_of(&mut outcome) {
-                    meta.retry_delays = retry_delays;
-                }
+        // No `Instrumented` wrapper (entered on every poll) for a span no subscriber wants.
+        if span.is_disabled() {
+            self.attempts(http, request, call, &span).await
+        } else {
+            let attempts = self.attempts(http, request, call, &span);
+            attempts.instrument(span.clone()).await
+        }
+    }
+
+    /// The attempts of `call` within its deadline, recorded on `span` (not `Span::current()`).
+    async fn attempts(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        call: &CallSpec,
+        span: &tracing::Span,
+    ) -> Exchange {
+        let options = &call.options;
+        let (deadline, limit) = call.deadline;
+        let policy = options.retry.as_ref().unwrap_or(&self.retry);
+        let may_resend = call.idempotent || options.retry_orders;
+        let attempt_timeout = options.timeout.unwrap_or(self.timeout);
+        let (mut attempt, mut retry_delays, mut sent) = (0, Vec::new(), false);
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            // Bodies here are always in memory, so a copy for a retry can always be made.
+            let spare = (attempt <= policy.max_retries)
+                .then(|| retry_copy(&request))
+                .flatten();
+            if !self.admit(deadline).await {
+                let outcome = Err(Failure::Deadline { limit });
                 return Exchange { outcome, sent };
             }
+            let remaining = deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1));
+            let timeout = attempt_timeout.min(remaining);
+            if Some(timeout) != self.client_timeout {
+                *request.timeout_mut() = Some(timeout);
+            }
+            let failure = |e: reqwest::Error| match e.is_timeout() && Instant::now() >= deadline {
+                true => Failure::Deadline { limit },
+                false => Failure::Http(e),
+            };
+            let mut outcome = match http.execute(request).await {
+                Err(e) => {
+                    sent |= !e.is_connect();
+                    Err(failure(e))
+                }
+                Ok(mut r) => {
+                    sent = true;
+                    let status = r.status().as_u16();
+                    if let Some(pacer) = &self.pacer {
+                        pacer.observe(status, r.headers());
+                    }
+                    if !span.is_disabled() {
+                        span.record("status", status);
+                        if let Some(ray) = r.headers().get(&CF_RAY).and_then(|v| v.to_str().ok()) {
+                            span.record("cf_ray", ray);
+                        }
+                    }
+                    let meta = ResponseMeta {
+                        status,
+                        headers: std::mem::take(r.headers_mut()),
+                        attempts: attempt,
+                        retry_delays: Vec::new(),
+                    };
+                    let operation = call.template.is_some();
+                    match read_limited(&mut r, meta, self.max_body, operation).await {
+                        Err(Failure::Http(e)) => Err(failure(e)),
+                        Ok(mut reply) if status < 300 => {
+                            reply.response = Some(r);
+                            Ok(reply)
+                        }
+                        read => read,
+                    }
+                }
+            };
+            let seen = outcome
+                .as_ref()
+                .map_or_else(Failure::seen, |r| Seen::Answer(r.meta.status));
+            tracing::debug!(?seen, "attempt");
+            if classify(seen, may_resend, sent) == Class::Retryable
+                && let Some(copy) = spare
+            {
+                let delay = policy.delay(attempt, meta_of(&mut outcome).map(|m| &m.headers));
+                // A wait that would end past the deadline ends the call now, with what this
+                // attempt gave (e.g. the 429 and its Retry-After).
+                if Instant::now()
+                    .checked_add(delay)
+                    .is_some_and(|end| end < deadline)
+                {
+                    tracing::debug!(?delay, "retrying");
+                    retry_delays.push(delay);
+                    drop(outcome);
+                    tokio::time::sleep(delay).await;
+                    request = copy;
+                    continue;
+                }
+                tracing::debug!(?delay, "not retrying: the wait would pass the deadline");
+            }
+            if let Err(failure) = &outcome {
+                tracing::debug!(%failure, "request failed");
+            }
+            if let Some(meta) = meta_of(&mut outcome) {
+                meta.retry_delays = retry_delays;
+            }
+            return Exchange { outcome, sent };
         }
-        .instrument(span)
-        .await
     }
 
     /// Waits for the rate limiter and the server-advised pacing; `false` when that would pass
@@ -463,24 +500,42 @@ mod tests {
             .get_certificate_pack_quota()
             .zone_id(mock.zone_id());
         let err = call.send().await.expect_err("over the body limit");
-        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
-        let mut found = None;
-        while let Some(e) = source {
-            found = found.or(e.downcast_ref::<Failure>());
-            source = e.source();
-        }
+        let top: &(dyn std::error::Error + 'static) = &err;
+        let mut chain = std::iter::successors(Some(top), |e| e.source());
+        let found = chain.find_map(|e| e.downcast_ref::<Failure>());
         assert!(matches!(found, Some(Failure::TooLarge { limit: 16, .. })));
+    }
+
+    #[tokio::test]
+    async fn a_body_in_chunks_counts_each_byte_once() {
+        let chunked = || {
+            let chunks = ["0123456789", "0123456789", "01234"].map(Ok::<_, std::io::Error>);
+            let body = reqwest::Body::wrap_stream(futures::stream::iter(chunks));
+            reqwest::Response::from(http::Response::new(body))
+        };
+        // 25 bytes in three chunks: within a limit of 25 (the first chunk once), over one of 24.
+        let read = |limit| async move {
+            read_limited(&mut chunked(), ResponseMeta::default(), limit, true).await
+        };
+        let whole = read(25).await.expect("within the limit").body;
+        assert_eq!(whole.as_ref(), b"0123456789012345678901234");
+        let over = read(24).await;
+        assert!(matches!(
+            over,
+            Err(Failure::TooLarge {
+                limit: 24,
+                declared: None,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn paths_must_match_their_template() {
         let t = "/zones/{zone_id}/ssl/certificate_packs/{certificate_pack_id}";
         let base = "/client/v4";
-        assert!(path_matches(
-            "/client/v4/zones/abc/ssl/certificate_packs/def-1_2",
-            base,
-            t
-        ));
+        let good = "/client/v4/zones/abc/ssl/certificate_packs/def-1_2";
+        assert!(path_matches(good, base, t));
         for bad in [
             "/client/v4/zones/abc/ssl/certificate_packs/",
             "/client/v4/zones/abc/ssl/certificate_packs",
