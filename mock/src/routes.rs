@@ -9,6 +9,8 @@ use bytes::Bytes;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Map, Value};
 
+use cloudflare_ssl::toolkit;
+
 use crate::envelope::{self, ApiError};
 use crate::operation::Operation;
 use crate::pem;
@@ -499,66 +501,46 @@ fn fill_recorded(operation_id: &str, body: &mut Value) {
 /// operation, from the embedded document; `true` when in doubt).
 fn records_later_additions(operation_id: &str) -> bool {
     static FOUND: std::sync::OnceLock<BTreeMap<String, bool>> = std::sync::OnceLock::new();
-    let found = FOUND.get_or_init(|| {
-        let Ok(doc) = serde_json::from_str::<Value>(cloudflare_ssl::OPENAPI_JSON) else {
-            return BTreeMap::new();
-        };
-        let mut found = BTreeMap::new();
-        for op in doc
-            .get("paths")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|paths| paths.values())
-            .filter_map(Value::as_object)
-            .flat_map(|item| item.values())
-        {
-            if let Some(id) = op.get("operationId").and_then(Value::as_str) {
-                let ok = op.pointer("/responses/200").unwrap_or(&Value::Null);
-                let mut seen = Vec::new();
-                found.insert(id.to_owned(), mentions_x_source(&doc, ok, &mut seen, 0));
-            }
-        }
-        found
-    });
-    found.get(operation_id).copied().unwrap_or(true)
+    FOUND
+        .get_or_init(|| {
+            serde_json::from_str::<Value>(cloudflare_ssl::OPENAPI_JSON)
+                .map(|doc| later_additions(&doc))
+                .unwrap_or_default()
+        })
+        .get(operation_id)
+        .copied()
+        .unwrap_or(true)
 }
 
-/// Whether `value`, or anything it references, has an `x-source` key; `true` past a depth of 64.
-fn mentions_x_source<'d>(
-    doc: &'d Value,
-    value: &'d Value,
-    seen: &mut Vec<&'d str>,
-    depth: usize,
-) -> bool {
-    if depth > 64 {
-        return true;
-    }
-    match value {
-        Value::Object(map) => {
-            if map.contains_key("x-source") {
-                return true;
-            }
-            if let Some(reference) = map.get("$ref").and_then(Value::as_str)
-                && !seen.contains(&reference)
-            {
-                seen.push(reference);
-                match reference.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                    Some(target) => {
-                        if mentions_x_source(doc, target, seen, depth + 1) {
-                            return true;
-                        }
-                    }
-                    None => return true,
-                }
-            }
-            map.values()
-                .any(|v| mentions_x_source(doc, v, seen, depth + 1))
+/// Per `operationId` of `doc`: whether its 200 answer, or a component the answer reaches through
+/// `$ref`s, has an `x-source` key anywhere (a dangling reference counts as one).
+fn later_additions(doc: &Value) -> BTreeMap<String, bool> {
+    fn has_x_source(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.contains_key("x-source") || map.values().any(has_x_source),
+            Value::Array(items) => items.iter().any(has_x_source),
+            _ => false,
         }
-        Value::Array(items) => items
-            .iter()
-            .any(|v| mentions_x_source(doc, v, seen, depth + 1)),
-        _ => false,
     }
+    let operations = doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(Value::as_object)
+        .flat_map(|item| item.values());
+    let mut found = BTreeMap::new();
+    for op in operations {
+        if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+            let ok = op.pointer("/responses/200").unwrap_or(&Value::Null);
+            let mentions = has_x_source(ok)
+                || toolkit::reachable(doc, ok)
+                    .iter()
+                    .any(|r| toolkit::target(doc, r).is_none_or(has_x_source));
+            found.insert(id.to_owned(), mentions);
+        }
+    }
+    found
 }
 
 /// Which items a list call asks for.
@@ -1346,19 +1328,44 @@ mod tests {
         }
     }
 
-    /// Only `GET /zones` (the one operation added after the seeds) could need the fill; an
-    /// operation the document does not have is filled, to be safe.
+    /// An answer needs the fill when it, or a component it reaches, records a later addition;
+    /// an operation the document does not have is filled, to be safe.
     #[test]
     fn later_additions_are_looked_for_where_the_document_records_them() {
-        assert!(!records_later_additions("get_certificate_pack_quota"));
-        assert!(!records_later_additions("list_certificate_packs"));
-        assert!(records_later_additions("not_an_operation"));
         let doc = json!({
-            "components": {"schemas": {"A": {"properties": {"b": {"x-source": "upstream"}}}}},
+            "paths": {
+                "/a": {"get": {"operationId": "through_refs", "responses": {"200":
+                    {"$ref": "#/components/responses/A"}}}},
+                "/b": {"get": {"operationId": "plain", "responses": {"200":
+                    {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/C"}}}}}},
+                    "put": {"operationId": "inline", "responses": {"200":
+                    {"content": {"application/json": {"schema": {"properties": {"d": {"x-source": "upstream"}}}}}}}}},
+                "/c": {"get": {"operationId": "dangling", "responses": {"200":
+                    {"$ref": "#/components/responses/Missing"}}}},
+            },
+            "components": {
+                "responses": {"A": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/B"}}}}},
+                "schemas": {
+                    "B": {"properties": {"c": {"$ref": "#/components/schemas/C"}, "n": {"x-source": "upstream"}}},
+                    "C": {"properties": {"x": {"type": "string"}}},
+                },
+            },
         });
-        let mut seen = Vec::new();
-        let with_ref = json!({"schema": {"$ref": "#/components/schemas/A"}});
-        assert!(mentions_x_source(&doc, &with_ref, &mut seen, 0));
+        let found = later_additions(&doc);
+        let expected = [
+            ("dangling", true),
+            ("inline", true),
+            ("plain", false),
+            ("through_refs", true),
+        ];
+        assert_eq!(
+            found,
+            expected
+                .map(|(id, b)| (id.to_owned(), b))
+                .into_iter()
+                .collect()
+        );
+        assert!(records_later_additions("not_an_operation"));
     }
 
     /// A pack whose rendering breaks the document is reported with every answer that carries it,
