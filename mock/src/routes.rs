@@ -1186,75 +1186,25 @@ mod tests {
                     pack.cloudflare_branding = (round + i) % 2 == 0;
                 }
             }
+            let no_query = BTreeMap::new();
+            let mut same = |operation: Operation, id: Option<&str>, query| {
+                let composed = answer(&mut state, operation, id, query, Some(&parts));
+                let whole = answer(&mut state, operation, id, query, None);
+                assert_eq!(
+                    String::from_utf8_lossy(&composed.0),
+                    String::from_utf8_lossy(&whole.0),
+                    "{operation}, {status}"
+                );
+                assert!(
+                    composed.1.is_empty() && whole.1.is_empty(),
+                    "{operation}, {status}: {composed:?}"
+                );
+            };
             for _ in 0..2 {
-                let composed = answer(
-                    &mut state,
-                    Operation::ListCertificatePacks,
-                    None,
-                    &list_query,
-                    Some(&parts),
-                );
-                let whole = answer(
-                    &mut state,
-                    Operation::ListCertificatePacks,
-                    None,
-                    &list_query,
-                    None,
-                );
-                assert_eq!(
-                    String::from_utf8_lossy(&composed.0),
-                    String::from_utf8_lossy(&whole.0),
-                    "{status}"
-                );
-                assert!(
-                    composed.1.is_empty() && whole.1.is_empty(),
-                    "{status}: {composed:?}"
-                );
-                let no_query = BTreeMap::new();
-                let composed = answer(
-                    &mut state,
-                    Operation::GetSslVerification,
-                    None,
-                    &no_query,
-                    Some(&parts),
-                );
-                let whole = answer(
-                    &mut state,
-                    Operation::GetSslVerification,
-                    None,
-                    &no_query,
-                    None,
-                );
-                assert_eq!(
-                    String::from_utf8_lossy(&composed.0),
-                    String::from_utf8_lossy(&whole.0),
-                    "verification, {status}"
-                );
-                assert!(
-                    composed.1.is_empty() && whole.1.is_empty(),
-                    "verification, {status}: {composed:?}"
-                );
+                same(Operation::ListCertificatePacks, None, &list_query);
+                same(Operation::GetSslVerification, None, &no_query);
                 for id in &ids {
-                    let no_query = BTreeMap::new();
-                    let composed = answer(
-                        &mut state,
-                        Operation::GetCertificatePack,
-                        Some(id),
-                        &no_query,
-                        Some(&parts),
-                    );
-                    let whole = answer(
-                        &mut state,
-                        Operation::GetCertificatePack,
-                        Some(id),
-                        &no_query,
-                        None,
-                    );
-                    assert_eq!(
-                        String::from_utf8_lossy(&composed.0),
-                        String::from_utf8_lossy(&whole.0)
-                    );
-                    assert!(composed.1.is_empty(), "{status}: {:?}", composed.1);
+                    same(Operation::GetCertificatePack, Some(id), &no_query);
                 }
             }
         }
