@@ -9,6 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, Error as GenError, OperationInfo, ResponseValue};
 use reqwest::header::HeaderMap;
+use reqwest::Method;
 use reqwest::ResponseBuilderExt;
 
 use crate::client::Client;
@@ -99,6 +100,10 @@ impl<T: Send + 'static> Call<T> {
         let work = move |options| async move {
             let config = client.transport();
             let spec = CallSpec::new(config, operation.operation_id(), Some(operation), options);
+            let spec = CallSpec {
+                ids_checked: true,
+                ..spec
+            };
             let call = Some(CallScope {
                 spec,
                 parked: OnceLock::new(),
@@ -199,40 +204,53 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     }
 }
 
-// The adapter: progenitor's `exec` must return a `reqwest::Response`. In a call's own generated
-// client (`Call::new`), it parks the transport's `Exchange` in the call's scope and hands back
-// the 2xx response whose body was read (the generated code finds it empty), or else an empty
-// placeholder; the call ignores what the generated code makes of either. Without a scope
-// (`Client::generated`) the reply is rebuilt as a response; a failure no `reqwest::Error` can
-// express becomes a body that fails to read, with the `Failure` as its source.
+// The adapter. progenitor's builder calls `pre`, then `exec`. In a call's own generated client
+// (`Call::new`), `pre` sends the request, parks the transport's `Exchange` in the call's scope
+// and stops the builder with an error the call ignores: the generated code reads nothing.
+// Without a scope (`Client::generated`), `exec` sends and rebuilds the reply as a response; a
+// failure no `reqwest::Error` can express becomes a body that fails to read, with the `Failure`
+// as its source.
 impl ClientHooks<Transport> for GeneratedClient {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _: &OperationInfo,
+    ) -> std::result::Result<(), GenError<E>> {
+        let Some(scope) = &self.inner.call else {
+            return Ok(());
+        };
+        let request = std::mem::replace(request, reqwest::Request::new(Method::GET, url()));
+        let exchange = self
+            .inner
+            .config
+            .execute(&self.client, request, &scope.spec);
+        let _ = scope.parked.set(exchange.await);
+        Err(GenError::Custom(String::new()))
+    }
+
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let (config, id) = (&self.inner.config, info.operation_id);
-        let unscoped;
-        let spec = match &self.inner.call {
-            Some(scope) => &scope.spec,
-            None => {
-                let operation = Operation::from_operation_id(id);
-                unscoped = CallSpec::new(config, id, operation, RequestOptions::default());
-                &unscoped
-            }
+        let spec = CallSpec::new(
+            config,
+            id,
+            Operation::from_operation_id(id),
+            Default::default(),
+        );
+        let response = |status, headers, body| {
+            let (mut parts, ()) = http::Response::builder()
+                .url(url())
+                .body(())
+                .unwrap_or_default()
+                .into_parts();
+            parts.status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
+            parts.headers = headers;
+            reqwest::Response::from(http::Response::from_parts(parts, body))
         };
-        let mut exchange = config.execute(&self.client, request, spec).await;
-        if let Some(scope) = &self.inner.call {
-            let answer = exchange
-                .outcome
-                .as_mut()
-                .ok()
-                .and_then(|r| r.response.take());
-            let _ = scope.parked.set(exchange);
-            let placeholder = || response(204, HeaderMap::new(), Bytes::new().into());
-            return Ok(answer.unwrap_or_else(placeholder));
-        }
-        match exchange.outcome {
+        match config.execute(&self.client, request, &spec).await.outcome {
             Ok(reply) => Ok(response(
                 reply.meta.status,
                 reply.meta.headers,
@@ -252,17 +270,10 @@ impl ClientHooks<Transport> for GeneratedClient {
     }
 }
 
-/// A response with these parts and `body`, its URL a copy of one parsed once (reqwest would
-/// parse a placeholder URL for every response built from parts).
-fn response(status: u16, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
-    static URL: LazyLock<Option<reqwest::Url>> =
-        LazyLock::new(|| reqwest::Url::parse("http://no.url.provided.local").ok());
-    let builder = match &*URL {
-        Some(url) => http::Response::builder().url(url.clone()),
-        None => http::Response::builder(),
-    };
-    let (mut parts, ()) = builder.body(()).unwrap_or_default().into_parts();
-    parts.status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
-    parts.headers = headers;
-    reqwest::Response::from(http::Response::from_parts(parts, body))
+/// A placeholder URL, a copy of one parsed once (reqwest would parse one for every response
+/// built from parts).
+fn url() -> reqwest::Url {
+    static URL: LazyLock<reqwest::Url> =
+        LazyLock::new(|| reqwest::Url::parse("http://no.url.provided.local").expect("a valid URL"));
+    URL.clone()
 }

@@ -94,6 +94,9 @@ pub(crate) struct CallSpec {
     pub(crate) options: RequestOptions,
     /// When the whole call must be over, and the limit it came from.
     pub(crate) deadline: (Instant, Duration),
+    /// Whether the path is made of ids already checked (`ids.rs`; a [`Call`](crate::Call)'s):
+    /// checked against the template again in debug builds only.
+    pub(crate) ids_checked: bool,
 }
 
 impl CallSpec {
@@ -115,6 +118,7 @@ impl CallSpec {
             idempotent: operation.is_some_and(Operation::is_idempotent),
             options,
             deadline: (at, limit),
+            ids_checked: false,
         }
     }
 }
@@ -139,9 +143,6 @@ pub(crate) struct Exchange {
 pub(crate) struct Reply {
     pub(crate) meta: ResponseMeta,
     pub(crate) body: Bytes,
-    /// The `reqwest::Response` of a 2xx, its body read to the end: the adapter hands it to
-    /// progenitor's `exec` instead of building a placeholder.
-    pub(crate) response: Option<reqwest::Response>,
 }
 
 /// A failure the transport reports instead of a reply.
@@ -243,12 +244,7 @@ async fn read_limited(
         }
     }
     let body = if rest.is_empty() { first } else { rest.into() };
-    let response = None;
-    Ok(Reply {
-        meta,
-        body,
-        response,
-    })
+    Ok(Reply { meta, body })
 }
 
 /// The response metadata an attempt's outcome carries, if it got an answer.
@@ -319,6 +315,7 @@ impl Config {
         }
         let path = request.url().path();
         let allowed = match call.template {
+            Some(_) if call.ids_checked && !cfg!(debug_assertions) => true,
             Some(template) => path_matches(path, &self.base_path, template),
             None => raw_path_allowed(path, &self.base_path),
         };
@@ -414,10 +411,6 @@ impl Config {
                     let operation = call.template.is_some();
                     match read_limited(&mut r, meta, self.max_body, operation).await {
                         Err(Failure::Http(e)) => Err(failure(e)),
-                        Ok(mut reply) if status < 300 => {
-                            reply.response = Some(r);
-                            Ok(reply)
-                        }
                         read => read,
                     }
                 }
