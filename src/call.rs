@@ -3,7 +3,7 @@
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -106,7 +106,7 @@ impl<T: Send + 'static> Call<T> {
             };
             let call = Some(CallScope {
                 spec,
-                parked: OnceLock::new(),
+                parked: Mutex::new(None),
             });
             let inner = Transport {
                 config: Arc::clone(config),
@@ -121,7 +121,7 @@ impl<T: Send + 'static> Call<T> {
             };
             let (mut api, generated) = send(api).await;
             if let Some(CallScope { spec, parked }) = api.inner.call.take()
-                && let Some(exchange) = parked.into_inner()
+                && let Ok(Some(exchange)) = parked.into_inner()
             {
                 return envelope::finish::<E>(&spec, exchange);
             }
@@ -224,7 +224,10 @@ impl ClientHooks<Transport> for GeneratedClient {
             .inner
             .config
             .execute(&self.client, request, &scope.spec);
-        let _ = scope.parked.set(exchange.await);
+        let exchange = exchange.await;
+        if let Ok(mut parked) = scope.parked.lock() {
+            *parked = Some(exchange);
+        }
         Err(GenError::Custom(String::new()))
     }
 

@@ -4,7 +4,7 @@
 //! a typed [`Failure`], and whether anything may have reached the server. A request that is not
 //! idempotent is never resent once it may have reached the server.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -127,7 +127,7 @@ impl CallSpec {
 #[derive(Debug)]
 pub(crate) struct CallScope {
     pub(crate) spec: CallSpec,
-    pub(crate) parked: OnceLock<Exchange>,
+    pub(crate) parked: Mutex<Option<Exchange>>,
 }
 
 /// What one call's request gave.
