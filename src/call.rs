@@ -1,5 +1,5 @@
-//! One API call ([`Call`]) and the adapter between progenitor's `exec` hook and the transport
-//! (see "The call path" in the crate docs).
+//! One API call ([`Call`]) and the adapter between progenitor's hooks and the transport (see
+//! "The call path" in the crate docs).
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
@@ -9,8 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, Error as GenError, OperationInfo, ResponseValue};
 use reqwest::header::HeaderMap;
-use reqwest::Method;
-use reqwest::ResponseBuilderExt;
+use reqwest::{Method, ResponseBuilderExt};
 
 use crate::client::Client;
 use crate::envelope::{self, Envelope};
@@ -18,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::generated::{Client as GeneratedClient, Operation};
 use crate::response::ApiResponse;
 use crate::retry::RetryPolicy;
-use crate::transport::{CallScope, CallSpec, Failure, RequestOptions, Transport};
+use crate::transport::{CallScope, CallSpec, Failure, Reply, RequestOptions, Transport};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
@@ -99,21 +98,14 @@ impl<T: Send + 'static> Call<T> {
         let client = client.clone();
         let work = move |options| async move {
             let config = client.transport();
-            let spec = CallSpec::new(config, operation.operation_id(), Some(operation), options);
-            let spec = CallSpec {
-                ids_checked: true,
-                ..spec
-            };
-            let call = Some(CallScope {
-                spec,
-                parked: Mutex::new(None),
-            });
-            let inner = Transport {
-                config: Arc::clone(config),
-                call,
-            };
+            let mut spec =
+                CallSpec::new(config, operation.operation_id(), Some(operation), options);
+            spec.ids_checked = true;
+            let (parked, config) = (Mutex::default(), Arc::clone(config));
+            let call = Some(CallScope { spec, parked });
             // A struct literal, not `new_with_client`: built in place, not moved in.
             let (baseurl, http) = (client.base_url().to_owned(), client.http().clone());
+            let inner = Transport { config, call };
             let api = GeneratedClient {
                 baseurl,
                 client: http,
@@ -223,8 +215,8 @@ impl ClientHooks<Transport> for GeneratedClient {
         let exchange = self
             .inner
             .config
-            .execute(&self.client, request, &scope.spec);
-        let exchange = exchange.await;
+            .execute(&self.client, request, &scope.spec)
+            .await;
         if let Ok(mut parked) = scope.parked.lock() {
             *parked = Some(exchange);
         }
@@ -237,12 +229,8 @@ impl ClientHooks<Transport> for GeneratedClient {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let (config, id) = (&self.inner.config, info.operation_id);
-        let spec = CallSpec::new(
-            config,
-            id,
-            Operation::from_operation_id(id),
-            Default::default(),
-        );
+        let operation = Operation::from_operation_id(id);
+        let spec = CallSpec::new(config, id, operation, RequestOptions::default());
         let response = |status, headers, body| {
             let (mut parts, ()) = http::Response::builder()
                 .url(url())
@@ -254,11 +242,7 @@ impl ClientHooks<Transport> for GeneratedClient {
             reqwest::Response::from(http::Response::from_parts(parts, body))
         };
         match config.execute(&self.client, request, &spec).await.outcome {
-            Ok(reply) => Ok(response(
-                reply.meta.status,
-                reply.meta.headers,
-                reply.body.into(),
-            )),
+            Ok(Reply { meta, body }) => Ok(response(meta.status, meta.headers, body.into())),
             Err(Failure::Http(e)) => Err(e),
             Err(failure) => {
                 let (status, headers) = match &failure {

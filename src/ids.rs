@@ -108,7 +108,10 @@ pub(crate) fn check_id_text(field: &str, value: &str, max: usize) -> Result<()> 
     // Bytes, not chars: every byte before the first bad one is ASCII, so `at` starts a char.
     let bad = |b: u8| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if let Some(at) = value.bytes().position(bad) {
-        let c = value.get(at..).and_then(|rest| rest.chars().next()).unwrap_or_default();
+        let c = value
+            .get(at..)
+            .and_then(|rest| rest.chars().next())
+            .unwrap_or_default();
         return Err(Error::input(
             field,
             quoted(),

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::call::Call;
 use crate::client::Client;
-use crate::envelope::{self, Lenient};
+use crate::envelope::{self, Parts};
 use crate::error::{Error, Result};
 use crate::response::RawResponse;
 use crate::retry::RetryPolicy;
@@ -213,7 +213,7 @@ impl RawRequest {
         let options = std::mem::take(&mut self.options);
         let work = move |options| async move {
             let (spec, exchange) = self.exchange(options).await?;
-            envelope::finish::<Lenient<T>>(&spec, exchange)
+            envelope::finish::<Parts<T>>(&spec, exchange)
         };
         Call::with_work(RAW, Ok(Box::new(work))).options(options)
     }

@@ -148,7 +148,6 @@ pub(crate) struct Reply {
 /// A failure the transport reports instead of a reply.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Failure {
-    /// The request path did not match the operation's path template under the base path.
     #[error("refused to send a request to {path:?}: it is not {template:?} under {base:?}")]
     PathRefused {
         path: String,
@@ -211,11 +210,7 @@ async fn read_limited(
     if declared.is_some() && !cut {
         return too_large(meta, declared);
     }
-    let cap = if cut {
-        ERROR_BODY_PARSE_LIMIT
-    } else {
-        usize::MAX
-    };
+    let cap = cut.then_some(ERROR_BODY_PARSE_LIMIT).unwrap_or(usize::MAX);
     let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(cap);
     // A body that arrives in one chunk (most answers here) is kept as it came, not copied.
     let (mut first, mut rest) = (Bytes::new(), Vec::new());
@@ -258,28 +253,17 @@ fn meta_of(outcome: &mut Result<Reply, Failure>) -> Option<&mut ResponseMeta> {
 /// Whether `path` is `template` under `base`, every `{parameter}` one segment of
 /// `[A-Za-z0-9_-]`.
 pub(crate) fn path_matches(path: &str, base: &str, template: &str) -> bool {
-    let valid = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-';
-    let Some(mut rest) = path.strip_prefix(base).map(str::as_bytes) else {
+    let valid = |b| u8::is_ascii_alphanumeric(&b) || b == b'_' || b == b'-';
+    let parameter = |s: &str| !s.is_empty() && s.bytes().all(valid);
+    let Some(rest) = path.strip_prefix(base) else {
         return false;
     };
-    let mut template = template.as_bytes();
-    // Literal parts compare as slices; each `{parameter}` takes the valid bytes that follow.
-    while let Some(open) = template.iter().position(|b| *b == b'{') {
-        let (literal, after) = template.split_at(open);
-        let close = after.iter().position(|b| *b == b'}').unwrap_or(after.len());
-        let Some(at_parameter) = rest.strip_prefix(literal) else {
-            return false;
-        };
-        let taken = at_parameter.iter().take_while(|b| valid(b)).count();
-        if taken == 0 {
-            return false;
-        }
-        (rest, template) = (
-            at_parameter.get(taken..).unwrap_or_default(),
-            after.get(close + 1..).unwrap_or_default(),
-        );
-    }
-    rest == template
+    let (have, want) = (rest.split('/'), template.split('/'));
+    have.clone().count() == want.clone().count()
+        && have.zip(want).all(|(h, w)| match w.starts_with('{') {
+            true => parameter(h),
+            false => h == w,
+        })
 }
 
 /// Whether a raw request's path stays under `base` (after the URL parser resolved dot segments).
@@ -326,10 +310,8 @@ impl Config {
                 base: self.base_path.clone(),
             };
             tracing::warn!(operation = call.operation, "{failure}");
-            return Exchange {
-                outcome: Err(failure),
-                sent: false,
-            };
+            let (outcome, sent) = (Err(failure), false);
+            return Exchange { outcome, sent };
         }
         let span = tracing::info_span!(
             "cloudflare_ssl.request",
@@ -406,7 +388,7 @@ impl Config {
                         status,
                         headers: std::mem::take(r.headers_mut()),
                         attempts: attempt,
-                        retry_delays: Vec::new(),
+                        ..ResponseMeta::default()
                     };
                     let operation = call.template.is_some();
                     match read_limited(&mut r, meta, self.max_body, operation).await {
