@@ -210,7 +210,11 @@ async fn read_limited(
     if declared.is_some() && !cut {
         return too_large(meta, declared);
     }
-    let cap = cut.then_some(ERROR_BODY_PARSE_LIMIT).unwrap_or(usize::MAX);
+    let cap = if cut {
+        ERROR_BODY_PARSE_LIMIT
+    } else {
+        usize::MAX
+    };
     let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(cap);
     // A body that arrives in one chunk (most answers here) is kept as it came, not copied.
     let (mut first, mut rest) = (Bytes::new(), Vec::new());
