@@ -129,10 +129,9 @@ impl<T: Send + 'static> Call<T> {
 
     /// A call of `operation` that runs `work`.
     pub(crate) fn with_work(operation: &'static str, work: Result<Box<dyn Work<T>>>) -> Self {
-        let options = RequestOptions::default();
         Self {
             operation,
-            options,
+            options: RequestOptions::default(),
             work,
         }
     }

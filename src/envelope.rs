@@ -117,16 +117,14 @@ pub(crate) fn finish<E: Envelope>(
     call: &CallSpec,
     exchange: Exchange,
 ) -> Result<ApiResponse<E::Result>> {
-    let reply = match exchange.outcome {
-        Ok(reply) => reply,
-        Err(failure) => return Err(failed(call, failure, exchange.sent)),
-    };
+    let sent = exchange.sent;
+    let reply = exchange.outcome.map_err(|f| failed(call, f, sent))?;
     match decode::<E>(call.operation, &reply) {
         Ok(response) => Ok(ApiResponse {
             meta: reply.meta,
             ..response
         }),
-        Err((error, seen)) => Err(settle(call, seen, exchange.sent, error, Some(&reply))),
+        Err((error, seen)) => Err(settle(call, seen, sent, error, Some(&reply))),
     }
 }
 

@@ -195,15 +195,14 @@ impl RawRequest {
     pub async fn send_bytes(mut self) -> Result<RawResponse> {
         let options = std::mem::take(&mut self.options);
         let (spec, exchange) = self.exchange(options).await?;
-        match exchange.outcome {
-            Ok(Reply { meta, body, .. }) => Ok(RawResponse {
-                status: meta.status,
-                headers: meta.headers.clone(),
-                body,
-                meta,
-            }),
-            Err(failure) => Err(envelope::failed(&spec, failure, exchange.sent)),
-        }
+        let failed = |failure| envelope::failed(&spec, failure, exchange.sent);
+        let Reply { meta, body } = exchange.outcome.map_err(failed)?;
+        Ok(RawResponse {
+            status: meta.status,
+            headers: meta.headers.clone(),
+            body,
+            meta,
+        })
     }
 
     /// Sends the request and decodes the envelope's `result` as `T`. A failure envelope (any
