@@ -1,15 +1,15 @@
-//! One API call ([`Call`]) and the adapter between progenitor's `exec` hook and the transport
-//! (see "The call path" in the crate docs).
+//! One API call ([`Call`]) and the adapter between progenitor's hooks and the transport (see
+//! "The call path" in the crate docs).
 
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, Error as GenError, OperationInfo, ResponseValue};
 use reqwest::header::HeaderMap;
-use reqwest::ResponseBuilderExt;
+use reqwest::{Method, ResponseBuilderExt};
 
 use crate::client::Client;
 use crate::envelope::{self, Envelope};
@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::generated::{Client as GeneratedClient, Operation};
 use crate::response::ApiResponse;
 use crate::retry::RetryPolicy;
-use crate::transport::{CallScope, CallSpec, Failure, RequestOptions, Transport};
+use crate::transport::{CallScope, CallSpec, Failure, Reply, RequestOptions, Transport};
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
@@ -98,17 +98,14 @@ impl<T: Send + 'static> Call<T> {
         let client = client.clone();
         let work = move |options| async move {
             let config = client.transport();
-            let spec = CallSpec::new(config, operation.operation_id(), Some(operation), options);
-            let call = Some(CallScope {
-                spec,
-                parked: OnceLock::new(),
-            });
-            let inner = Transport {
-                config: Arc::clone(config),
-                call,
-            };
+            let mut spec =
+                CallSpec::new(config, operation.operation_id(), Some(operation), options);
+            spec.ids_checked = true;
+            let (parked, config) = (Mutex::default(), Arc::clone(config));
+            let call = Some(CallScope { spec, parked });
             // A struct literal, not `new_with_client`: built in place, not moved in.
             let (baseurl, http) = (client.base_url().to_owned(), client.http().clone());
+            let inner = Transport { config, call };
             let api = GeneratedClient {
                 baseurl,
                 client: http,
@@ -116,7 +113,7 @@ impl<T: Send + 'static> Call<T> {
             };
             let (mut api, generated) = send(api).await;
             if let Some(CallScope { spec, parked }) = api.inner.call.take()
-                && let Some(exchange) = parked.into_inner()
+                && let Ok(Some(exchange)) = parked.into_inner()
             {
                 return envelope::finish::<E>(&spec, exchange);
             }
@@ -132,10 +129,9 @@ impl<T: Send + 'static> Call<T> {
 
     /// A call of `operation` that runs `work`.
     pub(crate) fn with_work(operation: &'static str, work: Result<Box<dyn Work<T>>>) -> Self {
-        let options = RequestOptions::default();
         Self {
             operation,
-            options,
+            options: RequestOptions::default(),
             work,
         }
     }
@@ -199,45 +195,53 @@ impl<T: Send + 'static> IntoFuture for Call<T> {
     }
 }
 
-// The adapter: progenitor's `exec` must return a `reqwest::Response`. In a call's own generated
-// client (`Call::new`), it parks the transport's `Exchange` in the call's scope and hands back
-// the 2xx response whose body was read (the generated code finds it empty), or else an empty
-// placeholder; the call ignores what the generated code makes of either. Without a scope
-// (`Client::generated`) the reply is rebuilt as a response; a failure no `reqwest::Error` can
-// express becomes a body that fails to read, with the `Failure` as its source.
+// The adapter. progenitor's builder calls `pre`, then `exec`. In a call's own generated client
+// (`Call::new`), `pre` sends the request, parks the transport's `Exchange` in the call's scope
+// and stops the builder with an error the call ignores: the generated code reads nothing.
+// Without a scope (`Client::generated`), `exec` sends and rebuilds the reply as a response; a
+// failure no `reqwest::Error` can express becomes a body that fails to read, with the `Failure`
+// as its source.
 impl ClientHooks<Transport> for GeneratedClient {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _: &OperationInfo,
+    ) -> std::result::Result<(), GenError<E>> {
+        let Some(scope) = &self.inner.call else {
+            return Ok(());
+        };
+        let request = std::mem::replace(request, reqwest::Request::new(Method::GET, url()));
+        let exchange = self
+            .inner
+            .config
+            .execute(&self.client, request, &scope.spec)
+            .await;
+        if let Ok(mut parked) = scope.parked.lock() {
+            *parked = Some(exchange);
+        }
+        Err(GenError::Custom(String::new()))
+    }
+
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let (config, id) = (&self.inner.config, info.operation_id);
-        let unscoped;
-        let spec = match &self.inner.call {
-            Some(scope) => &scope.spec,
-            None => {
-                let operation = Operation::from_operation_id(id);
-                unscoped = CallSpec::new(config, id, operation, RequestOptions::default());
-                &unscoped
-            }
+        let operation = Operation::from_operation_id(id);
+        let spec = CallSpec::new(config, id, operation, RequestOptions::default());
+        let response = |status, headers, body| {
+            let (mut parts, ()) = http::Response::builder()
+                .url(url())
+                .body(())
+                .unwrap_or_default()
+                .into_parts();
+            parts.status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
+            parts.headers = headers;
+            reqwest::Response::from(http::Response::from_parts(parts, body))
         };
-        let mut exchange = config.execute(&self.client, request, spec).await;
-        if let Some(scope) = &self.inner.call {
-            let answer = exchange
-                .outcome
-                .as_mut()
-                .ok()
-                .and_then(|r| r.response.take());
-            let _ = scope.parked.set(exchange);
-            let placeholder = || response(204, HeaderMap::new(), Bytes::new().into());
-            return Ok(answer.unwrap_or_else(placeholder));
-        }
-        match exchange.outcome {
-            Ok(reply) => Ok(response(
-                reply.meta.status,
-                reply.meta.headers,
-                reply.body.into(),
-            )),
+        match config.execute(&self.client, request, &spec).await.outcome {
+            Ok(Reply { meta, body }) => Ok(response(meta.status, meta.headers, body.into())),
             Err(Failure::Http(e)) => Err(e),
             Err(failure) => {
                 let (status, headers) = match &failure {
@@ -252,17 +256,10 @@ impl ClientHooks<Transport> for GeneratedClient {
     }
 }
 
-/// A response with these parts and `body`, its URL a copy of one parsed once (reqwest would
-/// parse a placeholder URL for every response built from parts).
-fn response(status: u16, headers: HeaderMap, body: reqwest::Body) -> reqwest::Response {
-    static URL: LazyLock<Option<reqwest::Url>> =
-        LazyLock::new(|| reqwest::Url::parse("http://no.url.provided.local").ok());
-    let builder = match &*URL {
-        Some(url) => http::Response::builder().url(url.clone()),
-        None => http::Response::builder(),
-    };
-    let (mut parts, ()) = builder.body(()).unwrap_or_default().into_parts();
-    parts.status = reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK);
-    parts.headers = headers;
-    reqwest::Response::from(http::Response::from_parts(parts, body))
+/// A placeholder URL, a copy of one parsed once (reqwest would parse one for every response
+/// built from parts).
+fn url() -> reqwest::Url {
+    static URL: LazyLock<reqwest::Url> =
+        LazyLock::new(|| reqwest::Url::parse("http://no.url.provided.local").expect("a valid URL"));
+    URL.clone()
 }

@@ -14,7 +14,8 @@ use crate::transport::{CallSpec, Exchange, Failure, Reply, ERROR_BODY_PARSE_LIMI
 use crate::types;
 
 /// The parts of a Cloudflare response envelope; decoded itself, Cloudflare's envelope around any
-/// `R`, read leniently (as `Lenient`).
+/// `R` read leniently (raw requests, failure bodies): a field of the wrong type is absent, a
+/// message that is not an object has no code and an empty text.
 #[doc(hidden)]
 #[derive(Deserialize)]
 #[serde(bound = "R: DeserializeOwned")]
@@ -31,12 +32,8 @@ pub struct Parts<R> {
     pub(crate) result_info: Option<types::ResultInfo>,
 }
 
-/// Cloudflare's envelope around any `T`, read leniently (raw requests, failure bodies): a field
-/// of the wrong type is absent, a message that is not an object has no code and an empty text.
-pub(crate) type Lenient<T> = Parts<T>;
-
 /// A Cloudflare envelope around a `result`: every operation's `200` type (generated from the
-/// document by `openapi/codegen.rs`), and `Lenient` (raw requests).
+/// document by `openapi/codegen.rs`), and `Parts` (raw requests).
 #[doc(hidden)]
 pub trait Envelope: DeserializeOwned + Send + 'static {
     /// The type of `result`.
@@ -49,7 +46,7 @@ pub trait Envelope: DeserializeOwned + Send + 'static {
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> Envelope for Lenient<T> {
+impl<T: DeserializeOwned + Send + 'static> Envelope for Parts<T> {
     type Result = T;
     fn into_parts(self) -> Self {
         self
@@ -120,16 +117,14 @@ pub(crate) fn finish<E: Envelope>(
     call: &CallSpec,
     exchange: Exchange,
 ) -> Result<ApiResponse<E::Result>> {
-    let reply = match exchange.outcome {
-        Ok(reply) => reply,
-        Err(failure) => return Err(failed(call, failure, exchange.sent)),
-    };
+    let sent = exchange.sent;
+    let reply = exchange.outcome.map_err(|f| failed(call, f, sent))?;
     match decode::<E>(call.operation, &reply) {
         Ok(response) => Ok(ApiResponse {
             meta: reply.meta,
             ..response
         }),
-        Err((error, seen)) => Err(settle(call, seen, exchange.sent, error, Some(&reply))),
+        Err((error, seen)) => Err(settle(call, seen, sent, error, Some(&reply))),
     }
 }
 
@@ -174,7 +169,7 @@ fn decode<E: Envelope>(
     let (answer, unusable) = (Seen::Answer(meta.status), Seen::Unusable(meta.status));
     let failure = || {
         let envelope = (body.len() <= ERROR_BODY_PARSE_LIMIT)
-            .then(|| serde_json::from_slice::<Lenient<IgnoredAny>>(body).ok())
+            .then(|| serde_json::from_slice::<Parts<IgnoredAny>>(body).ok())
             .flatten()?;
         (envelope.success == Some(false) || !envelope.errors.is_empty())
             .then(|| api_error(operation, meta, envelope.errors, envelope.messages))
@@ -236,7 +231,7 @@ pub const ACCEPTED_BODY_LIMIT: usize = 64 * 1024;
 /// server accepted it, so it must not look like an ordinary failure that invites a retry.
 fn accepted(operation: &'static str, reply: Option<&Reply>, cause: Error) -> Error {
     let body = reply.map_or(&[][..], |r| &r.body[..]);
-    let result = serde_json::from_slice::<Lenient<Value>>(body)
+    let result = serde_json::from_slice::<Parts<Value>>(body)
         .ok()
         .and_then(|e| e.result);
     let resource_id = result.and_then(|r| r.get("id")?.as_str().map(str::to_owned));
@@ -317,7 +312,7 @@ mod tests {
 
     /// The failure envelope as `decode` reads it from an error body.
     fn lenient_failure(body: &[u8]) -> Option<(Vec<ApiMessage>, Vec<ApiMessage>)> {
-        let e = serde_json::from_slice::<Lenient<IgnoredAny>>(body).ok()?;
+        let e = serde_json::from_slice::<Parts<IgnoredAny>>(body).ok()?;
         (e.success == Some(false) || !e.errors.is_empty())
             .then(|| (api_messages(e.errors), api_messages(e.messages)))
     }

@@ -105,10 +105,13 @@ pub(crate) fn check_id_text(field: &str, value: &str, max: usize) -> Result<()> 
     if value.is_empty() {
         return Err(Error::input(field, quoted(), "must not be empty"));
     }
-    if let Some((at, c)) = value
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
+    // Bytes, not chars: every byte before the first bad one is ASCII, so `at` starts a char.
+    let bad = |b: u8| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if let Some(at) = value.bytes().position(bad) {
+        let c = value
+            .get(at..)
+            .and_then(|rest| rest.chars().next())
+            .unwrap_or_default();
         return Err(Error::input(
             field,
             quoted(),

@@ -82,7 +82,7 @@
 //!   ▼                                            │
 //! per-call generated::Client                     │
 //!   inner: Transport { config, call: CallScope } │
-//!   │ progenitor builder .send() → exec hook     │
+//!   │ progenitor builder .send() → pre hook      │
 //!   ▼ (the adapter, call.rs)                     ▼
 //! Config::execute(http, request, &CallSpec) ──► attempts: limiter, pacing, timeout ≤ deadline,
 //!   │                                           bounded body read, retry if classify() says so
@@ -90,17 +90,17 @@
 //! Exchange { outcome: Ok(Reply { meta, body }) | Err(Failure), sent }
 //!   │ (the adapter parks it in the CallScope; the call takes it back when send() returns)
 //!   ▼
-//! envelope::finish::<E>(&spec, exchange)        E: the generated envelope, or Lenient<T> (raw)
+//! envelope::finish::<E>(&spec, exchange)        E: the generated envelope, or Parts<T> (raw)
 //!   decode(): the one envelope decoder (typed, raw and failure bodies)
 //!   classify(): ok | API error | retryable | unknown | accepted
 //!   ▼
 //! Result<ApiResponse<T>>  (RawRequest::send_bytes: the Reply itself as a RawResponse)
 //! ```
 //!
-//! progenitor's `exec` hook must return a `reqwest::Response`; the adapter hands it an empty
-//! placeholder for a call (the generated code passes it through unread) and keeps the
-//! transport's `Exchange` in the per-call client, which the call owns. Only
-//! [`Client::generated`] (no call) gets a real response rebuilt from the reply.
+//! For a call, the adapter sends the request from progenitor's `pre` hook, keeps the transport's
+//! `Exchange` in the per-call client, which the call owns, and stops the generated code there
+//! (it reads nothing). Only [`Client::generated`] (no call) goes on to the `exec` hook, which
+//! hands the generated code a response rebuilt from the reply.
 //!
 //! # Tolerant reader, strict writer
 //!

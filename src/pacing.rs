@@ -18,9 +18,15 @@
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 
+/// The budget headers, as constants (a `&str` name is parsed again on every lookup).
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+const X_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+const X_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
+const X_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 /// Header values longer than this are ignored (a budget header is a few dozen bytes).
 const MAX_HEADER_LEN: usize = 512;
 /// Resets further away than this are read as this (a day).
@@ -70,14 +76,14 @@ impl ServerBudget {
     /// else from `X-RateLimit-Remaining` / `-Limit` / `-Reset` (seconds, or a Unix time).
     /// `None` when no remaining count can be read.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let text = |name: &str| {
+        let text = |name: HeaderName| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .filter(|v| v.len() <= MAX_HEADER_LEN)
         };
         let mut budget = None;
-        if let Some(value) = text("ratelimit") {
+        if let Some(value) = text(RATELIMIT) {
             let params = params(value);
             let remaining = smallest(&params, &["r", "remaining"]);
             if let Some(remaining) = remaining {
@@ -90,19 +96,19 @@ impl ServerBudget {
             }
         }
         if budget.is_none()
-            && let Some(remaining) = text("x-ratelimit-remaining").and_then(number)
+            && let Some(remaining) = text(X_REMAINING).and_then(number)
         {
             budget = Some(ServerBudget {
                 remaining,
-                reset: text("x-ratelimit-reset")
+                reset: text(X_RESET)
                     .and_then(number)
                     .map_or(Duration::ZERO, reset_from),
-                quota: text("x-ratelimit-limit").and_then(number),
+                quota: text(X_LIMIT).and_then(number),
                 window: None,
             });
         }
         let mut budget = budget?;
-        if let Some(policy) = text("ratelimit-policy") {
+        if let Some(policy) = text(RATELIMIT_POLICY) {
             let params = params(policy);
             budget.quota = smallest(&params, &["q"])
                 .or_else(|| policy.split([';', ',']).next().and_then(number))

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::call::Call;
 use crate::client::Client;
-use crate::envelope::{self, Lenient};
+use crate::envelope::{self, Parts};
 use crate::error::{Error, Result};
 use crate::response::RawResponse;
 use crate::retry::RetryPolicy;
@@ -195,15 +195,14 @@ impl RawRequest {
     pub async fn send_bytes(mut self) -> Result<RawResponse> {
         let options = std::mem::take(&mut self.options);
         let (spec, exchange) = self.exchange(options).await?;
-        match exchange.outcome {
-            Ok(Reply { meta, body, .. }) => Ok(RawResponse {
-                status: meta.status,
-                headers: meta.headers.clone(),
-                body,
-                meta,
-            }),
-            Err(failure) => Err(envelope::failed(&spec, failure, exchange.sent)),
-        }
+        let failed = |failure| envelope::failed(&spec, failure, exchange.sent);
+        let Reply { meta, body } = exchange.outcome.map_err(failed)?;
+        Ok(RawResponse {
+            status: meta.status,
+            headers: meta.headers.clone(),
+            body,
+            meta,
+        })
     }
 
     /// Sends the request and decodes the envelope's `result` as `T`. A failure envelope (any
@@ -213,7 +212,7 @@ impl RawRequest {
         let options = std::mem::take(&mut self.options);
         let work = move |options| async move {
             let (spec, exchange) = self.exchange(options).await?;
-            envelope::finish::<Lenient<T>>(&spec, exchange)
+            envelope::finish::<Parts<T>>(&spec, exchange)
         };
         Call::with_work(RAW, Ok(Box::new(work))).options(options)
     }

@@ -4,7 +4,7 @@
 //! a typed [`Failure`], and whether anything may have reached the server. A request that is not
 //! idempotent is never resent once it may have reached the server.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -94,6 +94,9 @@ pub(crate) struct CallSpec {
     pub(crate) options: RequestOptions,
     /// When the whole call must be over, and the limit it came from.
     pub(crate) deadline: (Instant, Duration),
+    /// Whether the path is made of ids already checked (`ids.rs`; a [`Call`](crate::Call)'s):
+    /// checked against the template again in debug builds only.
+    pub(crate) ids_checked: bool,
 }
 
 impl CallSpec {
@@ -115,6 +118,7 @@ impl CallSpec {
             idempotent: operation.is_some_and(Operation::is_idempotent),
             options,
             deadline: (at, limit),
+            ids_checked: false,
         }
     }
 }
@@ -123,7 +127,7 @@ impl CallSpec {
 #[derive(Debug)]
 pub(crate) struct CallScope {
     pub(crate) spec: CallSpec,
-    pub(crate) parked: OnceLock<Exchange>,
+    pub(crate) parked: Mutex<Option<Exchange>>,
 }
 
 /// What one call's request gave.
@@ -139,15 +143,11 @@ pub(crate) struct Exchange {
 pub(crate) struct Reply {
     pub(crate) meta: ResponseMeta,
     pub(crate) body: Bytes,
-    /// The `reqwest::Response` of a 2xx, its body read to the end: the adapter hands it to
-    /// progenitor's `exec` instead of building a placeholder.
-    pub(crate) response: Option<reqwest::Response>,
 }
 
 /// A failure the transport reports instead of a reply.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum Failure {
-    /// The request path did not match the operation's path template under the base path.
     #[error("refused to send a request to {path:?}: it is not {template:?} under {base:?}")]
     PathRefused {
         path: String,
@@ -243,12 +243,7 @@ async fn read_limited(
         }
     }
     let body = if rest.is_empty() { first } else { rest.into() };
-    let response = None;
-    Ok(Reply {
-        meta,
-        body,
-        response,
-    })
+    Ok(Reply { meta, body })
 }
 
 /// The response metadata an attempt's outcome carries, if it got an answer.
@@ -262,28 +257,17 @@ fn meta_of(outcome: &mut Result<Reply, Failure>) -> Option<&mut ResponseMeta> {
 /// Whether `path` is `template` under `base`, every `{parameter}` one segment of
 /// `[A-Za-z0-9_-]`.
 pub(crate) fn path_matches(path: &str, base: &str, template: &str) -> bool {
-    let valid = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-';
-    let Some(mut rest) = path.strip_prefix(base).map(str::as_bytes) else {
+    let valid = |b| u8::is_ascii_alphanumeric(&b) || b == b'_' || b == b'-';
+    let parameter = |s: &str| !s.is_empty() && s.bytes().all(valid);
+    let Some(rest) = path.strip_prefix(base) else {
         return false;
     };
-    let mut template = template.as_bytes();
-    // Literal parts compare as slices; each `{parameter}` takes the valid bytes that follow.
-    while let Some(open) = template.iter().position(|b| *b == b'{') {
-        let (literal, after) = template.split_at(open);
-        let close = after.iter().position(|b| *b == b'}').unwrap_or(after.len());
-        let Some(at_parameter) = rest.strip_prefix(literal) else {
-            return false;
-        };
-        let taken = at_parameter.iter().take_while(|b| valid(b)).count();
-        if taken == 0 {
-            return false;
-        }
-        (rest, template) = (
-            at_parameter.get(taken..).unwrap_or_default(),
-            after.get(close + 1..).unwrap_or_default(),
-        );
-    }
-    rest == template
+    let (have, want) = (rest.split('/'), template.split('/'));
+    have.clone().count() == want.clone().count()
+        && have.zip(want).all(|(h, w)| match w.starts_with('{') {
+            true => parameter(h),
+            false => h == w,
+        })
 }
 
 /// Whether a raw request's path stays under `base` (after the URL parser resolved dot segments).
@@ -319,6 +303,7 @@ impl Config {
         }
         let path = request.url().path();
         let allowed = match call.template {
+            Some(_) if call.ids_checked && !cfg!(debug_assertions) => true,
             Some(template) => path_matches(path, &self.base_path, template),
             None => raw_path_allowed(path, &self.base_path),
         };
@@ -329,10 +314,8 @@ impl Config {
                 base: self.base_path.clone(),
             };
             tracing::warn!(operation = call.operation, "{failure}");
-            return Exchange {
-                outcome: Err(failure),
-                sent: false,
-            };
+            let (outcome, sent) = (Err(failure), false);
+            return Exchange { outcome, sent };
         }
         let span = tracing::info_span!(
             "cloudflare_ssl.request",
@@ -409,15 +392,11 @@ impl Config {
                         status,
                         headers: std::mem::take(r.headers_mut()),
                         attempts: attempt,
-                        retry_delays: Vec::new(),
+                        ..ResponseMeta::default()
                     };
                     let operation = call.template.is_some();
                     match read_limited(&mut r, meta, self.max_body, operation).await {
                         Err(Failure::Http(e)) => Err(failure(e)),
-                        Ok(mut reply) if status < 300 => {
-                            reply.response = Some(r);
-                            Ok(reply)
-                        }
                         read => read,
                     }
                 }
