@@ -160,6 +160,7 @@ mod server;
 mod shared;
 mod spec;
 mod state;
+mod sync;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -302,7 +302,7 @@ fn remembered(
     state: &mut State,
 ) -> Result<Answer, ApiError> {
     let id = call.operation.operation_id();
-    if let Some((_, json, violations)) = crate::shared::lock(&parts.read)
+    if let Some((_, json, violations)) = crate::sync::lock(&parts.read)
         .get(id)
         .filter(|(k, _, _)| *k == key)
     {
@@ -319,7 +319,7 @@ fn remembered(
         .err()
         .unwrap_or_default();
     let json = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
-    crate::shared::lock(&parts.read).insert(id, (key, json.clone(), violations.clone()));
+    crate::sync::lock(&parts.read).insert(id, (key, json.clone(), violations.clone()));
     Ok(Answer::Composed { json, violations })
 }
 
@@ -427,13 +427,13 @@ fn analyze(call: &Call<'_>) -> Result<Value, ApiError> {
     // The analysis is a function of the certificate's text alone: the last one is kept.
     static LAST: std::sync::Mutex<Option<(String, Result<Value, String>)>> =
         std::sync::Mutex::new(None);
-    let known = crate::shared::lock(&LAST)
+    let known = crate::sync::lock(&LAST)
         .as_ref()
         .filter(|(text, _)| text == certificate)
         .map(|(_, analysis)| analysis.clone());
     let analysis = known.unwrap_or_else(|| {
         let fresh = pem::analyze(certificate).map(|a| a.to_json());
-        *crate::shared::lock(&LAST) = Some((certificate.to_owned(), fresh.clone()));
+        *crate::sync::lock(&LAST) = Some((certificate.to_owned(), fresh.clone()));
         fresh
     });
     match analysis {
@@ -726,7 +726,7 @@ fn compose(
 ) -> Answer {
     let id = call.operation.operation_id();
     if let Some(parts) = call.parts
-        && let Some(last) = crate::shared::lock(&parts.last).get(id)
+        && let Some(last) = crate::sync::lock(&parts.last).get(id)
         && last.list == list
         && last.skeleton_key == skeleton_key
         && last.made_from.len() == made_from.len()
@@ -803,7 +803,7 @@ fn compose(
     out.push(b'}');
     let json = Bytes::from(out);
     if let Some(parts) = call.parts {
-        crate::shared::lock(&parts.last).insert(
+        crate::sync::lock(&parts.last).insert(
             id,
             LastComposed {
                 skeleton_key,

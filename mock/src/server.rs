@@ -20,9 +20,10 @@ use crate::faults::{Fault, FaultStage};
 pub(crate) use crate::http::{ADMIN_PREFIX, API_PREFIX};
 use crate::operation::Operation;
 use crate::routes::Answer;
-use crate::shared::{lock, Reply, Shared};
+use crate::shared::{Reply, Shared};
 use crate::spec::RouteMatch;
 use crate::state::RateDecision;
+use crate::sync::lock;
 use crate::{admin, routes};
 
 /// Largest request body accepted by the API routes.
