@@ -66,7 +66,10 @@
 //! ([`RetryPolicy`]), `ratelimit.rs` ([`RateLimit`]), `auth.rs` ([`Credentials`]), `tls.rs` (this
 //! client's TLS, no global provider), `strict.rs` (no undocumented enum value in a request),
 //! `lists.rs` (iterating the generated list types), `tolerant.rs` (the field helpers of the
-//! tolerant reader below). The mock of the API is the separate crate `cloudflare-ssl-mock`.
+//! tolerant reader below). The macros the generator calls with data from the document, each
+//! written and tested once: `operation.rs` ([`Operation`]), `envelope_impl.rs` (each response's
+//! envelope), `open_enum.rs` and `lenient_string.rs` (open enums, length-limited strings). The
+//! mock of the API is the separate crate `cloudflare-ssl-mock`.
 //!
 //! # The call path
 //!
