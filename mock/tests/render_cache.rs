@@ -327,6 +327,30 @@ async fn a_drift_fault_still_edits_a_composed_answer() {
     assert_eq!(drifted["result"]["id"], id.as_str());
 }
 
+/// Keywords that check each property of an object on its own.
+const PER_PROPERTY: &[&str] = &[
+    "type",
+    "required",
+    "properties",
+    "additionalProperties",
+    "description",
+];
+/// Keywords of an array whose only constraint is its `items`.
+const ARRAY_OF: &[&str] = &["type", "items", "description"];
+
+/// `schema` as an object schema, asserting it has no keyword outside `allowed`.
+fn only_keys<'s>(
+    schema: &'s Value,
+    allowed: &[&str],
+    what: &str,
+) -> &'s serde_json::Map<String, Value> {
+    let object = schema.as_object().expect("an object schema");
+    for key in object.keys() {
+        assert!(allowed.contains(&key.as_str()), "{what} has `{key}`");
+    }
+    object
+}
+
 /// The shape of the document that makes validating a pack answer in parts (the envelope per
 /// answer, each pack once per rendering) equivalent to validating it whole: see
 /// `routes::PartValidators`. If this fails, the document changed in a way that needs the
@@ -368,35 +392,20 @@ fn pack_answers_compose_from_parts() {
         ok_schema("/zones/{zone_id}/ssl/verification", "get"),
         json!({ "$ref": "#/components/schemas/VerificationResponse" })
     );
-    let verification = schemas["VerificationResponse"]
-        .as_object()
-        .expect("an object schema");
-    for key in verification.keys() {
-        assert!(
-            [
-                "type",
-                "required",
-                "properties",
-                "additionalProperties",
-                "description"
-            ]
-            .contains(&key.as_str()),
-            "VerificationResponse has `{key}`"
-        );
-    }
+    let verification = only_keys(
+        &schemas["VerificationResponse"],
+        PER_PROPERTY,
+        "VerificationResponse",
+    );
     assert!(!verification
         .get("required")
         .and_then(Value::as_array)
         .is_some_and(|r| r.contains(&json!("result"))));
-    let verification_result = verification["properties"]["result"]
-        .as_object()
-        .expect("an object schema");
-    for key in verification_result.keys() {
-        assert!(
-            ["type", "items", "description"].contains(&key.as_str()),
-            "the verification's result has `{key}`"
-        );
-    }
+    let verification_result = only_keys(
+        &verification["properties"]["result"],
+        ARRAY_OF,
+        "the verification's result",
+    );
     assert_eq!(verification_result["type"], "array");
     assert_eq!(
         verification_result["items"],
@@ -406,21 +415,7 @@ fn pack_answers_compose_from_parts() {
         ("CertificatePackListResponse", false),
         ("CertificatePackResponse", false),
     ] {
-        let envelope = schemas[name].as_object().expect("an object schema");
-        // Only keywords that check each property on its own.
-        for key in envelope.keys() {
-            assert!(
-                [
-                    "type",
-                    "required",
-                    "properties",
-                    "additionalProperties",
-                    "description"
-                ]
-                .contains(&key.as_str()),
-                "{name} has `{key}`"
-            );
-        }
+        let envelope = only_keys(&schemas[name], PER_PROPERTY, name);
         let required = envelope["required"].as_array().expect("required");
         assert_eq!(
             required.contains(&json!("result")),
@@ -432,15 +427,11 @@ fn pack_answers_compose_from_parts() {
         schemas["CertificatePackResponse"]["properties"]["result"],
         pack_ref
     );
-    let list_result = schemas["CertificatePackListResponse"]["properties"]["result"]
-        .as_object()
-        .expect("an object schema");
-    for key in list_result.keys() {
-        assert!(
-            ["type", "items", "description"].contains(&key.as_str()),
-            "the list's result has `{key}`"
-        );
-    }
+    let list_result = only_keys(
+        &schemas["CertificatePackListResponse"]["properties"]["result"],
+        ARRAY_OF,
+        "the list's result",
+    );
     assert_eq!(list_result["type"], "array");
     assert_eq!(list_result["items"], pack_ref);
 }
