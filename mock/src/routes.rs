@@ -1111,16 +1111,8 @@ fn apply_validation_method(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{MockConfig, Preset, DEFAULT_ZONE_ID};
-
-    fn state() -> State {
-        let mut config = MockConfig {
-            start_time: DateTime::from_timestamp(1_700_000_000, 0),
-            ..MockConfig::default()
-        };
-        config.apply(Preset::Manual);
-        State::new(&config)
-    }
+    use crate::config::DEFAULT_ZONE_ID;
+    use crate::state::tests::state;
 
     /// The answer's JSON text and its violations: composed (`parts`) or built as one value and
     /// validated whole (no `parts`, the way every other answer goes).

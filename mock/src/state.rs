@@ -1035,10 +1035,12 @@ impl Pack {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn state() -> State {
+    /// A state seeded from the default configuration with the manual preset and a fixed start
+    /// time (2023-11-14), shared by the unit tests of this crate.
+    pub(crate) fn state() -> State {
         let mut config = MockConfig {
             start_time: DateTime::from_timestamp(1_700_000_000, 0),
             ..MockConfig::default()
