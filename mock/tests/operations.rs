@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use cloudflare_ssl_mock::{
-    MockServer, DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME, SAMPLE_CERTIFICATE_PEM, SECOND_ZONE_ID,
+    DEFAULT_ZONE_ID, DEFAULT_ZONE_NAME, SAMPLE_CERTIFICATE_PEM, SECOND_ZONE_ID,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -30,56 +30,10 @@ cA6jBDBUAI90YthcnMGLXsfcdpfLDIG/GDwuwI4z8VwxC9Ns6bjHKR6t
 -----END CERTIFICATE-----
 ";
 
-struct Api {
-    mock: MockServer,
-    http: reqwest::Client,
-}
+mod common;
+use common::Api;
 
 impl Api {
-    async fn start() -> Api {
-        Api {
-            mock: MockServer::start_manual().await,
-            http: http_client(),
-        }
-    }
-
-    /// Calls `path` (relative to `/zones/{zone}`) and returns status and JSON body; asserts the
-    /// mock's own response-schema check stayed clean.
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        self.call_zone(DEFAULT_ZONE_ID, method, path, body).await
-    }
-
-    async fn call_zone(
-        &self,
-        zone: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let url = format!("{}/zones/{zone}{path}", self.mock.base_url());
-        let mut request = self
-            .http
-            .request(method.clone(), &url)
-            .bearer_auth(self.mock.token());
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request reaches the mock");
-        let status = response.status();
-        let body: Value = response.json().await.expect("a JSON body");
-        assert_eq!(
-            self.mock.schema_violations(),
-            Vec::<String>::new(),
-            "{method} {path}"
-        );
-        if status.is_success() {
-            assert_eq!(body["success"], true, "{body}");
-        } else {
-            assert_failure(&body);
-        }
-        (status, body)
-    }
-
     async fn get(&self, path: &str) -> Value {
         let (status, body) = self.call(Method::GET, path, None).await;
         assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
@@ -110,25 +64,6 @@ impl Api {
             .as_str()
             .expect("status")
             .to_owned()
-    }
-}
-
-/// A plain reqwest client (reqwest is built without a bundled TLS crypto provider: install ring,
-/// as the crate's own client does, before building one).
-fn http_client() -> reqwest::Client {
-    let _ = cloudflare_ssl_mock::crypto_provider().install_default();
-    reqwest::Client::new()
-}
-
-fn assert_failure(body: &Value) {
-    assert_eq!(body["success"], false, "{body}");
-    assert!(body["result"].is_null(), "{body}");
-    assert!(body["messages"].is_array(), "{body}");
-    let errors = body["errors"].as_array().expect("errors array");
-    assert!(!errors.is_empty(), "{body}");
-    for e in errors {
-        assert!(e["code"].is_i64(), "{body}");
-        assert!(e["message"].is_string(), "{body}");
     }
 }
 

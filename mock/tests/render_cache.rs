@@ -8,47 +8,14 @@
 
 use std::time::Duration;
 
-use cloudflare_ssl_mock::{MockServer, DEFAULT_ZONE_ID};
+use cloudflare_ssl_mock::DEFAULT_ZONE_ID;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-struct Api {
-    mock: MockServer,
-    http: reqwest::Client,
-}
+mod common;
+use common::Api;
 
 impl Api {
-    async fn start() -> Api {
-        Api {
-            mock: MockServer::start_manual().await,
-            http: {
-                let _ = cloudflare_ssl_mock::crypto_provider().install_default();
-                reqwest::Client::new()
-            },
-        }
-    }
-
-    /// `path` relative to `/zones/{zone}`; asserts the mock validated its answer clean.
-    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let url = format!("{}/zones/{DEFAULT_ZONE_ID}{path}", self.mock.base_url());
-        let mut request = self
-            .http
-            .request(method.clone(), &url)
-            .bearer_auth(self.mock.token());
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("request reaches the mock");
-        let status = response.status();
-        let body: Value = response.json().await.expect("a JSON body");
-        assert_eq!(
-            self.mock.schema_violations(),
-            Vec::<String>::new(),
-            "{method} {path}"
-        );
-        (status, body)
-    }
-
     /// The pack through `GET`, and through the list (`status=all`, one page of 50), both
     /// checked against its uncached rendering; `None` when it is gone (404, not listed).
     async fn read(&self, id: &str) -> Option<Value> {
