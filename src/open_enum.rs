@@ -45,13 +45,17 @@ impl fmt::Display for UnknownValueError {
 
 impl std::error::Error for UnknownValueError {}
 
-/// JSON Schema of an open enum: any value of `instance`, documented values (`known`) listed.
+/// JSON Schema of an open enum: any value of `instance`, the documented values (`known`) listed.
 pub(crate) fn open_schema(
     description: &str,
     instance: schemars::schema::InstanceType,
-    known: schemars::schema::SchemaObject,
+    known: impl IntoIterator<Item = serde_json::Value>,
 ) -> schemars::schema::Schema {
     use schemars::schema::{Metadata, Schema, SchemaObject, SubschemaValidation};
+    let known = SchemaObject {
+        enum_values: Some(known.into_iter().collect()),
+        ..Default::default()
+    };
     let any = SchemaObject {
         instance_type: Some(instance.into()),
         ..Default::default()
@@ -68,6 +72,28 @@ pub(crate) fn open_schema(
         ..Default::default()
     })
 }
+
+/// The `JsonSchema` impl of an open enum `$name` over JSON values of `$instance` (`String` or
+/// `Integer`): [`open_schema`] with its `VALUES`.
+macro_rules! open_json_schema {
+    ($name:ident, $description:literal, $instance:ident) => {
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::string::String {
+                ::std::stringify!($name).to_owned()
+            }
+            fn json_schema(
+                _: &mut ::schemars::r#gen::SchemaGenerator,
+            ) -> ::schemars::schema::Schema {
+                $crate::open_enum::open_schema(
+                    ::std::concat!($description, $crate::open_enum::open_doc!()),
+                    ::schemars::schema::InstanceType::$instance,
+                    Self::VALUES.iter().map(|v| ::serde_json::Value::from(*v)),
+                )
+            }
+        }
+    };
+}
+pub(crate) use open_json_schema;
 
 /// The paragraph every open enum's documentation ends with (after the document's description).
 macro_rules! open_doc {
@@ -253,24 +279,7 @@ macro_rules! string_enum {
             }
         }
 
-        impl ::schemars::JsonSchema for $name {
-            fn schema_name() -> ::std::string::String {
-                ::std::stringify!($name).to_owned()
-            }
-            fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
-                let known = ::schemars::schema::SchemaObject {
-                    enum_values: ::std::option::Option::Some(
-                        Self::VALUES.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
-                    ),
-                    ..::std::default::Default::default()
-                };
-                $crate::open_enum::open_schema(
-                    ::std::concat!($description, $crate::open_enum::open_doc!()),
-                    ::schemars::schema::InstanceType::String,
-                    known,
-                )
-            }
-        }
+        $crate::open_enum::open_json_schema!($name, $description, String);
     };
 }
 pub(crate) use string_enum;
@@ -380,24 +389,7 @@ macro_rules! integer_enum {
             }
         }
 
-        impl ::schemars::JsonSchema for $name {
-            fn schema_name() -> ::std::string::String {
-                ::std::stringify!($name).to_owned()
-            }
-            fn json_schema(_: &mut ::schemars::r#gen::SchemaGenerator) -> ::schemars::schema::Schema {
-                let known = ::schemars::schema::SchemaObject {
-                    enum_values: ::std::option::Option::Some(
-                        Self::VALUES.iter().map(|v| ::serde_json::Value::from(*v)).collect(),
-                    ),
-                    ..::std::default::Default::default()
-                };
-                $crate::open_enum::open_schema(
-                    ::std::concat!($description, $crate::open_enum::open_doc!()),
-                    ::schemars::schema::InstanceType::Integer,
-                    known,
-                )
-            }
-        }
+        $crate::open_enum::open_json_schema!($name, $description, Integer);
     };
 }
 pub(crate) use integer_enum;
