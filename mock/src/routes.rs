@@ -1151,6 +1151,31 @@ mod tests {
         }
     }
 
+    /// Asserts the answer served from `parts` (composed or remembered) is byte for byte the one
+    /// built as a value and validated whole, and that both are clean; gives the whole one's text.
+    fn same_answer(
+        state: &mut State,
+        parts: &PartValidators,
+        operation: Operation,
+        pack: Option<&str>,
+        query: &BTreeMap<String, Value>,
+        step: &str,
+    ) -> Vec<u8> {
+        let served = answer(state, operation, pack, query, Some(parts));
+        let whole = answer(state, operation, pack, query, None);
+        assert_eq!(
+            String::from_utf8_lossy(&served.0),
+            String::from_utf8_lossy(&whole.0),
+            "{operation}, {step}"
+        );
+        assert!(
+            served.1.is_empty() && whole.1.is_empty(),
+            "{operation}, {step}: {served:?} {:?}",
+            whole.1
+        );
+        whole.0
+    }
+
     /// In every status, with every validation method and both brandings, a composed pack or
     /// verification answer (served from cached renderings, read twice) is byte for byte the
     /// answer built as one value, and both validate clean.
@@ -1179,18 +1204,8 @@ mod tests {
                 }
             }
             let no_query = BTreeMap::new();
-            let mut same = |operation: Operation, id: Option<&str>, query| {
-                let composed = answer(&mut state, operation, id, query, Some(&parts));
-                let whole = answer(&mut state, operation, id, query, None);
-                assert_eq!(
-                    String::from_utf8_lossy(&composed.0),
-                    String::from_utf8_lossy(&whole.0),
-                    "{operation}, {status}"
-                );
-                assert!(
-                    composed.1.is_empty() && whole.1.is_empty(),
-                    "{operation}, {status}: {composed:?}"
-                );
+            let mut same = |operation, id, query| {
+                same_answer(&mut state, &parts, operation, id, query, status);
             };
             for _ in 0..2 {
                 same(Operation::ListCertificatePacks, None, &list_query);
@@ -1223,18 +1238,7 @@ mod tests {
                 (Operation::ListZones, BTreeMap::new()),
             ] {
                 for _ in 0..2 {
-                    let remembered = answer(state, operation, None, &query, Some(&parts));
-                    let whole = answer(state, operation, None, &query, None);
-                    assert_eq!(
-                        String::from_utf8_lossy(&remembered.0),
-                        String::from_utf8_lossy(&whole.0),
-                        "{operation} {step}"
-                    );
-                    assert!(
-                        remembered.1.is_empty() && whole.1.is_empty(),
-                        "{operation} {step}: {remembered:?}"
-                    );
-                    seen.push(whole.0);
+                    seen.push(same_answer(state, &parts, operation, None, &query, step));
                 }
             }
             seen
