@@ -199,21 +199,10 @@ fn stateful(state: &mut State, call: &Call<'_>) -> Result<Answer, ApiError> {
             Operation::ListCertificatePacks => {
                 return list_composed(state, &zone_id, call, parts);
             }
-            Operation::GetCertificatePack => {
-                let (zone, pack) = requested_pack(state, &zone_id, call)?;
-                return Ok(one_pack_composed(call, zone, pack, parts));
-            }
-            Operation::EditCertificatePack => {
-                apply_edit(state, &zone_id, call)?;
-                let (zone, pack) = requested_pack(state, &zone_id, call)?;
-                return Ok(one_pack_composed(call, zone, pack, parts));
-            }
-            Operation::OrderCertificatePack => {
-                let id = place_order(state, &zone_id, call)?;
-                let zone = zone(state, &zone_id)?;
-                let pack = zone
-                    .pack(&id)
-                    .ok_or_else(|| ApiError::pack_not_found(&id))?;
+            Operation::GetCertificatePack
+            | Operation::EditCertificatePack
+            | Operation::OrderCertificatePack => {
+                let (zone, pack) = answered_pack(state, &zone_id, call)?;
                 return Ok(one_pack_composed(call, zone, pack, parts));
             }
             Operation::GetSslVerification => {
@@ -329,22 +318,11 @@ fn stateful_value(state: &mut State, zone_id: &str, call: &Call<'_>) -> Result<V
     match call.operation {
         Operation::AnalyzeCertificate => analyze(call),
         Operation::ListCertificatePacks => list(state, &zone_id, call),
-        Operation::OrderCertificatePack => {
-            let id = place_order(state, &zone_id, call)?;
-            let zone = zone(state, &zone_id)?;
-            let pack = zone
-                .pack(&id)
-                .ok_or_else(|| ApiError::pack_not_found(&id))?;
-            Ok(envelope::success(pack.to_json(zone)))
-        }
         Operation::GetCertificatePackQuota => quota(state, &zone_id),
-        Operation::GetCertificatePack => {
-            let (zone, pack) = requested_pack(state, &zone_id, call)?;
-            Ok(envelope::success(pack.to_json(zone)))
-        }
-        Operation::EditCertificatePack => {
-            apply_edit(state, &zone_id, call)?;
-            let (zone, pack) = requested_pack(state, &zone_id, call)?;
+        Operation::GetCertificatePack
+        | Operation::EditCertificatePack
+        | Operation::OrderCertificatePack => {
+            let (zone, pack) = answered_pack(state, &zone_id, call)?;
             Ok(envelope::success(pack.to_json(zone)))
         }
         Operation::DeleteCertificatePack => delete_pack(state, &zone_id, call),
@@ -393,6 +371,30 @@ fn zone<'s>(state: &'s State, zone_id: &str) -> Result<&'s Zone, ApiError> {
     state
         .zone(zone_id)
         .ok_or_else(|| ApiError::new(404, envelope::CODE_INVALID_IDENTIFIER, "Unknown zone"))
+}
+
+/// The pack a pack operation answers with, after the operation's change: the one ordered, the
+/// one edited, or the one asked for (a composed and a value answer take it from here alike).
+fn answered_pack<'s>(
+    state: &'s mut State,
+    zone_id: &str,
+    call: &Call<'_>,
+) -> Result<(&'s Zone, &'s Pack), ApiError> {
+    match call.operation {
+        Operation::OrderCertificatePack => {
+            let id = place_order(state, zone_id, call)?;
+            let zone = zone(state, zone_id)?;
+            let pack = zone
+                .pack(&id)
+                .ok_or_else(|| ApiError::pack_not_found(&id))?;
+            Ok((zone, pack))
+        }
+        Operation::EditCertificatePack => {
+            apply_edit(state, zone_id, call)?;
+            requested_pack(state, zone_id, call)
+        }
+        _ => requested_pack(state, zone_id, call),
+    }
 }
 
 /// The zone and the pack a call's `certificate_pack_id` names (404 for either unknown).
