@@ -693,16 +693,13 @@ impl ClientBuilder {
                 (http, headers)
             }
             None => {
-                let http = reqwest::Client::builder()
+                // This crate's TLS for this client only (no process-wide provider) and no
+                // redirects: a redirect to another host would carry the credentials along.
+                let http = crate::tls::http_client_builder()?
                     .user_agent(user_agent)
                     .default_headers(credentials)
                     .timeout(self.timeout)
                     .connect_timeout(self.connect_timeout)
-                    // An API client has no business following redirects; a redirect to another
-                    // host would otherwise carry the credentials along.
-                    .redirect(reqwest::redirect::Policy::none())
-                    // TLS for this client only: no process-wide provider is installed.
-                    .tls_backend_preconfigured(crate::tls::tls_config()?)
                     .build()
                     .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?;
                 (http, reqwest::header::HeaderMap::new())

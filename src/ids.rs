@@ -8,6 +8,10 @@
 //! length limit, since real pack ids can be longer than the documented 32 characters; the same
 //! limit holds for certificate pack ids the caller passes (a stored copy of a server's id).
 
+use serde::de::value::StringDeserializer;
+use serde::de::IntoDeserializer;
+use serde::Deserialize;
+
 use crate::error::{truncate, Error, Result};
 use crate::types;
 
@@ -151,15 +155,10 @@ fn checked_identifier(
         IdSource::Server(s) => (s, MAX_SERVER_ID_LENGTH),
     };
     check_id_text(field, &text, max)?;
-    // Within the grammar and limit; the server-lenient type keeps longer server ids.
-    types::Identifier::try_from(text.as_str())
-        .or_else(|_| lenient_identifier(&text))
-        .map_err(|e| Error::input(field, Some(truncate(&text)), e))
-}
-
-/// A server id longer than the documented limit, kept as the server sent it.
-fn lenient_identifier(text: &str) -> std::result::Result<types::Identifier, String> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|e| e.to_string())
+    // Within the grammar and `max`: kept as the type keeps a server's id (a server id may be
+    // longer than the documented limit), without another copy.
+    let text: StringDeserializer<serde::de::value::Error> = text.into_deserializer();
+    types::Identifier::deserialize(text).map_err(|e| Error::input(field, None, e.to_string()))
 }
 
 /// A certificate pack UUID (`cert_pack_uuid`, no documented length), checked.

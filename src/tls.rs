@@ -56,8 +56,10 @@ pub(crate) fn ring_provider() -> rustls::crypto::CryptoProvider {
 
 /// A `reqwest::ClientBuilder` to start your own client from, for
 /// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client): this crate's TLS
-/// configuration ([`tls_config`]) and no redirects. Add your proxy, roots or pool settings, then
-/// `build()`.
+/// configuration ([`tls_config`]), no redirects and, without the `http2` feature, no reqwest
+/// retry layer (this crate retries itself; reqwest's own retries only ever apply to HTTP/2 and
+/// HTTP/3 refusals, yet it copies every request to be ready for one). Add your proxy, roots or
+/// pool settings, then `build()`.
 ///
 /// Start here rather than from `reqwest::Client::new()`: the re-exported
 /// [`reqwest`](crate::reqwest) is built with rustls but without a crypto provider (so that this
@@ -84,7 +86,12 @@ pub(crate) fn ring_provider() -> rustls::crypto::CryptoProvider {
 /// # Ok(()) }
 /// ```
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder> {
-    Ok(reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls_config()?)
-        .redirect(reqwest::redirect::Policy::none()))
+        .redirect(reqwest::redirect::Policy::none());
+    // Without HTTP/2 reqwest's default retry classifier can never retry (it retries only
+    // HTTP/2 and HTTP/3 refusals), but it still copies each request; with `http2` it is kept.
+    #[cfg(not(feature = "http2"))]
+    let builder = builder.retry(reqwest::retry::never().max_retries_per_request(0));
+    Ok(builder)
 }
