@@ -109,6 +109,15 @@ pub fn write_text(path: &Path, contents: &str) -> Result<bool, Error> {
     Ok(true)
 }
 
+/// A managed file at `path` holding `value` as pretty-printed JSON (object keys sorted, a trailing
+/// newline).
+pub fn json_file(path: String, value: &serde_json::Value) -> Result<ManagedFile, Error> {
+    let text = serde_json::to_string_pretty(&sorted_json(value))
+        .map_err(|e| Error::Io(format!("serialising {path}: {e}")))?;
+    let contents = format!("{text}\n");
+    Ok(ManagedFile { path, contents })
+}
+
 /// A copy of `value` with every object's keys in sorted order, whatever serde_json's
 /// `preserve_order` feature (which another crate in a build may enable) does to map order.
 pub fn sorted_json(value: &serde_json::Value) -> serde_json::Value {

@@ -254,7 +254,7 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
         let next = "fix the crate, then run `cargo xtask generate` again";
         Error::Failed(format!("{e}\n{SPEC} and {SNAPSHOT} are written; {next}"))
     })?;
-    print_written(&tasks::write_schemas(root, &schemas)?);
+    print_written(&tasks::write_schemas(root, &schemas, Default::default())?);
     println!("comparing {SNAPSHOT} with build.rs's output");
     if let Some(detail) = tasks::compare_with_build_rs(root)? {
         return Err(Error::Failed(detail));

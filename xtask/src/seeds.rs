@@ -176,11 +176,5 @@ pub fn expected_inventory(seeds_dir: &Path) -> Result<ManagedFile, Error> {
             ops.len()
         )));
     }
-    let mut contents = serde_json::to_string_pretty(&crate::sorted_json(&inventory_json(&ops)))
-        .map_err(|e| Error::Io(format!("serialising the seed inventory: {e}")))?;
-    contents.push('\n');
-    Ok(ManagedFile {
-        path: INVENTORY_PATH.to_owned(),
-        contents,
-    })
+    crate::json_file(INVENTORY_PATH.to_owned(), &inventory_json(&ops))
 }

@@ -77,14 +77,7 @@ pub fn expected_subset(curated_path: &Path, shared_dir: &Path) -> Result<Managed
     let curated = drift::load_document(curated_path)?;
     let upstream = drift::load_document(&shared_dir.join(UPSTREAM_FILE))?;
     let scope = drift::Options::new("", "").scope;
-    let doc = subset(&curated, &upstream, &scope);
-    let mut contents = serde_json::to_string_pretty(&crate::sorted_json(&doc))
-        .map_err(|e| Error::Io(format!("serialising the upstream subset: {e}")))?;
-    contents.push('\n');
-    Ok(ManagedFile {
-        path: SUBSET_PATH.to_owned(),
-        contents,
-    })
+    crate::json_file(SUBSET_PATH.to_owned(), &subset(&curated, &upstream, &scope))
 }
 
 /// `Some(explanation)` when `drift` reports something different for the subset than for the full
