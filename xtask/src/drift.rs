@@ -30,7 +30,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::toolkit::{self, METHODS};
-use crate::Error;
+use crate::{entries, list, Error};
 
 /// Upstream paths under these normalised prefixes are in scope even when no curated path covers
 /// them, so a new SSL operation upstream shows up as "upstream only".
@@ -216,8 +216,10 @@ impl<'a> Resolver<'a> {
                 own = intersect(union(shapes), own);
             }
         }
-        let members = map.get("allOf").and_then(Value::as_array).into_iter();
-        if let Some(merged) = members.flatten().map(|m| self.shape(m)).reduce(intersect) {
+        if let Some(merged) = list(map.get("allOf"))
+            .map(|m| self.shape(m))
+            .reduce(intersect)
+        {
             own = intersect(merged, own);
         }
         own
@@ -244,21 +246,11 @@ impl<'a> Resolver<'a> {
         s.nullable |= map.get("nullable").and_then(Value::as_bool) == Some(true);
         s.format = map.get("format").and_then(Value::as_str).map(str::to_owned);
         s.enum_values = map.get("enum").and_then(Value::as_array).cloned();
-        for (name, schema) in map
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            let shape = self.shape(schema);
-            s.properties.insert(name.clone(), shape);
+        for (name, schema) in entries(map.get("properties")) {
+            s.properties.insert(name.clone(), self.shape(schema));
         }
-        let required = map.get("required").and_then(Value::as_array).into_iter();
-        s.required = required
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
+        let required = list(map.get("required")).filter_map(Value::as_str);
+        s.required = required.map(str::to_owned).collect();
         s.items = map.get("items").map(|items| Box::new(self.shape(items)));
         for key in LIMITS.split_whitespace() {
             if let Some(v) = map.get(key) {
@@ -654,12 +646,7 @@ impl Op<'_> {
 /// Operations in path then method order.
 fn operations(doc: &Value) -> Vec<Op<'_>> {
     // Sorted explicitly: the map's own order depends on serde_json's `preserve_order` feature.
-    let paths: BTreeMap<&String, &Value> = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .collect();
+    let paths: BTreeMap<&String, &Value> = entries(doc.get("paths")).collect();
     let mut out = Vec::new();
     for (path, item) in paths.into_iter().filter(|(_, item)| item.is_object()) {
         for method in METHODS {
@@ -777,13 +764,8 @@ fn parameters(doc: &Value, op: &Op<'_>) -> (Params, Vec<String>) {
     let positions = path_param_names(&op.path);
     let mut out = BTreeMap::new();
     let mut unresolved = Vec::new();
-    let lists = [op.item.get("parameters"), op.op.get("parameters")];
-    for p in lists
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-        .flatten()
-    {
+    let (path_item, operation) = (op.item.get("parameters"), op.op.get("parameters"));
+    for p in list(path_item).chain(list(operation)) {
         let p = toolkit::resolve(doc, p);
         if let Some(reference) = p.get("$ref").and_then(Value::as_str) {
             unresolved.push(reference.to_owned());

@@ -118,6 +118,24 @@ pub fn json_file(path: String, value: &serde_json::Value) -> Result<ManagedFile,
     Ok(ManagedFile { path, contents })
 }
 
+/// The elements of `value` when it is an array (none otherwise).
+pub fn list(value: Option<&serde_json::Value>) -> impl Iterator<Item = &serde_json::Value> {
+    value
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The entries of `value` when it is an object (none otherwise).
+pub fn entries(
+    value: Option<&serde_json::Value>,
+) -> impl Iterator<Item = (&String, &serde_json::Value)> {
+    value
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
 /// A copy of `value` with every object's keys in sorted order, whatever serde_json's
 /// `preserve_order` feature (which another crate in a build may enable) does to map order.
 pub fn sorted_json(value: &serde_json::Value) -> serde_json::Value {
