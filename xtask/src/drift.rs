@@ -47,23 +47,20 @@ const LIMITS: &str = "minimum maximum exclusiveMinimum exclusiveMaximum multiple
 /// Reads an OpenAPI document: JSON when the file name ends in `.json`, YAML otherwise.
 pub fn load_document(path: &Path) -> Result<Value, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
-    let value: Value = if path
+    let value = match path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
     {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Io(format!("{}: invalid JSON: {e}", path.display())))?
-    } else {
-        serde_norway::from_slice(&bytes)
-            .map_err(|e| Error::Io(format!("{}: invalid YAML: {e}", path.display())))?
+        true => serde_json::from_slice(&bytes).map_err(|e| ("JSON", e.to_string())),
+        false => serde_norway::from_slice::<Value>(&bytes).map_err(|e| ("YAML", e.to_string())),
     };
-    if !value.get("paths").is_some_and(Value::is_object) {
-        let path = path.display();
-        return Err(Error::Io(format!(
+    let path = path.display();
+    match value.map_err(|(format, e)| Error::Io(format!("{path}: invalid {format}: {e}")))? {
+        value if value.get("paths").is_some_and(Value::is_object) => Ok(value),
+        _ => Err(Error::Io(format!(
             "{path}: not an OpenAPI document (no `paths` object)"
-        )));
+        ))),
     }
-    Ok(value)
 }
 
 /// Replaces every `{parameter}` in a path by `{}`.

@@ -287,23 +287,22 @@ pub fn cargo() -> Command {
 }
 
 /// Runs `cargo <args>` in `root`, capturing its standard output (its errors go to the terminal).
-fn cargo_output(root: &Path, args: &str) -> std::io::Result<std::process::Output> {
+fn cargo_output(root: &Path, args: &str) -> Result<std::process::Output, Error> {
     let mut command = cargo();
     command
         .current_dir(root)
         .args(args.split(' '))
         .stdin(Stdio::null());
-    command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+    let output = command.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    output
         .output()
+        .map_err(|e| Error::Io(format!("running `cargo {args}`: {e}")))
 }
 
 /// Exports the JSON Schemas of the crate's public types by running the `export_schemas` example
 /// (which depends on the crate, so the xtask binary does not have to).
 pub fn export_schemas(root: &Path) -> Result<Schemas, Error> {
-    let output = cargo_output(root, "run --quiet --package xtask --example export_schemas")
-        .map_err(|e| Error::Io(format!("running `cargo run --example export_schemas`: {e}")))?;
+    let output = cargo_output(root, "run --quiet --package xtask --example export_schemas")?;
     if !output.status.success() {
         return Err(Error::Failed(format!(
             "exporting JSON Schemas failed ({}): `cargo run --package xtask --example export_schemas` \
@@ -325,12 +324,7 @@ pub fn build_rs_output(root: &Path) -> Result<String, Error> {
     let output = cargo_output(
         root,
         "build --quiet --package cloudflare-ssl --message-format=json",
-    )
-    .map_err(|e| {
-        Error::Io(format!(
-            "running `cargo build --package cloudflare-ssl`: {e}"
-        ))
-    })?;
+    )?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     // The build script runs before the library compiles, so its OUT_DIR is reported even when
     // the crate itself does not compile.
