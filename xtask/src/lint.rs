@@ -141,9 +141,11 @@ pub fn lint(doc: &Value, label: &str) -> LintReport {
     }
 }
 
-fn error(rule: &'static str, location: String, message: String) -> Finding {
+fn error(rule: &'static str, location: impl Into<String>, message: impl Into<String>) -> Finding {
+    let (location, message) = (location.into(), message.into());
+    let severity = Severity::Error;
     Finding {
-        severity: Severity::Error,
+        severity,
         rule,
         location,
         message,
@@ -165,24 +167,20 @@ fn structure(doc: &Value, findings: &mut Vec<Finding>) {
             return;
         }
     };
-    if !doc
-        .get("openapi")
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with("3.0."))
-    {
+    let version = doc.get("openapi").and_then(Value::as_str);
+    if !version.is_some_and(|v| v.starts_with("3.0.")) {
         findings.push(error(
             "struct",
-            "#/openapi".to_owned(),
-            "`openapi` must be a 3.0.x version".to_owned(),
+            "#/openapi",
+            "`openapi` must be a 3.0.x version",
         ));
     }
     match serde_json::to_value(&typed) {
         Ok(round_trip) => dropped_keys(doc, &round_trip, "#", findings),
-        Err(e) => findings.push(error(
-            "struct",
-            "#".to_owned(),
-            format!("the typed document does not serialize back: {e}"),
-        )),
+        Err(e) => {
+            let why = format!("the typed document does not serialize back: {e}");
+            findings.push(error("struct", "#", why));
+        }
     }
 }
 
@@ -196,12 +194,8 @@ fn dropped_keys(original: &Value, typed: &Value, at: &str, findings: &mut Vec<Fi
                 match t.get(key) {
                     Some(tv) => {
                         // Example values and extensions are free-form data, not document structure.
-                        if key != "example"
-                            && key != "value"
-                            && key != "default"
-                            && key != "enum"
-                            && !key.starts_with("x-")
-                        {
+                        let data = ["example", "value", "default", "enum"].contains(&key.as_str());
+                        if !data && !key.starts_with("x-") {
                             dropped_keys(value, tv, &here, findings);
                         }
                     }
@@ -352,8 +346,7 @@ impl<'a> Linter<'a, '_> {
                 "nullable-type-sibling",
                 format!("{at}/nullable"),
                 "`nullable: true` without a sibling `type`: it allows nothing (OpenAPI 3.0 only \
-                 applies `nullable` to a `type`), so `null` fails validation"
-                    .to_owned(),
+                 applies `nullable` to a `type`), so `null` fails validation",
             ));
         }
         if let Some(example) = map.get("example") {
@@ -387,31 +380,20 @@ impl<'a> Linter<'a, '_> {
             Ok(v) => v,
             Err(e) => {
                 let why = format!("the schema cannot be compiled to check the example: {e}");
-                return self.findings.push(error(rule, at.to_owned(), why));
+                return self.findings.push(error(rule, at, why));
             }
         };
         for e in validator.iter_errors(instance) {
             let path = e.instance_path().to_string();
-            let path = if path.is_empty() {
-                "/".to_owned()
-            } else {
-                path
+            let path = if path.is_empty() { "/" } else { &path };
+            let why = match e.kind() {
+                jsonschema::error::ValidationErrorKind::FalseSchema => "its schema there has \
+                    `nullable: true` without `type` (nullable-type-sibling), which allows nothing"
+                    .to_owned(),
+                _ => e.to_string(),
             };
-            let why = if matches!(
-                e.kind(),
-                jsonschema::error::ValidationErrorKind::FalseSchema
-            ) {
-                "its schema there has `nullable: true` without `type` (nullable-type-sibling), \
-                 which allows nothing"
-                    .to_owned()
-            } else {
-                e.to_string()
-            };
-            self.findings.push(error(
-                rule,
-                at.to_owned(),
-                format!("the example does not match its schema at {path}: {why}"),
-            ));
+            let why = format!("the example does not match its schema at {path}: {why}");
+            self.findings.push(error(rule, at, why));
         }
     }
 }
