@@ -260,44 +260,35 @@ impl<'a> Resolver<'a> {
 
 /// `allOf`: a value must match both. Fields and `required` are united, types intersected
 /// (the later wins when they conflict), `nullable` only when both allow null.
-fn intersect(a: Shape, b: Shape) -> Shape {
+fn intersect(mut a: Shape, b: Shape) -> Shape {
     let common: BTreeSet<String> = a.types.intersection(&b.types).cloned().collect();
-    let types = match (a.types.is_empty(), b.types.is_empty()) {
-        (true, _) => b.types,
-        (_, true) => a.types,
-        _ if common.is_empty() => b.types,
-        _ => common,
+    a.types = match (a.types.is_empty(), b.types.is_empty()) {
+        (false, true) => a.types,
+        (false, false) if !common.is_empty() => common,
+        _ => b.types,
     };
-    let enum_values = match (a.enum_values, b.enum_values) {
+    a.enum_values = match (a.enum_values, b.enum_values) {
         (Some(x), Some(y)) => Some(x.into_iter().filter(|v| y.contains(v)).collect()),
         (x, y) => y.or(x),
     };
-    let mut properties = a.properties;
     for (name, shape) in b.properties {
-        let merged = match properties.remove(&name) {
+        let merged = match a.properties.remove(&name) {
             Some(existing) => intersect(existing, shape),
             None => shape,
         };
-        properties.insert(name, merged);
+        a.properties.insert(name, merged);
     }
-    let items = match (a.items, b.items) {
+    a.items = match (a.items, b.items) {
         (Some(x), Some(y)) => Some(Box::new(intersect(*x, *y))),
         (x, y) => y.or(x),
     };
-    let mut limits = a.limits;
-    limits.extend(b.limits);
-    Shape {
-        types,
-        nullable: a.nullable && b.nullable,
-        format: b.format.or(a.format),
-        enum_values,
-        properties,
-        required: a.required.union(&b.required).cloned().collect(),
-        items,
-        limits,
-        recursive: b.recursive.or(a.recursive),
-        unresolved: b.unresolved.or(a.unresolved),
-    }
+    a.nullable &= b.nullable;
+    a.format = b.format.or(a.format);
+    a.required.extend(b.required);
+    a.limits.extend(b.limits);
+    a.recursive = b.recursive.or(a.recursive);
+    a.unresolved = b.unresolved.or(a.unresolved);
+    a
 }
 
 /// `anyOf`/`oneOf`: a value matches one. Types and enum values are united, fields united and

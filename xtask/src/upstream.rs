@@ -34,11 +34,8 @@ fn copy_pointer(from: &Value, into: &mut Value, pointer: &str) {
         if !node.is_object() {
             *node = Value::Object(Map::new());
         }
-        let Value::Object(map) = node else {
-            return;
-        };
-        let token = token.replace("~1", "/").replace("~0", "~");
-        node = map.entry(token).or_insert(Value::Null);
+        // An object now: indexing inserts the member (as null) when it is missing.
+        node = &mut node[token.replace("~1", "/").replace("~0", "~")];
     }
     *node = value.clone();
 }
