@@ -236,11 +236,8 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     // reported here, not by a later `check`.
     let report = lint_spec(root)?;
     if report.error_count() > 0 {
-        let errors = report.error_count();
-        let why = format!(
-            "{SPEC} does not lint ({errors} errors): fix it, then run `cargo xtask \
-                           generate` again"
-        );
+        let (errors, next) = (report.error_count(), "run `cargo xtask generate` again");
+        let why = format!("{SPEC} does not lint ({errors} errors): fix it, then {next}");
         return Err(Error::Failed(why));
     }
     if args.skip_cargo {
