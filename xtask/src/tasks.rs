@@ -58,30 +58,21 @@ pub fn expected_files(root: &Path) -> Result<Vec<ManagedFile>, Error> {
 /// `shared/seeds/` holds the seed, the upstream subset when `shared/upstream/` holds the
 /// document. Returns them and a sentence for each one skipped because its source is absent.
 pub fn shared_files(root: &Path, shared: &Path) -> Result<(Vec<ManagedFile>, Vec<String>), Error> {
-    let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    let seed = shared.join("seeds").join(seeds::SEED_FILE);
-    if seed.is_file() {
-        files.push(seeds::expected_inventory(&shared.join("seeds"))?);
-    } else {
-        skipped.push(format!(
-            "{} is absent: {} was neither regenerated nor compared with the seeds",
-            seed.display(),
-            seeds::INVENTORY_PATH
-        ));
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
+    let absent = |source: &Path, derived: &str, with: &str| {
+        let source = source.display();
+        format!("{source} is absent: {derived} was neither regenerated nor compared with {with}")
+    };
+    let (seeds_dir, spec) = (shared.join("seeds"), root.join(codegen::SPEC_PATH));
+    let seed = seeds_dir.join(seeds::SEED_FILE);
+    match seed.is_file() {
+        true => files.push(seeds::expected_inventory(&seeds_dir)?),
+        false => skipped.push(absent(&seed, seeds::INVENTORY_PATH, "the seeds")),
     }
     let full = shared.join(upstream::UPSTREAM_FILE);
-    if full.is_file() {
-        files.push(upstream::expected_subset(
-            &root.join(codegen::SPEC_PATH),
-            shared,
-        )?);
-    } else {
-        skipped.push(format!(
-            "{} is absent: {} was neither regenerated nor compared with it",
-            full.display(),
-            upstream::SUBSET_PATH
-        ));
+    match full.is_file() {
+        true => files.push(upstream::expected_subset(&spec, shared)?),
+        false => skipped.push(absent(&full, upstream::SUBSET_PATH, "it")),
     }
     Ok((files, skipped))
 }
