@@ -25,23 +25,3 @@ pub fn unified(name: &str, old: &str, new: &str) -> String {
     ));
     out
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shows_changed_lines_with_headers() {
-        let d = unified("f.txt", "a\nb\nc\n", "a\nB\nc\n");
-        assert!(d.starts_with("--- a/f.txt\n+++ b/f.txt\n"), "{d}");
-        assert!(d.contains("\n-b\n+B\n"), "{d}");
-    }
-
-    #[test]
-    fn cuts_long_diffs() {
-        let old: String = (0..1000).map(|i| format!("{i}\n")).collect();
-        let d = unified("f", &old, "");
-        assert!(d.lines().count() <= MAX_LINES + 1);
-        assert!(d.contains("more diff lines not shown"));
-    }
-}

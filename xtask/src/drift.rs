@@ -21,6 +21,7 @@
 //! * **Unresolved `$ref`s** are reported as their own kind (`!`), so an operation with one is
 //!   never "No drift"; below one, only the fields both sides declare are compared.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -29,7 +30,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::toolkit::{self, METHODS};
-use crate::Error;
+use crate::{entries, list, Error};
 
 /// Upstream paths under these normalised prefixes are in scope even when no curated path covers
 /// them, so a new SSL operation upstream shows up as "upstream only".
@@ -46,23 +47,20 @@ const LIMITS: &str = "minimum maximum exclusiveMinimum exclusiveMaximum multiple
 /// Reads an OpenAPI document: JSON when the file name ends in `.json`, YAML otherwise.
 pub fn load_document(path: &Path) -> Result<Value, Error> {
     let bytes = std::fs::read(path).map_err(|e| Error::io("reading", path, e))?;
-    let value: Value = if path
+    let value = match path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
     {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Io(format!("{}: invalid JSON: {e}", path.display())))?
-    } else {
-        serde_norway::from_slice(&bytes)
-            .map_err(|e| Error::Io(format!("{}: invalid YAML: {e}", path.display())))?
+        true => serde_json::from_slice(&bytes).map_err(|e| ("JSON", e.to_string())),
+        false => serde_norway::from_slice::<Value>(&bytes).map_err(|e| ("YAML", e.to_string())),
     };
-    if !value.get("paths").is_some_and(Value::is_object) {
-        let path = path.display();
-        return Err(Error::Io(format!(
+    let path = path.display();
+    match value.map_err(|(format, e)| Error::Io(format!("{path}: invalid {format}: {e}")))? {
+        value if value.get("paths").is_some_and(Value::is_object) => Ok(value),
+        _ => Err(Error::Io(format!(
             "{path}: not an OpenAPI document (no `paths` object)"
-        )));
+        ))),
     }
-    Ok(value)
 }
 
 /// Replaces every `{parameter}` in a path by `{}`.
@@ -120,7 +118,7 @@ impl Shape {
     /// Field `name`, reported as `label`.
     fn field(&self, name: &str, label: &str) -> Option<Member<'_>> {
         let required = self.required.contains(name);
-        let shape = self.properties.get(name)?;
+        let shape = Cow::Borrowed(self.properties.get(name)?);
         Some(Member {
             label: label.to_owned(),
             required,
@@ -215,8 +213,10 @@ impl<'a> Resolver<'a> {
                 own = intersect(union(shapes), own);
             }
         }
-        let members = map.get("allOf").and_then(Value::as_array).into_iter();
-        if let Some(merged) = members.flatten().map(|m| self.shape(m)).reduce(intersect) {
+        if let Some(merged) = list(map.get("allOf"))
+            .map(|m| self.shape(m))
+            .reduce(intersect)
+        {
             own = intersect(merged, own);
         }
         own
@@ -243,21 +243,11 @@ impl<'a> Resolver<'a> {
         s.nullable |= map.get("nullable").and_then(Value::as_bool) == Some(true);
         s.format = map.get("format").and_then(Value::as_str).map(str::to_owned);
         s.enum_values = map.get("enum").and_then(Value::as_array).cloned();
-        for (name, schema) in map
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            let shape = self.shape(schema);
-            s.properties.insert(name.clone(), shape);
+        for (name, schema) in entries(map.get("properties")) {
+            s.properties.insert(name.clone(), self.shape(schema));
         }
-        let required = map.get("required").and_then(Value::as_array).into_iter();
-        s.required = required
-            .flatten()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
+        let required = list(map.get("required")).filter_map(Value::as_str);
+        s.required = required.map(str::to_owned).collect();
         s.items = map.get("items").map(|items| Box::new(self.shape(items)));
         for key in LIMITS.split_whitespace() {
             if let Some(v) = map.get(key) {
@@ -270,44 +260,35 @@ impl<'a> Resolver<'a> {
 
 /// `allOf`: a value must match both. Fields and `required` are united, types intersected
 /// (the later wins when they conflict), `nullable` only when both allow null.
-fn intersect(a: Shape, b: Shape) -> Shape {
+fn intersect(mut a: Shape, b: Shape) -> Shape {
     let common: BTreeSet<String> = a.types.intersection(&b.types).cloned().collect();
-    let types = match (a.types.is_empty(), b.types.is_empty()) {
-        (true, _) => b.types,
-        (_, true) => a.types,
-        _ if common.is_empty() => b.types,
-        _ => common,
+    a.types = match (a.types.is_empty(), b.types.is_empty()) {
+        (false, true) => a.types,
+        (false, false) if !common.is_empty() => common,
+        _ => b.types,
     };
-    let enum_values = match (a.enum_values, b.enum_values) {
+    a.enum_values = match (a.enum_values, b.enum_values) {
         (Some(x), Some(y)) => Some(x.into_iter().filter(|v| y.contains(v)).collect()),
         (x, y) => y.or(x),
     };
-    let mut properties = a.properties;
     for (name, shape) in b.properties {
-        let merged = match properties.remove(&name) {
+        let merged = match a.properties.remove(&name) {
             Some(existing) => intersect(existing, shape),
             None => shape,
         };
-        properties.insert(name, merged);
+        a.properties.insert(name, merged);
     }
-    let items = match (a.items, b.items) {
+    a.items = match (a.items, b.items) {
         (Some(x), Some(y)) => Some(Box::new(intersect(*x, *y))),
         (x, y) => y.or(x),
     };
-    let mut limits = a.limits;
-    limits.extend(b.limits);
-    Shape {
-        types,
-        nullable: a.nullable && b.nullable,
-        format: b.format.or(a.format),
-        enum_values,
-        properties,
-        required: a.required.union(&b.required).cloned().collect(),
-        items,
-        limits,
-        recursive: b.recursive.or(a.recursive),
-        unresolved: b.unresolved.or(a.unresolved),
-    }
+    a.nullable &= b.nullable;
+    a.format = b.format.or(a.format);
+    a.required.extend(b.required);
+    a.limits.extend(b.limits);
+    a.recursive = b.recursive.or(a.recursive);
+    a.unresolved = b.unresolved.or(a.unresolved);
+    a
 }
 
 /// `anyOf`/`oneOf`: a value matches one. Types and enum values are united, fields united and
@@ -390,33 +371,6 @@ pub struct Difference {
 }
 
 impl Difference {
-    /// What one side has (`upstream_side`) and the other lacks, or cannot resolve.
-    fn side(change: Change, upstream_side: bool, kind: &str, location: &str, what: Value) -> Self {
-        let (upstream, curated) = if upstream_side {
-            (Some(what), None)
-        } else {
-            (None, Some(what))
-        };
-        Difference {
-            change,
-            kind: kind.to_owned(),
-            location: location.to_owned(),
-            upstream,
-            curated,
-        }
-    }
-
-    fn one_side(change: Change, kind: &str, location: &str, what: Value) -> Self {
-        Self::side(change, change == Change::UpstreamOnly, kind, location, what)
-    }
-
-    fn changed(kind: &str, location: &str, upstream: Value, curated: Value) -> Self {
-        Difference {
-            upstream: Some(upstream),
-            ..Self::side(Change::Changed, false, kind, location, curated)
-        }
-    }
-
     /// One line of the human report.
     pub fn to_line(&self) -> String {
         let plain = |v: &Option<Value>| match v {
@@ -680,12 +634,7 @@ impl Op<'_> {
 /// Operations in path then method order.
 fn operations(doc: &Value) -> Vec<Op<'_>> {
     // Sorted explicitly: the map's own order depends on serde_json's `preserve_order` feature.
-    let paths: BTreeMap<&String, &Value> = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .collect();
+    let paths: BTreeMap<&String, &Value> = entries(doc.get("paths")).collect();
     let mut out = Vec::new();
     for (path, item) in paths.into_iter().filter(|(_, item)| item.is_object()) {
         for method in METHODS {
@@ -742,7 +691,7 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
         matched.extend(up.map(Op::key));
         let differences = match up {
             Some(up) => compare_operation(curated, cur, upstream, up),
-            None => vec![operation_only(Change::CuratedOnly, cur.key())],
+            None => operation_only(Change::CuratedOnly, cur.key()),
         };
         let (curated, upstream) = (Some(cur.reference()), up.map(Op::reference));
         operations.push(OperationReport {
@@ -757,7 +706,7 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
         .filter(|o| !matched.contains(&o.key()) && in_scope(o))
     {
         let what = format!("the curated document has no {}", up.key());
-        let differences = vec![operation_only(Change::UpstreamOnly, what)];
+        let differences = operation_only(Change::UpstreamOnly, what);
         let (curated, upstream) = (None, Some(up.reference()));
         operations.push(OperationReport {
             method: up.method.clone(),
@@ -773,8 +722,10 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
     }
 }
 
-fn operation_only(change: Change, what: String) -> Difference {
-    Difference::one_side(change, "operation", "", Value::String(what))
+fn operation_only(change: Change, what: String) -> Vec<Difference> {
+    let mut diffs = Diffs::default();
+    diffs.only(change, ["operation", ""], what);
+    diffs.0
 }
 
 /// Reads both files and compares them.
@@ -784,13 +735,13 @@ pub fn run(curated: &Path, upstream: &Path, options: &Options) -> Result<DriftRe
     Ok(compare(&curated_doc, &upstream_doc, options))
 }
 
-type Params = BTreeMap<String, (String, bool, Shape)>;
+type Params = BTreeMap<String, Member<'static>>;
 
 /// A parameter or field on one side: its label, whether required, its shape.
 struct Member<'s> {
     label: String,
     required: bool,
-    shape: &'s Shape,
+    shape: Cow<'s, Shape>,
 }
 
 /// Parameters keyed by `path #N` (position) or `<in> <name>`, with their label, `required` and
@@ -801,13 +752,8 @@ fn parameters(doc: &Value, op: &Op<'_>) -> (Params, Vec<String>) {
     let positions = path_param_names(&op.path);
     let mut out = BTreeMap::new();
     let mut unresolved = Vec::new();
-    let lists = [op.item.get("parameters"), op.op.get("parameters")];
-    for p in lists
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_array)
-        .flatten()
-    {
+    let (path_item, operation) = (op.item.get("parameters"), op.op.get("parameters"));
+    for p in list(path_item).chain(list(operation)) {
         let p = toolkit::resolve(doc, p);
         if let Some(reference) = p.get("$ref").and_then(Value::as_str) {
             unresolved.push(reference.to_owned());
@@ -828,20 +774,18 @@ fn parameters(doc: &Value, op: &Op<'_>) -> (Params, Vec<String>) {
                 format!("{location} parameter {name}"),
             ),
         };
-        let shape = resolver.shape_of(p.get("schema"));
+        let shape = Cow::Owned(resolver.shape_of(p.get("schema")));
         let required = p.get("required").and_then(Value::as_bool) == Some(true);
-        out.insert(key, (label, required, shape));
+        out.insert(
+            key,
+            Member {
+                label,
+                required,
+                shape,
+            },
+        );
     }
     (out, unresolved)
-}
-
-fn param<'p>(params: &'p Params, key: &str) -> Option<Member<'p>> {
-    let (label, required, shape) = params.get(key)?;
-    Some(Member {
-        label: label.clone(),
-        required: *required,
-        shape,
-    })
 }
 
 fn required_word(required: bool) -> &'static str {
@@ -852,83 +796,19 @@ fn required_word(required: bool) -> &'static str {
     }
 }
 
-/// Pushes the unresolved `$ref` of either side at `location`; whether there was one.
-fn unresolved(
-    location: &str,
-    up: &Option<String>,
-    cur: &Option<String>,
-    diffs: &mut Vec<Difference>,
-) -> bool {
-    for (upstream_side, r) in [(true, up), (false, cur)] {
-        if let Some(r) = r {
-            let what = Value::String(r.clone());
-            diffs.push(Difference::side(
-                Change::Unresolved,
-                upstream_side,
-                "unresolved_ref",
-                location,
-                what,
-            ));
-        }
-    }
-    up.is_some() || cur.is_some()
-}
-
-/// Compares a parameter or field (`kind`) that either side may lack: presence, `required`, shape.
-fn compare_member(
-    kind: &str,
-    up: Option<Member<'_>>,
-    cur: Option<Member<'_>>,
-    diffs: &mut Vec<Difference>,
-) {
-    let what = |m: &Member<'_>| -> Value {
-        match kind {
-            "parameter" => format!("{}, {}", required_word(m.required), m.shape.summary()).into(),
-            _ => m.shape.summary().into(),
-        }
-    };
-    match (up, cur) {
-        (None, None) => {}
-        (Some(u), None) => diffs.push(Difference::one_side(
-            Change::UpstreamOnly,
-            kind,
-            &u.label,
-            what(&u),
-        )),
-        (None, Some(c)) => diffs.push(Difference::one_side(
-            Change::CuratedOnly,
-            kind,
-            &c.label,
-            what(&c),
-        )),
-        (Some(u), Some(c)) => {
-            if u.required != c.required {
-                let (ur, cr) = (required_word(u.required), required_word(c.required));
-                diffs.push(Difference::changed(
-                    "optionality",
-                    &c.label,
-                    ur.into(),
-                    cr.into(),
-                ));
-            }
-            compare_shapes(&c.label, u.shape, c.shape, diffs);
-        }
-    }
-}
-
 /// A request body or the success response, as compared before its schema.
-struct Payload<'a> {
+struct Payload {
     /// Its own `$ref`, when that resolves to nothing.
     unresolved: Option<String>,
     /// `required`/`optional` (a request body) or the status (a response).
     what: String,
     media_types: Vec<String>,
-    /// The schema of `application/json`, else of the first `*json` media type.
-    schema: Option<&'a Value>,
+    /// The schema of `application/json`, else of the first `*json` media type, resolved.
+    shape: Shape,
 }
 
-impl<'a> Payload<'a> {
-    fn new(doc: &'a Value, value: &'a Value, what: impl FnOnce(&Value) -> String) -> Self {
+impl Payload {
+    fn new(doc: &Value, value: &Value, what: impl FnOnce(&Value) -> String) -> Self {
         let value = toolkit::resolve(doc, value);
         let content = value.get("content").and_then(Value::as_object);
         let mut media_types: Vec<String> = content
@@ -944,122 +824,12 @@ impl<'a> Payload<'a> {
             unresolved: value.get("$ref").and_then(Value::as_str).map(str::to_owned),
             what: what(value),
             media_types,
-            schema: json.and_then(|m| m.get("schema")),
+            shape: Resolver::new(doc).shape_of(json.and_then(|m| m.get("schema"))),
         }
     }
 }
 
-/// Compares a request body or success response (`kind`, reported at `location`; `what_kind`
-/// names [`Payload::what`]); returns both resolved schemas when both sides resolve.
-fn compare_payload(
-    [kind, location, what_kind]: [&str; 3],
-    (upstream, up): (&Value, Option<Payload<'_>>),
-    (curated, cur): (&Value, Option<Payload<'_>>),
-    diffs: &mut Vec<Difference>,
-) -> Option<(Shape, Shape)> {
-    let (u, c) = match (up, cur) {
-        (None, None) => return None,
-        (Some(u), None) => {
-            diffs.push(Difference::one_side(
-                Change::UpstreamOnly,
-                kind,
-                location,
-                u.what.into(),
-            ));
-            return None;
-        }
-        (None, Some(c)) => {
-            diffs.push(Difference::one_side(
-                Change::CuratedOnly,
-                kind,
-                location,
-                c.what.into(),
-            ));
-            return None;
-        }
-        (Some(u), Some(c)) => (u, c),
-    };
-    if unresolved(location, &u.unresolved, &c.unresolved, diffs) {
-        return None;
-    }
-    if u.what != c.what {
-        diffs.push(Difference::changed(
-            what_kind,
-            location,
-            u.what.into(),
-            c.what.into(),
-        ));
-    }
-    for (change, mine, theirs) in [
-        (Change::UpstreamOnly, &u.media_types, &c.media_types),
-        (Change::CuratedOnly, &c.media_types, &u.media_types),
-    ] {
-        for m in mine.iter().filter(|m| !theirs.contains(m)) {
-            diffs.push(Difference::one_side(
-                change,
-                "media_type",
-                location,
-                m.clone().into(),
-            ));
-        }
-    }
-    Some((
-        Resolver::new(upstream).shape_of(u.schema),
-        Resolver::new(curated).shape_of(c.schema),
-    ))
-}
-
-fn compare_operation(
-    curated: &Value,
-    cur: &Op<'_>,
-    upstream: &Value,
-    up: &Op<'_>,
-) -> Vec<Difference> {
-    let mut diffs = Vec::new();
-
-    let (cur_params, cur_unresolved) = parameters(curated, cur);
-    let (up_params, up_unresolved) = parameters(upstream, up);
-    for (upstream_side, list) in [(true, up_unresolved), (false, cur_unresolved)] {
-        for r in list {
-            let (u, c) = if upstream_side {
-                (Some(r), None)
-            } else {
-                (None, Some(r))
-            };
-            unresolved("parameters", &u, &c, &mut diffs);
-        }
-    }
-    let upstream_only = up_params.keys().filter(|k| !cur_params.contains_key(*k));
-    for key in cur_params.keys().chain(upstream_only) {
-        let (u, c) = (param(&up_params, key), param(&cur_params, key));
-        compare_member("parameter", u, c, &mut diffs);
-    }
-
-    let (u, c) = (request_body(upstream, up), request_body(curated, cur));
-    let kinds = ["request_body", "request body", "optionality"];
-    if let Some((us, cs)) = compare_payload(kinds, (upstream, u), (curated, c), &mut diffs) {
-        compare_shapes("body", &us, &cs, &mut diffs);
-    }
-
-    let (u, c) = (
-        success_response(upstream, up),
-        success_response(curated, cur),
-    );
-    let kinds = ["response", "response", "status"];
-    if let Some((us, cs)) = compare_payload(kinds, (upstream, u), (curated, c), &mut diffs) {
-        // An envelope with an unresolved part: only the fields both sides declare compare.
-        let partial = unresolved("response body", &us.unresolved, &cs.unresolved, &mut diffs);
-        for field in RESPONSE_FIELDS {
-            let (u, c) = (us.field(field, field), cs.field(field, field));
-            if !partial || (u.is_some() && c.is_some()) {
-                compare_member("field", u, c, &mut diffs);
-            }
-        }
-    }
-    diffs
-}
-
-fn request_body<'a>(doc: &'a Value, op: &Op<'a>) -> Option<Payload<'a>> {
+fn request_body(doc: &Value, op: &Op<'_>) -> Option<Payload> {
     let required = |b: &Value| b.get("required").and_then(Value::as_bool) == Some(true);
     let body = op.op.get("requestBody")?;
     Some(Payload::new(doc, body, |b| {
@@ -1068,7 +838,7 @@ fn request_body<'a>(doc: &'a Value, op: &Op<'a>) -> Option<Payload<'a>> {
 }
 
 /// The `200` response, else the lowest other 2XX one.
-fn success_response<'a>(doc: &'a Value, op: &Op<'a>) -> Option<Payload<'a>> {
+fn success_response(doc: &Value, op: &Op<'_>) -> Option<Payload> {
     let responses = op.op.get("responses")?.as_object()?;
     let (status, response) = responses.get_key_value("200").or_else(|| {
         responses
@@ -1094,109 +864,241 @@ fn join(location: &str, field: &str) -> String {
     }
 }
 
-/// Compares two resolved schemas at `location`, recursing into fields and items.
-fn compare_shapes(location: &str, up: &Shape, cur: &Shape, diffs: &mut Vec<Difference>) {
-    if unresolved(location, &up.unresolved, &cur.unresolved, diffs) {
-        // What the missing part declares is unknown: compare only the fields both declare.
-        for (name, u) in &up.properties {
-            if let Some(c) = cur.properties.get(name) {
-                compare_shapes(&join(location, name), u, c, diffs);
+fn compare_operation(
+    curated: &Value,
+    cur: &Op<'_>,
+    upstream: &Value,
+    up: &Op<'_>,
+) -> Vec<Difference> {
+    let mut diffs = Diffs::default();
+
+    let (cur_params, cur_unresolved) = parameters(curated, cur);
+    let (mut up_params, up_unresolved) = parameters(upstream, up);
+    for r in up_unresolved {
+        diffs.unresolved("parameters", &Some(r), &None);
+    }
+    for r in cur_unresolved {
+        diffs.unresolved("parameters", &None, &Some(r));
+    }
+    // The curated parameters, then those only upstream has.
+    for (key, c) in cur_params {
+        diffs.member("parameter", up_params.remove(&key), Some(c));
+    }
+    for u in up_params.into_values() {
+        diffs.member("parameter", Some(u), None);
+    }
+
+    let (u, c) = (request_body(upstream, up), request_body(curated, cur));
+    if let Some((us, cs)) = diffs.payload(["request_body", "request body", "optionality"], u, c) {
+        diffs.shapes("body", &us, &cs);
+    }
+
+    let (u, c) = (
+        success_response(upstream, up),
+        success_response(curated, cur),
+    );
+    if let Some((us, cs)) = diffs.payload(["response", "response", "status"], u, c) {
+        // An envelope with an unresolved part: only the fields both sides declare compare.
+        let partial = diffs.unresolved("response body", &us.unresolved, &cs.unresolved);
+        for field in RESPONSE_FIELDS {
+            let (u, c) = (us.field(field, field), cs.field(field, field));
+            if !partial || (u.is_some() && c.is_some()) {
+                diffs.member("field", u, c);
             }
         }
-        return;
     }
-    if up.recursive.is_some() || cur.recursive.is_some() {
-        return; // a `$ref` cycle: what lies below was compared where the cycle started
+    diffs.0
+}
+
+/// The differences found in one operation, and the comparisons that find them.
+#[derive(Default)]
+struct Diffs(Vec<Difference>);
+
+impl Diffs {
+    /// Records a difference: each side's value, absent where that side lacks the thing.
+    fn push(
+        &mut self,
+        change: Change,
+        [kind, at]: [&str; 2],
+        up: Option<Value>,
+        cur: Option<Value>,
+    ) {
+        let (kind, location) = (kind.to_owned(), at.to_owned());
+        let (upstream, curated) = (up, cur);
+        self.0.push(Difference {
+            change,
+            kind,
+            location,
+            upstream,
+            curated,
+        });
     }
-    // A free-form object on one side and declared fields on the other: one line, not one per field.
-    if up.is_untyped_object() != cur.is_untyped_object()
-        && (!up.properties.is_empty() || !cur.properties.is_empty())
-    {
-        let describe = |s: &Shape| -> Value {
-            if s.is_untyped_object() {
-                return format!("untyped ({}, no fields declared)", s.type_name()).into();
+
+    /// Records what only the side `change` names (upstream only or curated only) has.
+    fn only(&mut self, change: Change, at: [&str; 2], what: impl Into<Value>) {
+        let what = Some(what.into());
+        match change {
+            Change::UpstreamOnly => self.push(change, at, what, None),
+            _ => self.push(change, at, None, what),
+        }
+    }
+
+    /// Records what both sides have, differently.
+    fn changed(&mut self, at: [&str; 2], up: impl Into<Value>, cur: impl Into<Value>) {
+        let (up, cur) = (Some(up.into()), Some(cur.into()));
+        self.push(Change::Changed, at, up, cur);
+    }
+
+    /// Records the unresolved `$ref` of either side at `location`; whether there was one.
+    fn unresolved(&mut self, location: &str, up: &Option<String>, cur: &Option<String>) -> bool {
+        let (at, side) = (["unresolved_ref", location], |r: &str| Some(r.into()));
+        if let Some(r) = up {
+            self.push(Change::Unresolved, at, side(r), None);
+        }
+        if let Some(r) = cur {
+            self.push(Change::Unresolved, at, None, side(r));
+        }
+        up.is_some() || cur.is_some()
+    }
+
+    /// Both sides' thing (`kind`); when only one side has it, `None` after recording that side
+    /// (`what`: where, and what it is).
+    fn both<T>(
+        &mut self,
+        kind: &str,
+        (up, cur): (Option<T>, Option<T>),
+        what: impl Fn(&T) -> (String, String),
+    ) -> Option<(T, T)> {
+        match (up, cur) {
+            (Some(u), Some(c)) => Some((u, c)),
+            (u, c) => {
+                for (change, one) in [(Change::UpstreamOnly, u), (Change::CuratedOnly, c)] {
+                    if let Some((location, what)) = one.as_ref().map(&what) {
+                        self.only(change, [kind, &location], what);
+                    }
+                }
+                None
             }
-            let names: Vec<&str> = s.properties.keys().map(String::as_str).collect();
-            format!("{} fields: {}", names.len(), names.join(", ")).into()
+        }
+    }
+
+    /// Compares a parameter or field (`kind`) either side may lack: presence, `required`, shape.
+    fn member(&mut self, kind: &str, up: Option<Member<'_>>, cur: Option<Member<'_>>) {
+        let what = |m: &Member<'_>| match kind {
+            "parameter" => format!("{}, {}", required_word(m.required), m.shape.summary()),
+            _ => m.shape.summary(),
         };
-        diffs.push(Difference::changed(
-            "untyped",
-            location,
-            describe(up),
-            describe(cur),
-        ));
-        return;
+        let Some((u, c)) = self.both(kind, (up, cur), |m| (m.label.clone(), what(m))) else {
+            return;
+        };
+        if u.required != c.required {
+            let (ur, cr) = (required_word(u.required), required_word(c.required));
+            self.changed(["optionality", &c.label], ur, cr);
+        }
+        self.shapes(&c.label, &u.shape, &c.shape);
     }
-    if up.types != cur.types {
-        let (u, c) = (types_name(&up.types), types_name(&cur.types));
-        diffs.push(Difference::changed("type", location, u.into(), c.into()));
+
+    /// Compares a request body or success response (`kind`, reported at `location`; `what_kind`
+    /// names [`Payload::what`]); returns both resolved schemas when both sides resolve.
+    fn payload(
+        &mut self,
+        [kind, location, what_kind]: [&str; 3],
+        up: Option<Payload>,
+        cur: Option<Payload>,
+    ) -> Option<(Shape, Shape)> {
+        let (u, c) = self.both(kind, (up, cur), |p| (location.to_owned(), p.what.clone()))?;
+        if self.unresolved(location, &u.unresolved, &c.unresolved) {
+            return None;
+        }
+        if u.what != c.what {
+            self.changed([what_kind, location], u.what, c.what);
+        }
+        for (change, mine, theirs) in [
+            (Change::UpstreamOnly, &u.media_types, &c.media_types),
+            (Change::CuratedOnly, &c.media_types, &u.media_types),
+        ] {
+            for m in mine.iter().filter(|m| !theirs.contains(m)) {
+                self.only(change, ["media_type", location], m.as_str());
+            }
+        }
+        Some((u.shape, c.shape))
     }
-    if up.nullable != cur.nullable {
-        diffs.push(Difference::changed(
-            "nullable",
-            location,
-            up.nullable.into(),
-            cur.nullable.into(),
-        ));
-    }
-    if up.format != cur.format {
-        let (u, c) = (up.format.clone().into(), cur.format.clone().into());
-        diffs.push(Difference::changed("format", location, u, c));
-    }
-    match (&up.enum_values, &cur.enum_values) {
-        (Some(u), Some(c)) => {
-            for (change, mine, theirs) in
-                [(Change::UpstreamOnly, u, c), (Change::CuratedOnly, c, u)]
-            {
-                for v in mine
-                    .iter()
-                    .filter(|v| !theirs.iter().any(|x| same_json(x, v)))
-                {
-                    diffs.push(Difference::one_side(
-                        change,
-                        "enum_value",
-                        location,
-                        v.clone(),
-                    ));
+
+    /// Compares two resolved schemas at `location`, recursing into fields and items.
+    fn shapes(&mut self, location: &str, up: &Shape, cur: &Shape) {
+        if self.unresolved(location, &up.unresolved, &cur.unresolved) {
+            // What the missing part declares is unknown: compare only the fields both declare.
+            for (name, u) in &up.properties {
+                if let Some(c) = cur.properties.get(name) {
+                    self.shapes(&join(location, name), u, c);
                 }
             }
+            return;
         }
-        (None, None) => {}
-        (u, c) => {
-            let (u, c) = (u.clone().into(), c.clone().into());
-            diffs.push(Difference::changed("enum", location, u, c));
+        if up.recursive.is_some() || cur.recursive.is_some() {
+            return; // a `$ref` cycle: what lies below was compared where the cycle started
         }
-    }
-    let limit_keys: BTreeSet<&String> = up.limits.keys().chain(cur.limits.keys()).collect();
-    for key in limit_keys {
-        let (u, c) = (up.limits.get(key), cur.limits.get(key));
-        if !u.zip(c).is_some_and(|(a, b)| same_json(a, b)) {
-            diffs.push(Difference::changed(
-                key,
-                location,
-                u.cloned().into(),
-                c.cloned().into(),
-            ));
+        // A free-form object on one side, declared fields on the other: one line, not one a field.
+        if up.is_untyped_object() != cur.is_untyped_object()
+            && (!up.properties.is_empty() || !cur.properties.is_empty())
+        {
+            let describe = |s: &Shape| {
+                if s.is_untyped_object() {
+                    return format!("untyped ({}, no fields declared)", s.type_name());
+                }
+                let names: Vec<&str> = s.properties.keys().map(String::as_str).collect();
+                format!("{} fields: {}", names.len(), names.join(", "))
+            };
+            return self.changed(["untyped", location], describe(up), describe(cur));
         }
-    }
-    let curated_only = cur
-        .properties
-        .keys()
-        .filter(|n| !up.properties.contains_key(*n));
-    for name in up.properties.keys().chain(curated_only) {
-        let label = join(location, name);
-        compare_member(
-            "field",
-            up.field(name, &label),
-            cur.field(name, &label),
-            diffs,
-        );
-    }
-    if up.items.is_some() || cur.items.is_some() {
-        let any = Shape::default();
-        let u = up.items.as_deref().unwrap_or(&any);
-        let c = cur.items.as_deref().unwrap_or(&any);
-        compare_shapes(&format!("{location}[]"), u, c, diffs);
+        if up.types != cur.types {
+            let (u, c) = (types_name(&up.types), types_name(&cur.types));
+            self.changed(["type", location], u, c);
+        }
+        if up.nullable != cur.nullable {
+            self.changed(["nullable", location], up.nullable, cur.nullable);
+        }
+        if up.format != cur.format {
+            let (u, c) = (up.format.clone(), cur.format.clone());
+            self.changed(["format", location], u, c);
+        }
+        match (&up.enum_values, &cur.enum_values) {
+            (Some(u), Some(c)) => {
+                for (change, mine, theirs) in
+                    [(Change::UpstreamOnly, u, c), (Change::CuratedOnly, c, u)]
+                {
+                    for v in mine
+                        .iter()
+                        .filter(|v| !theirs.iter().any(|x| same_json(x, v)))
+                    {
+                        self.only(change, ["enum_value", location], v.clone());
+                    }
+                }
+            }
+            (None, None) => {}
+            (u, c) => self.changed(["enum", location], u.clone(), c.clone()),
+        }
+        let limit_keys: BTreeSet<&String> = up.limits.keys().chain(cur.limits.keys()).collect();
+        for key in limit_keys {
+            let (u, c) = (up.limits.get(key), cur.limits.get(key));
+            if !u.zip(c).is_some_and(|(a, b)| same_json(a, b)) {
+                self.changed([key, location], u.cloned(), c.cloned());
+            }
+        }
+        let curated_only = cur
+            .properties
+            .keys()
+            .filter(|n| !up.properties.contains_key(*n));
+        for name in up.properties.keys().chain(curated_only) {
+            let label = join(location, name);
+            self.member("field", up.field(name, &label), cur.field(name, &label));
+        }
+        if up.items.is_some() || cur.items.is_some() {
+            let any = Shape::default();
+            let u = up.items.as_deref().unwrap_or(&any);
+            let c = cur.items.as_deref().unwrap_or(&any);
+            self.shapes(&format!("{location}[]"), u, c);
+        }
     }
 }
 

@@ -15,6 +15,8 @@
 use std::fmt;
 use std::path::Path;
 
+use serde_json::Value;
+
 /// The generation code shared with `build.rs`: the very same file, not a copy.
 #[rustfmt::skip] // Formatted (or not) by its owner, as part of the root crate's build script.
 #[path = "../../openapi/codegen.rs"]
@@ -109,9 +111,28 @@ pub fn write_text(path: &Path, contents: &str) -> Result<bool, Error> {
     Ok(true)
 }
 
+/// A managed file at `path` holding `value` as pretty-printed JSON (object keys sorted, a trailing
+/// newline).
+pub fn json_file(path: String, value: &Value) -> Result<ManagedFile, Error> {
+    let text = serde_json::to_string_pretty(&sorted_json(value))
+        .map_err(|e| Error::Io(format!("serialising {path}: {e}")))?;
+    let contents = format!("{text}\n");
+    Ok(ManagedFile { path, contents })
+}
+
+/// The elements of `value` when it is an array (none otherwise).
+pub fn list(value: Option<&Value>) -> impl Iterator<Item = &Value> {
+    value.and_then(Value::as_array).into_iter().flatten()
+}
+
+/// The entries of `value` when it is an object (none otherwise).
+pub fn entries(value: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+    value.and_then(Value::as_object).into_iter().flatten()
+}
+
 /// A copy of `value` with every object's keys in sorted order, whatever serde_json's
 /// `preserve_order` feature (which another crate in a build may enable) does to map order.
-pub fn sorted_json(value: &serde_json::Value) -> serde_json::Value {
+pub fn sorted_json(value: &Value) -> Value {
     let mut sorted = value.clone();
     sorted.sort_all_objects();
     sorted

@@ -27,7 +27,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use crate::toolkit::{self, escape, METHODS};
-use crate::Error;
+use crate::{entries, list, Error};
 
 /// The conversion of an OpenAPI 3.0 schema into JSON Schema ([`crate::toolkit`]).
 pub use crate::toolkit::to_json_schema;
@@ -141,9 +141,11 @@ pub fn lint(doc: &Value, label: &str) -> LintReport {
     }
 }
 
-fn error(rule: &'static str, location: String, message: String) -> Finding {
+fn error(rule: &'static str, location: impl Into<String>, message: impl Into<String>) -> Finding {
+    let (location, message) = (location.into(), message.into());
+    let severity = Severity::Error;
     Finding {
-        severity: Severity::Error,
+        severity,
         rule,
         location,
         message,
@@ -165,24 +167,20 @@ fn structure(doc: &Value, findings: &mut Vec<Finding>) {
             return;
         }
     };
-    if !doc
-        .get("openapi")
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with("3.0."))
-    {
+    let version = doc.get("openapi").and_then(Value::as_str);
+    if !version.is_some_and(|v| v.starts_with("3.0.")) {
         findings.push(error(
             "struct",
-            "#/openapi".to_owned(),
-            "`openapi` must be a 3.0.x version".to_owned(),
+            "#/openapi",
+            "`openapi` must be a 3.0.x version",
         ));
     }
     match serde_json::to_value(&typed) {
         Ok(round_trip) => dropped_keys(doc, &round_trip, "#", findings),
-        Err(e) => findings.push(error(
-            "struct",
-            "#".to_owned(),
-            format!("the typed document does not serialize back: {e}"),
-        )),
+        Err(e) => {
+            let why = format!("the typed document does not serialize back: {e}");
+            findings.push(error("struct", "#", why));
+        }
     }
 }
 
@@ -196,12 +194,8 @@ fn dropped_keys(original: &Value, typed: &Value, at: &str, findings: &mut Vec<Fi
                 match t.get(key) {
                     Some(tv) => {
                         // Example values and extensions are free-form data, not document structure.
-                        if key != "example"
-                            && key != "value"
-                            && key != "default"
-                            && key != "enum"
-                            && !key.starts_with("x-")
-                        {
+                        let data = ["example", "value", "default", "enum"].contains(&key.as_str());
+                        if !data && !key.starts_with("x-") {
                             dropped_keys(value, tv, &here, findings);
                         }
                     }
@@ -240,11 +234,6 @@ struct Linter<'a, 'f> {
 impl<'a> Linter<'a, '_> {
     fn walk_document(&mut self) {
         let doc = self.doc;
-        let entries = |v: Option<&'a Value>| -> Vec<(&'a String, &'a Value)> {
-            v.and_then(Value::as_object)
-                .map(|m| m.iter().collect())
-                .unwrap_or_default()
-        };
         type Walk<'a, 'f> = fn(&mut Linter<'a, 'f>, &'a Value, &str);
         let components: [(&str, Walk<'a, '_>); 5] = [
             ("schemas", Self::schema),
@@ -255,11 +244,8 @@ impl<'a> Linter<'a, '_> {
         ];
         for (kind, walk) in components {
             for (name, value) in entries(doc.pointer(&format!("/components/{kind}"))) {
-                walk(
-                    self,
-                    value,
-                    &format!("#/components/{kind}/{}", escape(name)),
-                );
+                let at = format!("#/components/{kind}/{}", escape(name));
+                walk(self, value, &at);
             }
         }
         for (path, item) in entries(doc.get("paths")) {
@@ -285,13 +271,8 @@ impl<'a> Linter<'a, '_> {
         }
     }
 
-    fn parameters(&mut self, list: Option<&'a Value>, at: &str) {
-        for (i, p) in list
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+    fn parameters(&mut self, parameters: Option<&'a Value>, at: &str) {
+        for (i, p) in list(parameters).enumerate() {
             if p.get("$ref").is_none() {
                 self.parameter(p, &format!("{at}/parameters/{i}"));
             }
@@ -310,21 +291,14 @@ impl<'a> Linter<'a, '_> {
 
     fn response(&mut self, r: &'a Value, at: &str) {
         self.content(r, at);
-        if let Some(headers) = r.get("headers").and_then(Value::as_object) {
-            for (name, h) in headers {
-                if h.get("$ref").is_none() {
-                    self.parameter(h, &format!("{at}/headers/{}", escape(name)));
-                }
-            }
+        for (name, h) in entries(r.get("headers")).filter(|(_, h)| h.get("$ref").is_none()) {
+            self.parameter(h, &format!("{at}/headers/{}", escape(name)));
         }
     }
 
     /// The media types of a request body, response or parameter.
     fn content(&mut self, holder: &'a Value, at: &str) {
-        let Some(content) = holder.get("content").and_then(Value::as_object) else {
-            return;
-        };
-        for (media, m) in content {
+        for (media, m) in entries(holder.get("content")) {
             let at = format!("{at}/content/{}", escape(media));
             if let Some(schema) = m.get("schema") {
                 self.schema(schema, &format!("{at}/schema"));
@@ -338,17 +312,10 @@ impl<'a> Linter<'a, '_> {
         if let Some(example) = holder.get("example") {
             self.validate(schema, example, &format!("{at}/example"), rule);
         }
-        if let Some(examples) = holder.get("examples").and_then(Value::as_object) {
-            for (name, ex) in examples {
-                let ex = toolkit::resolve(self.doc, ex);
-                if let Some(value) = ex.get("value") {
-                    self.validate(
-                        schema,
-                        value,
-                        &format!("{at}/examples/{}/value", escape(name)),
-                        rule,
-                    );
-                }
+        for (name, ex) in entries(holder.get("examples")) {
+            if let Some(value) = toolkit::resolve(self.doc, ex).get("value") {
+                let at = format!("{at}/examples/{}/value", escape(name));
+                self.validate(schema, value, &at, rule);
             }
         }
     }
@@ -379,8 +346,7 @@ impl<'a> Linter<'a, '_> {
                 "nullable-type-sibling",
                 format!("{at}/nullable"),
                 "`nullable: true` without a sibling `type`: it allows nothing (OpenAPI 3.0 only \
-                 applies `nullable` to a `type`), so `null` fails validation"
-                    .to_owned(),
+                 applies `nullable` to a `type`), so `null` fails validation",
             ));
         }
         if let Some(example) = map.get("example") {
@@ -391,10 +357,8 @@ impl<'a> Linter<'a, '_> {
                 "no-invalid-schema-examples",
             );
         }
-        if let Some(props) = map.get("properties").and_then(Value::as_object) {
-            for (name, p) in props {
-                self.schema(p, &format!("{at}/properties/{}", escape(name)));
-            }
+        for (name, p) in entries(map.get("properties")) {
+            self.schema(p, &format!("{at}/properties/{}", escape(name)));
         }
         for key in ["items", "additionalProperties", "not"] {
             if let Some(s) = map.get(key) {
@@ -402,13 +366,7 @@ impl<'a> Linter<'a, '_> {
             }
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            for (i, s) in map
-                .get(key)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
+            for (i, s) in list(map.get(key)).enumerate() {
                 self.schema(s, &format!("{at}/{key}/{i}"));
             }
         }
@@ -422,31 +380,20 @@ impl<'a> Linter<'a, '_> {
             Ok(v) => v,
             Err(e) => {
                 let why = format!("the schema cannot be compiled to check the example: {e}");
-                return self.findings.push(error(rule, at.to_owned(), why));
+                return self.findings.push(error(rule, at, why));
             }
         };
         for e in validator.iter_errors(instance) {
             let path = e.instance_path().to_string();
-            let path = if path.is_empty() {
-                "/".to_owned()
-            } else {
-                path
+            let path = if path.is_empty() { "/" } else { &path };
+            let why = match e.kind() {
+                jsonschema::error::ValidationErrorKind::FalseSchema => "its schema there has \
+                    `nullable: true` without `type` (nullable-type-sibling), which allows nothing"
+                    .to_owned(),
+                _ => e.to_string(),
             };
-            let why = if matches!(
-                e.kind(),
-                jsonschema::error::ValidationErrorKind::FalseSchema
-            ) {
-                "its schema there has `nullable: true` without `type` (nullable-type-sibling), \
-                 which allows nothing"
-                    .to_owned()
-            } else {
-                e.to_string()
-            };
-            self.findings.push(error(
-                rule,
-                at.to_owned(),
-                format!("the example does not match its schema at {path}: {why}"),
-            ));
+            let why = format!("the example does not match its schema at {path}: {why}");
+            self.findings.push(error(rule, at, why));
         }
     }
 }
@@ -459,35 +406,21 @@ fn unused_components(doc: &Value, findings: &mut Vec<Finding>) {
         return;
     };
     // Everything reachable from the document outside `components`, transitively.
-    let used: BTreeSet<String> = doc
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(key, _)| *key != "components")
+    let outside = entries(Some(doc)).filter(|(key, _)| *key != "components");
+    let used: BTreeSet<String> = outside
         .flat_map(|(_, value)| toolkit::reachable(doc, value))
         .collect();
     // Security schemes are used by name, in the global or an operation's requirements.
-    let operations = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten();
-    let operations = operations.flat_map(|(_, item)| METHODS.iter().filter_map(|m| item.get(*m)));
-    let requirements = doc
-        .get("security")
-        .into_iter()
-        .chain(operations.filter_map(|op| op.get("security")));
+    let items = entries(doc.get("paths")).map(|(_, item)| item);
+    let operations = items.flat_map(|item| METHODS.iter().filter_map(|m| item.get(*m)));
+    let requirements = operations.filter_map(|op| op.get("security"));
+    let requirements = list(doc.get("security")).chain(requirements.flat_map(|r| list(Some(r))));
     let security_names: BTreeSet<&String> = requirements
-        .filter_map(Value::as_array)
-        .flatten()
         .filter_map(Value::as_object)
         .flat_map(|req| req.keys())
         .collect();
-    for (kind, entries) in components {
-        let Some(entries) = entries.as_object() else {
-            continue;
-        };
-        for name in entries.keys() {
+    for (kind, group) in components {
+        for (name, _) in entries(Some(group)) {
             let pointer = format!("#/components/{kind}/{}", escape(name));
             let is_used = if kind == "securitySchemes" {
                 security_names.contains(name)

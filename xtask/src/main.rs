@@ -38,7 +38,8 @@ enum Task {
     /// snapshot, a schema, the seed inventory, the upstream subset or a snapshot is stale, when
     /// the crate's public API differs from tests/snapshots/public_api.txt (the diff, and how
     /// many items were removed or changed: a breaking change to review), when
-    /// the generated code differs from what build.rs generates, when `lint` finds errors, when
+    /// the generated code differs from what build.rs generates, when `lint` finds errors or
+    /// warnings, when
     /// the fuzz seeds are stale, or when the document departs from the seeds without a ledger
     /// entry (x-source/x-since, x-added-values). Says which ../shared sources are absent (their
     /// derived files are then not compared).
@@ -47,7 +48,7 @@ enum Task {
     /// Validate the curated document as OpenAPI 3.0.
     ///
     /// Rules (Redocly's names): struct (strict OpenAPI 3.0 model: unknown keywords are errors),
-    /// no-unresolved-refs, nullable-type-sibling, no-invalid-schema-examples,
+    /// no-unresolved-refs, no-ref-siblings, nullable-type-sibling, no-invalid-schema-examples,
     /// no-invalid-media-type-examples, no-invalid-parameter-examples (examples validated as JSON
     /// Schema: nullable becomes a null type), and no-unused-components (a warning). Not covered:
     /// the official OpenAPI 3.0 JSON meta-schema (no Rust crate ships it) and Redocly's style
@@ -62,17 +63,14 @@ enum Task {
     /// Bring one operation from an upstream OpenAPI document into the curated document.
     ///
     /// Copies the operation (by operationId or "METHOD /path") and every component it reaches,
-    /// renamed into the document's style (PascalCase, no upstream family prefix; existing
-    /// components such as Identifier and the ZoneId parameter reused, none overwritten), with
-    /// the document's conventions: the success body as the envelope with ResponseInfo under a
-    /// named component, 4XX/5XX as the shared Failure, upstream's allOf [success, failure]
-    /// resolved into the success envelope, enums as components (open when a response reaches
-    /// them), a snake_case operationId (from the summary, or --as), and the ledger entries
-    /// x-source {file, operationId} and x-since "<date>, imported by cargo xtask import". Then
-    /// writes the document canonically and lints it (exit 1 on lint errors); --generate runs
-    /// `generate` too. Refuses an operation already present, one not found (with close
-    /// matches), or one using what it cannot translate (oneOf/anyOf/not, non-JSON bodies,
-    /// several success bodies, external $refs). Example:
+    /// in the document's conventions (PascalCase names without the upstream family prefix,
+    /// existing components reused and none overwritten, the success envelope, the shared Failure,
+    /// enums as components, a snake_case operationId from the summary or --as, the ledger entries
+    /// x-source and x-since: README.md, "Importing an operation from upstream", has them all),
+    /// then writes the document canonically and lints it (exit 1 on lint errors); --generate runs
+    /// `generate` too. Refuses an operation already present, one not found (with close matches),
+    /// or one using what it cannot translate (oneOf/anyOf/not, non-JSON bodies, several success
+    /// bodies, external $refs). Example:
     ///
     ///   cargo xtask import --from ../shared/upstream/cloudflare-openapi-2024-08-06.json
     ///   keyless-ssl-for-a-zone-list-keyless-ssl-configurations --as list_keyless_certificates
@@ -89,7 +87,7 @@ enum Task {
     Bench(xtask::bench::BenchArgs),
 }
 
-#[derive(Args)]
+#[derive(Args, Default)]
 struct GenerateArgs {
     /// Only the spec, the generated-code snapshot, lint and the ../shared-derived files (no nested
     /// cargo, so it works while the crate does not compile).
@@ -238,11 +236,8 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     // reported here, not by a later `check`.
     let report = lint_spec(root)?;
     if report.error_count() > 0 {
-        let errors = report.error_count();
-        let why = format!(
-            "{SPEC} does not lint ({errors} errors): fix it, then run `cargo xtask \
-                           generate` again"
-        );
+        let (errors, next) = (report.error_count(), "run `cargo xtask generate` again");
+        let why = format!("{SPEC} does not lint ({errors} errors): fix it, then {next}");
         return Err(Error::Failed(why));
     }
     if args.skip_cargo {
@@ -254,7 +249,7 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
         let next = "fix the crate, then run `cargo xtask generate` again";
         Error::Failed(format!("{e}\n{SPEC} and {SNAPSHOT} are written; {next}"))
     })?;
-    print_written(&tasks::write_schemas(root, &schemas)?);
+    print_written(&tasks::write_schemas(root, &schemas, Default::default())?);
     println!("comparing {SNAPSHOT} with build.rs's output");
     if let Some(detail) = tasks::compare_with_build_rs(root)? {
         return Err(Error::Failed(detail));
@@ -415,11 +410,7 @@ fn run_import(root: &Path, args: &ImportArgs) -> Result<u8, Error> {
         return Ok(1);
     }
     if args.generate {
-        let shared = GenerateArgs {
-            skip_cargo: false,
-            shared: None,
-        };
-        return generate(root, &shared);
+        return generate(root, &GenerateArgs::default());
     }
     Ok(0)
 }

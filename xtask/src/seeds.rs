@@ -76,7 +76,8 @@ pub fn parse_seed(text: &str) -> Vec<Operation> {
     lines.push_str(rest);
 
     let mut ops: Vec<Operation> = Vec::new();
-    let mut section: Option<&str> = None;
+    // Which section of the operation the bullets below the current heading go to.
+    let mut section: Option<fn(&mut Operation) -> &mut Section> = None;
     for line in lines.lines() {
         let line = line.trim();
         if let Some(heading) = line.strip_prefix("## ") {
@@ -95,9 +96,9 @@ pub fn parse_seed(text: &str) -> Vec<Operation> {
         }
         if let Some(heading) = line.strip_prefix("### ") {
             section = match heading {
-                "Path Parameters" | "Query Parameters" => Some("params"),
-                "Body Parameters" => Some("body"),
-                "Returns" => Some("returns"),
+                "Path Parameters" | "Query Parameters" => Some(|op| &mut op.params),
+                "Body Parameters" => Some(|op| &mut op.body),
+                "Returns" => Some(|op| &mut op.returns),
                 _ => None,
             };
             continue;
@@ -106,20 +107,13 @@ pub fn parse_seed(text: &str) -> Vec<Operation> {
             section = None;
             continue;
         }
-        let (Some(which), Some(op)) = (section, ops.last_mut()) else {
+        let bullet = line.strip_prefix("- `").and_then(|b| b.split_once('`'));
+        let (Some(section), Some(op), Some((code, description))) =
+            (section, ops.last_mut(), bullet)
+        else {
             continue;
         };
-        let Some(bullet) = line.strip_prefix("- `") else {
-            continue;
-        };
-        let Some((code, description)) = bullet.split_once('`') else {
-            continue;
-        };
-        let target = match which {
-            "params" => &mut op.params,
-            "body" => &mut op.body,
-            _ => &mut op.returns,
-        };
+        let target = section(op);
         if let Some(value) = code.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
             target.strings.insert(value.to_owned());
         } else if let Ok(n) = code.parse::<i64>() {
@@ -176,11 +170,5 @@ pub fn expected_inventory(seeds_dir: &Path) -> Result<ManagedFile, Error> {
             ops.len()
         )));
     }
-    let mut contents = serde_json::to_string_pretty(&crate::sorted_json(&inventory_json(&ops)))
-        .map_err(|e| Error::Io(format!("serialising the seed inventory: {e}")))?;
-    contents.push('\n');
-    Ok(ManagedFile {
-        path: INVENTORY_PATH.to_owned(),
-        contents,
-    })
+    crate::json_file(INVENTORY_PATH.to_owned(), &inventory_json(&ops))
 }

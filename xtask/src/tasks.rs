@@ -58,30 +58,21 @@ pub fn expected_files(root: &Path) -> Result<Vec<ManagedFile>, Error> {
 /// `shared/seeds/` holds the seed, the upstream subset when `shared/upstream/` holds the
 /// document. Returns them and a sentence for each one skipped because its source is absent.
 pub fn shared_files(root: &Path, shared: &Path) -> Result<(Vec<ManagedFile>, Vec<String>), Error> {
-    let mut files = Vec::new();
-    let mut skipped = Vec::new();
-    let seed = shared.join("seeds").join(seeds::SEED_FILE);
-    if seed.is_file() {
-        files.push(seeds::expected_inventory(&shared.join("seeds"))?);
-    } else {
-        skipped.push(format!(
-            "{} is absent: {} was neither regenerated nor compared with the seeds",
-            seed.display(),
-            seeds::INVENTORY_PATH
-        ));
+    let (mut files, mut skipped) = (Vec::new(), Vec::new());
+    let absent = |source: &Path, derived: &str, with: &str| {
+        let source = source.display();
+        format!("{source} is absent: {derived} was neither regenerated nor compared with {with}")
+    };
+    let (seeds_dir, spec) = (shared.join("seeds"), root.join(codegen::SPEC_PATH));
+    let seed = seeds_dir.join(seeds::SEED_FILE);
+    match seed.is_file() {
+        true => files.push(seeds::expected_inventory(&seeds_dir)?),
+        false => skipped.push(absent(&seed, seeds::INVENTORY_PATH, "the seeds")),
     }
     let full = shared.join(upstream::UPSTREAM_FILE);
-    if full.is_file() {
-        files.push(upstream::expected_subset(
-            &root.join(codegen::SPEC_PATH),
-            shared,
-        )?);
-    } else {
-        skipped.push(format!(
-            "{} is absent: {} was neither regenerated nor compared with it",
-            full.display(),
-            upstream::SUBSET_PATH
-        ));
+    match full.is_file() {
+        true => files.push(upstream::expected_subset(&spec, shared)?),
+        false => skipped.push(absent(&full, upstream::SUBSET_PATH, "it")),
     }
     Ok((files, skipped))
 }
@@ -111,13 +102,7 @@ pub fn schema_files(schemas: &Schemas) -> Result<Vec<ManagedFile>, Error> {
                     "schema name {name:?} is not a valid type name"
                 )));
             }
-            let mut contents = serde_json::to_string_pretty(&crate::sorted_json(schema))
-                .map_err(|e| Error::Io(format!("schema {name}: {e}")))?;
-            contents.push('\n');
-            Ok(ManagedFile {
-                path: format!("{SCHEMAS_DIR}/{name}.json"),
-                contents,
-            })
+            crate::json_file(format!("{SCHEMAS_DIR}/{name}.json"), schema)
         })
         .collect()
 }
@@ -166,27 +151,22 @@ pub fn generate(
     schemas: Option<&Schemas>,
     shared: Option<&Path>,
 ) -> Result<Written, Error> {
-    let mut out = write_files(root, expected_files(root)?)?;
+    let mut out = write_files(root, expected_files(root)?, Written::default())?;
     if let Some(shared) = shared {
         // After the spec: the upstream subset is derived from the document on disk.
         let (files, skipped) = shared_files(root, shared)?;
-        let more = write_files(root, files)?;
-        out.changed.extend(more.changed);
-        out.unchanged.extend(more.unchanged);
-        out.skipped = skipped;
+        out = write_files(root, files, Written { skipped, ..out })?;
     }
-    if let Some(schemas) = schemas {
-        let more = write_schemas(root, schemas)?;
-        out.changed.extend(more.changed);
-        out.unchanged.extend(more.unchanged);
-        out.removed.extend(more.removed);
+    match schemas {
+        Some(schemas) => write_schemas(root, schemas, out),
+        None => Ok(out),
     }
-    Ok(out)
 }
 
-/// Writes one JSON file per schema to the schemas folder and removes orphaned ones.
-pub fn write_schemas(root: &Path, schemas: &Schemas) -> Result<Written, Error> {
-    let mut out = write_files(root, schema_files(schemas)?)?;
+/// Writes one JSON file per schema to the schemas folder and removes orphaned ones, adding what
+/// it did to `out`.
+pub fn write_schemas(root: &Path, schemas: &Schemas, out: Written) -> Result<Written, Error> {
+    let mut out = write_files(root, schema_files(schemas)?, out)?;
     for orphan in orphan_schema_files(root, schemas)? {
         let path = root.join(&orphan);
         std::fs::remove_file(&path).map_err(|e| Error::io("removing", &path, e))?;
@@ -195,8 +175,7 @@ pub fn write_schemas(root: &Path, schemas: &Schemas) -> Result<Written, Error> {
     Ok(out)
 }
 
-fn write_files(root: &Path, files: Vec<ManagedFile>) -> Result<Written, Error> {
-    let mut out = Written::default();
+fn write_files(root: &Path, files: Vec<ManagedFile>, mut out: Written) -> Result<Written, Error> {
     for file in files {
         if write_text(&root.join(&file.path), &file.contents)? {
             out.changed.push(file.path);
@@ -233,28 +212,24 @@ pub fn check(
     schemas: Option<&Schemas>,
     shared: Option<&Path>,
 ) -> Result<Checked, Error> {
-    let mut out = Checked {
-        stale: compare_files(root, expected_files(root)?)?,
-        skipped: Vec::new(),
-    };
+    let mut stale = compare_files(root, expected_files(root)?)?;
+    let mut skipped = Vec::new();
     if let Some(shared) = shared {
-        let (files, skipped) = shared_files(root, shared)?;
-        out.stale.extend(compare_files(root, files)?);
-        out.skipped = skipped;
+        let files;
+        (files, skipped) = shared_files(root, shared)?;
+        stale.extend(compare_files(root, files)?);
+        let spec = root.join(codegen::SPEC_PATH);
         if shared.join(upstream::UPSTREAM_FILE).is_file()
-            && let Some(detail) =
-                upstream::subset_is_faithful(&root.join(codegen::SPEC_PATH), shared)?
+            && let Some(detail) = upstream::subset_is_faithful(&spec, shared)?
         {
-            out.stale.push(Stale {
-                path: upstream::SUBSET_PATH.to_owned(),
-                detail,
-            });
+            let path = upstream::SUBSET_PATH.to_owned();
+            stale.push(Stale { path, detail });
         }
     }
     if let Some(schemas) = schemas {
-        out.stale.extend(check_schemas(root, schemas)?);
+        stale.extend(check_schemas(root, schemas)?);
     }
-    Ok(out)
+    Ok(Checked { stale, skipped })
 }
 
 /// Compares the schemas folder with `schemas` (see [`check`]).
@@ -303,23 +278,22 @@ pub fn cargo() -> Command {
 }
 
 /// Runs `cargo <args>` in `root`, capturing its standard output (its errors go to the terminal).
-fn cargo_output(root: &Path, args: &str) -> std::io::Result<std::process::Output> {
+fn cargo_output(root: &Path, args: &str) -> Result<std::process::Output, Error> {
     let mut command = cargo();
     command
         .current_dir(root)
         .args(args.split(' '))
         .stdin(Stdio::null());
-    command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+    let output = command.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    output
         .output()
+        .map_err(|e| Error::Io(format!("running `cargo {args}`: {e}")))
 }
 
 /// Exports the JSON Schemas of the crate's public types by running the `export_schemas` example
 /// (which depends on the crate, so the xtask binary does not have to).
 pub fn export_schemas(root: &Path) -> Result<Schemas, Error> {
-    let output = cargo_output(root, "run --quiet --package xtask --example export_schemas")
-        .map_err(|e| Error::Io(format!("running `cargo run --example export_schemas`: {e}")))?;
+    let output = cargo_output(root, "run --quiet --package xtask --example export_schemas")?;
     if !output.status.success() {
         return Err(Error::Failed(format!(
             "exporting JSON Schemas failed ({}): `cargo run --package xtask --example export_schemas` \
@@ -341,12 +315,7 @@ pub fn build_rs_output(root: &Path) -> Result<String, Error> {
     let output = cargo_output(
         root,
         "build --quiet --package cloudflare-ssl --message-format=json",
-    )
-    .map_err(|e| {
-        Error::Io(format!(
-            "running `cargo build --package cloudflare-ssl`: {e}"
-        ))
-    })?;
+    )?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     // The build script runs before the library compiles, so its OUT_DIR is reported even when
     // the crate itself does not compile.
@@ -395,9 +364,9 @@ pub struct SnapshotSuite {
     pub package: &'static str,
     /// Integration test target.
     pub test: &'static str,
-    /// Set to `1` when `generate` refreshes the suite's files (besides insta's snapshots),
-    /// e.g. `UPDATE_FUZZ_SEEDS` for the fuzz seeds derived from the document and the fixtures.
-    pub update_env: Option<&'static str>,
+    /// Whether `generate` refreshes the suite's fuzz seeds (derived from the document and the
+    /// fixtures) besides its insta snapshots, by setting `UPDATE_FUZZ_SEEDS=1`.
+    pub fuzz_seeds: bool,
 }
 
 impl SnapshotSuite {
@@ -412,16 +381,11 @@ impl SnapshotSuite {
     }
 }
 
-const fn suite(package: &'static str, test: &'static str, update: bool) -> SnapshotSuite {
-    let update_env = if update {
-        Some("UPDATE_FUZZ_SEEDS")
-    } else {
-        None
-    };
+const fn suite(package: &'static str, test: &'static str, fuzz_seeds: bool) -> SnapshotSuite {
     SnapshotSuite {
         package,
         test,
-        update_env,
+        fuzz_seeds,
     }
 }
 
@@ -466,13 +430,10 @@ pub fn run_snapshot_suite(
         .env("INSTA_FORCE_PASS", if update { "1" } else { "0" })
         .env_remove("INSTA_WORKSPACE_ROOT")
         .stdin(Stdio::null());
-    if let Some(var) = suite.update_env {
-        if update {
-            command.env(var, "1");
-        } else {
-            command.env_remove(var);
-        }
-    }
+    match suite.fuzz_seeds && update {
+        true => command.env("UPDATE_FUZZ_SEEDS", "1"),
+        false => command.env_remove("UPDATE_FUZZ_SEEDS"),
+    };
     let status = command.status().map_err(|e| {
         Error::Io(format!(
             "running `cargo test --package {} --test {}`: {e}",

@@ -34,11 +34,8 @@ fn copy_pointer(from: &Value, into: &mut Value, pointer: &str) {
         if !node.is_object() {
             *node = Value::Object(Map::new());
         }
-        let Value::Object(map) = node else {
-            return;
-        };
-        let token = token.replace("~1", "/").replace("~0", "~");
-        node = map.entry(token).or_insert(Value::Null);
+        // An object now: indexing inserts the member (as null) when it is missing.
+        node = &mut node[token.replace("~1", "/").replace("~0", "~")];
     }
     *node = value.clone();
 }
@@ -77,14 +74,7 @@ pub fn expected_subset(curated_path: &Path, shared_dir: &Path) -> Result<Managed
     let curated = drift::load_document(curated_path)?;
     let upstream = drift::load_document(&shared_dir.join(UPSTREAM_FILE))?;
     let scope = drift::Options::new("", "").scope;
-    let doc = subset(&curated, &upstream, &scope);
-    let mut contents = serde_json::to_string_pretty(&crate::sorted_json(&doc))
-        .map_err(|e| Error::Io(format!("serialising the upstream subset: {e}")))?;
-    contents.push('\n');
-    Ok(ManagedFile {
-        path: SUBSET_PATH.to_owned(),
-        contents,
-    })
+    crate::json_file(SUBSET_PATH.to_owned(), &subset(&curated, &upstream, &scope))
 }
 
 /// `Some(explanation)` when `drift` reports something different for the subset than for the full

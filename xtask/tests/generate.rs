@@ -1,5 +1,6 @@
-//! `generate` and `check` on a temporary copy of the repository's managed files. No test here
-//! runs cargo: the comparison with `build.rs`'s output (a nested `cargo build`) is a step of
+//! `generate` and `check` on a temporary copy of the repository's managed files, and their
+//! parts: the canonical YAML (`mod canonical`) and the diffs `check` shows (`mod diff`). No test
+//! here runs cargo: the comparison with `build.rs`'s output (a nested `cargo build`) is a step of
 //! `cargo xtask check`, not of the test suite.
 
 use std::path::{Path, PathBuf};
@@ -386,4 +387,93 @@ fn bad_specs_fail_with_the_file_named() {
     let e = tasks::generate(root, None, None).unwrap_err();
     assert!(e.to_string().starts_with("reading "), "{e}");
     assert_eq!(e.exit_code(), 2);
+}
+
+/// The canonical form of the spec (`xtask::canonical`).
+mod canonical {
+    use std::path::Path;
+
+    use xtask::canonical::{canonicalize, is_yaml11_non_string};
+
+    fn canon(text: &str) -> String {
+        canonicalize(Path::new("t.yaml"), text).unwrap()
+    }
+
+    #[test]
+    fn keeps_key_order_and_normalises_layout() {
+        let out = canon("b:   1\na:\n    - 'x'\n    - \"z\"\n");
+        assert_eq!(out, "b: 1\na:\n- x\n- z\n");
+        assert_eq!(canon(&out), out);
+    }
+
+    #[test]
+    fn quotes_what_yaml_1_1_reads_as_non_strings() {
+        let text = "a: '2024-01-01T00:00:00Z'\n'on': 'off'\nlist:\n- 'yes'\n- '1_000'\n- plain\n\
+                    - key: '2014-01-01T05:20:00.12345Z'\n  other: '12:30:00'\nn: 5\n";
+        let out = canon(text);
+        assert_eq!(
+            out,
+            "a: '2024-01-01T00:00:00Z'\n'on': 'off'\nlist:\n- 'yes'\n- '1_000'\n- plain\n\
+             - key: '2014-01-01T05:20:00.12345Z'\n  other: '12:30:00'\n'n': 5\n"
+        );
+        assert_eq!(canon(&out), out);
+    }
+
+    #[test]
+    fn leaves_block_scalars_alone() {
+        let text = "- text: |\n    on: 2024-01-01\n    yes\n  next: ok\n";
+        let out = canon(text);
+        assert_eq!(out, text);
+    }
+
+    #[test]
+    fn yaml11_patterns() {
+        for s in [
+            "2024-01-01",
+            "2014-01-01T05:20:00.12345Z",
+            "on",
+            "No",
+            "0b101",
+            "1_000",
+            "1:30",
+            "~",
+        ] {
+            assert!(is_yaml11_non_string(s), "{s}");
+        }
+        for s in [
+            "023e105f4ecef8ad9ca31a8372d0c353",
+            "a77f8bd7-3b47",
+            "example.com",
+            "auto",
+            "1.2.3a",
+        ] {
+            assert!(!is_yaml11_non_string(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn names_the_file_on_bad_yaml() {
+        let e = canonicalize(Path::new("bad.yaml"), "a: [1,\n").unwrap_err();
+        assert!(e.to_string().starts_with("bad.yaml: invalid YAML"), "{e}");
+    }
+}
+
+/// The unified diffs `check` prints (`xtask::diff`).
+mod diff {
+    use xtask::diff::{unified, MAX_LINES};
+
+    #[test]
+    fn shows_changed_lines_with_headers() {
+        let d = unified("f.txt", "a\nb\nc\n", "a\nB\nc\n");
+        assert!(d.starts_with("--- a/f.txt\n+++ b/f.txt\n"), "{d}");
+        assert!(d.contains("\n-b\n+B\n"), "{d}");
+    }
+
+    #[test]
+    fn cuts_long_diffs() {
+        let old: String = (0..1000).map(|i| format!("{i}\n")).collect();
+        let d = unified("f", &old, "");
+        assert!(d.lines().count() <= MAX_LINES + 1);
+        assert!(d.contains("more diff lines not shown"));
+    }
 }
