@@ -25,6 +25,8 @@ mod pacing;
 mod prism;
 mod report;
 mod stats;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 
