@@ -18,13 +18,10 @@
 
 mod downstream;
 mod drivers;
-mod host;
 mod measure;
-mod mock;
 mod pacing;
 mod prism;
 mod report;
-mod stats;
 #[cfg(test)]
 mod tests;
 
@@ -33,35 +30,21 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use self::downstream::downstream;
-use self::drivers::{build, cargo, node_sdk, python_sdk, run_status, target_dir, Env};
-use self::host::{command_output, load_average};
+use self::drivers::{build, command_output, load_average, npm_install, python_sdk, target_dir};
+use self::drivers::{Env, Mock};
 use self::measure::{build_times, get_overhead, listing, memory, micro};
-use self::mock::Mock;
 use self::report::{machine, markdown, svg, targets, write_markdown, Report};
 use crate::Error;
 
 /// How cargo selects the mock binary: the workspace package `cloudflare-ssl-mock`, as in
 /// `cargo run -p cloudflare-ssl-mock --bin cloudflare-ssl-mock -- …`. The one place that names it.
-pub const MOCK_TARGET: &[&str] = &[
-    "--package",
-    "cloudflare-ssl-mock",
-    "--bin",
-    "cloudflare-ssl-mock",
-];
+pub const MOCK_TARGET: &str = "--package cloudflare-ssl-mock --bin cloudflare-ssl-mock";
 /// The mock binary's file name under `target/release/`.
 pub const MOCK_BINARY: &str = "cloudflare-ssl-mock";
 /// How cargo selects the benchmark drivers: examples of the root crate (`benches/e2e/`). The one
 /// place that names them.
-pub const DRIVER_TARGETS: &[&str] = &[
-    "--package",
-    "cloudflare-ssl",
-    "--example",
-    "bench-crate",
-    "--example",
-    "bench-raw",
-    "--example",
-    "bench-pacing",
-];
+pub const DRIVER_TARGETS: &str =
+    "--package cloudflare-ssl --example bench-crate --example bench-raw --example bench-pacing";
 
 const BEGIN: &str =
     "<!-- bench:begin (written by `cargo xtask bench`; edit outside the markers) -->";
@@ -167,21 +150,30 @@ struct Log {
 }
 
 impl Log {
-    /// Runs a part (named `name` among the loads) when `run`, else notes `skipped`.
+    /// Records the load average as the part `name` starts.
+    fn load(&mut self, name: &str) {
+        self.loads.push((name.to_owned(), load_average()));
+    }
+
+    /// Runs the part `name`, or notes why it is `skipped`.
     fn part<T>(
         &mut self,
-        run: bool,
+        skipped: Option<String>,
         name: &str,
-        skipped: &str,
         f: impl FnOnce() -> Result<T, Error>,
     ) -> Result<Option<T>, Error> {
-        if !run {
-            self.notes.push(skipped.to_owned());
+        if let Some(skipped) = skipped {
+            self.notes.push(skipped);
             return Ok(None);
         }
-        self.loads.push((name.to_owned(), load_average()));
+        self.load(name);
         f().map(Some)
     }
+}
+
+/// `{what} skipped ({flag})` when `skip`.
+fn skip(skip: bool, what: &str, flag: &str) -> Option<String> {
+    skip.then(|| format!("{what} skipped ({flag})"))
 }
 
 /// Entry point of `cargo xtask bench`.
@@ -194,57 +186,47 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         prefetch: args.prefetch,
     };
     let target = target_dir(root);
-    // The command as typed (after `cargo xtask`), for the report.
-    let command = std::iter::once("cargo xtask".to_owned())
-        .chain(std::env::args().skip(1))
-        .collect::<Vec<_>>()
-        .join(" ");
-    if args.downstream_only {
-        let start = load_average();
-        let d = downstream(root, &target)?;
-        println!(
-            "\n(--downstream-only: BENCHMARKS.md and the chart are left as they are; load average \
-             {start} at the start, {} at the end, on {} available cores)",
-            load_average(),
-            std::thread::available_parallelism().map_or(0, |n| n.get())
-        );
-        print!("{}", report::downstream_table(&d));
-        return Ok(0);
-    }
+    let release = target.join("release");
+    let pacing_driver = release.join("examples/bench-pacing");
     let pacing_seconds = args.pacing_seconds.unwrap_or(quick(30, 60));
-    let pacing_driver = target.join("release/examples/bench-pacing");
-    if args.pacing_only {
-        build(root)?;
-        let runs = pacing::pacing(&pacing_driver, pacing_seconds)?;
-        println!("\n(--pacing-only: BENCHMARKS.md and the chart are left as they are)");
-        print!("{}", pacing::pacing_table(&runs));
-        return Ok(0);
-    }
+    let pacing = || pacing::pacing(&pacing_driver, pacing_seconds);
     let (prism_seconds, prism_rounds) = (args.prism_seconds, args.prism_rounds);
     let (prism_seconds, prism_rounds) = (
         prism_seconds.unwrap_or(quick(2, 5)),
         prism_rounds.unwrap_or(quick(1, 3)),
     );
-    let release = target.join("release");
-    let mock_binary = args
-        .prism_mock
-        .clone()
-        .unwrap_or_else(|| release.join(MOCK_BINARY));
+    let prism_mock = args.prism_mock.clone();
+    let prism_mock = prism_mock.unwrap_or_else(|| release.join(MOCK_BINARY));
+    let prism = || prism::compare(root, &target, &prism_mock, prism_seconds, prism_rounds);
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    if args.downstream_only {
+        let start = load_average();
+        let d = downstream(root, &target)?;
+        println!(
+            "\n(--downstream-only: BENCHMARKS.md and the chart are left as they are; load average \
+             {start} at the start, {} at the end, on {cores} available cores)",
+            load_average(),
+        );
+        print!("{}", report::downstream_table(&d));
+        return Ok(0);
+    }
+    if args.pacing_only {
+        build(root, true)?;
+        let runs = pacing()?;
+        println!("\n(--pacing-only: BENCHMARKS.md and the chart are left as they are)");
+        print!("{}", pacing::pacing_table(&runs));
+        return Ok(0);
+    }
     if args.prism_only {
         if let Some(missing) = prism::missing_tools() {
             println!("(g) the comparison with Prism is skipped: {missing}");
             return Ok(0);
         }
         if args.prism_mock.is_none() {
-            println!("building the mock (release)");
-            let mut cmd = cargo();
-            cmd.current_dir(root)
-                .args(["build", "--release"])
-                .args(MOCK_TARGET);
-            run_status(&mut cmd, "cargo build --release (the mock)")?;
+            build(root, false)?;
         }
         let start = load_average();
-        let run = prism::compare(root, &target, &mock_binary, prism_seconds, prism_rounds)?;
+        let run = prism()?;
         println!(
             "\n(--prism-only: BENCHMARKS.md is left as it is; load average {start} at the start, \
              {} at the end)",
@@ -253,19 +235,26 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         print!("{}", prism::prism_table(&run));
         return Ok(0);
     }
+    // The command as typed (after `cargo xtask`), for the report.
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    let command = format!("cargo xtask {}", command.join(" "));
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
+    let start = vec![("start".to_owned(), load_average())];
     let mut log = Log {
-        loads: vec![("start".to_owned(), load_average())],
+        loads: start,
         notes: Vec::new(),
     };
 
-    build(root)?;
+    build(root, true)?;
+    let (root_dir, mock, env_target) = (
+        root.to_path_buf(),
+        release.join(MOCK_BINARY),
+        target.clone(),
+    );
     let mut env = Env {
-        root: root.to_path_buf(),
-        mock: release.join(MOCK_BINARY),
-        crate_driver: release.join("examples/bench-crate"),
-        raw_driver: release.join("examples/bench-raw"),
-        target: target.clone(),
+        root: root_dir,
+        mock,
+        target: env_target,
         python: None,
         node: None,
     };
@@ -275,24 +264,28 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     } else {
         let dir = target.join("bench-sdks");
         match python_sdk(&dir, &args.python_sdk) {
-            Ok(p) => {
-                let python = p.0.to_str().unwrap_or_default();
-                let version = command_output(python, &["--version"]).unwrap_or_default();
-                let sdk = format!("`cloudflare` {} on {version} (httpx; max_retries=0)", p.1);
+            Ok((python, sdk)) => {
+                let version = command_output(python.to_str().unwrap_or_default(), &["--version"]);
+                let version = version.unwrap_or_default();
+                let sdk = format!("`cloudflare` {sdk} on {version} (httpx; max_retries=0)");
                 machine.push(("Python SDK".into(), sdk));
-                env.python = Some(p);
+                env.python = Some(python);
             }
             Err(e) => log.notes.push(format!("Python SDK unavailable: {e}")),
         }
-        match node_sdk(&dir, &args.ts_sdk) {
-            Ok(p) => {
-                let node = command_output("node", &["--version"]).unwrap_or_default();
+        let (prefix, version) = (dir.join("node"), &args.ts_sdk);
+        let installed = npm_install(&prefix, "the TypeScript SDK ", "cloudflare", version);
+        let node = installed.and_then(|()| {
+            let node = command_output("node", &["--version"]);
+            node.ok_or_else(|| Error::Failed("node is not on PATH".into()))
+        });
+        match node {
+            Ok(node) => {
                 let sdk = format!(
-                    "`cloudflare` {} on Node {node} (built-in fetch; maxRetries: 0)",
-                    p.1
+                    "`cloudflare` {version} on Node {node} (built-in fetch; maxRetries: 0)"
                 );
                 machine.push(("TypeScript SDK".into(), sdk));
-                env.node = Some(p);
+                env.node = Some(prefix);
             }
             Err(e) => log.notes.push(format!("TypeScript SDK unavailable: {e}")),
         }
@@ -301,77 +294,51 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         eprintln!("note: {note}");
     }
 
-    let skipped = "micro-benchmarks skipped (--no-micro)";
-    let micro = log.part(!args.no_micro, "micro-benchmarks", skipped, || {
-        micro(&env, o.quick)
-    })?;
-    let (gets, lists, mut mem) = {
-        let mock = Mock::start(&env.mock, LIST_PACKS)?;
-        log.loads.push(("(a) GET overhead".into(), load_average()));
-        let gets = get_overhead(&env, &mock, &o)?;
-        log.loads
-            .push(("(c) memory, 2,000 packs".into(), load_average()));
-        let mem = memory(&env, &mock, LIST_PACKS, &o)?;
-        log.loads.push(("(b) listing".into(), load_average()));
-        let lists = listing(&env, &mock, &o)?;
-        (gets, lists, mem)
-    };
-    {
-        let mock = Mock::start(&env.mock, BIG_PACKS)?;
-        log.loads
-            .push(("(c) memory, 10,000 packs".into(), load_average()));
-        mem.extend(memory(&env, &mock, BIG_PACKS, &o)?);
-    }
+    let skipped = skip(args.no_micro, "micro-benchmarks", "--no-micro");
+    let micro = log.part(skipped, "micro-benchmarks", || micro(&env, o.quick))?;
+    let mock = Mock::start(&env.mock, LIST_PACKS)?;
+    log.load("(a) GET overhead");
+    let gets = get_overhead(&env, &mock, &o)?;
+    log.load("(c) memory, 2,000 packs");
+    let mut mem = memory(&env, &mock, LIST_PACKS, &o)?;
+    log.load("(b) listing");
+    let lists = listing(&env, &mock, &o)?;
+    drop(mock);
+    let mock = Mock::start(&env.mock, BIG_PACKS)?;
+    log.load("(c) memory, 10,000 packs");
+    mem.extend(memory(&env, &mock, BIG_PACKS, &o)?);
+    drop(mock);
     let release_build = args.build_profile == BuildProfile::Release;
-    let skipped = "build times skipped (--no-build-time)";
-    let build = log.part(!args.no_build_time, "(d) build times", skipped, || {
+    let skipped = skip(args.no_build_time, "build times", "--no-build-time");
+    let build = log.part(skipped, "(d) build times", || {
         build_times(&env, release_build)
     })?;
-    let skipped = "downstream build cost skipped (--no-downstream)";
-    let downstream = log.part(
-        !args.no_downstream,
-        "(e) downstream build cost",
-        skipped,
-        || downstream(root, &target),
-    )?;
-    let skipped = "pacing benchmark skipped (--no-pacing)";
-    let pacing = log.part(!args.no_pacing, "(f) pacing", skipped, || {
-        pacing::pacing(&pacing_driver, pacing_seconds)
-    })?;
+    let skipped = skip(
+        args.no_downstream,
+        "downstream build cost",
+        "--no-downstream",
+    );
+    let part = "(e) downstream build cost";
+    let downstream = log.part(skipped, part, || downstream(&env.root, &target))?;
+    let skipped = skip(args.no_pacing, "pacing benchmark", "--no-pacing");
+    let pacing = log.part(skipped, "(f) pacing", pacing)?;
     let missing = match args.no_prism {
         true => Some(" (--no-prism)".to_owned()),
         false => prism::missing_tools().map(|m| format!(": {m}")),
     };
-    let skipped = format!(
-        "comparison with Prism skipped{}",
-        missing.as_deref().unwrap_or("")
-    );
-    let prism = log.part(
-        missing.is_none(),
-        "(g) the mock against Prism",
-        &skipped,
-        || {
-            Ok(prism::compare(
-                root,
-                &target,
-                &mock_binary,
-                prism_seconds,
-                prism_rounds,
-            ))
-        },
-    )?;
-    let prism = match prism {
-        Some(Err(e)) => {
+    let skipped = missing.map(|m| format!("comparison with Prism skipped{m}"));
+    let prism = log.part(skipped, "(g) the mock against Prism", || Ok(prism()))?;
+    let prism = prism.and_then(|run| {
+        let skipped = |e| {
             log.notes
-                .push(format!("comparison with Prism skipped: {e}"));
-            None
-        }
-        run => run.and_then(Result::ok),
-    };
-    log.loads.push(("end".into(), load_average()));
+                .push(format!("comparison with Prism skipped: {e}"))
+        };
+        run.map_err(skipped).ok()
+    });
+    log.load("end");
     if o.quick {
-        log.notes
-            .push("--quick: fewer requests and rounds, short criterion runs".into());
+        let note = "--quick: fewer requests and rounds, short criterion runs";
+        log.notes.push(note.into());
     }
 
     let mut report = Report {

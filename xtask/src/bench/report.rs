@@ -5,13 +5,15 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::downstream::Downstream;
-use super::drivers::Client;
-use super::host::command_output;
+use super::drivers::{command_output, pinning_cpus, proc_field, Client};
+use super::measure::{median, percentile, spread};
 use super::measure::{BuildTimes, GetResult, ListResult, MemResult, Micro, MICRO};
-use super::stats::{median, percentile, spread};
+use super::pacing::{pacing_table, PacingRun};
+use super::prism::{prism_table, PrismRun};
 use super::{BEGIN, BIG_PACKS, END, LIST_LATENCY_MS, LIST_PACKS};
 use crate::Error;
 
+/// A ratio with its goal ("" for a comparison without one).
 pub(super) struct Target {
     pub(super) name: String,
     pub(super) ratio: f64,
@@ -20,16 +22,21 @@ pub(super) struct Target {
     pub(super) detail: String,
 }
 
-pub(super) fn fmt_us(ns: f64) -> String {
+fn us(ns: f64) -> String {
     format!("{:.1} µs", ns / 1e3)
 }
 
-pub(super) fn fmt_ms(ns: f64) -> String {
+fn ms(ns: f64) -> String {
     format!("{:.0} ms", ns / 1e6)
 }
 
-pub(super) fn fmt_mib(kib: f64) -> String {
+fn mib(kib: f64) -> String {
     format!("{:.1} MiB", kib / 1024.0)
+}
+
+/// `1.23×`, or nothing without a value.
+fn times(ratio: Option<f64>) -> String {
+    ratio.map_or(String::new(), |r| format!("{r:.2}×"))
 }
 
 pub(super) struct Report {
@@ -42,8 +49,8 @@ pub(super) struct Report {
     pub(super) mem: Vec<MemResult>,
     pub(super) build: Option<BuildTimes>,
     pub(super) downstream: Option<Downstream>,
-    pub(super) pacing: Option<Vec<super::pacing::PacingRun>>,
-    pub(super) prism: Option<super::prism::PrismRun>,
+    pub(super) pacing: Option<Vec<PacingRun>>,
+    pub(super) prism: Option<PrismRun>,
     pub(super) targets: Vec<Target>,
     pub(super) command: String,
     pub(super) prefetch: u32,
@@ -52,16 +59,44 @@ pub(super) struct Report {
     pub(super) notes: Vec<String>,
 }
 
-/// A Markdown table: the header cells, then the rows.
-fn table(head: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let mut s = format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(head.len()));
+impl Report {
+    fn get(&self, client: Client) -> Option<&GetResult> {
+        self.gets.iter().find(|g| g.client == client)
+    }
+
+    /// The median walk of `client` in part (b).
+    fn list(&self, client: Client) -> Option<f64> {
+        let list = self.lists.iter().find(|l| l.client == client);
+        list.map(|l| median(&l.walks))
+    }
+}
+
+/// A Markdown table: the header cells (joined by ` | `), then the rows.
+fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut s = format!(
+        "| {head} |\n|{}\n",
+        "---|".repeat(head.split(" | ").count())
+    );
     for row in rows {
         let _ = writeln!(s, "| {} |", row.join(" | "));
     }
     s
 }
 
-fn target(name: impl Into<String>, ratio: f64, goal: &str, met: bool, detail: String) -> Target {
+/// The number in a goal (`≤ 1.10×` → 1.1).
+fn goal_value(goal: &str) -> Option<f64> {
+    let number: String = goal
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    number.parse().ok()
+}
+
+/// A target, met when its ratio is on the goal's side of the goal's number (`≥ 5×`: at least 5,
+/// `≤ 1.5×`: at most 1.5); always met without a goal.
+fn target(name: impl Into<String>, ratio: f64, goal: &str, detail: String) -> Target {
+    let at_least = goal.contains('≥');
+    let met = goal_value(goal).is_none_or(|g| if at_least { ratio >= g } else { ratio <= g });
     let (name, goal) = (name.into(), goal.to_owned());
     Target {
         name,
@@ -74,69 +109,57 @@ fn target(name: impl Into<String>, ratio: f64, goal: &str, met: bool, detail: St
 
 pub(super) fn targets(r: &Report) -> Vec<Target> {
     let mut t = Vec::new();
-    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
-    if let (Some(c), Some(raw)) = (get(Client::Crate), get(Client::Raw)) {
-        let ratio = c.headline() / raw.headline();
+    let (ours, raw) = (r.get(Client::Crate), r.get(Client::Raw));
+    if let (Some(c), Some(raw)) = (ours, raw) {
+        let (ours, floor) = (c.headline(), raw.headline());
         let detail = format!(
             "median {} vs {} (+{}); client CPU {} vs {} per request",
-            fmt_us(c.headline()),
-            fmt_us(raw.headline()),
-            fmt_us(c.headline() - raw.headline()),
-            fmt_us(c.cpu_per_request),
-            fmt_us(raw.cpu_per_request)
+            us(ours),
+            us(floor),
+            us(ours - floor),
+            us(c.cpu_per_request),
+            us(raw.cpu_per_request)
         );
         let name = "per-request overhead vs raw floor";
-        t.push(target(name, ratio, "≤ 1.10×", ratio <= 1.10, detail));
+        t.push(target(name, ours / floor, "≤ 1.10×", detail));
     }
-    if let (Some(c), Some(py)) = (get(Client::Crate), get(Client::Python)) {
-        let ratio = c.rps / py.rps;
+    if let (Some(c), Some(py)) = (ours, r.get(Client::Python)) {
         let detail = format!("{:.0} vs {:.0} requests/s", c.rps, py.rps);
         t.push(target(
             "requests/s vs Python SDK",
-            ratio,
+            c.rps / py.rps,
             "≥ 5×",
-            ratio >= 5.0,
             detail,
         ));
     }
-    let list = |c: Client| {
-        r.lists
-            .iter()
-            .find(|l| l.client == c)
-            .map(|l| median(&l.walks))
-    };
-    if let (Some(seq), Some(pre)) = (list(Client::Crate), list(Client::CratePrefetch)) {
+    if let (Some(seq), Some(pre)) = (r.list(Client::Crate), r.list(Client::CratePrefetch)) {
         let name = format!("2,000-pack listing, prefetch({}) vs sequential", r.prefetch);
-        let detail = format!("{} vs {}", fmt_ms(pre), fmt_ms(seq));
         t.push(target(
             name,
             pre / seq,
             "≤ 0.25×",
-            pre / seq <= 0.25,
-            detail,
+            format!("{} vs {}", ms(pre), ms(seq)),
         ));
     }
     if let Some(m) = &r.micro {
         let (typed, value) = (m.get("decode/typed"), m.get("decode/value"));
-        let name = "decode 50-pack page, typed vs `Value`";
-        let detail = format!("{} vs {}", fmt_us(typed), fmt_us(value));
-        t.push(target(
-            name,
-            typed / value,
-            "≤ 1.5×",
-            typed / value <= 1.5,
-            detail,
-        ));
+        let (name, detail) = (
+            "decode 50-pack page, typed vs `Value`",
+            format!("{} vs {}", us(typed), us(value)),
+        );
+        t.push(target(name, typed / value, "≤ 1.5×", detail));
     }
-    let stream = |packs: u32| {
-        let streaming = |m: &&MemResult| m.label.starts_with("streaming `.items()`");
-        r.mem.iter().filter(streaming).find(|m| m.packs == packs)
+    let streaming = |packs: u32| {
+        let mut mem = r
+            .mem
+            .iter()
+            .filter(|m| m.label.starts_with("streaming `.items()`"));
+        mem.find(|m| m.packs == packs).map(|m| m.peak_kib)
     };
-    if let (Some(small), Some(big)) = (stream(LIST_PACKS), stream(BIG_PACKS)) {
-        let ratio = big.peak_kib / small.peak_kib;
+    if let (Some(small), Some(big)) = (streaming(LIST_PACKS), streaming(BIG_PACKS)) {
         let name = "streaming peak RSS, 10,000 vs 2,000 packs";
-        let detail = format!("{} vs {}", fmt_mib(big.peak_kib), fmt_mib(small.peak_kib));
-        t.push(target(name, ratio, "flat (≤ 1.10×)", ratio <= 1.10, detail));
+        let detail = format!("{} vs {}", mib(big), mib(small));
+        t.push(target(name, big / small, "flat (≤ 1.10×)", detail));
     }
     t
 }
@@ -147,34 +170,31 @@ pub(super) fn markdown(r: &Report) -> String {
             .map(|(k, v)| vec![k.clone(), v.clone()])
             .collect()
     };
-    let mut s = format!(
+    let mut w = format!(
         "{BEGIN}\n\n## Results of {}\n\nCommand: `{}`\n\n{}\nLoad average (1/5/15 min) when \
          each part started: on a shared machine, a load above its {} available cores means other \
-         work competed with the measurements:\n\n{}",
+         work competed with the measurements:\n\n{}\n### Targets\n\n",
         r.date,
         r.command,
-        table(&["machine", ""], pairs(&r.machine)),
+        table("machine | ", pairs(&r.machine)),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        table(&["part", "load average"], pairs(&r.loads)),
+        table("part | load average", pairs(&r.loads)),
     );
-    let w = &mut s;
-    let _ = writeln!(w, "\n### Targets\n");
-    let met = |t: &Target| if t.met { "✅ met" } else { "❌ missed" };
     let rows = r.targets.iter().map(|t| {
-        let ratio = format!("{:.2}×", t.ratio);
+        let (ratio, met) = (
+            format!("{:.2}×", t.ratio),
+            if t.met { "✅ met" } else { "❌ missed" },
+        );
         vec![
             t.name.clone(),
             t.goal.clone(),
             ratio,
-            met(t).into(),
+            met.into(),
             t.detail.clone(),
         ]
     });
-    w.push_str(&table(&["target", "goal", "measured", "", "detail"], rows));
-    let _ = writeln!(
-        w,
-        "\nChart of these ratios: [`benches/ratios.svg`](benches/ratios.svg)."
-    );
+    w += &table("target | goal | measured |  | detail", rows);
+    w += "\nChart of these ratios: [`benches/ratios.svg`](benches/ratios.svg).\n";
 
     if let Some(m) = &r.micro {
         let _ = writeln!(
@@ -188,22 +208,21 @@ pub(super) fn markdown(r: &Report) -> String {
                 "" => String::new(),
                 vs => format!("{:.2}× `{vs}`", m.get(name) / m.get(vs)),
             };
-            vec![format!("`{name}`"), fmt_us(m.get(name)), rel]
+            vec![format!("`{name}`"), us(m.get(name)), rel]
         });
-        w.push_str(&table(&["benchmark", "median", "vs"], rows));
-        let tolerance = m.get("decode/typed") - m.get("decode/typed_without_extra");
+        w += &table("benchmark | median | vs", rows);
+        let (typed, plain) = (m.get("decode/typed"), m.get("decode/typed_without_extra"));
         let _ = writeln!(
             w,
             "\nCost of the generated decoders' tolerance and `extra` maps (unknown fields kept), \
              against plain derived structs without either: {} per page ({:.0}% of the typed \
              decode; the plain structs are {:.2}× `Value`).",
-            fmt_us(tolerance),
-            100.0 * tolerance / m.get("decode/typed"),
-            m.get("decode/typed_without_extra") / m.get("decode/value")
+            us(typed - plain),
+            100.0 * (typed - plain) / typed,
+            plain / m.get("decode/value")
         );
     }
 
-    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
     if !r.gets.is_empty() {
         let _ = writeln!(
             w,
@@ -214,34 +233,30 @@ pub(super) fn markdown(r: &Report) -> String {
              `process.cpuUsage`, all of its threads).\n",
             r.rounds, r.requests
         );
-        let floor = get(Client::Raw).map(GetResult::headline);
-        let crate_rps = get(Client::Crate).map(|g| g.rps);
-        let head = [
-            "client",
-            "median (of round medians)",
-            "p90 (all requests)",
-            "round-to-round spread",
-            "vs floor (median)",
-            "requests/s",
-            "this crate's requests/s ÷ theirs",
-            "client CPU per request",
-        ];
+        let floor = r.get(Client::Raw).map(GetResult::headline);
+        let crate_rps = r.get(Client::Crate).map(|g| g.rps);
         let rows = r.gets.iter().map(|g| {
             let med = g.headline();
             vec![
                 g.client.label(r.prefetch),
-                fmt_us(med),
-                fmt_us(percentile(&g.samples, 0.9)),
+                us(med),
+                us(percentile(&g.samples, 0.9)),
                 format!("{:.0}%", 100.0 * spread(&g.round_medians)),
-                floor.map_or("".into(), |f| format!("{:.2}×", med / f)),
+                times(floor.map(|f| med / f)),
                 format!("{:.0}", g.rps),
-                crate_rps.map_or("".into(), |c| format!("{:.2}×", c / g.rps)),
-                fmt_us(g.cpu_per_request),
+                times(crate_rps.map(|c| c / g.rps)),
+                us(g.cpu_per_request),
             ]
         });
-        w.push_str(&table(&head, rows));
+        w += &table(
+            "client | median (of round medians) | p90 (all requests) | round-to-round spread | \
+             vs floor (median) | requests/s | this crate's requests/s ÷ theirs | client CPU per \
+             request",
+            rows,
+        );
+        let cpu = |c: Client| r.get(c).map(|g| g.cpu_per_request);
         if let (Some(c), Some(raw), Some(typed)) =
-            (get(Client::Crate), get(Client::Raw), get(Client::RawTyped))
+            (cpu(Client::Crate), cpu(Client::Raw), cpu(Client::RawTyped))
         {
             let _ = writeln!(
                 w,
@@ -249,9 +264,9 @@ pub(super) fn markdown(r: &Report) -> String {
                  than latency): {} in all over the floor; decoding into the generated types \
                  instead of `Value` accounts for {}, the rest of the crate (generated builder, \
                  transport with retries and tracing, envelope unwrapping) for {}.",
-                fmt_us(c.cpu_per_request - raw.cpu_per_request),
-                fmt_us(typed.cpu_per_request - raw.cpu_per_request),
-                fmt_us(c.cpu_per_request - typed.cpu_per_request),
+                us(c - raw),
+                us(typed - raw),
+                us(c - typed),
             );
         }
     }
@@ -263,33 +278,22 @@ pub(super) fn markdown(r: &Report) -> String {
              latency per list request\n\nMedian of every walk (each process opens its connection \
              with one untimed request first).\n"
         );
-        let seq = r
-            .lists
-            .iter()
-            .find(|l| l.client == Client::Crate)
-            .map(|l| median(&l.walks));
-        let head = [
-            "client",
-            "walks",
-            "median",
-            "min",
-            "max",
-            "requests per walk",
-            "vs this crate sequential",
-        ];
+        let seq = r.list(Client::Crate);
         let rows = r.lists.iter().map(|l| {
             let med = median(&l.walks);
             vec![
                 l.client.label(r.prefetch),
                 l.walks.len().to_string(),
-                fmt_ms(med),
-                fmt_ms(percentile(&l.walks, 0.0)),
-                fmt_ms(percentile(&l.walks, 1.0)),
+                ms(med),
+                ms(percentile(&l.walks, 0.0)),
+                ms(percentile(&l.walks, 1.0)),
                 format!("{:.0}", l.requests_per_walk),
-                seq.map_or("".into(), |s| format!("{:.2}×", med / s)),
+                times(seq.map(|s| med / s)),
             ]
         });
-        w.push_str(&table(&head, rows));
+        let head =
+            "client | walks | median | min | max | requests per walk | vs this crate sequential";
+        w += &table(head, rows);
     }
 
     if !r.mem.is_empty() {
@@ -301,11 +305,15 @@ pub(super) fn markdown(r: &Report) -> String {
         );
         let rows = r.mem.iter().map(|m| {
             let (peak, base) = (m.peak_kib, m.baseline_kib);
-            let mib = [peak, base, peak - base].map(fmt_mib);
-            [vec![m.packs.to_string(), m.label.clone()], mib.to_vec()].concat()
+            vec![
+                m.packs.to_string(),
+                m.label.clone(),
+                mib(peak),
+                mib(base),
+                mib(peak - base),
+            ]
         });
-        let head = ["packs", "mode", "peak RSS", "baseline", "peak − baseline"];
-        w.push_str(&table(&head, rows));
+        w += &table("packs | mode | peak RSS | baseline | peak − baseline", rows);
     }
 
     if let Some(b) = &r.build {
@@ -335,49 +343,45 @@ pub(super) fn markdown(r: &Report) -> String {
             let time = format!("{:.*} s", digits, time.as_secs_f64());
             vec![what.to_owned(), time, note.to_owned()]
         });
-        w.push_str(&table(&["build", "time", ""], rows));
+        w += &table("build | time | ", rows);
     }
     if let Some(d) = &r.downstream {
-        w.push_str(&downstream_table(d));
+        w += &downstream_table(d);
     }
     if let Some(p) = &r.pacing {
-        w.push_str(&super::pacing::pacing_table(p));
+        w += &pacing_table(p);
     }
     if let Some(p) = &r.prism {
-        w.push_str(&super::prism::prism_table(p));
+        w += &prism_table(p);
     }
     if !r.notes.is_empty() {
-        let _ = writeln!(w, "\nNotes from this run:\n");
+        w += "\nNotes from this run:\n\n";
         for n in &r.notes {
             let _ = writeln!(w, "- {n}");
         }
     }
     let _ = writeln!(w, "\n{END}");
-    s
+    w
 }
 
 /// Ratios shown in the chart without a goal (grey): how far ahead of the SDKs the crate is.
-pub(super) fn comparisons(r: &Report) -> Vec<Target> {
+fn comparisons(r: &Report) -> Vec<Target> {
     let mut rows = Vec::new();
-    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
-    if let (Some(c), Some(ts)) = (get(Client::Crate), get(Client::Node)) {
-        rows.push(("requests/s vs TypeScript SDK".to_owned(), c.rps / ts.rps));
+    if let (Some(c), Some(ts)) = (r.get(Client::Crate), r.get(Client::Node)) {
+        rows.push(target(
+            "requests/s vs TypeScript SDK",
+            c.rps / ts.rps,
+            "",
+            String::new(),
+        ));
     }
-    let list = |c: Client| {
-        r.lists
-            .iter()
-            .find(|l| l.client == c)
-            .map(|l| median(&l.walks))
-    };
-    if let Some(pre) = list(Client::CratePrefetch) {
-        for (client, name) in [(Client::Python, "Python"), (Client::Node, "TypeScript")] {
-            if let Some(theirs) = list(client) {
-                rows.push((format!("listing: {name} SDK time ÷ prefetch"), theirs / pre));
-            }
+    for (client, name) in [(Client::Python, "Python"), (Client::Node, "TypeScript")] {
+        if let (Some(pre), Some(theirs)) = (r.list(Client::CratePrefetch), r.list(client)) {
+            let name = format!("listing: {name} SDK time ÷ prefetch");
+            rows.push(target(name, theirs / pre, "", String::new()));
         }
     }
-    let no_goal = |(name, ratio)| target(name, ratio, "", true, String::new());
-    rows.into_iter().map(no_goal).collect()
+    rows
 }
 
 /// A horizontal bar chart of the target ratios on a log scale, with each goal marked, then the
@@ -439,8 +443,7 @@ pub(super) fn svg(r: &Report) -> String {
         if t.goal.is_empty() {
             continue;
         }
-        let goal = t.goal.chars().filter(|c| c.is_ascii_digit() || *c == '.');
-        let gx = x(goal.collect::<String>().parse().unwrap_or(1.0));
+        let gx = x(goal_value(&t.goal).unwrap_or(1.0));
         let (y1, y2, ty, goal) = (y + 2.0, y + 34.0, y + 44.0, xml(&t.goal));
         let _ = writeln!(
             s,
@@ -451,7 +454,7 @@ pub(super) fn svg(r: &Report) -> String {
     s
 }
 
-pub(super) fn xml(text: &str) -> String {
+fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -483,17 +486,16 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
                  downloads excluded); crates: distinct crates in `cargo tree -e normal,build`.\n\n"
         .to_owned();
     let rows = d.builds.iter().map(|b| {
-        let line = match b.dependency.contains("path =") {
-            true => "cloudflare-ssl = { path = … }",
-            false => &b.dependency,
+        let path = b.dependency.contains("path =");
+        let line = if path {
+            "cloudflare-ssl = { path = … }"
+        } else {
+            &b.dependency
         };
         let (seconds, crates) = (format!("{:.1} s", b.seconds), b.crates.to_string());
         vec![b.label.clone(), format!("`{line}`"), seconds, crates]
     });
-    s.push_str(&table(
-        &["dependency", "Cargo.toml line", "cold build", "crates"],
-        rows,
-    ));
+    s += &table("dependency | Cargo.toml line | cold build | crates", rows);
     if let [ours, theirs] = d.builds.as_slice() {
         let _ = writeln!(
             s,
@@ -507,111 +509,29 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
 }
 
 /// What the machine reports about itself at run time: CPU model and available cores, memory,
-/// kernel, rustc.
+/// kernel, CPU pinning, rustc.
 pub(super) fn machine() -> Vec<(String, String)> {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "?".into());
+    let cpu = proc_field("cpuinfo", "model name").unwrap_or_else(|| "?".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .map_or("?".into(), |kib| {
-            format!("{:.0} GiB", kib / 1024.0 / 1024.0)
-        });
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default();
-    vec![
-        ("CPU".into(), format!("{cpu}, {cores} cores available")),
-        ("memory".into(), mem),
-        ("OS".into(), format!("Linux {kernel}")),
+    let kib = proc_field("meminfo", "MemTotal:");
+    let kib = kib.and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok());
+    let memory = kib.map_or("?".into(), |kib| {
+        format!("{:.0} GiB", kib / 1024.0 / 1024.0)
+    });
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let pinning = match pinning_cpus() {
+        Some(_) => "the mock on one CPU, each client driver on another (`taskset`)",
+        None => "none (`taskset` missing or one CPU): round medians can be bimodal",
+    };
+    let rows = [
+        ("CPU", format!("{cpu}, {cores} cores available")),
+        ("memory", memory),
+        ("OS", format!("Linux {}", kernel.trim())),
+        ("CPU pinning", pinning.to_owned()),
         (
-            "CPU pinning".into(),
-            if super::host::pinning() {
-                "the mock on one CPU, each client driver on another (`taskset`)".into()
-            } else {
-                "none (`taskset` missing or one CPU): round medians can be bimodal".into()
-            },
-        ),
-        (
-            "rustc".into(),
+            "rustc",
             command_output("rustc", &["-V"]).unwrap_or_default(),
         ),
-    ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::downstream::{Downstream, DownstreamBuild};
-    use super::*;
-
-    #[test]
-    fn markdown_section_is_replaced_between_markers() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("BENCHMARKS.md");
-        write_markdown(&path, &format!("{BEGIN}\none\n{END}\n")).unwrap();
-        let first = std::fs::read_to_string(&path).unwrap();
-        let edited = first.replace("# Benchmarks", "# Benchmarks\n\nAnalysis kept.");
-        std::fs::write(&path, &edited).unwrap();
-        write_markdown(&path, &format!("{BEGIN}\ntwo\n{END}\n")).unwrap();
-        let second = std::fs::read_to_string(&path).unwrap();
-        assert!(second.contains("Analysis kept.") && second.contains("two"));
-        assert!(!second.contains("one"));
-    }
-
-    #[test]
-    fn machine_is_read_at_run_time() {
-        let m = machine();
-        let cpu = &m.iter().find(|(k, _)| k == "CPU").unwrap().1;
-        let cores = std::thread::available_parallelism().unwrap().get();
-        assert!(
-            cpu.ends_with(&format!(", {cores} cores available")),
-            "{cpu}"
-        );
-    }
-
-    #[test]
-    fn downstream_table_has_seconds_crates_and_ratios() {
-        let d = Downstream {
-            builds: vec![
-                DownstreamBuild {
-                    label: "ours".into(),
-                    dependency: "cloudflare-ssl = { path = \"/x\" }".into(),
-                    seconds: 30.0,
-                    crates: 100,
-                },
-                DownstreamBuild {
-                    label: "theirs".into(),
-                    dependency: "cloudflare = \"0.14\"".into(),
-                    seconds: 60.0,
-                    crates: 200,
-                },
-            ],
-        };
-        let t = downstream_table(&d);
-        assert!(
-            t.contains("| ours | `cloudflare-ssl = { path = … }` | 30.0 s | 100 |"),
-            "{t}"
-        );
-        assert!(
-            t.contains("| theirs | `cloudflare = \"0.14\"` | 60.0 s | 200 |"),
-            "{t}"
-        );
-        assert!(
-            t.contains("0.50× the build time and 0.50× the crates"),
-            "{t}"
-        );
-    }
+    ];
+    rows.map(|(key, value)| (key.to_owned(), value)).into()
 }

@@ -237,3 +237,140 @@ fn the_no_op_rebuild_note_says_what_happened() {
     }
     insta::assert_snapshot!("no_op_rebuild_rows", notes.join("\n"));
 }
+
+// The unit tests of the harness's helpers.
+
+use std::process::Command;
+
+use super::downstream::count_crates;
+use super::drivers::{parse_cpu_list, pinned, pinning_cpus, Cpu};
+use super::measure::{median, percentile, spread};
+use super::pacing::pacing_table;
+use super::report::{downstream_table, machine, write_markdown};
+use super::{BEGIN, END};
+
+#[test]
+fn markdown_section_is_replaced_between_markers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("BENCHMARKS.md");
+    write_markdown(&path, &format!("{BEGIN}\none\n{END}\n")).unwrap();
+    let first = std::fs::read_to_string(&path).unwrap();
+    let edited = first.replace("# Benchmarks", "# Benchmarks\n\nAnalysis kept.");
+    std::fs::write(&path, &edited).unwrap();
+    write_markdown(&path, &format!("{BEGIN}\ntwo\n{END}\n")).unwrap();
+    let second = std::fs::read_to_string(&path).unwrap();
+    assert!(second.contains("Analysis kept.") && second.contains("two"));
+    assert!(!second.contains("one"));
+}
+
+#[test]
+fn machine_is_read_at_run_time() {
+    let m = machine();
+    let cpu = &m.iter().find(|(k, _)| k == "CPU").unwrap().1;
+    let cores = std::thread::available_parallelism().unwrap().get();
+    assert!(
+        cpu.ends_with(&format!(", {cores} cores available")),
+        "{cpu}"
+    );
+}
+
+#[test]
+fn downstream_table_has_seconds_crates_and_ratios() {
+    let d = Downstream {
+        builds: vec![
+            DownstreamBuild {
+                label: "ours".into(),
+                dependency: "cloudflare-ssl = { path = \"/x\" }".into(),
+                seconds: 30.0,
+                crates: 100,
+            },
+            DownstreamBuild {
+                label: "theirs".into(),
+                dependency: "cloudflare = \"0.14\"".into(),
+                seconds: 60.0,
+                crates: 200,
+            },
+        ],
+    };
+    let t = downstream_table(&d);
+    assert!(
+        t.contains("| ours | `cloudflare-ssl = { path = … }` | 30.0 s | 100 |"),
+        "{t}"
+    );
+    assert!(
+        t.contains("| theirs | `cloudflare = \"0.14\"` | 60.0 s | 200 |"),
+        "{t}"
+    );
+    assert!(
+        t.contains("0.50× the build time and 0.50× the crates"),
+        "{t}"
+    );
+}
+
+#[test]
+fn cpu_lists_parse() {
+    assert_eq!(parse_cpu_list("0-1"), [0, 1]);
+    assert_eq!(parse_cpu_list("0,2-3, 7"), [0, 2, 3, 7]);
+    assert_eq!(parse_cpu_list(""), Vec::<usize>::new());
+    assert_eq!(parse_cpu_list("x,3-1"), Vec::<usize>::new());
+}
+
+#[test]
+fn pinned_commands_keep_program_args_and_env() {
+    let mut cmd = Command::new("driver");
+    cmd.args(["get", "--n", "5"])
+        .env("A", "1")
+        .env_remove("B")
+        .current_dir("/tmp");
+    let wrapped = pinned(cmd, Cpu::Client);
+    let args: Vec<_> = wrapped
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if let Some((_, client)) = pinning_cpus() {
+        assert_eq!(wrapped.get_program(), "taskset");
+        assert_eq!(args[..2], ["-c".to_owned(), client.to_string()]);
+        assert_eq!(args[2..], ["driver", "get", "--n", "5"]);
+    } else {
+        assert_eq!(wrapped.get_program(), "driver");
+        assert_eq!(args, ["get", "--n", "5"]);
+    }
+    assert!(wrapped
+        .get_envs()
+        .any(|(k, v)| k == "A" && v == Some("1".as_ref())));
+    assert!(wrapped.get_envs().any(|(k, v)| k == "B" && v.is_none()));
+    assert_eq!(
+        wrapped.get_current_dir(),
+        Some(std::path::Path::new("/tmp"))
+    );
+}
+
+#[test]
+fn the_table_shows_429s_and_budget_use() {
+    let t = pacing_table(&[PacingRun {
+        pacing: true,
+        seconds: 60,
+        requests: 230,
+        rate_limited: 0,
+        budget: 240,
+        budget_used: 0.958,
+    }]);
+    assert!(t.contains("| on | 230 | 0 | 240 | 95.8% |"), "{t}");
+}
+
+#[test]
+fn percentiles() {
+    assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+    assert_eq!(median(&[1.0, 2.0, 3.0, 4.0]), 2.5);
+    assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.0), 1.0);
+    assert_eq!(percentile(&[1.0, 2.0, 3.0, 4.0, 5.0], 1.0), 5.0);
+    assert!(median(&[]).is_nan());
+    assert!((spread(&[9.0, 10.0, 11.0]) - 0.2).abs() < 1e-12);
+}
+
+#[test]
+fn crates_are_counted_once_each_without_the_scratch_crate() {
+    let tree = "uses-x v0.0.0 (/tmp/uses-x)\nserde v1.0.200\nserde_derive v1.0.200 (proc-macro)\n\
+                serde v1.0.200 (*)\nbitflags v1.3.2\nbitflags v2.6.0\n\n";
+    assert_eq!(count_crates(tree, "uses-x"), 4);
+}
