@@ -1,18 +1,22 @@
 //! Part (e), downstream build cost: what a user pays to depend on this crate, against the
 //! `cloudflare` crate from crates.io.
+//!
+//! For each dependency, a scratch binary crate under `target/bench-downstream/<name>/` (its own
+//! `[workspace]`, its own target folder) that names one type of the dependency, built cold in the
+//! dev profile after `cargo fetch` (downloads are not timed). Reported: the wall time of that
+//! build, and the number of distinct crates it compiles, from `cargo tree -e normal,build`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Instant;
 
-use super::drivers::{cargo, run_status};
+use super::drivers::{cargo, run_output, run_status};
 use crate::Error;
 
-/// The `cloudflare` crate version part (e) compares with.
+/// The `cloudflare` crate version compared against.
 pub(super) const CLOUDFLARE_CRATE: &str = "0.14";
 
-/// One scratch crate's build in part (e).
+/// One scratch crate's build.
 pub(super) struct DownstreamBuild {
     /// What it depends on, for the table.
     pub(super) label: String,
@@ -25,8 +29,9 @@ pub(super) struct DownstreamBuild {
     pub(super) crates: usize,
 }
 
-/// The measurements of part (e): this crate first, then `cloudflare`.
+/// The measurements of part (e).
 pub(super) struct Downstream {
+    /// This crate first, then `cloudflare`.
     pub(super) builds: Vec<DownstreamBuild>,
 }
 
@@ -37,24 +42,15 @@ pub(super) fn count_crates(tree: &str, own: &str) -> usize {
         let (name, version) = (words.next()?, words.next()?);
         (name != own && version.starts_with('v')).then(|| format!("{name} {version}"))
     };
-    tree.lines()
-        .filter_map(entry)
-        .collect::<BTreeSet<_>>()
-        .len()
+    let crates: BTreeSet<_> = tree.lines().filter_map(entry).collect();
+    crates.len()
 }
 
-/// Part (e), what a user pays to depend on this crate against the `cloudflare` crate: for each,
-/// a scratch binary crate under `target/bench-downstream/<name>/` (its own `[workspace]` and
-/// target folder) that names one type of the dependency, built cold in the dev profile after
-/// `cargo fetch` (downloads are not timed); its distinct crates from `cargo tree`.
+/// Builds each scratch crate cold and counts its crates.
 pub(super) fn downstream(root: &Path, target: &Path) -> Result<Downstream, Error> {
-    println!(
-        "\n== (e) downstream build cost: a scratch binary crate per dependency, cold dev build"
-    );
+    let what = "a scratch binary crate per dependency, cold dev build";
+    println!("\n== (e) downstream build cost: {what}");
     let path = root.display().to_string().replace('\\', "/");
-    let main = |ty: &str| {
-        format!("fn main() {{\n    println!(\"{{}}\", std::any::type_name::<{ty}>());\n}}\n")
-    };
     // Name, label, dependency line, the type named, a lock file to start from (this
     // repository's, so the crate builds with the versions it is tested with).
     let scratch = [
@@ -62,19 +58,19 @@ pub(super) fn downstream(root: &Path, target: &Path) -> Result<Downstream, Error
             "uses-cloudflare-ssl",
             "cloudflare-ssl (this crate, path dependency)".to_owned(),
             format!("cloudflare-ssl = {{ path = \"{path}\" }}"),
-            main("cloudflare_ssl::Client"),
+            "cloudflare_ssl::Client",
             Some(root.join("Cargo.lock")),
         ),
         (
             "uses-cloudflare",
             format!("cloudflare {CLOUDFLARE_CRATE} (crates.io, default features)"),
             format!("cloudflare = \"{CLOUDFLARE_CRATE}\""),
-            main("cloudflare::framework::Environment"),
+            "cloudflare::framework::Environment",
             None,
         ),
     ];
     let mut builds = Vec::new();
-    for (name, label, dependency, main, lock) in scratch {
+    for (name, label, dependency, named, lock) in scratch {
         let dir = target.join("bench-downstream").join(name);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| Error::io("removing", &dir, e))?;
@@ -84,38 +80,33 @@ pub(super) fn downstream(root: &Path, target: &Path) -> Result<Downstream, Error
              [dependencies]\n{dependency}\n\n# Not a member of the repository's workspace.\n[workspace]\n"
         );
         crate::write_text(&dir.join("Cargo.toml"), &manifest)?;
-        crate::write_text(&dir.join("src/main.rs"), &main)?;
+        let main = format!("println!(\"{{}}\", std::any::type_name::<{named}>());");
+        crate::write_text(
+            &dir.join("src/main.rs"),
+            &format!("fn main() {{\n    {main}\n}}\n"),
+        )?;
         if let Some(lock) = &lock {
-            std::fs::copy(lock, dir.join("Cargo.lock"))
-                .map_err(|e| Error::io("copying", lock, e))?;
+            let copied = std::fs::copy(lock, dir.join("Cargo.lock"));
+            copied.map_err(|e| Error::io("copying", lock, e))?;
         }
         let scratch_target = dir.join("target");
-        let scratch_cargo = |args: [&str; 2]| {
-            let mut cmd = cargo(&dir);
-            cmd.env("CARGO_TARGET_DIR", &scratch_target).args(args);
+        let cargo = |args: &str| {
+            let mut cmd = cargo(&dir, args);
+            cmd.env("CARGO_TARGET_DIR", &scratch_target);
             cmd
         };
         run_status(
-            &mut scratch_cargo(["fetch", "--quiet"]),
+            &mut cargo("fetch --quiet"),
             &format!("cargo fetch ({name})"),
         )?;
         let start = Instant::now();
         run_status(
-            &mut scratch_cargo(["build", "--quiet"]),
+            &mut cargo("build --quiet"),
             &format!("cold cargo build ({name})"),
         )?;
         let seconds = start.elapsed().as_secs_f64();
-        let mut tree = cargo(&dir);
-        tree.args(["tree", "--quiet", "-e", "normal,build", "--prefix", "none"]);
-        let tree = tree.stderr(Stdio::inherit()).output();
-        let tree = tree.map_err(|e| Error::Io(format!("cargo tree ({name}): {e}")))?;
-        if !tree.status.success() {
-            return Err(Error::Failed(format!(
-                "cargo tree ({name}): {}",
-                tree.status
-            )));
-        }
-        let crates = count_crates(&String::from_utf8_lossy(&tree.stdout), name);
+        let tree = cargo("tree --quiet -e normal,build --prefix none");
+        let crates = count_crates(&run_output(tree, &format!("cargo tree ({name})"))?, name);
         println!("  {label:<48} cold build {seconds:>6.1} s, {crates} crates");
         builds.push(DownstreamBuild {
             label,

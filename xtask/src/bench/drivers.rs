@@ -1,6 +1,7 @@
 //! The programs the harness runs (cargo, the mock, the drivers of this crate, the raw floor and
 //! the official SDKs, small tools), the CPUs they are pinned to, and the HTTP calls to the mock.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -13,25 +14,30 @@ use super::{DRIVER_TARGETS, MOCK_TARGET};
 use crate::Error;
 
 pub(super) fn run_status(cmd: &mut Command, what: &str) -> Result<(), Error> {
-    let run = cmd.status();
-    let status = run.map_err(|e| Error::Io(format!("{what}: cannot run: {e}")))?;
+    let status = cmd.status();
+    let status = status.map_err(|e| Error::Io(format!("{what}: cannot run: {e}")))?;
     match status.success() {
         true => Ok(()),
         false => Err(Error::Failed(format!("{what}: {status}"))),
     }
 }
 
-/// Runs a driver and parses the JSON object it prints last.
-pub(super) fn run_json(cmd: &mut Command, what: &str) -> Result<Value, Error> {
-    let run = cmd.stderr(Stdio::inherit()).output();
-    let out = run.map_err(|e| Error::Io(format!("{what}: cannot run: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::Failed(format!("{what}: {}", out.status)));
+/// The standard output of a command that must succeed (its standard error shown).
+pub(super) fn run_output(mut cmd: Command, what: &str) -> Result<String, Error> {
+    let out = cmd.stderr(Stdio::inherit()).output();
+    let out = out.map_err(|e| Error::Io(format!("{what}: cannot run: {e}")))?;
+    match out.status.success() {
+        true => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
+        false => Err(Error::Failed(format!("{what}: {}", out.status))),
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+}
+
+/// Runs a driver and parses the JSON object it prints last.
+pub(super) fn run_json(cmd: Command, what: &str) -> Result<Value, Error> {
+    let text = run_output(cmd, what)?;
     let line = text.lines().rev().find(|l| l.starts_with('{'));
-    serde_json::from_str(line.unwrap_or(""))
-        .map_err(|e| Error::Failed(format!("{what}: unreadable output ({e}): {text}")))
+    let json = serde_json::from_str(line.unwrap_or(""));
+    json.map_err(|e| Error::Failed(format!("{what}: unreadable output ({e}): {text}")))
 }
 
 /// The trimmed standard output of a command that succeeded.
@@ -49,9 +55,9 @@ pub(super) fn proc_field(file: &str, key: &str) -> Option<String> {
 }
 
 pub(super) fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
+    let text = std::fs::read_to_string("/proc/loadavg");
+    let load = text.map(|t| t.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    load.unwrap_or_else(|_| "?".into())
 }
 
 /// Which CPU each side of a loopback measurement runs on: the mock on one, the client driver
@@ -76,25 +82,16 @@ pub(super) fn pinning_cpus() -> Option<(usize, usize)> {
     })
 }
 
-/// `cmd`, run on its side's CPU (`taskset -c N …`) when pinning is possible; as it is otherwise.
-pub(super) fn pinned(cmd: Command, cpu: Cpu) -> Command {
+/// A command running `program` on its side's CPU (`taskset -c N program`) when pinning is
+/// possible, else `program` as it is.
+pub(super) fn pinned(program: impl AsRef<OsStr>, cpu: Cpu) -> Command {
     let Some((server, client)) = pinning_cpus() else {
-        return cmd;
+        return Command::new(program);
     };
     let n = if cpu == Cpu::Server { server } else { client };
-    let mut wrapped = Command::new("taskset");
-    let program = [cmd.get_program()].into_iter().chain(cmd.get_args());
-    wrapped.args(["-c", &n.to_string()]).args(program);
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(v) => wrapped.env(key, v),
-            None => wrapped.env_remove(key),
-        };
-    }
-    if let Some(dir) = cmd.get_current_dir() {
-        wrapped.current_dir(dir);
-    }
-    wrapped
+    let mut cmd = Command::new("taskset");
+    cmd.args(["-c", &n.to_string()]).arg(program);
+    cmd
 }
 
 /// `0-1,4` → `[0, 1, 4]` (ranges capped at 4,096 CPUs).
@@ -124,14 +121,14 @@ impl Mock {
     /// Starts the mock seeded with `packs` active packs (its universal pack included) and waits
     /// until it lists them.
     pub(super) fn start(binary: &Path, packs: u32) -> Result<Mock, Error> {
-        let mut command = Command::new(binary);
-        let args = "--port 0 --no-rate-limit --manual-clock --packs";
-        command.args(args.split(' ')).arg((packs - 1).to_string());
-        let mut child = pinned(command, Cpu::Server)
+        let mut cmd = pinned(binary, Cpu::Server);
+        cmd.args("--port 0 --no-rate-limit --manual-clock --packs".split(' '));
+        let cmd = cmd
+            .arg((packs - 1).to_string())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| Error::Io(format!("starting {}: {e}", binary.display())))?;
+            .spawn();
+        let mut child =
+            cmd.map_err(|e| Error::Io(format!("starting {}: {e}", binary.display())))?;
         let Some(stdout) = child.stdout.take() else {
             let _ = child.kill();
             return Err(Error::Io("the mock's standard output is not piped".into()));
@@ -149,54 +146,54 @@ impl Mock {
             }
         }
         let mut var = |key: &str| vars.remove(key).unwrap_or_default();
-        let base_url = var("CLOUDFLARE_BASE_URL");
+        let (base_url, token, zone) = (
+            var("CLOUDFLARE_BASE_URL"),
+            var("CLOUDFLARE_API_TOKEN"),
+            var("CLOUDFLARE_ZONE_ID"),
+        );
         // `http://127.0.0.1:PORT/client/v4` → `http://127.0.0.1:PORT`.
         let host = base_url.trim_start_matches("http://").split('/').next();
+        let origin = format!("http://{}", host.unwrap_or_default());
+        let _stdout = stdout;
         let mock = Mock {
             child,
-            _stdout: stdout,
-            origin: format!("http://{}", host.unwrap_or_default()),
+            _stdout,
             base_url,
-            token: var("CLOUDFLARE_API_TOKEN"),
-            zone: var("CLOUDFLARE_ZONE_ID"),
+            origin,
+            token,
+            zone,
         };
         let page = mock.list_page(5)?;
         let total = page["result_info"]["total_count"].as_u64().unwrap_or(0);
-        if total != u64::from(packs) {
-            let e = format!("the mock lists {total} packs, not {packs}");
-            return Err(Error::Failed(e));
+        match total == u64::from(packs) {
+            true => Ok(mock),
+            false => Err(Error::Failed(format!(
+                "the mock lists {total} packs, not {packs}"
+            ))),
         }
-        Ok(mock)
     }
 
     /// One HTTP call (`ureq`, blocking, no TLS: loopback only) with a 60 s limit: GET or DELETE,
     /// or POST with a JSON body. A non-2xx status is an error carrying the body; an empty body
     /// is `null`.
-    fn http(
-        &self,
-        method: &str,
-        path: &str,
-        auth: bool,
-        body: Option<&Value>,
-    ) -> Result<Value, Error> {
+    fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, Error> {
         let url = format!("{}{path}", self.origin);
         let io = |e: &dyn std::fmt::Display| Error::Io(format!("{method} {url}: {e}"));
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
+        let config = ureq::Agent::config_builder().http_status_as_error(false);
+        let agent: ureq::Agent = config
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .into();
         let mut request = ureq::http::Request::builder().method(method).uri(&url);
         request = request.header("accept", "application/json");
-        if auth {
+        if path.starts_with("/client/v4/") {
             request = request.header("authorization", format!("Bearer {}", self.token));
         }
-        let result = match (method, body) {
-            ("GET" | "DELETE", None) => agent.run(request.body(()).map_err(|e| io(&e))?),
+        let (request, body) = match (method, body) {
+            ("GET" | "DELETE", None) => (request, String::new()),
             ("POST", body) => {
-                let body = body.map(Value::to_string).unwrap_or_default();
-                let request = request.header("content-type", "application/json");
-                agent.run(request.body(body).map_err(|e| io(&e))?)
+                let json = request.header("content-type", "application/json");
+                (json, body.map(Value::to_string).unwrap_or_default())
             }
             _ => {
                 return Err(io(
@@ -204,26 +201,22 @@ impl Mock {
                 ))
             }
         };
-        let mut response = result.map_err(|e| io(&e))?;
-        let status = response.status();
+        let response = agent.run(request.body(body).map_err(|e| io(&e))?);
+        let mut response = response.map_err(|e| io(&e))?;
         let text = response.body_mut().read_to_string();
         let text = text.map_err(|e| io(&format!("reading the body: {e}")))?;
-        if !status.is_success() {
-            return Err(Error::Failed(format!(
-                "{method} {path}: HTTP {status}: {text}"
-            )));
+        let failed =
+            |e: &dyn std::fmt::Display| Error::Failed(format!("{method} {path}: {e}{text}"));
+        match response.status() {
+            status if !status.is_success() => Err(failed(&format!("HTTP {status}: "))),
+            _ if text.trim().is_empty() => Ok(Value::Null),
+            _ => serde_json::from_str(&text).map_err(|e| failed(&format!("{e}: "))),
         }
-        if text.trim().is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_str(&text)
-            .map_err(|e| Error::Failed(format!("{method} {path}: {e}: {text}")))
     }
 
     pub(super) fn list_page(&self, per_page: u32) -> Result<Value, Error> {
-        let path = "ssl/certificate_packs?per_page=";
-        let path = format!("/client/v4/zones/{}/{path}{per_page}", self.zone);
-        self.http("GET", &path, true, None)
+        let path = format!("/client/v4/zones/{}/ssl/certificate_packs", self.zone);
+        self.http("GET", &format!("{path}?per_page={per_page}"), None)
     }
 
     /// A call to the mock's admin route `/__mock/{route}`.
@@ -233,7 +226,7 @@ impl Mock {
         route: &str,
         body: Option<&Value>,
     ) -> Result<Value, Error> {
-        self.http(method, &format!("/__mock/{route}"), false, body)
+        self.http(method, &format!("/__mock/{route}"), body)
     }
 
     /// The requests the mock has counted for `operation`.
@@ -250,59 +243,73 @@ impl Drop for Mock {
     }
 }
 
-/// Where the drivers and the mock are, and the SDKs found: the Python interpreter of the venv,
-/// the npm prefix.
+/// What the measurements use: where the repository and the target folder are, the SDKs found
+/// (the venv's Python, the npm prefix), and the numbers of the run with the defaults that depend
+/// on `--quick` resolved.
 pub(super) struct Env {
     pub(super) root: PathBuf,
     pub(super) target: PathBuf,
-    pub(super) mock: PathBuf,
     pub(super) python: Option<PathBuf>,
     pub(super) node: Option<PathBuf>,
+    pub(super) quick: bool,
+    pub(super) requests: u32,
+    pub(super) rounds: u32,
+    pub(super) prefetch: u32,
 }
 
 impl Env {
-    pub(super) fn clients(&self) -> Vec<Client> {
-        let sdks = [(Client::Python, &self.python), (Client::Node, &self.node)];
-        let sdks = sdks.into_iter().filter(|(_, sdk)| sdk.is_some());
-        let rust = [Client::Crate, Client::Raw, Client::RawTyped];
-        rust.into_iter().chain(sdks.map(|(c, _)| c)).collect()
+    /// The SDKs found.
+    pub(super) fn sdks(&self) -> impl Iterator<Item = Client> {
+        let sdks = [
+            (Client::Python, self.python.is_some()),
+            (Client::Node, self.node.is_some()),
+        ];
+        sdks.into_iter()
+            .filter_map(|(client, found)| found.then_some(client))
     }
 
-    /// The command that runs `client`'s driver in `mode` against `mock`, with `args`.
-    pub(super) fn driver(&self, client: Client, mode: &str, mock: &Mock, args: &str) -> Command {
-        let release = self.target.join("release/examples");
-        let script = |name: &str| self.root.join("benches/e2e").join(name);
-        let mut cmd = match (client, &self.python, &self.node) {
-            (Client::Crate | Client::CratePrefetch, ..) => {
-                Command::new(release.join("bench-crate"))
-            }
-            (Client::Raw | Client::RawTyped, ..) => Command::new(release.join("bench-raw")),
-            (Client::Python, Some(python), _) => {
-                let mut c = Command::new(python);
-                c.arg(script("python_sdk.py"));
-                c
-            }
-            (Client::Node, _, Some(prefix)) => {
-                let mut c = Command::new("node");
-                c.arg(script("ts_sdk.mjs"))
-                    .env("CF_BENCH_NODE_PREFIX", prefix);
-                c
-            }
-            // An SDK that is not installed is never among `clients()`.
-            (Client::Python | Client::Node, ..) => Command::new("false"),
+    /// The clients of part (a): the Rust drivers, then the SDKs found.
+    pub(super) fn clients(&self) -> Vec<Client> {
+        let rust = [Client::Crate, Client::Raw, Client::RawTyped];
+        rust.into_iter().chain(self.sdks()).collect()
+    }
+
+    /// Runs `client`'s driver in `mode` against `mock`, with `args`; its JSON output.
+    pub(super) fn driver(
+        &self,
+        client: Client,
+        mode: &str,
+        mock: &Mock,
+        args: &str,
+    ) -> Result<Value, Error> {
+        let examples = self.target.join("release/examples");
+        let script = |name: &str| Some(self.root.join("benches/e2e").join(name));
+        let (program, script) = match client {
+            Client::Crate | Client::CratePrefetch => (examples.join("bench-crate"), None),
+            Client::Raw | Client::RawTyped => (examples.join("bench-raw"), None),
+            Client::Python => (
+                self.python.clone().unwrap_or_default(),
+                script("python_sdk.py"),
+            ),
+            Client::Node => (PathBuf::from("node"), script("ts_sdk.mjs")),
         };
+        let mut cmd = pinned(program, Cpu::Client);
+        if let (Client::Node, Some(prefix)) = (client, &self.node) {
+            cmd.env("CF_BENCH_NODE_PREFIX", prefix);
+        }
         let (url, token, zone) = (&mock.base_url, &mock.token, &mock.zone);
         let common = format!("--base-url {url} --token {token} --zone {zone} {args}");
-        cmd.arg(mode).args(common.split_whitespace());
+        cmd.args(script).arg(mode).args(common.split_whitespace());
         if client == Client::RawTyped {
             cmd.args(["--decode", "typed"]);
         }
-        pinned(cmd, Cpu::Client)
+        run_json(cmd, &format!("{client:?} {mode}"))
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub(super) enum Client {
+    #[default]
     Crate,
     CratePrefetch,
     Raw,
@@ -325,14 +332,12 @@ impl Client {
 }
 
 pub(super) fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| if p.is_absolute() { p } else { root.join(p) })
-        .unwrap_or_else(|| root.join("target"))
+    let dir = std::env::var_os("CARGO_TARGET_DIR").map(|p| root.join(p));
+    dir.unwrap_or_else(|| root.join("target"))
 }
 
-/// `cargo`, run in `dir`.
-pub(super) fn cargo(dir: &Path) -> Command {
+/// `cargo {args}`, run in `dir`.
+pub(super) fn cargo(dir: &Path, args: &str) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // `cargo run` sets these for the xtask binary; they must not leak into nested builds.
     for var in [
@@ -342,7 +347,7 @@ pub(super) fn cargo(dir: &Path) -> Command {
     ] {
         cmd.env_remove(var);
     }
-    cmd.current_dir(dir);
+    cmd.current_dir(dir).args(args.split_whitespace());
     cmd
 }
 
@@ -354,12 +359,8 @@ pub(super) fn build(root: &Path, drivers: bool) -> Result<(), Error> {
     let whats: Vec<_> = targets.iter().map(|(_, what)| *what).collect();
     println!("building {} (release)", whats.join(" and "));
     for (targets, what) in targets {
-        let mut cmd = cargo(root);
-        cmd.args(["build", "--release"]).args(targets.split(' '));
-        run_status(
-            &mut cmd,
-            &format!("cargo build --release {targets} ({what})"),
-        )?;
+        let args = format!("build --release {targets}");
+        run_status(&mut cargo(root, &args), &format!("cargo {args} ({what})"))?;
     }
     Ok(())
 }
@@ -380,13 +381,8 @@ pub(super) fn python_sdk(dir: &Path, version: &str) -> Result<(PathBuf, String),
             run_status(venv_cmd.args(["-m", "venv"]).arg(&venv), "python3 -m venv")?;
         }
         let mut pip = Command::new(&python);
-        pip.args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            &format!("cloudflare=={version}"),
-        ]);
+        pip.args("-m pip install --quiet".split(' '))
+            .arg(format!("cloudflare=={version}"));
         run_status(&mut pip, "pip install cloudflare")?;
     }
     let got = installed().ok_or_else(|| Error::Failed("the Python SDK does not import".into()))?;
@@ -403,17 +399,15 @@ pub(super) fn npm_install(
 ) -> Result<(), Error> {
     let manifest = dir.join("node_modules").join(package).join("package.json");
     let installed = || {
-        let manifest: Value =
-            serde_json::from_str(&std::fs::read_to_string(&manifest).ok()?).ok()?;
+        let text = std::fs::read_to_string(&manifest).ok()?;
+        let manifest: Value = serde_json::from_str(&text).ok()?;
         manifest["version"].as_str().map(str::to_owned)
     };
     if installed().as_deref() == Some(version) {
         return Ok(());
     }
-    println!(
-        "installing {what}{package}@{version} into {}",
-        dir.display()
-    );
+    let (dir_name, spec) = (dir.display(), format!("{package}@{version}"));
+    println!("installing {what}{spec} into {dir_name}");
     let json = dir.join("package.json");
     // The folder's own package, named after the folder it is in (`bench-sdks`, `bench-tools`).
     let name = dir.parent().and_then(Path::file_name).unwrap_or_default();
@@ -422,21 +416,12 @@ pub(super) fn npm_install(
         crate::write_text(&json, &text)?;
     }
     let mut npm = Command::new("npm");
-    npm.args([
-        "install",
-        "--no-audit",
-        "--no-fund",
-        "--silent",
-        "--save-exact",
-        "--prefix",
-    ]);
-    npm.arg(dir).arg(format!("{package}@{version}"));
-    run_status(&mut npm, &format!("npm install {package}"))?;
+    npm.args("install --no-audit --no-fund --silent --save-exact --prefix".split(' '));
+    run_status(npm.arg(dir).arg(&spec), &format!("npm install {package}"))?;
     match installed().as_deref() == Some(version) {
         true => Ok(()),
         false => Err(Error::Failed(format!(
-            "{what}{package}@{version} is not installed under {}",
-            dir.display()
+            "{what}{spec} is not installed under {dir_name}"
         ))),
     }
 }

@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::drivers::{cargo, run_json, run_status, Client, Env, Mock};
-use super::{Options, LIST_LATENCY_MS, LIST_PACKS};
+use super::drivers::{cargo, run_status, Client, Env, Mock};
+use super::{LIST_LATENCY_MS, LIST_PACKS};
 use crate::Error;
 
 /// The criterion benchmarks read, each with the one the report compares it with (or "").
@@ -40,11 +40,10 @@ pub(super) fn percentile(values: &[f64], q: f64) -> f64 {
 
 /// Spread of per-round medians relative to their median: (max - min) / median.
 pub(super) fn spread(round_medians: &[f64]) -> f64 {
-    let lo = round_medians.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = round_medians
-        .iter()
-        .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = (
+        percentile(round_medians, 0.0),
+        percentile(round_medians, 1.0),
+    );
     (hi - lo) / median(round_medians)
 }
 
@@ -76,21 +75,17 @@ impl Micro {
 }
 
 /// The micro-benchmarks: `cargo bench --bench micro`, then criterion's medians.
-pub(super) fn micro(env: &Env, quick: bool) -> Result<Micro, Error> {
+pub(super) fn micro(env: &Env) -> Result<Micro, Error> {
     println!("\n== micro-benchmarks: cargo bench --bench micro");
-    let mut cmd = cargo(&env.root);
-    cmd.args("bench --package cloudflare-ssl --bench micro --".split(' '));
-    if quick {
-        cmd.args(["--warm-up-time", "1", "--measurement-time", "2"]);
+    let mut cmd = cargo(&env.root, "bench --package cloudflare-ssl --bench micro --");
+    if env.quick {
+        cmd.args("--warm-up-time 1 --measurement-time 2".split(' '));
     }
     run_status(&mut cmd, "cargo bench --bench micro")?;
     let mut rows = Vec::new();
     for (name, _) in MICRO {
-        let path = env
-            .target
-            .join("criterion")
-            .join(name)
-            .join("new/estimates.json");
+        let path = env.target.join("criterion").join(name);
+        let path = path.join("new/estimates.json");
         let estimates: Value = serde_json::from_str(&crate::read_text(&path)?)
             .map_err(|e| Error::io("parsing", &path, e))?;
         let median = estimates["median"]["point_estimate"].as_f64();
@@ -101,12 +96,11 @@ pub(super) fn micro(env: &Env, quick: bool) -> Result<Micro, Error> {
         .root
         .join("benches/assets/certificate_packs_page50.json");
     let page = std::fs::metadata(&fixture).map_err(|e| Error::io("reading", &fixture, e))?;
-    Ok(Micro {
-        rows,
-        page_bytes: page.len(),
-    })
+    let page_bytes = page.len();
+    Ok(Micro { rows, page_bytes })
 }
 
+#[derive(Default)]
 pub(super) struct GetResult {
     pub(super) client: Client,
     /// Every request's latency, all rounds, ns.
@@ -128,40 +122,31 @@ impl GetResult {
 }
 
 /// Part (a): rounds of sequential GETs of one pack by every client.
-pub(super) fn get_overhead(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<GetResult>, Error> {
-    let (rounds, requests) = (o.rounds, o.requests);
-    println!(
-        "\n== (a) per-request overhead: {rounds} rounds x {requests} sequential GETs per client"
-    );
+pub(super) fn get_overhead(env: &Env, mock: &Mock) -> Result<Vec<GetResult>, Error> {
+    let (rounds, requests) = (env.rounds, env.requests);
+    let what = format!("{rounds} rounds x {requests} sequential GETs per client");
+    println!("\n== (a) per-request overhead: {what}");
     let page = mock.list_page(5)?;
     let pack = page["result"][1]["id"].as_str();
     let pack = pack.ok_or_else(|| Error::Failed(format!("no pack in {page}")))?;
     let clients = env.clients();
-    let new = |client| GetResult {
+    let new = |&client| GetResult {
         client,
-        samples: Vec::new(),
-        round_medians: Vec::new(),
-        rps: 0.0,
-        cpu_per_request: 0.0,
-        cpu_total: 0.0,
+        ..GetResult::default()
     };
-    let mut results: Vec<GetResult> = clients.iter().copied().map(new).collect();
+    let mut results: Vec<GetResult> = clients.iter().map(new).collect();
     let warmup = (requests / 10).clamp(20, 50);
     let args = format!("--pack {pack} --n {requests} --warmup {warmup}");
     for (round, index) in rotation(clients.len(), rounds) {
-        let (r, client) = (&mut results[index], clients[index]);
-        let mut driver = env.driver(client, "get", mock, &args);
-        let out = run_json(&mut driver, &format!("{client:?} get"))?;
+        let r = &mut results[index];
+        let out = env.driver(r.client, "get", mock, &args)?;
         let samples = nanos(&out, "samples_ns")?;
         r.cpu_total += out["cpu_ns"].as_f64().unwrap_or(f64::NAN);
-        let (label, round_median) = (client.label(o.prefetch), median(&samples));
+        let (label, round_median) = (r.client.label(env.prefetch), median(&samples));
         r.round_medians.push(round_median);
         r.samples.extend(samples);
-        println!(
-            "  round {}: {label:<34} median {:>8.1} µs",
-            round + 1,
-            round_median / 1e3
-        );
+        let micros = round_median / 1e3;
+        println!("  round {}: {label:<34} median {micros:>8.1} µs", round + 1);
     }
     for r in &mut results {
         let total: f64 = r.samples.iter().sum();
@@ -171,6 +156,7 @@ pub(super) fn get_overhead(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<Ge
     Ok(results)
 }
 
+#[derive(Default)]
 pub(super) struct ListResult {
     pub(super) client: Client,
     pub(super) walks: Vec<f64>,
@@ -179,58 +165,47 @@ pub(super) struct ListResult {
 }
 
 /// Part (b): walks of the 2,000-pack listing with latency injected on every list request.
-pub(super) fn listing(env: &Env, mock: &Mock, o: &Options) -> Result<Vec<ListResult>, Error> {
-    let repeat = if o.quick { 2 } else { 3 };
-    let rounds = o.rounds.clamp(1, 4);
+pub(super) fn listing(env: &Env, mock: &Mock) -> Result<Vec<ListResult>, Error> {
+    let (repeat, rounds) = (if env.quick { 2 } else { 3 }, env.rounds.clamp(1, 4));
+    let (packs, latency) = (LIST_PACKS, LIST_LATENCY_MS);
     println!(
-        "\n== (b) listing {LIST_PACKS} packs, per_page 50, {LIST_LATENCY_MS} ms latency per list request: {rounds} rounds x {repeat} walks per client"
+        "\n== (b) listing {packs} packs, per_page 50, {latency} ms latency per list request: \
+         {rounds} rounds x {repeat} walks per client"
     );
-    let latency = json!({"millis": LIST_LATENCY_MS, "operation": "list_certificate_packs"});
+    let latency = json!({"millis": latency, "operation": "list_certificate_packs"});
     mock.admin("POST", "latency", Some(&latency))?;
-    let sdks = env
-        .clients()
-        .into_iter()
-        .filter(|c| matches!(c, Client::Python | Client::Node));
-    let clients: Vec<_> = [Client::Crate, Client::CratePrefetch, Client::Raw]
-        .into_iter()
-        .chain(sdks)
-        .collect();
+    let clients = [Client::Crate, Client::CratePrefetch, Client::Raw].into_iter();
     let new = |client| ListResult {
         client,
-        walks: Vec::new(),
-        items: 0,
-        requests_per_walk: 0.0,
+        ..ListResult::default()
     };
-    let mut results: Vec<ListResult> = clients.iter().copied().map(new).collect();
-    for (round, index) in rotation(clients.len(), rounds) {
-        let (r, client) = (&mut results[index], clients[index]);
+    let mut results: Vec<ListResult> = clients.chain(env.sdks()).map(new).collect();
+    for (round, index) in rotation(results.len(), rounds) {
+        let r = &mut results[index];
+        let client = r.client;
         let prefetch = if client == Client::CratePrefetch {
-            o.prefetch
+            env.prefetch
         } else {
             1
         };
         let args = format!("--per-page 50 --prefetch {prefetch} --repeat {repeat}");
         let before = mock.requests("list_certificate_packs")?;
-        let out = run_json(
-            &mut env.driver(client, "list", mock, &args),
-            &format!("{client:?} list"),
-        )?;
+        let out = env.driver(client, "list", mock, &args)?;
         let after = mock.requests("list_certificate_packs")?;
         let walks = nanos(&out, "walks_ns")?;
         r.items = out["items"].as_u64().unwrap_or(0);
         // One warm-up request per process.
         r.requests_per_walk = (after - before).saturating_sub(1) as f64 / walks.len() as f64;
+        let (label, walk) = (client.label(env.prefetch), median(&walks) / 1e6);
+        let (items, requests) = (r.items, r.requests_per_walk);
+        let detail = format!("{items} items, {requests} requests per walk");
         println!(
-            "  round {}: {:<34} median {:>7.1} ms  ({} items, {} requests per walk)",
-            round + 1,
-            client.label(o.prefetch),
-            median(&walks) / 1e6,
-            r.items,
-            r.requests_per_walk
+            "  round {}: {label:<34} median {walk:>7.1} ms  ({detail})",
+            round + 1
         );
         r.walks.extend(walks);
-        if r.items != u64::from(LIST_PACKS) {
-            let e = format!("{client:?} listed {} packs, not {LIST_PACKS}", r.items);
+        if items != u64::from(LIST_PACKS) {
+            let e = format!("{client:?} listed {items} packs, not {LIST_PACKS}");
             return Err(Error::Failed(e));
         }
     }
@@ -246,18 +221,13 @@ pub(super) struct MemResult {
 }
 
 /// Part (c): the peak memory of processes walking the mock's `packs` packs.
-pub(super) fn memory(
-    env: &Env,
-    mock: &Mock,
-    packs: u32,
-    o: &Options,
-) -> Result<Vec<MemResult>, Error> {
+pub(super) fn memory(env: &Env, mock: &Mock, packs: u32) -> Result<Vec<MemResult>, Error> {
     println!("\n== (c) peak memory walking {packs} packs");
-    let runs = if o.quick { 1 } else { 3 };
-    let prefetch = format!("streaming `.prefetch({})`", o.prefetch);
+    let runs = if env.quick { 1 } else { 3 };
+    let prefetch = format!("streaming `.prefetch({})`", env.prefetch);
     let modes = [
         ("streaming `.items()`".to_owned(), 1, 0),
-        (prefetch, o.prefetch, 0),
+        (prefetch, env.prefetch, 0),
         ("collecting into a `Vec`".to_owned(), 1, 1),
     ];
     let mut results = Vec::new();
@@ -265,10 +235,7 @@ pub(super) fn memory(
         let (mut base, mut peak) = (Vec::new(), Vec::new());
         for _ in 0..runs {
             let args = format!("--per-page 50 --prefetch {prefetch} --collect {collect}");
-            let out = run_json(
-                &mut env.driver(Client::Crate, "mem", mock, &args),
-                "crate mem",
-            )?;
+            let out = env.driver(Client::Crate, "mem", mock, &args)?;
             if out["items"].as_u64() != Some(u64::from(packs)) {
                 return Err(Error::Failed(format!("mem run saw {out}")));
             }
@@ -304,16 +271,15 @@ pub(super) fn build_times(env: &Env, release: bool) -> Result<BuildTimes, Error>
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| Error::io("removing", &dir, e))?;
     }
-    run_status(cargo(&env.root).args(["fetch", "--quiet"]), "cargo fetch")?;
+    run_status(&mut cargo(&env.root, "fetch --quiet"), "cargo fetch")?;
     // `cargo {args} --package cloudflare-ssl` in the scratch folder, in the profile measured.
     let cargo = |args: &str| {
-        let mut cmd = cargo(&env.root);
-        cmd.env("CARGO_TARGET_DIR", &dir)
-            .args(args.split(' '))
-            .args(["--package", "cloudflare-ssl"]);
-        if release {
-            cmd.arg("--release");
-        }
+        let release = if release { "--release" } else { "" };
+        let mut cmd = cargo(
+            &env.root,
+            &format!("{args} --package cloudflare-ssl {release}"),
+        );
+        cmd.env("CARGO_TARGET_DIR", &dir);
         cmd
     };
     let timed = |what: &str| {
@@ -331,22 +297,21 @@ pub(super) fn build_times(env: &Env, release: bool) -> Result<BuildTimes, Error>
         return Err(Error::Failed("no-op cargo build -vv failed".into()));
     }
     let log = String::from_utf8_lossy(&out.stderr);
-    let noop_fresh = log
+    let fresh = log
         .lines()
         .any(|l| l.trim().starts_with("Fresh cloudflare-ssl"));
-    let noop_ran_build_script = log.lines().any(|l| {
+    let reran = log.lines().any(|l| {
         let script = l.trim().starts_with("Running") && l.contains("build-script-build");
         (script && l.contains("cloudflare-ssl")) || l.starts_with("[cloudflare-ssl ")
     });
-    println!(
-        "  no-op rebuild: {:.2} s (fresh: {noop_fresh}, build.rs rerun: {noop_ran_build_script})",
-        noop.as_secs_f64()
-    );
+    let seconds = noop.as_secs_f64();
+    println!("  no-op rebuild: {seconds:.2} s (fresh: {fresh}, build.rs rerun: {reran})");
     run_status(&mut cargo("clean --quiet"), "cargo clean -p cloudflare-ssl")?;
     let crate_only = timed("crate-only cargo build")?;
     let seconds = crate_only.as_secs_f64();
     println!("  the crate alone (build.rs + codegen + rustc): {seconds:.1} s");
     let _ = std::fs::remove_dir_all(&dir);
+    let (noop_fresh, noop_ran_build_script) = (fresh, reran);
     Ok(BuildTimes {
         profile,
         clean,

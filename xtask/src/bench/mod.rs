@@ -33,7 +33,8 @@ use self::downstream::downstream;
 use self::drivers::{build, command_output, load_average, npm_install, python_sdk, target_dir};
 use self::drivers::{Env, Mock};
 use self::measure::{build_times, get_overhead, listing, memory, micro};
-use self::report::{machine, markdown, svg, targets, write_markdown, Report};
+use self::report::Report;
+use self::report::{machine, markdown, svg, targets, write_markdown};
 use crate::Error;
 
 /// How cargo selects the mock binary: the workspace package `cloudflare-ssl-mock`, as in
@@ -135,21 +136,7 @@ pub struct BenchArgs {
     pub chart: PathBuf,
 }
 
-/// The numbers the measurements use, with the defaults that depend on `--quick` resolved.
-pub(crate) struct Options {
-    quick: bool,
-    requests: u32,
-    rounds: u32,
-    prefetch: u32,
-}
-
-/// The load average as each part starts, and the notes of the run (parts skipped and why).
-struct Log {
-    loads: Vec<(String, String)>,
-    notes: Vec<String>,
-}
-
-impl Log {
+impl Report {
     /// Records the load average as the part `name` starts.
     fn load(&mut self, name: &str) {
         self.loads.push((name.to_owned(), load_average()));
@@ -171,146 +158,111 @@ impl Log {
     }
 }
 
-/// `{what} skipped ({flag})` when `skip`.
-fn skip(skip: bool, what: &str, flag: &str) -> Option<String> {
-    skip.then(|| format!("{what} skipped ({flag})"))
-}
-
 /// Entry point of `cargo xtask bench`.
 pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     let quick = |quick: u32, full: u32| if args.quick { quick } else { full };
-    let o = Options {
-        quick: args.quick,
-        requests: args.requests.unwrap_or(quick(100, 250)),
-        rounds: args.rounds.unwrap_or(quick(3, 20)),
-        prefetch: args.prefetch,
-    };
     let target = target_dir(root);
     let release = target.join("release");
-    let pacing_driver = release.join("examples/bench-pacing");
+    let (mock, pacing_driver) = (
+        release.join(MOCK_BINARY),
+        release.join("examples/bench-pacing"),
+    );
     let pacing_seconds = args.pacing_seconds.unwrap_or(quick(30, 60));
     let pacing = || pacing::pacing(&pacing_driver, pacing_seconds);
-    let (prism_seconds, prism_rounds) = (args.prism_seconds, args.prism_rounds);
-    let (prism_seconds, prism_rounds) = (
-        prism_seconds.unwrap_or(quick(2, 5)),
-        prism_rounds.unwrap_or(quick(1, 3)),
-    );
-    let prism_mock = args.prism_mock.clone();
-    let prism_mock = prism_mock.unwrap_or_else(|| release.join(MOCK_BINARY));
-    let prism = || prism::compare(root, &target, &prism_mock, prism_seconds, prism_rounds);
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    if args.downstream_only {
-        let start = load_average();
-        let d = downstream(root, &target)?;
-        println!(
-            "\n(--downstream-only: BENCHMARKS.md and the chart are left as they are; load average \
-             {start} at the start, {} at the end, on {cores} available cores)",
-            load_average(),
-        );
-        print!("{}", report::downstream_table(&d));
-        return Ok(0);
-    }
-    if args.pacing_only {
-        build(root, true)?;
-        let runs = pacing()?;
-        println!("\n(--pacing-only: BENCHMARKS.md and the chart are left as they are)");
-        print!("{}", pacing::pacing_table(&runs));
-        return Ok(0);
-    }
-    if args.prism_only {
-        if let Some(missing) = prism::missing_tools() {
+    let prism_mock = args.prism_mock.as_ref().unwrap_or(&mock);
+    let seconds = args.prism_seconds.unwrap_or(quick(2, 5));
+    let rounds = args.prism_rounds.unwrap_or(quick(1, 3));
+    let prism = || prism::compare(root, &target, prism_mock, seconds, rounds);
+
+    let only = [
+        (args.downstream_only, "--downstream-only"),
+        (args.pacing_only, "--pacing-only"),
+        (args.prism_only, "--prism-only"),
+    ];
+    if let Some((_, flag)) = only.into_iter().find(|(only, _)| *only) {
+        if let Some(missing) = args.prism_only.then(prism::missing_tools).flatten() {
             println!("(g) the comparison with Prism is skipped: {missing}");
             return Ok(0);
         }
-        if args.prism_mock.is_none() {
-            build(root, false)?;
+        if args.pacing_only || (args.prism_only && args.prism_mock.is_none()) {
+            build(root, args.pacing_only)?;
         }
         let start = load_average();
-        let run = prism()?;
+        let table = match () {
+            () if args.downstream_only => report::downstream_table(&downstream(root, &target)?),
+            () if args.pacing_only => pacing::pacing_table(&pacing()?),
+            () => prism::prism_table(&prism()?),
+        };
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         println!(
-            "\n(--prism-only: BENCHMARKS.md is left as it is; load average {start} at the start, \
-             {} at the end)",
+            "\n({flag}: BENCHMARKS.md and the chart are left as they are; load average {start} at \
+             the start, {} at the end, on {cores} available cores)",
             load_average()
         );
-        print!("{}", prism::prism_table(&run));
+        print!("{table}");
         return Ok(0);
     }
+
     // The command as typed (after `cargo xtask`), for the report.
     let command: Vec<String> = std::env::args().skip(1).collect();
-    let command = format!("cargo xtask {}", command.join(" "));
-    let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
-    let start = vec![("start".to_owned(), load_average())];
-    let mut log = Log {
-        loads: start,
+    let mut r = Report {
+        date: command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
+        machine: machine(),
+        loads: vec![("start".to_owned(), load_average())],
+        micro: None,
+        gets: Vec::new(),
+        lists: Vec::new(),
+        mem: Vec::new(),
+        build: None,
+        downstream: None,
+        pacing: None,
+        prism: None,
+        targets: Vec::new(),
+        command: format!("cargo xtask {}", command.join(" ")),
+        prefetch: args.prefetch,
+        requests: args.requests.unwrap_or(quick(100, 250)),
+        rounds: args.rounds.unwrap_or(quick(3, 20)),
         notes: Vec::new(),
     };
-
     build(root, true)?;
-    let (root_dir, mock, env_target) = (
-        root.to_path_buf(),
-        release.join(MOCK_BINARY),
-        target.clone(),
-    );
     let mut env = Env {
-        root: root_dir,
-        mock,
-        target: env_target,
+        root: root.to_path_buf(),
+        target: target.clone(),
         python: None,
         node: None,
+        quick: args.quick,
+        requests: r.requests,
+        rounds: r.rounds,
+        prefetch: r.prefetch,
     };
-    let mut machine = machine();
     if args.no_sdks {
-        log.notes.push("SDKs skipped (--no-sdks)".into());
+        r.notes.push("SDKs skipped (--no-sdks)".into());
     } else {
-        let dir = target.join("bench-sdks");
-        match python_sdk(&dir, &args.python_sdk) {
-            Ok((python, sdk)) => {
-                let version = command_output(python.to_str().unwrap_or_default(), &["--version"]);
-                let version = version.unwrap_or_default();
-                let sdk = format!("`cloudflare` {sdk} on {version} (httpx; max_retries=0)");
-                machine.push(("Python SDK".into(), sdk));
-                env.python = Some(python);
-            }
-            Err(e) => log.notes.push(format!("Python SDK unavailable: {e}")),
-        }
-        let (prefix, version) = (dir.join("node"), &args.ts_sdk);
-        let installed = npm_install(&prefix, "the TypeScript SDK ", "cloudflare", version);
-        let node = installed.and_then(|()| {
-            let node = command_output("node", &["--version"]);
-            node.ok_or_else(|| Error::Failed("node is not on PATH".into()))
-        });
-        match node {
-            Ok(node) => {
-                let sdk = format!(
-                    "`cloudflare` {version} on Node {node} (built-in fetch; maxRetries: 0)"
-                );
-                machine.push(("TypeScript SDK".into(), sdk));
-                env.node = Some(prefix);
-            }
-            Err(e) => log.notes.push(format!("TypeScript SDK unavailable: {e}")),
-        }
+        install_sdks(&mut env, &mut r, args);
     }
-    for note in &log.notes {
+    for note in &r.notes {
         eprintln!("note: {note}");
     }
 
+    let skip =
+        |skip: bool, what: &str, flag: &str| skip.then(|| format!("{what} skipped ({flag})"));
     let skipped = skip(args.no_micro, "micro-benchmarks", "--no-micro");
-    let micro = log.part(skipped, "micro-benchmarks", || micro(&env, o.quick))?;
-    let mock = Mock::start(&env.mock, LIST_PACKS)?;
-    log.load("(a) GET overhead");
-    let gets = get_overhead(&env, &mock, &o)?;
-    log.load("(c) memory, 2,000 packs");
-    let mut mem = memory(&env, &mock, LIST_PACKS, &o)?;
-    log.load("(b) listing");
-    let lists = listing(&env, &mock, &o)?;
-    drop(mock);
-    let mock = Mock::start(&env.mock, BIG_PACKS)?;
-    log.load("(c) memory, 10,000 packs");
-    mem.extend(memory(&env, &mock, BIG_PACKS, &o)?);
-    drop(mock);
+    r.micro = r.part(skipped, "micro-benchmarks", || micro(&env))?;
+    let list_mock = Mock::start(&mock, LIST_PACKS)?;
+    r.load("(a) GET overhead");
+    r.gets = get_overhead(&env, &list_mock)?;
+    r.load("(c) memory, 2,000 packs");
+    r.mem = memory(&env, &list_mock, LIST_PACKS)?;
+    r.load("(b) listing");
+    r.lists = listing(&env, &list_mock)?;
+    drop(list_mock);
+    let big_mock = Mock::start(&mock, BIG_PACKS)?;
+    r.load("(c) memory, 10,000 packs");
+    r.mem.extend(memory(&env, &big_mock, BIG_PACKS)?);
+    drop(big_mock);
     let release_build = args.build_profile == BuildProfile::Release;
     let skipped = skip(args.no_build_time, "build times", "--no-build-time");
-    let build = log.part(skipped, "(d) build times", || {
+    r.build = r.part(skipped, "(d) build times", || {
         build_times(&env, release_build)
     })?;
     let skipped = skip(
@@ -319,57 +271,65 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         "--no-downstream",
     );
     let part = "(e) downstream build cost";
-    let downstream = log.part(skipped, part, || downstream(&env.root, &target))?;
+    r.downstream = r.part(skipped, part, || downstream(root, &target))?;
     let skipped = skip(args.no_pacing, "pacing benchmark", "--no-pacing");
-    let pacing = log.part(skipped, "(f) pacing", pacing)?;
+    r.pacing = r.part(skipped, "(f) pacing", pacing)?;
     let missing = match args.no_prism {
         true => Some(" (--no-prism)".to_owned()),
         false => prism::missing_tools().map(|m| format!(": {m}")),
     };
     let skipped = missing.map(|m| format!("comparison with Prism skipped{m}"));
-    let prism = log.part(skipped, "(g) the mock against Prism", || Ok(prism()))?;
-    let prism = prism.and_then(|run| {
-        let skipped = |e| {
-            log.notes
-                .push(format!("comparison with Prism skipped: {e}"))
-        };
-        run.map_err(skipped).ok()
-    });
-    log.load("end");
-    if o.quick {
+    match r.part(skipped, "(g) the mock against Prism", || Ok(prism()))? {
+        Some(Err(e)) => r.notes.push(format!("comparison with Prism skipped: {e}")),
+        run => r.prism = run.and_then(Result::ok),
+    }
+    r.load("end");
+    if args.quick {
         let note = "--quick: fewer requests and rounds, short criterion runs";
-        log.notes.push(note.into());
+        r.notes.push(note.into());
     }
 
-    let mut report = Report {
-        date,
-        machine,
-        loads: log.loads,
-        micro,
-        gets,
-        lists,
-        mem,
-        build,
-        downstream,
-        pacing,
-        prism,
-        targets: Vec::new(),
-        command,
-        prefetch: o.prefetch,
-        requests: o.requests,
-        rounds: o.rounds,
-        notes: log.notes,
-    };
-    report.targets = targets(&report);
+    r.targets = targets(&r);
     println!("\n== targets");
-    for t in &report.targets {
+    for t in &r.targets {
         let met = if t.met { "met" } else { "MISSED" };
         let (name, ratio, goal, detail) = (&t.name, t.ratio, &t.goal, &t.detail);
         println!("  {name:<55} {ratio:>6.2}×  goal {goal:<15} {met}  ({detail})");
     }
     let (out, chart) = (root.join(&args.out), root.join(&args.chart));
-    write_markdown(&out, &markdown(&report))?;
-    crate::write_text(&chart, &svg(&report))?;
+    write_markdown(&out, &markdown(&r))?;
+    crate::write_text(&chart, &svg(&r))?;
     println!("\nwrote {} and {}", out.display(), chart.display());
     Ok(0)
+}
+
+/// Installs (or finds) the official SDKs, each described in the machine table or its absence
+/// noted.
+fn install_sdks(env: &mut Env, r: &mut Report, args: &BenchArgs) {
+    let dir = env.target.join("bench-sdks");
+    match python_sdk(&dir, &args.python_sdk) {
+        Ok((python, sdk)) => {
+            let version = command_output(python.to_str().unwrap_or_default(), &["--version"]);
+            let version = version.unwrap_or_default();
+            let sdk = format!("`cloudflare` {sdk} on {version} (httpx; max_retries=0)");
+            r.machine.push(("Python SDK".into(), sdk));
+            env.python = Some(python);
+        }
+        Err(e) => r.notes.push(format!("Python SDK unavailable: {e}")),
+    }
+    let (prefix, version) = (dir.join("node"), &args.ts_sdk);
+    let installed = npm_install(&prefix, "the TypeScript SDK ", "cloudflare", version);
+    let node = installed.and_then(|()| {
+        let node = command_output("node", &["--version"]);
+        node.ok_or_else(|| Error::Failed("node is not on PATH".into()))
+    });
+    match node {
+        Ok(node) => {
+            let sdk =
+                format!("`cloudflare` {version} on Node {node} (built-in fetch; maxRetries: 0)");
+            r.machine.push(("TypeScript SDK".into(), sdk));
+            env.node = Some(prefix);
+        }
+        Err(e) => r.notes.push(format!("TypeScript SDK unavailable: {e}")),
+    }
 }

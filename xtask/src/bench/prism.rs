@@ -126,7 +126,7 @@ struct Prism {
 impl Prism {
     fn start(cli: &Path, spec: &Path) -> Result<Prism, Error> {
         let port = free_port()?;
-        let mut command = Command::new("node");
+        let mut command = pinned("node", Cpu::Server);
         command
             .arg(cli)
             .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string()])
@@ -139,7 +139,7 @@ impl Prism {
                 "warn",
             ])
             .arg(spec);
-        let child = pinned(command, Cpu::Server)
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -410,7 +410,7 @@ fn parse_wrk(out: &str) -> Option<WrkResult> {
 }
 
 fn wrk(script: &Path, origin: &str, seconds: u32) -> Result<WrkResult, Error> {
-    let mut command = Command::new("wrk");
+    let mut command = pinned("wrk", Cpu::Client);
     command
         .arg(format!("-t{WRK_THREADS}"))
         .arg(format!("-c{WRK_CONNECTIONS}"))
@@ -418,7 +418,7 @@ fn wrk(script: &Path, origin: &str, seconds: u32) -> Result<WrkResult, Error> {
         .arg("-s")
         .arg(script)
         .arg(origin);
-    let out = pinned(command, Cpu::Client)
+    let out = command
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| Error::Io(format!("wrk: cannot run: {e}")))?;

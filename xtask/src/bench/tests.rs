@@ -240,8 +240,6 @@ fn the_no_op_rebuild_note_says_what_happened() {
 
 // The unit tests of the harness's helpers.
 
-use std::process::Command;
-
 use super::downstream::count_crates;
 use super::drivers::{parse_cpu_list, pinned, pinning_cpus, Cpu};
 use super::measure::{median, percentile, spread};
@@ -317,12 +315,12 @@ fn cpu_lists_parse() {
 
 #[test]
 fn pinned_commands_keep_program_args_and_env() {
-    let mut cmd = Command::new("driver");
-    cmd.args(["get", "--n", "5"])
+    let mut wrapped = pinned("driver", Cpu::Client);
+    wrapped
+        .args(["get", "--n", "5"])
         .env("A", "1")
         .env_remove("B")
         .current_dir("/tmp");
-    let wrapped = pinned(cmd, Cpu::Client);
     let args: Vec<_> = wrapped
         .get_args()
         .map(|a| a.to_string_lossy().into_owned())
