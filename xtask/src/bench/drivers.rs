@@ -246,6 +246,7 @@ impl Drop for Mock {
 /// What the measurements use: where the repository and the target folder are, the SDKs found
 /// (the venv's Python, the npm prefix), and the numbers of the run with the defaults that depend
 /// on `--quick` resolved.
+#[derive(Default)]
 pub(super) struct Env {
     pub(super) root: PathBuf,
     pub(super) target: PathBuf,

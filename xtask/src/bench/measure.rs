@@ -40,11 +40,8 @@ pub(super) fn percentile(values: &[f64], q: f64) -> f64 {
 
 /// Spread of per-round medians relative to their median: (max - min) / median.
 pub(super) fn spread(round_medians: &[f64]) -> f64 {
-    let (lo, hi) = (
-        percentile(round_medians, 0.0),
-        percentile(round_medians, 1.0),
-    );
-    (hi - lo) / median(round_medians)
+    let range = percentile(round_medians, 1.0) - percentile(round_medians, 0.0);
+    range / median(round_medians)
 }
 
 /// The numbers of a driver's output `key` (an array).

@@ -163,10 +163,8 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     let quick = |quick: u32, full: u32| if args.quick { quick } else { full };
     let target = target_dir(root);
     let release = target.join("release");
-    let (mock, pacing_driver) = (
-        release.join(MOCK_BINARY),
-        release.join("examples/bench-pacing"),
-    );
+    let mock = release.join(MOCK_BINARY);
+    let pacing_driver = release.join("examples/bench-pacing");
     let pacing_seconds = args.pacing_seconds.unwrap_or(quick(30, 60));
     let pacing = || pacing::pacing(&pacing_driver, pacing_seconds);
     let prism_mock = args.prism_mock.as_ref().unwrap_or(&mock);
@@ -205,35 +203,30 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
 
     // The command as typed (after `cargo xtask`), for the report.
     let command: Vec<String> = std::env::args().skip(1).collect();
+    let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
+    let (requests, rounds) = (
+        args.requests.unwrap_or(quick(100, 250)),
+        args.rounds.unwrap_or(quick(3, 20)),
+    );
     let mut r = Report {
-        date: command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default(),
+        date,
         machine: machine(),
         loads: vec![("start".to_owned(), load_average())],
-        micro: None,
-        gets: Vec::new(),
-        lists: Vec::new(),
-        mem: Vec::new(),
-        build: None,
-        downstream: None,
-        pacing: None,
-        prism: None,
-        targets: Vec::new(),
         command: format!("cargo xtask {}", command.join(" ")),
         prefetch: args.prefetch,
-        requests: args.requests.unwrap_or(quick(100, 250)),
-        rounds: args.rounds.unwrap_or(quick(3, 20)),
-        notes: Vec::new(),
+        requests,
+        rounds,
+        ..Report::default()
     };
     build(root, true)?;
     let mut env = Env {
         root: root.to_path_buf(),
         target: target.clone(),
-        python: None,
-        node: None,
         quick: args.quick,
-        requests: r.requests,
-        rounds: r.rounds,
-        prefetch: r.prefetch,
+        prefetch: args.prefetch,
+        requests,
+        rounds,
+        ..Env::default()
     };
     if args.no_sdks {
         r.notes.push("SDKs skipped (--no-sdks)".into());
@@ -260,18 +253,14 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     r.load("(c) memory, 10,000 packs");
     r.mem.extend(memory(&env, &big_mock, BIG_PACKS)?);
     drop(big_mock);
-    let release_build = args.build_profile == BuildProfile::Release;
+    let release = args.build_profile == BuildProfile::Release;
     let skipped = skip(args.no_build_time, "build times", "--no-build-time");
-    r.build = r.part(skipped, "(d) build times", || {
-        build_times(&env, release_build)
+    r.build = r.part(skipped, "(d) build times", || build_times(&env, release))?;
+    let what = "downstream build cost";
+    let skipped = skip(args.no_downstream, what, "--no-downstream");
+    r.downstream = r.part(skipped, &format!("(e) {what}"), || {
+        downstream(root, &target)
     })?;
-    let skipped = skip(
-        args.no_downstream,
-        "downstream build cost",
-        "--no-downstream",
-    );
-    let part = "(e) downstream build cost";
-    r.downstream = r.part(skipped, part, || downstream(root, &target))?;
     let skipped = skip(args.no_pacing, "pacing benchmark", "--no-pacing");
     r.pacing = r.part(skipped, "(f) pacing", pacing)?;
     let missing = match args.no_prism {

@@ -37,14 +37,14 @@ pub(super) fn pacing(driver: &Path, seconds: u32) -> Result<Vec<PacingRun>, Erro
             "run --processes {PROCESSES} --limit {LIMIT} --window {WINDOW_SECS} --seconds {seconds} \
              --zones {ZONES} --pacing {mode}"
         );
-        let output = Command::new(driver).args(args.split_whitespace()).output();
-        let output = output.map_err(|e| Error::Io(format!("{}: {e}", driver.display())))?;
+        let (output, name) = (
+            Command::new(driver).args(args.split(' ')).output(),
+            driver.display(),
+        );
+        let output = output.map_err(|e| Error::Io(format!("{name}: {e}")))?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(Error::Failed(format!(
-                "{} run failed: {stderr}",
-                driver.display()
-            )));
+            return Err(Error::Failed(format!("{name} run failed: {stderr}")));
         }
         let v: Value = serde_json::from_slice(&output.stdout)
             .map_err(|e| Error::Failed(format!("bench-pacing output: {e}")))?;
@@ -66,10 +66,8 @@ pub(super) fn pacing(driver: &Path, seconds: u32) -> Result<Vec<PacingRun>, Erro
 fn row(r: &PacingRun) -> String {
     let pacing = if r.pacing { "on" } else { "off" };
     let (requests, limited, budget, used) = (r.requests, r.rate_limited, r.budget, r.budget_used);
-    format!(
-        "| {pacing} | {requests} | {limited} | {budget} | {:.1}% |",
-        used * 100.0
-    )
+    let used = used * 100.0;
+    format!("| {pacing} | {requests} | {limited} | {budget} | {used:.1}% |")
 }
 
 /// The Markdown section of part (f).

@@ -39,6 +39,7 @@ fn times(ratio: Option<f64>) -> String {
     ratio.map_or(String::new(), |r| format!("{r:.2}×"))
 }
 
+#[derive(Default)]
 pub(super) struct Report {
     pub(super) date: String,
     pub(super) machine: Vec<(String, String)>,
@@ -73,10 +74,8 @@ impl Report {
 
 /// A Markdown table: the header cells (joined by ` | `), then the rows.
 fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let mut s = format!(
-        "| {head} |\n|{}\n",
-        "---|".repeat(head.split(" | ").count())
-    );
+    let cells = head.split(" | ").count();
+    let mut s = format!("| {head} |\n|{}\n", "---|".repeat(cells));
     for row in rows {
         let _ = writeln!(s, "| {} |", row.join(" | "));
     }
@@ -85,10 +84,8 @@ fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
 
 /// The number in a goal (`≤ 1.10×` → 1.1).
 fn goal_value(goal: &str) -> Option<f64> {
-    let number: String = goal
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
+    let digit = |c: &char| c.is_ascii_digit() || *c == '.';
+    let number: String = goal.chars().filter(digit).collect();
     number.parse().ok()
 }
 
@@ -124,36 +121,24 @@ pub(super) fn targets(r: &Report) -> Vec<Target> {
         t.push(target(name, ours / floor, "≤ 1.10×", detail));
     }
     if let (Some(c), Some(py)) = (ours, r.get(Client::Python)) {
+        let (name, ratio) = ("requests/s vs Python SDK", c.rps / py.rps);
         let detail = format!("{:.0} vs {:.0} requests/s", c.rps, py.rps);
-        t.push(target(
-            "requests/s vs Python SDK",
-            c.rps / py.rps,
-            "≥ 5×",
-            detail,
-        ));
+        t.push(target(name, ratio, "≥ 5×", detail));
     }
     if let (Some(seq), Some(pre)) = (r.list(Client::Crate), r.list(Client::CratePrefetch)) {
         let name = format!("2,000-pack listing, prefetch({}) vs sequential", r.prefetch);
-        t.push(target(
-            name,
-            pre / seq,
-            "≤ 0.25×",
-            format!("{} vs {}", ms(pre), ms(seq)),
-        ));
+        let detail = format!("{} vs {}", ms(pre), ms(seq));
+        t.push(target(name, pre / seq, "≤ 0.25×", detail));
     }
     if let Some(m) = &r.micro {
         let (typed, value) = (m.get("decode/typed"), m.get("decode/value"));
-        let (name, detail) = (
-            "decode 50-pack page, typed vs `Value`",
-            format!("{} vs {}", us(typed), us(value)),
-        );
+        let name = "decode 50-pack page, typed vs `Value`";
+        let detail = format!("{} vs {}", us(typed), us(value));
         t.push(target(name, typed / value, "≤ 1.5×", detail));
     }
     let streaming = |packs: u32| {
-        let mut mem = r
-            .mem
-            .iter()
-            .filter(|m| m.label.starts_with("streaming `.items()`"));
+        let items = |m: &&MemResult| m.label.starts_with("streaming `.items()`");
+        let mut mem = r.mem.iter().filter(items);
         mem.find(|m| m.packs == packs).map(|m| m.peak_kib)
     };
     if let (Some(small), Some(big)) = (streaming(LIST_PACKS), streaming(BIG_PACKS)) {
@@ -165,10 +150,9 @@ pub(super) fn targets(r: &Report) -> Vec<Target> {
 }
 
 pub(super) fn markdown(r: &Report) -> String {
-    let pairs = |rows: &[(String, String)]| -> Vec<Vec<String>> {
-        rows.iter()
-            .map(|(k, v)| vec![k.clone(), v.clone()])
-            .collect()
+    let pairs = |rows: &[(String, String)]| {
+        let pair = |(k, v): &(String, String)| vec![k.clone(), v.clone()];
+        rows.iter().map(pair).collect::<Vec<_>>()
     };
     let mut w = format!(
         "{BEGIN}\n\n## Results of {}\n\nCommand: `{}`\n\n{}\nLoad average (1/5/15 min) when \
@@ -181,17 +165,9 @@ pub(super) fn markdown(r: &Report) -> String {
         table("part | load average", pairs(&r.loads)),
     );
     let rows = r.targets.iter().map(|t| {
-        let (ratio, met) = (
-            format!("{:.2}×", t.ratio),
-            if t.met { "✅ met" } else { "❌ missed" },
-        );
-        vec![
-            t.name.clone(),
-            t.goal.clone(),
-            ratio,
-            met.into(),
-            t.detail.clone(),
-        ]
+        let met = if t.met { "✅ met" } else { "❌ missed" }.to_owned();
+        let (name, goal, detail) = (t.name.clone(), t.goal.clone(), t.detail.clone());
+        vec![name, goal, format!("{:.2}×", t.ratio), met, detail]
     });
     w += &table("target | goal | measured |  | detail", rows);
     w += "\nChart of these ratios: [`benches/ratios.svg`](benches/ratios.svg).\n";
@@ -305,13 +281,8 @@ pub(super) fn markdown(r: &Report) -> String {
         );
         let rows = r.mem.iter().map(|m| {
             let (peak, base) = (m.peak_kib, m.baseline_kib);
-            vec![
-                m.packs.to_string(),
-                m.label.clone(),
-                mib(peak),
-                mib(base),
-                mib(peak - base),
-            ]
+            let mib = [peak, base, peak - base].map(mib);
+            [vec![m.packs.to_string(), m.label.clone()], mib.to_vec()].concat()
         });
         w += &table("packs | mode | peak RSS | baseline | peak − baseline", rows);
     }
@@ -368,12 +339,8 @@ pub(super) fn markdown(r: &Report) -> String {
 fn comparisons(r: &Report) -> Vec<Target> {
     let mut rows = Vec::new();
     if let (Some(c), Some(ts)) = (r.get(Client::Crate), r.get(Client::Node)) {
-        rows.push(target(
-            "requests/s vs TypeScript SDK",
-            c.rps / ts.rps,
-            "",
-            String::new(),
-        ));
+        let name = "requests/s vs TypeScript SDK";
+        rows.push(target(name, c.rps / ts.rps, "", String::new()));
     }
     for (client, name) in [(Client::Python, "Python"), (Client::Node, "TypeScript")] {
         if let (Some(pre), Some(theirs)) = (r.list(Client::CratePrefetch), r.list(client)) {
@@ -396,20 +363,13 @@ pub(super) fn svg(r: &Report) -> String {
         let v = v.clamp(lo, hi);
         left + (v.ln() - lo.ln()) / (hi.ln() - lo.ln()) * (width - left - right)
     };
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let date = xml(&r.date);
-    let _ = writeln!(
-        s,
-        r#"<text x="16" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({date})</text>"#
-    );
-    let _ = writeln!(
-        s,
-        r##"<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed; grey: comparisons without a goal</text>"##
+    let mut s = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">
+<rect width="100%" height="100%" fill="white"/>
+<text x="16" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({date})</text>
+<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed; grey: comparisons without a goal</text>
+"##
     );
     for tick in [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0] {
         let (tx, y2, ty) = (x(tick), height - 40.0, height - 24.0);
@@ -486,12 +446,11 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
                  downloads excluded); crates: distinct crates in `cargo tree -e normal,build`.\n\n"
         .to_owned();
     let rows = d.builds.iter().map(|b| {
-        let path = b.dependency.contains("path =");
-        let line = if path {
-            "cloudflare-ssl = { path = … }"
-        } else {
-            &b.dependency
-        };
+        let path = b
+            .dependency
+            .contains("path =")
+            .then_some("cloudflare-ssl = { path = … }");
+        let line = path.unwrap_or(&b.dependency);
         let (seconds, crates) = (format!("{:.1} s", b.seconds), b.crates.to_string());
         vec![b.label.clone(), format!("`{line}`"), seconds, crates]
     });
@@ -515,9 +474,8 @@ pub(super) fn machine() -> Vec<(String, String)> {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let kib = proc_field("meminfo", "MemTotal:");
     let kib = kib.and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok());
-    let memory = kib.map_or("?".into(), |kib| {
-        format!("{:.0} GiB", kib / 1024.0 / 1024.0)
-    });
+    let gib = |kib: f64| format!("{:.0} GiB", kib / 1024.0 / 1024.0);
+    let memory = kib.map_or("?".into(), gib);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let pinning = match pinning_cpus() {
         Some(_) => "the mock on one CPU, each client driver on another (`taskset`)",
