@@ -13,6 +13,9 @@ use serde_json::Value;
 use super::{DRIVER_TARGETS, MOCK_TARGET};
 use crate::Error;
 
+/// The JSON a driver printed or the mock answered, or why there is none.
+pub(super) type Json = Result<Value, Error>;
+
 pub(super) fn run_status(cmd: &mut Command, what: &str) -> Result<(), Error> {
     let status = cmd.status();
     let status = status.map_err(|e| Error::Io(format!("{what}: cannot run: {e}")))?;
@@ -33,7 +36,7 @@ pub(super) fn run_output(mut cmd: Command, what: &str) -> Result<String, Error> 
 }
 
 /// Runs a driver and parses the JSON object it prints last.
-pub(super) fn run_json(cmd: Command, what: &str) -> Result<Value, Error> {
+pub(super) fn run_json(cmd: Command, what: &str) -> Json {
     let text = run_output(cmd, what)?;
     let line = text.lines().rev().find(|l| l.starts_with('{'));
     let json = serde_json::from_str(line.unwrap_or(""));
@@ -109,7 +112,8 @@ pub(super) fn parse_cpu_list(list: &str) -> Vec<usize> {
 /// A running `cloudflare-ssl-mock` on 127.0.0.1; killed on drop.
 pub(super) struct Mock {
     child: Child,
-    _stdout: BufReader<ChildStdout>,
+    /// Kept open: the mock may still write to it.
+    _stdout: Option<BufReader<ChildStdout>>,
     base_url: String,
     /// `http://127.0.0.1:PORT`, for the admin routes.
     pub(super) origin: String,
@@ -118,114 +122,83 @@ pub(super) struct Mock {
 }
 
 impl Mock {
-    /// Starts the mock seeded with `packs` active packs (its universal pack included) and waits
-    /// until it lists them.
+    /// Starts the mock seeded with `packs` active packs (its universal pack included), reads
+    /// where it listens from its `--json` start line, and waits until it lists the packs.
     pub(super) fn start(binary: &Path, packs: u32) -> Result<Mock, Error> {
-        let mut cmd = pinned(binary, Cpu::Server);
-        cmd.args("--port 0 --no-rate-limit --manual-clock --packs".split(' '));
-        let cmd = cmd
-            .arg((packs - 1).to_string())
-            .stdout(Stdio::piped())
-            .spawn();
-        let mut child =
-            cmd.map_err(|e| Error::Io(format!("starting {}: {e}", binary.display())))?;
-        let Some(stdout) = child.stdout.take() else {
-            let _ = child.kill();
-            return Err(Error::Io("the mock's standard output is not piped".into()));
-        };
-        let (mut stdout, mut line) = (BufReader::new(stdout), String::new());
-        let mut vars = std::collections::HashMap::new();
-        while !line.trim().starts_with("Press Ctrl-C") {
-            line.clear();
-            if stdout.read_line(&mut line).unwrap_or(0) == 0 {
-                let _ = child.kill();
-                return Err(Error::Failed("the mock exited before it was ready".into()));
-            }
-            if let Some((key, value)) = line.trim().split_once('=') {
-                vars.insert(key.to_owned(), value.to_owned());
-            }
+        let (mut cmd, seeded) = (pinned(binary, Cpu::Server), packs - 1);
+        let args = format!("--port 0 --no-rate-limit --manual-clock --json --packs {seeded}");
+        let child = cmd.args(args.split(' ')).stdout(Stdio::piped()).spawn();
+        let binary = binary.display();
+        let mut child = child.map_err(|e| Error::Io(format!("starting {binary}: {e}")))?;
+        let (mut stdout, mut line) = (child.stdout.take().map(BufReader::new), String::new());
+        if let Some(stdout) = &mut stdout {
+            let _ = stdout.read_line(&mut line);
         }
-        let mut var = |key: &str| vars.remove(key).unwrap_or_default();
-        let (base_url, token, zone) = (
-            var("CLOUDFLARE_BASE_URL"),
-            var("CLOUDFLARE_API_TOKEN"),
-            var("CLOUDFLARE_ZONE_ID"),
-        );
-        // `http://127.0.0.1:PORT/client/v4` → `http://127.0.0.1:PORT`.
-        let host = base_url.trim_start_matches("http://").split('/').next();
-        let origin = format!("http://{}", host.unwrap_or_default());
-        let _stdout = stdout;
+        let start: Value = serde_json::from_str(&line).unwrap_or_default();
+        let text = |key: &str| start[key].as_str().unwrap_or_default().to_owned();
         let mock = Mock {
             child,
-            _stdout,
-            base_url,
-            origin,
-            token,
-            zone,
+            _stdout: stdout,
+            base_url: text("base_url"),
+            origin: format!("http://{}", text("addr")),
+            token: text("token"),
+            zone: text("zone_id"),
         };
+        if mock.base_url.is_empty() {
+            let e = format!("{binary} exited before it was ready (it printed {line:?})");
+            return Err(Error::Failed(e));
+        }
         let page = mock.list_page(5)?;
         let total = page["result_info"]["total_count"].as_u64().unwrap_or(0);
-        match total == u64::from(packs) {
-            true => Ok(mock),
-            false => Err(Error::Failed(format!(
-                "the mock lists {total} packs, not {packs}"
-            ))),
+        if total != u64::from(packs) {
+            let e = format!("the mock lists {total} packs, not {packs}");
+            return Err(Error::Failed(e));
         }
+        Ok(mock)
     }
 
     /// One HTTP call (`ureq`, blocking, no TLS: loopback only) with a 60 s limit: GET or DELETE,
     /// or POST with a JSON body. A non-2xx status is an error carrying the body; an empty body
     /// is `null`.
-    fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, Error> {
+    fn http(&self, method: &str, path: &str, body: Option<&Value>) -> Json {
         let url = format!("{}{path}", self.origin);
-        let io = |e: &dyn std::fmt::Display| Error::Io(format!("{method} {url}: {e}"));
+        let io = |e: String| Error::Io(format!("{method} {url}: {e}"));
+        let timeout = Some(Duration::from_secs(60));
         let config = ureq::Agent::config_builder().http_status_as_error(false);
-        let agent: ureq::Agent = config
-            .timeout_global(Some(Duration::from_secs(60)))
-            .build()
-            .into();
-        let mut request = ureq::http::Request::builder().method(method).uri(&url);
-        request = request.header("accept", "application/json");
+        let agent: ureq::Agent = config.timeout_global(timeout).build().into();
+        let request = ureq::http::Request::builder().method(method).uri(&url);
+        let mut request = request.header("accept", "application/json");
         if path.starts_with("/client/v4/") {
             request = request.header("authorization", format!("Bearer {}", self.token));
         }
-        let (request, body) = match (method, body) {
-            ("GET" | "DELETE", None) => (request, String::new()),
-            ("POST", body) => {
-                let json = request.header("content-type", "application/json");
-                (json, body.map(Value::to_string).unwrap_or_default())
-            }
-            _ => {
-                return Err(io(
-                    &"the harness only sends GET, DELETE, or POST with a JSON body",
-                ))
-            }
+        let only = "the harness only sends GET, DELETE, or POST with a JSON body";
+        let body = match (method, body) {
+            ("GET" | "DELETE", None) => String::new(),
+            ("POST", body) => body.map_or(String::new(), Value::to_string),
+            _ => return Err(io(only.into())),
         };
-        let response = agent.run(request.body(body).map_err(|e| io(&e))?);
-        let mut response = response.map_err(|e| io(&e))?;
+        if method == "POST" {
+            request = request.header("content-type", "application/json");
+        }
+        let request = request.body(body).map_err(|e| io(e.to_string()))?;
+        let mut response = agent.run(request).map_err(|e| io(e.to_string()))?;
         let text = response.body_mut().read_to_string();
-        let text = text.map_err(|e| io(&format!("reading the body: {e}")))?;
-        let failed =
-            |e: &dyn std::fmt::Display| Error::Failed(format!("{method} {path}: {e}{text}"));
+        let text = text.map_err(|e| io(format!("reading the body: {e}")))?;
+        let failed = |e: String| Error::Failed(format!("{method} {path}: {e}{text}"));
         match response.status() {
-            status if !status.is_success() => Err(failed(&format!("HTTP {status}: "))),
+            status if !status.is_success() => Err(failed(format!("HTTP {status}: "))),
             _ if text.trim().is_empty() => Ok(Value::Null),
-            _ => serde_json::from_str(&text).map_err(|e| failed(&format!("{e}: "))),
+            _ => serde_json::from_str(&text).map_err(|e| failed(format!("{e}: "))),
         }
     }
 
-    pub(super) fn list_page(&self, per_page: u32) -> Result<Value, Error> {
+    pub(super) fn list_page(&self, per_page: u32) -> Json {
         let path = format!("/client/v4/zones/{}/ssl/certificate_packs", self.zone);
         self.http("GET", &format!("{path}?per_page={per_page}"), None)
     }
 
     /// A call to the mock's admin route `/__mock/{route}`.
-    pub(super) fn admin(
-        &self,
-        method: &str,
-        route: &str,
-        body: Option<&Value>,
-    ) -> Result<Value, Error> {
+    pub(super) fn admin(&self, method: &str, route: &str, body: Option<&Value>) -> Json {
         self.http(method, &format!("/__mock/{route}"), body)
     }
 
@@ -244,14 +217,13 @@ impl Drop for Mock {
 }
 
 /// What the measurements use: where the repository and the target folder are, the SDKs found
-/// (the venv's Python, the npm prefix), and the numbers of the run with the defaults that depend
-/// on `--quick` resolved.
+/// (the venv's Python, the npm prefix of the TypeScript SDK), and the numbers of the run with the
+/// defaults that depend on `--quick` resolved.
 #[derive(Default)]
 pub(super) struct Env {
     pub(super) root: PathBuf,
     pub(super) target: PathBuf,
-    pub(super) python: Option<PathBuf>,
-    pub(super) node: Option<PathBuf>,
+    pub(super) sdks: Vec<(Client, PathBuf)>,
     pub(super) quick: bool,
     pub(super) requests: u32,
     pub(super) rounds: u32,
@@ -259,43 +231,32 @@ pub(super) struct Env {
 }
 
 impl Env {
-    /// The SDKs found.
-    pub(super) fn sdks(&self) -> impl Iterator<Item = Client> {
-        let sdks = [
-            (Client::Python, self.python.is_some()),
-            (Client::Node, self.node.is_some()),
-        ];
-        sdks.into_iter()
-            .filter_map(|(client, found)| found.then_some(client))
-    }
-
     /// The clients of part (a): the Rust drivers, then the SDKs found.
     pub(super) fn clients(&self) -> Vec<Client> {
-        let rust = [Client::Crate, Client::Raw, Client::RawTyped];
-        rust.into_iter().chain(self.sdks()).collect()
+        let sdks = self.sdks.iter().map(|(client, _)| *client);
+        [Client::Crate, Client::Raw, Client::RawTyped]
+            .into_iter()
+            .chain(sdks)
+            .collect()
     }
 
     /// Runs `client`'s driver in `mode` against `mock`, with `args`; its JSON output.
-    pub(super) fn driver(
-        &self,
-        client: Client,
-        mode: &str,
-        mock: &Mock,
-        args: &str,
-    ) -> Result<Value, Error> {
+    pub(super) fn driver(&self, client: Client, mode: &str, mock: &Mock, args: &str) -> Json {
         let examples = self.target.join("release/examples");
         let script = |name: &str| Some(self.root.join("benches/e2e").join(name));
+        let sdk = self
+            .sdks
+            .iter()
+            .find(|(c, _)| *c == client)
+            .map(|(_, path)| path);
         let (program, script) = match client {
             Client::Crate | Client::CratePrefetch => (examples.join("bench-crate"), None),
             Client::Raw | Client::RawTyped => (examples.join("bench-raw"), None),
-            Client::Python => (
-                self.python.clone().unwrap_or_default(),
-                script("python_sdk.py"),
-            ),
+            Client::Python => (sdk.cloned().unwrap_or_default(), script("python_sdk.py")),
             Client::Node => (PathBuf::from("node"), script("ts_sdk.mjs")),
         };
         let mut cmd = pinned(program, Cpu::Client);
-        if let (Client::Node, Some(prefix)) = (client, &self.node) {
+        if let (Client::Node, Some(prefix)) = (client, sdk) {
             cmd.env("CF_BENCH_NODE_PREFIX", prefix);
         }
         let (url, token, zone) = (&mock.base_url, &mock.token, &mock.zone);
@@ -341,11 +302,7 @@ pub(super) fn target_dir(root: &Path) -> PathBuf {
 pub(super) fn cargo(dir: &Path, args: &str) -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     // `cargo run` sets these for the xtask binary; they must not leak into nested builds.
-    for var in [
-        "CARGO_PRIMARY_PACKAGE",
-        "CARGO_MANIFEST_DIR",
-        "CARGO_PKG_NAME",
-    ] {
+    for var in "CARGO_PRIMARY_PACKAGE CARGO_MANIFEST_DIR CARGO_PKG_NAME".split(' ') {
         cmd.env_remove(var);
     }
     cmd.current_dir(dir).args(args.split_whitespace());
@@ -366,38 +323,49 @@ pub(super) fn build(root: &Path, drivers: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// Installs (or finds) the Python SDK in a venv under `dir`: the interpreter, the version.
+/// Installs (or finds) the Python SDK in a venv under `dir`: the interpreter, and what it is.
 pub(super) fn python_sdk(dir: &Path, version: &str) -> Result<(PathBuf, String), Error> {
     let venv = dir.join("venv");
     let python = venv.join("bin/python");
+    let python_name = python.to_str().unwrap_or_default();
     let import = ["-c", "import cloudflare; print(cloudflare.__version__)"];
-    let installed = || command_output(python.to_str().unwrap_or_default(), &import);
+    let installed = || command_output(python_name, &import);
     if installed().as_deref() != Some(version) {
-        println!(
-            "installing the Python SDK cloudflare=={version} into {}",
-            venv.display()
-        );
+        let (spec, into) = (format!("cloudflare=={version}"), venv.display());
+        println!("installing the Python SDK {spec} into {into}");
         if !python.exists() {
             let mut venv_cmd = Command::new("python3");
             run_status(venv_cmd.args(["-m", "venv"]).arg(&venv), "python3 -m venv")?;
         }
         let mut pip = Command::new(&python);
-        pip.args("-m pip install --quiet".split(' '))
-            .arg(format!("cloudflare=={version}"));
+        pip.args(["-m", "pip", "install", "--quiet", &spec]);
         run_status(&mut pip, "pip install cloudflare")?;
     }
     let got = installed().ok_or_else(|| Error::Failed("the Python SDK does not import".into()))?;
-    Ok((python, got))
+    let on = command_output(python_name, &["--version"]).unwrap_or_default();
+    let sdk = format!("`cloudflare` {got} on {on} (httpx; max_retries=0)");
+    Ok((python, sdk))
 }
 
-/// Installs `package@version` (`what`: how to name it) into the npm prefix `dir`, unless that
-/// version is there already.
-pub(super) fn npm_install(
-    dir: &Path,
-    what: &str,
-    package: &str,
-    version: &str,
-) -> Result<(), Error> {
+/// Installs (or finds) the TypeScript SDK in an npm prefix under `dir`: the prefix, and what it
+/// is.
+pub(super) fn node_sdk(dir: &Path, version: &str) -> Result<(PathBuf, String), Error> {
+    let prefix = dir.join("node");
+    npm_install(
+        &prefix,
+        "the TypeScript SDK ",
+        &format!("cloudflare@{version}"),
+    )?;
+    let node = command_output("node", &["--version"]);
+    let node = node.ok_or_else(|| Error::Failed("node is not on PATH".into()))?;
+    let sdk = format!("`cloudflare` {version} on Node {node} (built-in fetch; maxRetries: 0)");
+    Ok((prefix, sdk))
+}
+
+/// Installs `spec` (`package@version`; `what`: how to name it) into the npm prefix `dir`, unless
+/// that version is there already.
+pub(super) fn npm_install(dir: &Path, what: &str, spec: &str) -> Result<(), Error> {
+    let (package, version) = spec.rsplit_once('@').unwrap_or((spec, ""));
     let manifest = dir.join("node_modules").join(package).join("package.json");
     let installed = || {
         let text = std::fs::read_to_string(&manifest).ok()?;
@@ -407,7 +375,7 @@ pub(super) fn npm_install(
     if installed().as_deref() == Some(version) {
         return Ok(());
     }
-    let (dir_name, spec) = (dir.display(), format!("{package}@{version}"));
+    let dir_name = dir.display();
     println!("installing {what}{spec} into {dir_name}");
     let json = dir.join("package.json");
     // The folder's own package, named after the folder it is in (`bench-sdks`, `bench-tools`).
@@ -418,11 +386,10 @@ pub(super) fn npm_install(
     }
     let mut npm = Command::new("npm");
     npm.args("install --no-audit --no-fund --silent --save-exact --prefix".split(' '));
-    run_status(npm.arg(dir).arg(&spec), &format!("npm install {package}"))?;
-    match installed().as_deref() == Some(version) {
-        true => Ok(()),
-        false => Err(Error::Failed(format!(
-            "{what}{spec} is not installed under {dir_name}"
-        ))),
+    run_status(npm.arg(dir).arg(spec), &format!("npm install {package}"))?;
+    if installed().as_deref() != Some(version) {
+        let e = format!("{what}{spec} is not installed under {dir_name}");
+        return Err(Error::Failed(e));
     }
+    Ok(())
 }

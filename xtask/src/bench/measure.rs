@@ -89,9 +89,8 @@ pub(super) fn micro(env: &Env) -> Result<Micro, Error> {
         let no_median = || Error::Failed(format!("{}: no median", path.display()));
         rows.push((name.to_owned(), median.ok_or_else(no_median)?));
     }
-    let fixture = env
-        .root
-        .join("benches/assets/certificate_packs_page50.json");
+    let assets = env.root.join("benches/assets");
+    let fixture = assets.join("certificate_packs_page50.json");
     let page = std::fs::metadata(&fixture).map_err(|e| Error::io("reading", &fixture, e))?;
     let page_bytes = page.len();
     Ok(Micro { rows, page_bytes })
@@ -142,8 +141,8 @@ pub(super) fn get_overhead(env: &Env, mock: &Mock) -> Result<Vec<GetResult>, Err
         let (label, round_median) = (r.client.label(env.prefetch), median(&samples));
         r.round_medians.push(round_median);
         r.samples.extend(samples);
-        let micros = round_median / 1e3;
-        println!("  round {}: {label:<34} median {micros:>8.1} µs", round + 1);
+        let (round, micros) = (round + 1, round_median / 1e3);
+        println!("  round {round}: {label:<34} median {micros:>8.1} µs");
     }
     for r in &mut results {
         let total: f64 = r.samples.iter().sum();
@@ -176,15 +175,13 @@ pub(super) fn listing(env: &Env, mock: &Mock) -> Result<Vec<ListResult>, Error> 
         client,
         ..ListResult::default()
     };
-    let mut results: Vec<ListResult> = clients.chain(env.sdks()).map(new).collect();
+    let sdks = env.sdks.iter().map(|(client, _)| *client);
+    let mut results: Vec<ListResult> = clients.chain(sdks).map(new).collect();
     for (round, index) in rotation(results.len(), rounds) {
         let r = &mut results[index];
         let client = r.client;
-        let prefetch = if client == Client::CratePrefetch {
-            env.prefetch
-        } else {
-            1
-        };
+        let ahead = client == Client::CratePrefetch;
+        let prefetch = if ahead { env.prefetch } else { 1 };
         let args = format!("--per-page 50 --prefetch {prefetch} --repeat {repeat}");
         let before = mock.requests("list_certificate_packs")?;
         let out = env.driver(client, "list", mock, &args)?;
@@ -196,10 +193,8 @@ pub(super) fn listing(env: &Env, mock: &Mock) -> Result<Vec<ListResult>, Error> 
         let (label, walk) = (client.label(env.prefetch), median(&walks) / 1e6);
         let (items, requests) = (r.items, r.requests_per_walk);
         let detail = format!("{items} items, {requests} requests per walk");
-        println!(
-            "  round {}: {label:<34} median {walk:>7.1} ms  ({detail})",
-            round + 1
-        );
+        let round = round + 1;
+        println!("  round {round}: {label:<34} median {walk:>7.1} ms  ({detail})");
         r.walks.extend(walks);
         if items != u64::from(LIST_PACKS) {
             let e = format!("{client:?} listed {items} packs, not {LIST_PACKS}");
@@ -270,12 +265,10 @@ pub(super) fn build_times(env: &Env, release: bool) -> Result<BuildTimes, Error>
     }
     run_status(&mut cargo(&env.root, "fetch --quiet"), "cargo fetch")?;
     // `cargo {args} --package cloudflare-ssl` in the scratch folder, in the profile measured.
+    let profile_flag = if release { " --release" } else { "" };
     let cargo = |args: &str| {
-        let release = if release { "--release" } else { "" };
-        let mut cmd = cargo(
-            &env.root,
-            &format!("{args} --package cloudflare-ssl {release}"),
-        );
+        let args = format!("{args} --package cloudflare-ssl{profile_flag}");
+        let mut cmd = cargo(&env.root, &args);
         cmd.env("CARGO_TARGET_DIR", &dir);
         cmd
     };
@@ -294,11 +287,10 @@ pub(super) fn build_times(env: &Env, release: bool) -> Result<BuildTimes, Error>
         return Err(Error::Failed("no-op cargo build -vv failed".into()));
     }
     let log = String::from_utf8_lossy(&out.stderr);
-    let fresh = log
-        .lines()
-        .any(|l| l.trim().starts_with("Fresh cloudflare-ssl"));
+    let starts = |l: &str, prefix: &str| l.trim().starts_with(prefix);
+    let fresh = log.lines().any(|l| starts(l, "Fresh cloudflare-ssl"));
     let reran = log.lines().any(|l| {
-        let script = l.trim().starts_with("Running") && l.contains("build-script-build");
+        let script = starts(l, "Running") && l.contains("build-script-build");
         (script && l.contains("cloudflare-ssl")) || l.starts_with("[cloudflare-ssl ")
     });
     let seconds = noop.as_secs_f64();

@@ -30,8 +30,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use self::downstream::downstream;
-use self::drivers::{build, command_output, load_average, npm_install, python_sdk, target_dir};
-use self::drivers::{Env, Mock};
+use self::drivers::{build, command_output, load_average, node_sdk, python_sdk, target_dir};
+use self::drivers::{Client, Env, Mock};
 use self::measure::{build_times, get_overhead, listing, memory, micro};
 use self::report::Report;
 use self::report::{machine, markdown, svg, targets, write_markdown};
@@ -296,29 +296,15 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
 /// noted.
 fn install_sdks(env: &mut Env, r: &mut Report, args: &BenchArgs) {
     let dir = env.target.join("bench-sdks");
-    match python_sdk(&dir, &args.python_sdk) {
-        Ok((python, sdk)) => {
-            let version = command_output(python.to_str().unwrap_or_default(), &["--version"]);
-            let version = version.unwrap_or_default();
-            let sdk = format!("`cloudflare` {sdk} on {version} (httpx; max_retries=0)");
-            r.machine.push(("Python SDK".into(), sdk));
-            env.python = Some(python);
+    let python = (Client::Python, "Python", python_sdk(&dir, &args.python_sdk));
+    let node = (Client::Node, "TypeScript", node_sdk(&dir, &args.ts_sdk));
+    for (client, name, sdk) in [python, node] {
+        match sdk {
+            Ok((path, sdk)) => {
+                r.machine.push((format!("{name} SDK"), sdk));
+                env.sdks.push((client, path));
+            }
+            Err(e) => r.notes.push(format!("{name} SDK unavailable: {e}")),
         }
-        Err(e) => r.notes.push(format!("Python SDK unavailable: {e}")),
-    }
-    let (prefix, version) = (dir.join("node"), &args.ts_sdk);
-    let installed = npm_install(&prefix, "the TypeScript SDK ", "cloudflare", version);
-    let node = installed.and_then(|()| {
-        let node = command_output("node", &["--version"]);
-        node.ok_or_else(|| Error::Failed("node is not on PATH".into()))
-    });
-    match node {
-        Ok(node) => {
-            let sdk =
-                format!("`cloudflare` {version} on Node {node} (built-in fetch; maxRetries: 0)");
-            r.machine.push(("TypeScript SDK".into(), sdk));
-            env.node = Some(prefix);
-        }
-        Err(e) => r.notes.push(format!("TypeScript SDK unavailable: {e}")),
     }
 }

@@ -113,7 +113,7 @@ pub(super) fn missing_tools() -> Option<String> {
 
 /// Installs (or finds) Prism under `dir` (an npm prefix); its entry point.
 pub(super) fn prism_cli(dir: &Path) -> Result<PathBuf, Error> {
-    npm_install(dir, "", "@stoplight/prism-cli", PRISM_VERSION)?;
+    npm_install(dir, "", &format!("@stoplight/prism-cli@{PRISM_VERSION}"))?;
     Ok(dir.join("node_modules/@stoplight/prism-cli/dist/index.js"))
 }
 
