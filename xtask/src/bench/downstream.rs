@@ -81,32 +81,24 @@ pub(super) fn downstream(root: &Path, target: &Path) -> Result<Downstream, Error
         );
         crate::write_text(&dir.join("Cargo.toml"), &manifest)?;
         let main = format!("println!(\"{{}}\", std::any::type_name::<{named}>());");
-        crate::write_text(
-            &dir.join("src/main.rs"),
-            &format!("fn main() {{\n    {main}\n}}\n"),
-        )?;
+        let main = format!("fn main() {{\n    {main}\n}}\n");
+        crate::write_text(&dir.join("src/main.rs"), &main)?;
         if let Some(lock) = &lock {
             let copied = std::fs::copy(lock, dir.join("Cargo.lock"));
             copied.map_err(|e| Error::io("copying", lock, e))?;
         }
         let scratch_target = dir.join("target");
-        let cargo = |args: &str| {
-            let mut cmd = cargo(&dir, args);
-            cmd.env("CARGO_TARGET_DIR", &scratch_target);
-            cmd
+        let run = |args: &str, what: &str| {
+            let (mut cmd, what) = (cargo(&dir, args), format!("{what} ({name})"));
+            run_status(cmd.env("CARGO_TARGET_DIR", &scratch_target), &what)
         };
-        run_status(
-            &mut cargo("fetch --quiet"),
-            &format!("cargo fetch ({name})"),
-        )?;
+        run("fetch --quiet", "cargo fetch")?;
         let start = Instant::now();
-        run_status(
-            &mut cargo("build --quiet"),
-            &format!("cold cargo build ({name})"),
-        )?;
+        run("build --quiet", "cold cargo build")?;
         let seconds = start.elapsed().as_secs_f64();
-        let tree = cargo("tree --quiet -e normal,build --prefix none");
-        let crates = count_crates(&run_output(tree, &format!("cargo tree ({name})"))?, name);
+        let tree = cargo(&dir, "tree --quiet -e normal,build --prefix none");
+        let tree = run_output(tree, &format!("cargo tree ({name})"))?;
+        let crates = count_crates(&tree, name);
         println!("  {label:<48} cold build {seconds:>6.1} s, {crates} crates");
         builds.push(DownstreamBuild {
             label,

@@ -233,10 +233,12 @@ pub(super) struct Env {
 impl Env {
     /// The clients of part (a): the Rust drivers, then the SDKs found.
     pub(super) fn clients(&self) -> Vec<Client> {
-        let sdks = self.sdks.iter().map(|(client, _)| *client);
-        [Client::Crate, Client::Raw, Client::RawTyped]
-            .into_iter()
-            .chain(sdks)
+        let (rust, sdks) = (
+            [Client::Crate, Client::Raw, Client::RawTyped],
+            self.sdks.iter(),
+        );
+        rust.into_iter()
+            .chain(sdks.map(|(client, _)| *client))
             .collect()
     }
 
@@ -244,11 +246,8 @@ impl Env {
     pub(super) fn driver(&self, client: Client, mode: &str, mock: &Mock, args: &str) -> Json {
         let examples = self.target.join("release/examples");
         let script = |name: &str| Some(self.root.join("benches/e2e").join(name));
-        let sdk = self
-            .sdks
-            .iter()
-            .find(|(c, _)| *c == client)
-            .map(|(_, path)| path);
+        let sdk = self.sdks.iter().find(|(c, _)| *c == client);
+        let sdk = sdk.map(|(_, path)| path);
         let (program, script) = match client {
             Client::Crate | Client::CratePrefetch => (examples.join("bench-crate"), None),
             Client::Raw | Client::RawTyped => (examples.join("bench-raw"), None),
@@ -351,11 +350,8 @@ pub(super) fn python_sdk(dir: &Path, version: &str) -> Result<(PathBuf, String),
 /// is.
 pub(super) fn node_sdk(dir: &Path, version: &str) -> Result<(PathBuf, String), Error> {
     let prefix = dir.join("node");
-    npm_install(
-        &prefix,
-        "the TypeScript SDK ",
-        &format!("cloudflare@{version}"),
-    )?;
+    let spec = format!("cloudflare@{version}");
+    npm_install(&prefix, "the TypeScript SDK ", &spec)?;
     let node = command_output("node", &["--version"]);
     let node = node.ok_or_else(|| Error::Failed("node is not on PATH".into()))?;
     let sdk = format!("`cloudflare` {version} on Node {node} (built-in fetch; maxRetries: 0)");

@@ -204,10 +204,8 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     // The command as typed (after `cargo xtask`), for the report.
     let command: Vec<String> = std::env::args().skip(1).collect();
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
-    let (requests, rounds) = (
-        args.requests.unwrap_or(quick(100, 250)),
-        args.rounds.unwrap_or(quick(3, 20)),
-    );
+    let requests = args.requests.unwrap_or(quick(100, 250));
+    let rounds = args.rounds.unwrap_or(quick(3, 20));
     let mut r = Report {
         date,
         machine: machine(),

@@ -37,10 +37,8 @@ pub(super) fn pacing(driver: &Path, seconds: u32) -> Result<Vec<PacingRun>, Erro
             "run --processes {PROCESSES} --limit {LIMIT} --window {WINDOW_SECS} --seconds {seconds} \
              --zones {ZONES} --pacing {mode}"
         );
-        let (output, name) = (
-            Command::new(driver).args(args.split(' ')).output(),
-            driver.display(),
-        );
+        let (name, mut run) = (driver.display(), Command::new(driver));
+        let output = run.args(args.split(' ')).output();
         let output = output.map_err(|e| Error::Io(format!("{name}: {e}")))?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);

@@ -173,12 +173,6 @@ pub(super) fn markdown(r: &Report) -> String {
     w += "\nChart of these ratios: [`benches/ratios.svg`](benches/ratios.svg).\n";
 
     if let Some(m) = &r.micro {
-        let _ = writeln!(
-            w,
-            "\n### Micro-benchmarks (criterion, median)\n\n`cargo bench --bench micro`; the 50-pack \
-             page is {} KB.\n",
-            m.page_bytes / 1000
-        );
         let rows = MICRO.map(|(name, vs)| {
             let rel = match vs {
                 "" => String::new(),
@@ -186,7 +180,11 @@ pub(super) fn markdown(r: &Report) -> String {
             };
             vec![format!("`{name}`"), us(m.get(name)), rel]
         });
-        w += &table("benchmark | median | vs", rows);
+        let (kb, table) = (m.page_bytes / 1000, table("benchmark | median | vs", rows));
+        w += &format!(
+            "\n### Micro-benchmarks (criterion, median)\n\n`cargo bench --bench micro`; the 50-pack \
+             page is {kb} KB.\n\n{table}"
+        );
         let (typed, plain) = (m.get("decode/typed"), m.get("decode/typed_without_extra"));
         let _ = writeln!(
             w,
@@ -231,9 +229,8 @@ pub(super) fn markdown(r: &Report) -> String {
             rows,
         );
         let cpu = |c: Client| r.get(c).map(|g| g.cpu_per_request);
-        if let (Some(c), Some(raw), Some(typed)) =
-            (cpu(Client::Crate), cpu(Client::Raw), cpu(Client::RawTyped))
-        {
+        let (ours, raw, typed) = (cpu(Client::Crate), cpu(Client::Raw), cpu(Client::RawTyped));
+        if let (Some(c), Some(raw), Some(typed)) = (ours, raw, typed) {
             let _ = writeln!(
                 w,
                 "\nWhere this crate's overhead goes (client CPU per request, which is less noisy \
@@ -248,11 +245,10 @@ pub(super) fn markdown(r: &Report) -> String {
     }
 
     if !r.lists.is_empty() {
-        let _ = writeln!(
-            w,
+        w += &format!(
             "\n### (b) Listing {LIST_PACKS} packs (40 pages of 50), {LIST_LATENCY_MS} ms injected \
              latency per list request\n\nMedian of every walk (each process opens its connection \
-             with one untimed request first).\n"
+             with one untimed request first).\n\n"
         );
         let seq = r.list(Client::Crate);
         let rows = r.lists.iter().map(|l| {
@@ -267,18 +263,16 @@ pub(super) fn markdown(r: &Report) -> String {
                 times(seq.map(|s| med / s)),
             ]
         });
-        let head =
-            "client | walks | median | min | max | requests per walk | vs this crate sequential";
-        w += &table(head, rows);
+        w += &table(
+            "client | walks | median | min | max | requests per walk | vs this crate sequential",
+            rows,
+        );
     }
 
     if !r.mem.is_empty() {
-        let _ = writeln!(
-            w,
-            "\n### (c) Peak memory of a process walking the listing\n\n`VmHWM` of the \
-             `bench-crate mem` process (this crate, per_page 50), median of runs; the baseline is \
-             `VmHWM` after building the runtime and the client, before the first request.\n"
-        );
+        w += "\n### (c) Peak memory of a process walking the listing\n\n`VmHWM` of the \
+              `bench-crate mem` process (this crate, per_page 50), median of runs; the baseline is \
+              `VmHWM` after building the runtime and the client, before the first request.\n\n";
         let rows = r.mem.iter().map(|m| {
             let (peak, base) = (m.peak_kib, m.baseline_kib);
             let mib = [peak, base, peak - base].map(mib);
@@ -288,27 +282,23 @@ pub(super) fn markdown(r: &Report) -> String {
     }
 
     if let Some(b) = &r.build {
-        let _ = writeln!(
-            w,
-            "\n### (d) Build times\n\n`cargo build --package cloudflare-ssl --lib` ({} profile) \
-             in a fresh scratch `CARGO_TARGET_DIR`, dependencies already downloaded.\n",
-            b.profile
+        let profile = b.profile;
+        w += &format!(
+            "\n### (d) Build times\n\n`cargo build --package cloudflare-ssl --lib` ({profile} \
+             profile) in a fresh scratch `CARGO_TARGET_DIR`, dependencies already downloaded.\n\n"
         );
         let noop = match (b.noop_fresh, b.noop_ran_build_script) {
             (true, false) => "✅ `Fresh cloudflare-ssl`, build.rs not rerun (`-vv` log)",
             (_, true) => "❌ build.rs reran",
             (false, false) => "❌ the crate was recompiled",
         };
+        let alone = "the crate alone after `cargo clean -p cloudflare-ssl` (build.rs compiled and \
+                     run, codegen, rustc)";
+        let clean = "clean (all dependencies + build.rs + the crate)";
         let rows = [
-            ("clean (all dependencies + build.rs + the crate)", b.clean, 1, ""),
+            (clean, b.clean, 1, ""),
             ("no-op rebuild, nothing touched", b.noop, 2, noop),
-            (
-                "the crate alone after `cargo clean -p cloudflare-ssl` (build.rs compiled and run, \
-                 codegen, rustc)",
-                b.crate_only,
-                1,
-                "",
-            ),
+            (alone, b.crate_only, 1, ""),
         ];
         let rows = rows.map(|(what, time, digits, note)| {
             let time = format!("{:.*} s", digits, time.as_secs_f64());
@@ -446,11 +436,12 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
                  downloads excluded); crates: distinct crates in `cargo tree -e normal,build`.\n\n"
         .to_owned();
     let rows = d.builds.iter().map(|b| {
-        let path = b
-            .dependency
-            .contains("path =")
-            .then_some("cloudflare-ssl = { path = … }");
-        let line = path.unwrap_or(&b.dependency);
+        let path = b.dependency.contains("path =");
+        let line = if path {
+            "cloudflare-ssl = { path = … }"
+        } else {
+            &b.dependency
+        };
         let (seconds, crates) = (format!("{:.1} s", b.seconds), b.crates.to_string());
         vec![b.label.clone(), format!("`{line}`"), seconds, crates]
     });
@@ -481,15 +472,13 @@ pub(super) fn machine() -> Vec<(String, String)> {
         Some(_) => "the mock on one CPU, each client driver on another (`taskset`)",
         None => "none (`taskset` missing or one CPU): round medians can be bimodal",
     };
+    let rustc = command_output("rustc", &["-V"]).unwrap_or_default();
     let rows = [
         ("CPU", format!("{cpu}, {cores} cores available")),
         ("memory", memory),
         ("OS", format!("Linux {}", kernel.trim())),
         ("CPU pinning", pinning.to_owned()),
-        (
-            "rustc",
-            command_output("rustc", &["-V"]).unwrap_or_default(),
-        ),
+        ("rustc", rustc),
     ];
     rows.map(|(key, value)| (key.to_owned(), value)).into()
 }
