@@ -186,11 +186,10 @@ pub(super) fn markdown(r: &Report) -> String {
              page is {kb} KB.\n\n{table}"
         );
         let (typed, plain) = (m.get("decode/typed"), m.get("decode/typed_without_extra"));
-        let _ = writeln!(
-            w,
+        w += &format!(
             "\nCost of the generated decoders' tolerance and `extra` maps (unknown fields kept), \
              against plain derived structs without either: {} per page ({:.0}% of the typed \
-             decode; the plain structs are {:.2}× `Value`).",
+             decode; the plain structs are {:.2}× `Value`).\n",
             us(typed - plain),
             100.0 * (typed - plain) / typed,
             plain / m.get("decode/value")
@@ -198,13 +197,12 @@ pub(super) fn markdown(r: &Report) -> String {
     }
 
     if !r.gets.is_empty() {
-        let _ = writeln!(
-            w,
+        w += &format!(
             "\n### (a) Per-request overhead: sequential `GET` of one certificate pack\n\n{} rounds \
              × {} requests per client (after a warm-up), interleaved; one process per client and \
              round, one connection kept alive. Client CPU: the driver's own CPU time per request \
              (Rust: its one thread, `/proc/thread-self/schedstat`; Python: `process_time`; Node: \
-             `process.cpuUsage`, all of its threads).\n",
+             `process.cpuUsage`, all of its threads).\n\n",
             r.rounds, r.requests
         );
         let floor = r.get(Client::Raw).map(GetResult::headline);
@@ -231,12 +229,11 @@ pub(super) fn markdown(r: &Report) -> String {
         let cpu = |c: Client| r.get(c).map(|g| g.cpu_per_request);
         let (ours, raw, typed) = (cpu(Client::Crate), cpu(Client::Raw), cpu(Client::RawTyped));
         if let (Some(c), Some(raw), Some(typed)) = (ours, raw, typed) {
-            let _ = writeln!(
-                w,
+            w += &format!(
                 "\nWhere this crate's overhead goes (client CPU per request, which is less noisy \
                  than latency): {} in all over the floor; decoding into the generated types \
                  instead of `Value` accounts for {}, the rest of the crate (generated builder, \
-                 transport with retries and tracing, envelope unwrapping) for {}.",
+                 transport with retries and tracing, envelope unwrapping) for {}.\n",
                 us(c - raw),
                 us(typed - raw),
                 us(c - typed),
@@ -447,9 +444,8 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
     });
     s += &table("dependency | Cargo.toml line | cold build | crates", rows);
     if let [ours, theirs] = d.builds.as_slice() {
-        let _ = writeln!(
-            s,
-            "\nThis crate: {:.2}× the build time and {:.2}× the crates of `{}`.",
+        s += &format!(
+            "\nThis crate: {:.2}× the build time and {:.2}× the crates of `{}`.\n",
             ours.seconds / theirs.seconds,
             ours.crates as f64 / theirs.crates as f64,
             theirs.dependency
