@@ -7,10 +7,9 @@
 //! build, and the number of distinct crates it compiles, from `cargo tree -e normal,build`.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::Instant;
 
-use super::drivers::{cargo, run_output, run_status};
+use super::drivers::{cargo, run_output, run_status, Env};
 use crate::Error;
 
 /// The `cloudflare` crate version compared against.
@@ -47,7 +46,8 @@ pub(super) fn count_crates(tree: &str, own: &str) -> usize {
 }
 
 /// Builds each scratch crate cold and counts its crates.
-pub(super) fn downstream(root: &Path, target: &Path) -> Result<Downstream, Error> {
+pub(super) fn downstream(env: &Env) -> Result<Downstream, Error> {
+    let (root, target) = (&env.root, &env.target);
     let what = "a scratch binary crate per dependency, cold dev build";
     println!("\n== (e) downstream build cost: {what}");
     let path = root.display().to_string().replace('\\', "/");

@@ -225,6 +225,8 @@ pub(super) struct Env {
     pub(super) target: PathBuf,
     pub(super) sdks: Vec<(Client, PathBuf)>,
     pub(super) quick: bool,
+    /// Part (d) builds in the release profile.
+    pub(super) release: bool,
     pub(super) requests: u32,
     pub(super) rounds: u32,
     pub(super) prefetch: u32,

@@ -256,8 +256,8 @@ pub(super) struct BuildTimes {
 }
 
 /// Part (d): clean, no-op and crate-only builds of the library in a scratch target folder.
-pub(super) fn build_times(env: &Env, release: bool) -> Result<BuildTimes, Error> {
-    let profile = if release { "release" } else { "dev" };
+pub(super) fn build_times(env: &Env) -> Result<BuildTimes, Error> {
+    let profile = if env.release { "release" } else { "dev" };
     println!("\n== (d) build times ({profile} profile, scratch target directory)");
     let dir = env.target.join("bench-build");
     if dir.exists() {
@@ -265,7 +265,7 @@ pub(super) fn build_times(env: &Env, release: bool) -> Result<BuildTimes, Error>
     }
     run_status(&mut cargo(&env.root, "fetch --quiet"), "cargo fetch")?;
     // `cargo {args} --package cloudflare-ssl` in the scratch folder, in the profile measured.
-    let profile_flag = if release { " --release" } else { "" };
+    let profile_flag = if env.release { " --release" } else { "" };
     let cargo = |args: &str| {
         let args = format!("{args} --package cloudflare-ssl{profile_flag}");
         let mut cmd = cargo(&env.root, &args);

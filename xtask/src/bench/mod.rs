@@ -171,6 +171,18 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     let seconds = args.prism_seconds.unwrap_or(quick(2, 5));
     let rounds = args.prism_rounds.unwrap_or(quick(1, 3));
     let prism = || prism::compare(root, &target, prism_mock, seconds, rounds);
+    let requests = args.requests.unwrap_or(quick(100, 250));
+    let rounds = args.rounds.unwrap_or(quick(3, 20));
+    let mut env = Env {
+        root: root.to_path_buf(),
+        target: target.clone(),
+        quick: args.quick,
+        release: args.build_profile == BuildProfile::Release,
+        prefetch: args.prefetch,
+        requests,
+        rounds,
+        ..Env::default()
+    };
 
     let only = [
         (args.downstream_only, "--downstream-only"),
@@ -187,7 +199,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         }
         let start = load_average();
         let table = match () {
-            () if args.downstream_only => report::downstream_table(&downstream(root, &target)?),
+            () if args.downstream_only => report::downstream_table(&downstream(&env)?),
             () if args.pacing_only => pacing::pacing_table(&pacing()?),
             () => prism::prism_table(&prism()?),
         };
@@ -204,8 +216,6 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     // The command as typed (after `cargo xtask`), for the report.
     let command: Vec<String> = std::env::args().skip(1).collect();
     let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
-    let requests = args.requests.unwrap_or(quick(100, 250));
-    let rounds = args.rounds.unwrap_or(quick(3, 20));
     let mut r = Report {
         date,
         machine: machine(),
@@ -217,15 +227,6 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         ..Report::default()
     };
     build(root, true)?;
-    let mut env = Env {
-        root: root.to_path_buf(),
-        target: target.clone(),
-        quick: args.quick,
-        prefetch: args.prefetch,
-        requests,
-        rounds,
-        ..Env::default()
-    };
     if args.no_sdks {
         r.notes.push("SDKs skipped (--no-sdks)".into());
     } else {
@@ -251,14 +252,11 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     r.load("(c) memory, 10,000 packs");
     r.mem.extend(memory(&env, &big_mock, BIG_PACKS)?);
     drop(big_mock);
-    let release = args.build_profile == BuildProfile::Release;
     let skipped = skip(args.no_build_time, "build times", "--no-build-time");
-    r.build = r.part(skipped, "(d) build times", || build_times(&env, release))?;
+    r.build = r.part(skipped, "(d) build times", || build_times(&env))?;
     let what = "downstream build cost";
     let skipped = skip(args.no_downstream, what, "--no-downstream");
-    r.downstream = r.part(skipped, &format!("(e) {what}"), || {
-        downstream(root, &target)
-    })?;
+    r.downstream = r.part(skipped, &format!("(e) {what}"), || downstream(&env))?;
     let skipped = skip(args.no_pacing, "pacing benchmark", "--no-pacing");
     r.pacing = r.part(skipped, "(f) pacing", pacing)?;
     let missing = match args.no_prism {
