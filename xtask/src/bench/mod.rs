@@ -236,8 +236,7 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         eprintln!("note: {note}");
     }
 
-    let skip =
-        |skip: bool, what: &str, flag: &str| skip.then(|| format!("{what} skipped ({flag})"));
+    let skip = |on: bool, what: &str, flag: &str| on.then(|| format!("{what} skipped ({flag})"));
     let skipped = skip(args.no_micro, "micro-benchmarks", "--no-micro");
     r.micro = r.part(skipped, "micro-benchmarks", || micro(&env))?;
     let list_mock = Mock::start(&mock, LIST_PACKS)?;
@@ -269,10 +268,8 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
         run => r.prism = run.and_then(Result::ok),
     }
     r.load("end");
-    if args.quick {
-        let note = "--quick: fewer requests and rounds, short criterion runs";
-        r.notes.push(note.into());
-    }
+    let quick_note = "--quick: fewer requests and rounds, short criterion runs";
+    r.notes.extend(args.quick.then(|| quick_note.to_owned()));
 
     r.targets = targets(&r);
     println!("\n== targets");
