@@ -397,8 +397,7 @@ pub(super) fn svg(r: &Report) -> String {
             r##"<line x1="{gx:.1}" y1="{y1:.1}" x2="{gx:.1}" y2="{y2:.1}" stroke="#222" stroke-width="2" stroke-dasharray="4,3"/><text x="{gx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle" fill="#222">{goal}</text>"##
         );
     }
-    let _ = writeln!(s, "</svg>");
-    s
+    s + "</svg>\n"
 }
 
 fn xml(text: &str) -> String {
@@ -411,12 +410,10 @@ fn xml(text: &str) -> String {
 pub(super) fn write_markdown(path: &Path, section: &str) -> Result<(), Error> {
     let existing = std::fs::read_to_string(path).unwrap_or_default();
     let text = match (existing.find(BEGIN), existing.find(END)) {
-        (Some(a), Some(b)) if a < b => format!(
-            "{}{}{}",
-            &existing[..a],
-            section.trim_end(),
-            &existing[b + END.len()..]
-        ),
+        (Some(a), Some(b)) if a < b => {
+            let (before, after) = (&existing[..a], &existing[b + END.len()..]);
+            format!("{before}{}{after}", section.trim_end())
+        }
         _ if existing.is_empty() => format!(
             "# Benchmarks\n\nProduced by `cargo xtask bench` (see `xtask/src/bench/`).\n\n{section}"
         ),
@@ -433,12 +430,11 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
                  downloads excluded); crates: distinct crates in `cargo tree -e normal,build`.\n\n"
         .to_owned();
     let rows = d.builds.iter().map(|b| {
-        let path = b.dependency.contains("path =");
-        let line = if path {
-            "cloudflare-ssl = { path = … }"
-        } else {
-            &b.dependency
-        };
+        let (path, ours) = (
+            b.dependency.contains("path ="),
+            "cloudflare-ssl = { path = … }",
+        );
+        let line = if path { ours } else { &b.dependency };
         let (seconds, crates) = (format!("{:.1} s", b.seconds), b.crates.to_string());
         vec![b.label.clone(), format!("`{line}`"), seconds, crates]
     });
