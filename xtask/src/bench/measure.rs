@@ -1,4 +1,5 @@
-//! The measurements of every part, and the statistics of their samples.
+//! The measurements of the micro-benchmarks and of parts (a) to (d), and the statistics of their
+//! samples.
 
 use std::time::{Duration, Instant};
 

@@ -168,9 +168,9 @@ pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     let pacing_seconds = args.pacing_seconds.unwrap_or(quick(30, 60));
     let pacing = || pacing::pacing(&pacing_driver, pacing_seconds);
     let prism_mock = args.prism_mock.as_ref().unwrap_or(&mock);
-    let seconds = args.prism_seconds.unwrap_or(quick(2, 5));
-    let rounds = args.prism_rounds.unwrap_or(quick(1, 3));
-    let prism = || prism::compare(root, &target, prism_mock, seconds, rounds);
+    let prism_seconds = args.prism_seconds.unwrap_or(quick(2, 5));
+    let prism_rounds = args.prism_rounds.unwrap_or(quick(1, 3));
+    let prism = || prism::compare(root, &target, prism_mock, prism_seconds, prism_rounds);
     let requests = args.requests.unwrap_or(quick(100, 250));
     let rounds = args.rounds.unwrap_or(quick(3, 20));
     let mut env = Env {
