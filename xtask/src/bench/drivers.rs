@@ -235,13 +235,9 @@ pub(super) struct Env {
 impl Env {
     /// The clients of part (a): the Rust drivers, then the SDKs found.
     pub(super) fn clients(&self) -> Vec<Client> {
-        let (rust, sdks) = (
-            [Client::Crate, Client::Raw, Client::RawTyped],
-            self.sdks.iter(),
-        );
-        rust.into_iter()
-            .chain(sdks.map(|(client, _)| *client))
-            .collect()
+        let sdks = self.sdks.iter().map(|(client, _)| *client);
+        let rust = [Client::Crate, Client::Raw, Client::RawTyped];
+        rust.into_iter().chain(sdks).collect()
     }
 
     /// Runs `client`'s driver in `mode` against `mock`, with `args`; its JSON output.

@@ -30,9 +30,8 @@ pub(super) struct PacingRun {
 pub(super) fn pacing(driver: &Path, seconds: u32) -> Result<Vec<PacingRun>, Error> {
     let mut runs = Vec::new();
     for (pacing, mode) in [(true, "on"), (false, "off")] {
-        println!(
-            "(f) pacing {mode}: {PROCESSES} processes, {LIMIT} requests / {WINDOW_SECS} s, {seconds} s"
-        );
+        let limit = format!("{LIMIT} requests / {WINDOW_SECS} s");
+        println!("(f) pacing {mode}: {PROCESSES} processes, {limit}, {seconds} s");
         let args = format!(
             "run --processes {PROCESSES} --limit {LIMIT} --window {WINDOW_SECS} --seconds {seconds} \
              --zones {ZONES} --pacing {mode}"

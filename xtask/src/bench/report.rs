@@ -109,13 +109,10 @@ pub(super) fn targets(r: &Report) -> Vec<Target> {
     let (ours, raw) = (r.get(Client::Crate), r.get(Client::Raw));
     if let (Some(c), Some(raw)) = (ours, raw) {
         let (ours, floor) = (c.headline(), raw.headline());
+        let [ours_med, raw_med, plus] = [ours, floor, ours - floor].map(us);
+        let [ours_cpu, raw_cpu] = [c, raw].map(|g| us(g.cpu_per_request));
         let detail = format!(
-            "median {} vs {} (+{}); client CPU {} vs {} per request",
-            us(ours),
-            us(floor),
-            us(ours - floor),
-            us(c.cpu_per_request),
-            us(raw.cpu_per_request)
+            "median {ours_med} vs {raw_med} (+{plus}); client CPU {ours_cpu} vs {raw_cpu} per request"
         );
         let name = "per-request overhead vs raw floor";
         t.push(target(name, ours / floor, "≤ 1.10×", detail));
@@ -229,14 +226,12 @@ pub(super) fn markdown(r: &Report) -> String {
         let cpu = |c: Client| r.get(c).map(|g| g.cpu_per_request);
         let (ours, raw, typed) = (cpu(Client::Crate), cpu(Client::Raw), cpu(Client::RawTyped));
         if let (Some(c), Some(raw), Some(typed)) = (ours, raw, typed) {
+            let [all, decode, rest] = [c - raw, typed - raw, c - typed].map(us);
             w += &format!(
                 "\nWhere this crate's overhead goes (client CPU per request, which is less noisy \
-                 than latency): {} in all over the floor; decoding into the generated types \
-                 instead of `Value` accounts for {}, the rest of the crate (generated builder, \
-                 transport with retries and tracing, envelope unwrapping) for {}.\n",
-                us(c - raw),
-                us(typed - raw),
-                us(c - typed),
+                 than latency): {all} in all over the floor; decoding into the generated types \
+                 instead of `Value` accounts for {decode}, the rest of the crate (generated \
+                 builder, transport with retries and tracing, envelope unwrapping) for {rest}.\n"
             );
         }
     }
@@ -430,11 +425,12 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
                  downloads excluded); crates: distinct crates in `cargo tree -e normal,build`.\n\n"
         .to_owned();
     let rows = d.builds.iter().map(|b| {
-        let (path, ours) = (
-            b.dependency.contains("path ="),
-            "cloudflare-ssl = { path = … }",
-        );
-        let line = if path { ours } else { &b.dependency };
+        let ours = "cloudflare-ssl = { path = … }";
+        let line = if b.dependency.contains("path =") {
+            ours
+        } else {
+            &b.dependency
+        };
         let (seconds, crates) = (format!("{:.1} s", b.seconds), b.crates.to_string());
         vec![b.label.clone(), format!("`{line}`"), seconds, crates]
     });
