@@ -18,48 +18,34 @@
 
 mod downstream;
 mod drivers;
-mod host;
 mod measure;
-mod mock;
 mod pacing;
 mod prism;
 mod report;
-mod stats;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
 use self::downstream::downstream;
-use self::drivers::{build, cargo, node_sdk, python_sdk, run_status, target_dir, Env};
-use self::host::{command_output, load_average};
+use self::drivers::{build, command_output, load_average, node_sdk, python_sdk, target_dir};
+use self::drivers::{Client, Env, Mock};
 use self::measure::{build_times, get_overhead, listing, memory, micro};
-use self::mock::Mock;
-use self::report::{machine, markdown, svg, targets, write_markdown, Report};
+use self::report::Report;
+use self::report::{machine, markdown, svg, targets, write_markdown};
 use crate::Error;
 
 /// How cargo selects the mock binary: the workspace package `cloudflare-ssl-mock`, as in
 /// `cargo run -p cloudflare-ssl-mock --bin cloudflare-ssl-mock -- …`. The one place that names it.
-pub const MOCK_TARGET: &[&str] = &[
-    "--package",
-    "cloudflare-ssl-mock",
-    "--bin",
-    "cloudflare-ssl-mock",
-];
+pub const MOCK_TARGET: &str = "--package cloudflare-ssl-mock --bin cloudflare-ssl-mock";
 /// The mock binary's file name under `target/release/`.
 pub const MOCK_BINARY: &str = "cloudflare-ssl-mock";
 /// How cargo selects the benchmark drivers: examples of the root crate (`benches/e2e/`). The one
 /// place that names them.
-pub const DRIVER_TARGETS: &[&str] = &[
-    "--package",
-    "cloudflare-ssl",
-    "--example",
-    "bench-crate",
-    "--example",
-    "bench-raw",
-    "--example",
-    "bench-pacing",
-];
+pub const DRIVER_TARGETS: &str =
+    "--package cloudflare-ssl --example bench-crate --example bench-raw --example bench-pacing";
 
 const BEGIN: &str =
     "<!-- bench:begin (written by `cargo xtask bench`; edit outside the markers) -->";
@@ -150,34 +136,24 @@ pub struct BenchArgs {
     pub chart: PathBuf,
 }
 
-/// The numbers the measurements use, with the defaults that depend on `--quick` resolved.
-pub(crate) struct Options {
-    quick: bool,
-    requests: u32,
-    rounds: u32,
-    prefetch: u32,
-}
+impl Report {
+    /// Records the load average as the part `name` starts.
+    fn load(&mut self, name: &str) {
+        self.loads.push((name.to_owned(), load_average()));
+    }
 
-/// The load average as each part starts, and the notes of the run (parts skipped and why).
-struct Log {
-    loads: Vec<(String, String)>,
-    notes: Vec<String>,
-}
-
-impl Log {
-    /// Runs a part (named `name` among the loads) when `run`, else notes `skipped`.
+    /// Runs the part `name`, or notes why it is `skipped`.
     fn part<T>(
         &mut self,
-        run: bool,
+        skipped: Option<String>,
         name: &str,
-        skipped: &str,
         f: impl FnOnce() -> Result<T, Error>,
     ) -> Result<Option<T>, Error> {
-        if !run {
-            self.notes.push(skipped.to_owned());
+        if let Some(skipped) = skipped {
+            self.notes.push(skipped);
             return Ok(None);
         }
-        self.loads.push((name.to_owned(), load_average()));
+        self.load(name);
         f().map(Some)
     }
 }
@@ -185,222 +161,143 @@ impl Log {
 /// Entry point of `cargo xtask bench`.
 pub fn run(root: &Path, args: &BenchArgs) -> Result<u8, Error> {
     let quick = |quick: u32, full: u32| if args.quick { quick } else { full };
-    let o = Options {
-        quick: args.quick,
-        requests: args.requests.unwrap_or(quick(100, 250)),
-        rounds: args.rounds.unwrap_or(quick(3, 20)),
-        prefetch: args.prefetch,
-    };
     let target = target_dir(root);
-    // The command as typed (after `cargo xtask`), for the report.
-    let command = std::iter::once("cargo xtask".to_owned())
-        .chain(std::env::args().skip(1))
-        .collect::<Vec<_>>()
-        .join(" ");
-    if args.downstream_only {
-        let start = load_average();
-        let d = downstream(root, &target)?;
-        println!(
-            "\n(--downstream-only: BENCHMARKS.md and the chart are left as they are; load average \
-             {start} at the start, {} at the end, on {} available cores)",
-            load_average(),
-            std::thread::available_parallelism().map_or(0, |n| n.get())
-        );
-        print!("{}", report::downstream_table(&d));
-        return Ok(0);
-    }
-    let pacing_seconds = args.pacing_seconds.unwrap_or(quick(30, 60));
-    let pacing_driver = target.join("release/examples/bench-pacing");
-    if args.pacing_only {
-        build(root)?;
-        let runs = pacing::pacing(&pacing_driver, pacing_seconds)?;
-        println!("\n(--pacing-only: BENCHMARKS.md and the chart are left as they are)");
-        print!("{}", pacing::pacing_table(&runs));
-        return Ok(0);
-    }
-    let (prism_seconds, prism_rounds) = (args.prism_seconds, args.prism_rounds);
-    let (prism_seconds, prism_rounds) = (
-        prism_seconds.unwrap_or(quick(2, 5)),
-        prism_rounds.unwrap_or(quick(1, 3)),
-    );
     let release = target.join("release");
-    let mock_binary = args
-        .prism_mock
-        .clone()
-        .unwrap_or_else(|| release.join(MOCK_BINARY));
-    if args.prism_only {
-        if let Some(missing) = prism::missing_tools() {
+    let mock = release.join(MOCK_BINARY);
+    let pacing_driver = release.join("examples/bench-pacing");
+    let pacing_seconds = args.pacing_seconds.unwrap_or(quick(30, 60));
+    let pacing = || pacing::pacing(&pacing_driver, pacing_seconds);
+    let prism_mock = args.prism_mock.as_ref().unwrap_or(&mock);
+    let prism_seconds = args.prism_seconds.unwrap_or(quick(2, 5));
+    let prism_rounds = args.prism_rounds.unwrap_or(quick(1, 3));
+    let prism = || prism::compare(root, &target, prism_mock, prism_seconds, prism_rounds);
+    let requests = args.requests.unwrap_or(quick(100, 250));
+    let rounds = args.rounds.unwrap_or(quick(3, 20));
+    let mut env = Env {
+        root: root.to_path_buf(),
+        target: target.clone(),
+        quick: args.quick,
+        release: args.build_profile == BuildProfile::Release,
+        prefetch: args.prefetch,
+        requests,
+        rounds,
+        ..Env::default()
+    };
+
+    let only = [
+        (args.downstream_only, "--downstream-only"),
+        (args.pacing_only, "--pacing-only"),
+        (args.prism_only, "--prism-only"),
+    ];
+    if let Some((_, flag)) = only.into_iter().find(|(only, _)| *only) {
+        if let Some(missing) = args.prism_only.then(prism::missing_tools).flatten() {
             println!("(g) the comparison with Prism is skipped: {missing}");
             return Ok(0);
         }
-        if args.prism_mock.is_none() {
-            println!("building the mock (release)");
-            let mut cmd = cargo();
-            cmd.current_dir(root)
-                .args(["build", "--release"])
-                .args(MOCK_TARGET);
-            run_status(&mut cmd, "cargo build --release (the mock)")?;
+        if args.pacing_only || (args.prism_only && args.prism_mock.is_none()) {
+            build(root, args.pacing_only)?;
         }
         let start = load_average();
-        let run = prism::compare(root, &target, &mock_binary, prism_seconds, prism_rounds)?;
+        let table = match () {
+            () if args.downstream_only => report::downstream_table(&downstream(&env)?),
+            () if args.pacing_only => pacing::pacing_table(&pacing()?),
+            () => prism::prism_table(&prism()?),
+        };
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         println!(
-            "\n(--prism-only: BENCHMARKS.md is left as it is; load average {start} at the start, \
-             {} at the end)",
+            "\n({flag}: BENCHMARKS.md and the chart are left as they are; load average {start} at \
+             the start, {} at the end, on {cores} available cores)",
             load_average()
         );
-        print!("{}", prism::prism_table(&run));
+        print!("{table}");
         return Ok(0);
     }
-    let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
-    let mut log = Log {
-        loads: vec![("start".to_owned(), load_average())],
-        notes: Vec::new(),
-    };
 
-    build(root)?;
-    let mut env = Env {
-        root: root.to_path_buf(),
-        mock: release.join(MOCK_BINARY),
-        crate_driver: release.join("examples/bench-crate"),
-        raw_driver: release.join("examples/bench-raw"),
-        target: target.clone(),
-        python: None,
-        node: None,
+    // The command as typed (after `cargo xtask`), for the report.
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    let date = command_output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
+    let mut r = Report {
+        date,
+        machine: machine(),
+        loads: vec![("start".to_owned(), load_average())],
+        command: format!("cargo xtask {}", command.join(" ")),
+        prefetch: args.prefetch,
+        requests,
+        rounds,
+        ..Report::default()
     };
-    let mut machine = machine();
+    build(root, true)?;
     if args.no_sdks {
-        log.notes.push("SDKs skipped (--no-sdks)".into());
+        r.notes.push("SDKs skipped (--no-sdks)".into());
     } else {
-        let dir = target.join("bench-sdks");
-        match python_sdk(&dir, &args.python_sdk) {
-            Ok(p) => {
-                let python = p.0.to_str().unwrap_or_default();
-                let version = command_output(python, &["--version"]).unwrap_or_default();
-                let sdk = format!("`cloudflare` {} on {version} (httpx; max_retries=0)", p.1);
-                machine.push(("Python SDK".into(), sdk));
-                env.python = Some(p);
-            }
-            Err(e) => log.notes.push(format!("Python SDK unavailable: {e}")),
-        }
-        match node_sdk(&dir, &args.ts_sdk) {
-            Ok(p) => {
-                let node = command_output("node", &["--version"]).unwrap_or_default();
-                let sdk = format!(
-                    "`cloudflare` {} on Node {node} (built-in fetch; maxRetries: 0)",
-                    p.1
-                );
-                machine.push(("TypeScript SDK".into(), sdk));
-                env.node = Some(p);
-            }
-            Err(e) => log.notes.push(format!("TypeScript SDK unavailable: {e}")),
-        }
+        install_sdks(&mut env, &mut r, args);
     }
-    for note in &log.notes {
+    for note in &r.notes {
         eprintln!("note: {note}");
     }
 
-    let skipped = "micro-benchmarks skipped (--no-micro)";
-    let micro = log.part(!args.no_micro, "micro-benchmarks", skipped, || {
-        micro(&env, o.quick)
-    })?;
-    let (gets, lists, mut mem) = {
-        let mock = Mock::start(&env.mock, LIST_PACKS)?;
-        log.loads.push(("(a) GET overhead".into(), load_average()));
-        let gets = get_overhead(&env, &mock, &o)?;
-        log.loads
-            .push(("(c) memory, 2,000 packs".into(), load_average()));
-        let mem = memory(&env, &mock, LIST_PACKS, &o)?;
-        log.loads.push(("(b) listing".into(), load_average()));
-        let lists = listing(&env, &mock, &o)?;
-        (gets, lists, mem)
-    };
-    {
-        let mock = Mock::start(&env.mock, BIG_PACKS)?;
-        log.loads
-            .push(("(c) memory, 10,000 packs".into(), load_average()));
-        mem.extend(memory(&env, &mock, BIG_PACKS, &o)?);
-    }
-    let release_build = args.build_profile == BuildProfile::Release;
-    let skipped = "build times skipped (--no-build-time)";
-    let build = log.part(!args.no_build_time, "(d) build times", skipped, || {
-        build_times(&env, release_build)
-    })?;
-    let skipped = "downstream build cost skipped (--no-downstream)";
-    let downstream = log.part(
-        !args.no_downstream,
-        "(e) downstream build cost",
-        skipped,
-        || downstream(root, &target),
-    )?;
-    let skipped = "pacing benchmark skipped (--no-pacing)";
-    let pacing = log.part(!args.no_pacing, "(f) pacing", skipped, || {
-        pacing::pacing(&pacing_driver, pacing_seconds)
-    })?;
+    let skip = |on: bool, what: &str, flag: &str| on.then(|| format!("{what} skipped ({flag})"));
+    let skipped = skip(args.no_micro, "micro-benchmarks", "--no-micro");
+    r.micro = r.part(skipped, "micro-benchmarks", || micro(&env))?;
+    let list_mock = Mock::start(&mock, LIST_PACKS)?;
+    r.load("(a) GET overhead");
+    r.gets = get_overhead(&env, &list_mock)?;
+    r.load("(c) memory, 2,000 packs");
+    r.mem = memory(&env, &list_mock, LIST_PACKS)?;
+    r.load("(b) listing");
+    r.lists = listing(&env, &list_mock)?;
+    drop(list_mock);
+    let big_mock = Mock::start(&mock, BIG_PACKS)?;
+    r.load("(c) memory, 10,000 packs");
+    r.mem.extend(memory(&env, &big_mock, BIG_PACKS)?);
+    drop(big_mock);
+    let skipped = skip(args.no_build_time, "build times", "--no-build-time");
+    r.build = r.part(skipped, "(d) build times", || build_times(&env))?;
+    let what = "downstream build cost";
+    let skipped = skip(args.no_downstream, what, "--no-downstream");
+    r.downstream = r.part(skipped, &format!("(e) {what}"), || downstream(&env))?;
+    let skipped = skip(args.no_pacing, "pacing benchmark", "--no-pacing");
+    r.pacing = r.part(skipped, "(f) pacing", pacing)?;
     let missing = match args.no_prism {
         true => Some(" (--no-prism)".to_owned()),
         false => prism::missing_tools().map(|m| format!(": {m}")),
     };
-    let skipped = format!(
-        "comparison with Prism skipped{}",
-        missing.as_deref().unwrap_or("")
-    );
-    let prism = log.part(
-        missing.is_none(),
-        "(g) the mock against Prism",
-        &skipped,
-        || {
-            Ok(prism::compare(
-                root,
-                &target,
-                &mock_binary,
-                prism_seconds,
-                prism_rounds,
-            ))
-        },
-    )?;
-    let prism = match prism {
-        Some(Err(e)) => {
-            log.notes
-                .push(format!("comparison with Prism skipped: {e}"));
-            None
-        }
-        run => run.and_then(Result::ok),
-    };
-    log.loads.push(("end".into(), load_average()));
-    if o.quick {
-        log.notes
-            .push("--quick: fewer requests and rounds, short criterion runs".into());
+    let skipped = missing.map(|m| format!("comparison with Prism skipped{m}"));
+    match r.part(skipped, "(g) the mock against Prism", || Ok(prism()))? {
+        Some(Err(e)) => r.notes.push(format!("comparison with Prism skipped: {e}")),
+        run => r.prism = run.and_then(Result::ok),
     }
+    r.load("end");
+    let quick_note = "--quick: fewer requests and rounds, short criterion runs";
+    r.notes.extend(args.quick.then(|| quick_note.to_owned()));
 
-    let mut report = Report {
-        date,
-        machine,
-        loads: log.loads,
-        micro,
-        gets,
-        lists,
-        mem,
-        build,
-        downstream,
-        pacing,
-        prism,
-        targets: Vec::new(),
-        command,
-        prefetch: o.prefetch,
-        requests: o.requests,
-        rounds: o.rounds,
-        notes: log.notes,
-    };
-    report.targets = targets(&report);
+    r.targets = targets(&r);
     println!("\n== targets");
-    for t in &report.targets {
+    for t in &r.targets {
         let met = if t.met { "met" } else { "MISSED" };
         let (name, ratio, goal, detail) = (&t.name, t.ratio, &t.goal, &t.detail);
         println!("  {name:<55} {ratio:>6.2}×  goal {goal:<15} {met}  ({detail})");
     }
     let (out, chart) = (root.join(&args.out), root.join(&args.chart));
-    write_markdown(&out, &markdown(&report))?;
-    crate::write_text(&chart, &svg(&report))?;
+    write_markdown(&out, &markdown(&r))?;
+    crate::write_text(&chart, &svg(&r))?;
     println!("\nwrote {} and {}", out.display(), chart.display());
     Ok(0)
+}
+
+/// Installs (or finds) the official SDKs, each described in the machine table or its absence
+/// noted.
+fn install_sdks(env: &mut Env, r: &mut Report, args: &BenchArgs) {
+    let dir = env.target.join("bench-sdks");
+    let python = (Client::Python, "Python", python_sdk(&dir, &args.python_sdk));
+    let node = (Client::Node, "TypeScript", node_sdk(&dir, &args.ts_sdk));
+    for (client, name, sdk) in [python, node] {
+        match sdk {
+            Ok((path, sdk)) => {
+                r.machine.push((format!("{name} SDK"), sdk));
+                env.sdks.push((client, path));
+            }
+            Err(e) => r.notes.push(format!("{name} SDK unavailable: {e}")),
+        }
+    }
 }

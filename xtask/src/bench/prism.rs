@@ -21,9 +21,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::drivers::run_status;
-use super::host::{command_output, pinned, Cpu};
-use super::mock::{http, Mock};
+use super::drivers::{command_output, npm_install, pinned, Cpu, Mock};
+use super::measure::median;
 use crate::Error;
 
 /// The Prism version measured (`@stoplight/prism-cli` on npm), pinned exactly.
@@ -114,44 +113,7 @@ pub(super) fn missing_tools() -> Option<String> {
 
 /// Installs (or finds) Prism under `dir` (an npm prefix); its entry point.
 pub(super) fn prism_cli(dir: &Path) -> Result<PathBuf, Error> {
-    let manifest = dir.join("node_modules/@stoplight/prism-cli/package.json");
-    let installed = || {
-        std::fs::read_to_string(&manifest)
-            .ok()
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-            .and_then(|v| v["version"].as_str().map(str::to_owned))
-    };
-    if installed().as_deref() != Some(PRISM_VERSION) {
-        println!(
-            "installing @stoplight/prism-cli@{PRISM_VERSION} into {}",
-            dir.display()
-        );
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-        let package = dir.join("package.json");
-        if !package.exists() {
-            crate::write_text(&package, "{\"name\": \"bench-tools\", \"private\": true}\n")?;
-        }
-        run_status(
-            Command::new("npm")
-                .args([
-                    "install",
-                    "--no-audit",
-                    "--no-fund",
-                    "--silent",
-                    "--save-exact",
-                    "--prefix",
-                ])
-                .arg(dir)
-                .arg(format!("@stoplight/prism-cli@{PRISM_VERSION}")),
-            "npm install @stoplight/prism-cli",
-        )?;
-    }
-    if installed().as_deref() != Some(PRISM_VERSION) {
-        return Err(Error::Failed(format!(
-            "@stoplight/prism-cli@{PRISM_VERSION} is not installed under {}",
-            dir.display()
-        )));
-    }
+    npm_install(dir, "", &format!("@stoplight/prism-cli@{PRISM_VERSION}"))?;
     Ok(dir.join("node_modules/@stoplight/prism-cli/dist/index.js"))
 }
 
@@ -164,7 +126,7 @@ struct Prism {
 impl Prism {
     fn start(cli: &Path, spec: &Path) -> Result<Prism, Error> {
         let port = free_port()?;
-        let mut command = Command::new("node");
+        let mut command = pinned("node", Cpu::Server);
         command
             .arg(cli)
             .args(["mock", "--host", "127.0.0.1", "--port", &port.to_string()])
@@ -177,7 +139,7 @@ impl Prism {
                 "warn",
             ])
             .arg(spec);
-        let child = pinned(command, Cpu::Server)
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -448,7 +410,7 @@ fn parse_wrk(out: &str) -> Option<WrkResult> {
 }
 
 fn wrk(script: &Path, origin: &str, seconds: u32) -> Result<WrkResult, Error> {
-    let mut command = Command::new("wrk");
+    let mut command = pinned("wrk", Cpu::Client);
     command
         .arg(format!("-t{WRK_THREADS}"))
         .arg(format!("-c{WRK_CONNECTIONS}"))
@@ -456,21 +418,12 @@ fn wrk(script: &Path, origin: &str, seconds: u32) -> Result<WrkResult, Error> {
         .arg("-s")
         .arg(script)
         .arg(origin);
-    let out = pinned(command, Cpu::Client)
+    let out = command
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| Error::Io(format!("wrk: cannot run: {e}")))?;
     let text = String::from_utf8_lossy(&out.stdout);
     parse_wrk(&text).ok_or_else(|| Error::Failed(format!("wrk printed no Requests/sec: {text}")))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
 }
 
 /// Runs the comparison: `rounds` interleaved rounds of `seconds` per case and server.
@@ -553,8 +506,8 @@ pub(super) fn compare(
         rows.push(PrismRow {
             name: case.name.to_owned(),
             operations: case.operations.to_owned(),
-            ours: median(ours),
-            prism: median(theirs),
+            ours: median(&ours),
+            prism: median(&theirs),
             ours_bytes,
             prism_bytes,
             ours_non2xx,
@@ -574,16 +527,7 @@ pub(super) fn compare(
 /// The identifier of the zone's first advanced pack (an active `txt` pack on the apex and
 /// `*.example.com`): the target of the pack reads and edits.
 fn first_advanced_pack(mock: &Mock) -> Result<String, Error> {
-    let page = http(
-        &mock.origin,
-        "GET",
-        &format!(
-            "/client/v4/zones/{}/ssl/certificate_packs?per_page=5",
-            mock.zone
-        ),
-        Some(&mock.token),
-        None,
-    )?;
+    let page = mock.list_page(5)?;
     page["result"]
         .as_array()
         .into_iter()

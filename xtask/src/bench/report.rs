@@ -5,13 +5,15 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::downstream::Downstream;
-use super::drivers::Client;
-use super::host::command_output;
+use super::drivers::{command_output, pinning_cpus, proc_field, Client};
+use super::measure::{median, percentile, spread};
 use super::measure::{BuildTimes, GetResult, ListResult, MemResult, Micro, MICRO};
-use super::stats::{median, percentile, spread};
+use super::pacing::{pacing_table, PacingRun};
+use super::prism::{prism_table, PrismRun};
 use super::{BEGIN, BIG_PACKS, END, LIST_LATENCY_MS, LIST_PACKS};
 use crate::Error;
 
+/// A ratio with its goal ("" for a comparison without one).
 pub(super) struct Target {
     pub(super) name: String,
     pub(super) ratio: f64,
@@ -20,18 +22,24 @@ pub(super) struct Target {
     pub(super) detail: String,
 }
 
-pub(super) fn fmt_us(ns: f64) -> String {
+fn us(ns: f64) -> String {
     format!("{:.1} µs", ns / 1e3)
 }
 
-pub(super) fn fmt_ms(ns: f64) -> String {
+fn ms(ns: f64) -> String {
     format!("{:.0} ms", ns / 1e6)
 }
 
-pub(super) fn fmt_mib(kib: f64) -> String {
+fn mib(kib: f64) -> String {
     format!("{:.1} MiB", kib / 1024.0)
 }
 
+/// `1.23×`, or nothing without a value.
+fn times(ratio: Option<f64>) -> String {
+    ratio.map_or(String::new(), |r| format!("{r:.2}×"))
+}
+
+#[derive(Default)]
 pub(super) struct Report {
     pub(super) date: String,
     pub(super) machine: Vec<(String, String)>,
@@ -42,8 +50,8 @@ pub(super) struct Report {
     pub(super) mem: Vec<MemResult>,
     pub(super) build: Option<BuildTimes>,
     pub(super) downstream: Option<Downstream>,
-    pub(super) pacing: Option<Vec<super::pacing::PacingRun>>,
-    pub(super) prism: Option<super::prism::PrismRun>,
+    pub(super) pacing: Option<Vec<PacingRun>>,
+    pub(super) prism: Option<PrismRun>,
     pub(super) targets: Vec<Target>,
     pub(super) command: String,
     pub(super) prefetch: u32,
@@ -52,16 +60,40 @@ pub(super) struct Report {
     pub(super) notes: Vec<String>,
 }
 
-/// A Markdown table: the header cells, then the rows.
-fn table(head: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let mut s = format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(head.len()));
+impl Report {
+    fn get(&self, client: Client) -> Option<&GetResult> {
+        self.gets.iter().find(|g| g.client == client)
+    }
+
+    /// The median walk of `client` in part (b).
+    fn list(&self, client: Client) -> Option<f64> {
+        let list = self.lists.iter().find(|l| l.client == client);
+        list.map(|l| median(&l.walks))
+    }
+}
+
+/// A Markdown table: the header cells (joined by ` | `), then the rows.
+fn table(head: &str, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let cells = head.split(" | ").count();
+    let mut s = format!("| {head} |\n|{}\n", "---|".repeat(cells));
     for row in rows {
         let _ = writeln!(s, "| {} |", row.join(" | "));
     }
     s
 }
 
-fn target(name: impl Into<String>, ratio: f64, goal: &str, met: bool, detail: String) -> Target {
+/// The number in a goal (`≤ 1.10×` → 1.1).
+fn goal_value(goal: &str) -> Option<f64> {
+    let digit = |c: &char| c.is_ascii_digit() || *c == '.';
+    let number: String = goal.chars().filter(digit).collect();
+    number.parse().ok()
+}
+
+/// A target, met when its ratio is on the goal's side of the goal's number (`≥ 5×`: at least 5,
+/// `≤ 1.5×`: at most 1.5); always met without a goal.
+fn target(name: impl Into<String>, ratio: f64, goal: &str, detail: String) -> Target {
+    let at_least = goal.contains('≥');
+    let met = goal_value(goal).is_none_or(|g| if at_least { ratio >= g } else { ratio <= g });
     let (name, goal) = (name.into(), goal.to_owned());
     Target {
         name,
@@ -74,310 +106,231 @@ fn target(name: impl Into<String>, ratio: f64, goal: &str, met: bool, detail: St
 
 pub(super) fn targets(r: &Report) -> Vec<Target> {
     let mut t = Vec::new();
-    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
-    if let (Some(c), Some(raw)) = (get(Client::Crate), get(Client::Raw)) {
-        let ratio = c.headline() / raw.headline();
+    let (ours, raw) = (r.get(Client::Crate), r.get(Client::Raw));
+    if let (Some(c), Some(raw)) = (ours, raw) {
+        let (ours, floor) = (c.headline(), raw.headline());
+        let [ours_med, raw_med, plus] = [ours, floor, ours - floor].map(us);
+        let [ours_cpu, raw_cpu] = [c, raw].map(|g| us(g.cpu_per_request));
         let detail = format!(
-            "median {} vs {} (+{}); client CPU {} vs {} per request",
-            fmt_us(c.headline()),
-            fmt_us(raw.headline()),
-            fmt_us(c.headline() - raw.headline()),
-            fmt_us(c.cpu_per_request),
-            fmt_us(raw.cpu_per_request)
+            "median {ours_med} vs {raw_med} (+{plus}); client CPU {ours_cpu} vs {raw_cpu} per request"
         );
         let name = "per-request overhead vs raw floor";
-        t.push(target(name, ratio, "≤ 1.10×", ratio <= 1.10, detail));
+        t.push(target(name, ours / floor, "≤ 1.10×", detail));
     }
-    if let (Some(c), Some(py)) = (get(Client::Crate), get(Client::Python)) {
-        let ratio = c.rps / py.rps;
+    if let (Some(c), Some(py)) = (ours, r.get(Client::Python)) {
+        let (name, ratio) = ("requests/s vs Python SDK", c.rps / py.rps);
         let detail = format!("{:.0} vs {:.0} requests/s", c.rps, py.rps);
-        t.push(target(
-            "requests/s vs Python SDK",
-            ratio,
-            "≥ 5×",
-            ratio >= 5.0,
-            detail,
-        ));
+        t.push(target(name, ratio, "≥ 5×", detail));
     }
-    let list = |c: Client| {
-        r.lists
-            .iter()
-            .find(|l| l.client == c)
-            .map(|l| median(&l.walks))
-    };
-    if let (Some(seq), Some(pre)) = (list(Client::Crate), list(Client::CratePrefetch)) {
+    if let (Some(seq), Some(pre)) = (r.list(Client::Crate), r.list(Client::CratePrefetch)) {
         let name = format!("2,000-pack listing, prefetch({}) vs sequential", r.prefetch);
-        let detail = format!("{} vs {}", fmt_ms(pre), fmt_ms(seq));
-        t.push(target(
-            name,
-            pre / seq,
-            "≤ 0.25×",
-            pre / seq <= 0.25,
-            detail,
-        ));
+        let detail = format!("{} vs {}", ms(pre), ms(seq));
+        t.push(target(name, pre / seq, "≤ 0.25×", detail));
     }
     if let Some(m) = &r.micro {
         let (typed, value) = (m.get("decode/typed"), m.get("decode/value"));
         let name = "decode 50-pack page, typed vs `Value`";
-        let detail = format!("{} vs {}", fmt_us(typed), fmt_us(value));
-        t.push(target(
-            name,
-            typed / value,
-            "≤ 1.5×",
-            typed / value <= 1.5,
-            detail,
-        ));
+        let detail = format!("{} vs {}", us(typed), us(value));
+        t.push(target(name, typed / value, "≤ 1.5×", detail));
     }
-    let stream = |packs: u32| {
-        let streaming = |m: &&MemResult| m.label.starts_with("streaming `.items()`");
-        r.mem.iter().filter(streaming).find(|m| m.packs == packs)
+    let streaming = |packs: u32| {
+        let items = |m: &&MemResult| m.label.starts_with("streaming `.items()`");
+        let mut mem = r.mem.iter().filter(items);
+        mem.find(|m| m.packs == packs).map(|m| m.peak_kib)
     };
-    if let (Some(small), Some(big)) = (stream(LIST_PACKS), stream(BIG_PACKS)) {
-        let ratio = big.peak_kib / small.peak_kib;
+    if let (Some(small), Some(big)) = (streaming(LIST_PACKS), streaming(BIG_PACKS)) {
         let name = "streaming peak RSS, 10,000 vs 2,000 packs";
-        let detail = format!("{} vs {}", fmt_mib(big.peak_kib), fmt_mib(small.peak_kib));
-        t.push(target(name, ratio, "flat (≤ 1.10×)", ratio <= 1.10, detail));
+        let detail = format!("{} vs {}", mib(big), mib(small));
+        t.push(target(name, big / small, "flat (≤ 1.10×)", detail));
     }
     t
 }
 
 pub(super) fn markdown(r: &Report) -> String {
-    let pairs = |rows: &[(String, String)]| -> Vec<Vec<String>> {
-        rows.iter()
-            .map(|(k, v)| vec![k.clone(), v.clone()])
-            .collect()
+    let pairs = |rows: &[(String, String)]| {
+        let pair = |(k, v): &(String, String)| vec![k.clone(), v.clone()];
+        rows.iter().map(pair).collect::<Vec<_>>()
     };
-    let mut s = format!(
+    let mut w = format!(
         "{BEGIN}\n\n## Results of {}\n\nCommand: `{}`\n\n{}\nLoad average (1/5/15 min) when \
          each part started: on a shared machine, a load above its {} available cores means other \
-         work competed with the measurements:\n\n{}",
+         work competed with the measurements:\n\n{}\n### Targets\n\n",
         r.date,
         r.command,
-        table(&["machine", ""], pairs(&r.machine)),
+        table("machine | ", pairs(&r.machine)),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        table(&["part", "load average"], pairs(&r.loads)),
+        table("part | load average", pairs(&r.loads)),
     );
-    let w = &mut s;
-    let _ = writeln!(w, "\n### Targets\n");
-    let met = |t: &Target| if t.met { "✅ met" } else { "❌ missed" };
     let rows = r.targets.iter().map(|t| {
-        let ratio = format!("{:.2}×", t.ratio);
-        vec![
-            t.name.clone(),
-            t.goal.clone(),
-            ratio,
-            met(t).into(),
-            t.detail.clone(),
-        ]
+        let met = if t.met { "✅ met" } else { "❌ missed" }.to_owned();
+        let (name, goal, detail) = (t.name.clone(), t.goal.clone(), t.detail.clone());
+        vec![name, goal, format!("{:.2}×", t.ratio), met, detail]
     });
-    w.push_str(&table(&["target", "goal", "measured", "", "detail"], rows));
-    let _ = writeln!(
-        w,
-        "\nChart of these ratios: [`benches/ratios.svg`](benches/ratios.svg)."
-    );
+    w += &table("target | goal | measured |  | detail", rows);
+    w += "\nChart of these ratios: [`benches/ratios.svg`](benches/ratios.svg).\n";
 
     if let Some(m) = &r.micro {
-        let _ = writeln!(
-            w,
-            "\n### Micro-benchmarks (criterion, median)\n\n`cargo bench --bench micro`; the 50-pack \
-             page is {} KB.\n",
-            m.page_bytes / 1000
-        );
         let rows = MICRO.map(|(name, vs)| {
             let rel = match vs {
                 "" => String::new(),
                 vs => format!("{:.2}× `{vs}`", m.get(name) / m.get(vs)),
             };
-            vec![format!("`{name}`"), fmt_us(m.get(name)), rel]
+            vec![format!("`{name}`"), us(m.get(name)), rel]
         });
-        w.push_str(&table(&["benchmark", "median", "vs"], rows));
-        let tolerance = m.get("decode/typed") - m.get("decode/typed_without_extra");
-        let _ = writeln!(
-            w,
+        let (kb, table) = (m.page_bytes / 1000, table("benchmark | median | vs", rows));
+        w += &format!(
+            "\n### Micro-benchmarks (criterion, median)\n\n`cargo bench --bench micro`; the 50-pack \
+             page is {kb} KB.\n\n{table}"
+        );
+        let (typed, plain) = (m.get("decode/typed"), m.get("decode/typed_without_extra"));
+        w += &format!(
             "\nCost of the generated decoders' tolerance and `extra` maps (unknown fields kept), \
              against plain derived structs without either: {} per page ({:.0}% of the typed \
-             decode; the plain structs are {:.2}× `Value`).",
-            fmt_us(tolerance),
-            100.0 * tolerance / m.get("decode/typed"),
-            m.get("decode/typed_without_extra") / m.get("decode/value")
+             decode; the plain structs are {:.2}× `Value`).\n",
+            us(typed - plain),
+            100.0 * (typed - plain) / typed,
+            plain / m.get("decode/value")
         );
     }
 
-    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
     if !r.gets.is_empty() {
-        let _ = writeln!(
-            w,
+        w += &format!(
             "\n### (a) Per-request overhead: sequential `GET` of one certificate pack\n\n{} rounds \
              × {} requests per client (after a warm-up), interleaved; one process per client and \
              round, one connection kept alive. Client CPU: the driver's own CPU time per request \
              (Rust: its one thread, `/proc/thread-self/schedstat`; Python: `process_time`; Node: \
-             `process.cpuUsage`, all of its threads).\n",
+             `process.cpuUsage`, all of its threads).\n\n",
             r.rounds, r.requests
         );
-        let floor = get(Client::Raw).map(GetResult::headline);
-        let crate_rps = get(Client::Crate).map(|g| g.rps);
-        let head = [
-            "client",
-            "median (of round medians)",
-            "p90 (all requests)",
-            "round-to-round spread",
-            "vs floor (median)",
-            "requests/s",
-            "this crate's requests/s ÷ theirs",
-            "client CPU per request",
-        ];
+        let floor = r.get(Client::Raw).map(GetResult::headline);
+        let crate_rps = r.get(Client::Crate).map(|g| g.rps);
         let rows = r.gets.iter().map(|g| {
             let med = g.headline();
             vec![
                 g.client.label(r.prefetch),
-                fmt_us(med),
-                fmt_us(percentile(&g.samples, 0.9)),
+                us(med),
+                us(percentile(&g.samples, 0.9)),
                 format!("{:.0}%", 100.0 * spread(&g.round_medians)),
-                floor.map_or("".into(), |f| format!("{:.2}×", med / f)),
+                times(floor.map(|f| med / f)),
                 format!("{:.0}", g.rps),
-                crate_rps.map_or("".into(), |c| format!("{:.2}×", c / g.rps)),
-                fmt_us(g.cpu_per_request),
+                times(crate_rps.map(|c| c / g.rps)),
+                us(g.cpu_per_request),
             ]
         });
-        w.push_str(&table(&head, rows));
-        if let (Some(c), Some(raw), Some(typed)) =
-            (get(Client::Crate), get(Client::Raw), get(Client::RawTyped))
-        {
-            let _ = writeln!(
-                w,
+        w += &table(
+            "client | median (of round medians) | p90 (all requests) | round-to-round spread | \
+             vs floor (median) | requests/s | this crate's requests/s ÷ theirs | client CPU per \
+             request",
+            rows,
+        );
+        let cpu = |c: Client| r.get(c).map(|g| g.cpu_per_request);
+        let (ours, raw, typed) = (cpu(Client::Crate), cpu(Client::Raw), cpu(Client::RawTyped));
+        if let (Some(c), Some(raw), Some(typed)) = (ours, raw, typed) {
+            let [all, decode, rest] = [c - raw, typed - raw, c - typed].map(us);
+            w += &format!(
                 "\nWhere this crate's overhead goes (client CPU per request, which is less noisy \
-                 than latency): {} in all over the floor; decoding into the generated types \
-                 instead of `Value` accounts for {}, the rest of the crate (generated builder, \
-                 transport with retries and tracing, envelope unwrapping) for {}.",
-                fmt_us(c.cpu_per_request - raw.cpu_per_request),
-                fmt_us(typed.cpu_per_request - raw.cpu_per_request),
-                fmt_us(c.cpu_per_request - typed.cpu_per_request),
+                 than latency): {all} in all over the floor; decoding into the generated types \
+                 instead of `Value` accounts for {decode}, the rest of the crate (generated \
+                 builder, transport with retries and tracing, envelope unwrapping) for {rest}.\n"
             );
         }
     }
 
     if !r.lists.is_empty() {
-        let _ = writeln!(
-            w,
+        w += &format!(
             "\n### (b) Listing {LIST_PACKS} packs (40 pages of 50), {LIST_LATENCY_MS} ms injected \
              latency per list request\n\nMedian of every walk (each process opens its connection \
-             with one untimed request first).\n"
+             with one untimed request first).\n\n"
         );
-        let seq = r
-            .lists
-            .iter()
-            .find(|l| l.client == Client::Crate)
-            .map(|l| median(&l.walks));
-        let head = [
-            "client",
-            "walks",
-            "median",
-            "min",
-            "max",
-            "requests per walk",
-            "vs this crate sequential",
-        ];
+        let seq = r.list(Client::Crate);
         let rows = r.lists.iter().map(|l| {
             let med = median(&l.walks);
             vec![
                 l.client.label(r.prefetch),
                 l.walks.len().to_string(),
-                fmt_ms(med),
-                fmt_ms(percentile(&l.walks, 0.0)),
-                fmt_ms(percentile(&l.walks, 1.0)),
+                ms(med),
+                ms(percentile(&l.walks, 0.0)),
+                ms(percentile(&l.walks, 1.0)),
                 format!("{:.0}", l.requests_per_walk),
-                seq.map_or("".into(), |s| format!("{:.2}×", med / s)),
+                times(seq.map(|s| med / s)),
             ]
         });
-        w.push_str(&table(&head, rows));
+        w += &table(
+            "client | walks | median | min | max | requests per walk | vs this crate sequential",
+            rows,
+        );
     }
 
     if !r.mem.is_empty() {
-        let _ = writeln!(
-            w,
-            "\n### (c) Peak memory of a process walking the listing\n\n`VmHWM` of the \
-             `bench-crate mem` process (this crate, per_page 50), median of runs; the baseline is \
-             `VmHWM` after building the runtime and the client, before the first request.\n"
-        );
+        w += "\n### (c) Peak memory of a process walking the listing\n\n`VmHWM` of the \
+              `bench-crate mem` process (this crate, per_page 50), median of runs; the baseline is \
+              `VmHWM` after building the runtime and the client, before the first request.\n\n";
         let rows = r.mem.iter().map(|m| {
             let (peak, base) = (m.peak_kib, m.baseline_kib);
-            let mib = [peak, base, peak - base].map(fmt_mib);
+            let mib = [peak, base, peak - base].map(mib);
             [vec![m.packs.to_string(), m.label.clone()], mib.to_vec()].concat()
         });
-        let head = ["packs", "mode", "peak RSS", "baseline", "peak − baseline"];
-        w.push_str(&table(&head, rows));
+        w += &table("packs | mode | peak RSS | baseline | peak − baseline", rows);
     }
 
     if let Some(b) = &r.build {
-        let _ = writeln!(
-            w,
-            "\n### (d) Build times\n\n`cargo build --package cloudflare-ssl --lib` ({} profile) \
-             in a fresh scratch `CARGO_TARGET_DIR`, dependencies already downloaded.\n",
-            b.profile
+        let profile = b.profile;
+        w += &format!(
+            "\n### (d) Build times\n\n`cargo build --package cloudflare-ssl --lib` ({profile} \
+             profile) in a fresh scratch `CARGO_TARGET_DIR`, dependencies already downloaded.\n\n"
         );
         let noop = match (b.noop_fresh, b.noop_ran_build_script) {
             (true, false) => "✅ `Fresh cloudflare-ssl`, build.rs not rerun (`-vv` log)",
             (_, true) => "❌ build.rs reran",
             (false, false) => "❌ the crate was recompiled",
         };
+        let alone = "the crate alone after `cargo clean -p cloudflare-ssl` (build.rs compiled and \
+                     run, codegen, rustc)";
+        let clean = "clean (all dependencies + build.rs + the crate)";
         let rows = [
-            ("clean (all dependencies + build.rs + the crate)", b.clean, 1, ""),
+            (clean, b.clean, 1, ""),
             ("no-op rebuild, nothing touched", b.noop, 2, noop),
-            (
-                "the crate alone after `cargo clean -p cloudflare-ssl` (build.rs compiled and run, \
-                 codegen, rustc)",
-                b.crate_only,
-                1,
-                "",
-            ),
+            (alone, b.crate_only, 1, ""),
         ];
         let rows = rows.map(|(what, time, digits, note)| {
             let time = format!("{:.*} s", digits, time.as_secs_f64());
             vec![what.to_owned(), time, note.to_owned()]
         });
-        w.push_str(&table(&["build", "time", ""], rows));
+        w += &table("build | time | ", rows);
     }
     if let Some(d) = &r.downstream {
-        w.push_str(&downstream_table(d));
+        w += &downstream_table(d);
     }
     if let Some(p) = &r.pacing {
-        w.push_str(&super::pacing::pacing_table(p));
+        w += &pacing_table(p);
     }
     if let Some(p) = &r.prism {
-        w.push_str(&super::prism::prism_table(p));
+        w += &prism_table(p);
     }
     if !r.notes.is_empty() {
-        let _ = writeln!(w, "\nNotes from this run:\n");
+        w += "\nNotes from this run:\n\n";
         for n in &r.notes {
             let _ = writeln!(w, "- {n}");
         }
     }
     let _ = writeln!(w, "\n{END}");
-    s
+    w
 }
 
 /// Ratios shown in the chart without a goal (grey): how far ahead of the SDKs the crate is.
-pub(super) fn comparisons(r: &Report) -> Vec<Target> {
+fn comparisons(r: &Report) -> Vec<Target> {
     let mut rows = Vec::new();
-    let get = |c: Client| r.gets.iter().find(|g| g.client == c);
-    if let (Some(c), Some(ts)) = (get(Client::Crate), get(Client::Node)) {
-        rows.push(("requests/s vs TypeScript SDK".to_owned(), c.rps / ts.rps));
+    if let (Some(c), Some(ts)) = (r.get(Client::Crate), r.get(Client::Node)) {
+        let name = "requests/s vs TypeScript SDK";
+        rows.push(target(name, c.rps / ts.rps, "", String::new()));
     }
-    let list = |c: Client| {
-        r.lists
-            .iter()
-            .find(|l| l.client == c)
-            .map(|l| median(&l.walks))
-    };
-    if let Some(pre) = list(Client::CratePrefetch) {
-        for (client, name) in [(Client::Python, "Python"), (Client::Node, "TypeScript")] {
-            if let Some(theirs) = list(client) {
-                rows.push((format!("listing: {name} SDK time ÷ prefetch"), theirs / pre));
-            }
+    for (client, name) in [(Client::Python, "Python"), (Client::Node, "TypeScript")] {
+        if let (Some(pre), Some(theirs)) = (r.list(Client::CratePrefetch), r.list(client)) {
+            let name = format!("listing: {name} SDK time ÷ prefetch");
+            rows.push(target(name, theirs / pre, "", String::new()));
         }
     }
-    let no_goal = |(name, ratio)| target(name, ratio, "", true, String::new());
-    rows.into_iter().map(no_goal).collect()
+    rows
 }
 
 /// A horizontal bar chart of the target ratios on a log scale, with each goal marked, then the
@@ -392,20 +345,13 @@ pub(super) fn svg(r: &Report) -> String {
         let v = v.clamp(lo, hi);
         left + (v.ln() - lo.ln()) / (hi.ln() - lo.ln()) * (width - left - right)
     };
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">"#
-    );
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let date = xml(&r.date);
-    let _ = writeln!(
-        s,
-        r#"<text x="16" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({date})</text>"#
-    );
-    let _ = writeln!(
-        s,
-        r##"<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed; grey: comparisons without a goal</text>"##
+    let mut s = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">
+<rect width="100%" height="100%" fill="white"/>
+<text x="16" y="24" font-size="16" font-weight="bold">cloudflare-ssl benchmark ratios ({date})</text>
+<text x="16" y="44" fill="#555">log scale; bar = measured ratio from 1×; dashed line = goal; green met, red missed; grey: comparisons without a goal</text>
+"##
     );
     for tick in [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0] {
         let (tx, y2, ty) = (x(tick), height - 40.0, height - 24.0);
@@ -439,19 +385,17 @@ pub(super) fn svg(r: &Report) -> String {
         if t.goal.is_empty() {
             continue;
         }
-        let goal = t.goal.chars().filter(|c| c.is_ascii_digit() || *c == '.');
-        let gx = x(goal.collect::<String>().parse().unwrap_or(1.0));
+        let gx = x(goal_value(&t.goal).unwrap_or(1.0));
         let (y1, y2, ty, goal) = (y + 2.0, y + 34.0, y + 44.0, xml(&t.goal));
         let _ = writeln!(
             s,
             r##"<line x1="{gx:.1}" y1="{y1:.1}" x2="{gx:.1}" y2="{y2:.1}" stroke="#222" stroke-width="2" stroke-dasharray="4,3"/><text x="{gx:.1}" y="{ty:.1}" font-size="11" text-anchor="middle" fill="#222">{goal}</text>"##
         );
     }
-    let _ = writeln!(s, "</svg>");
-    s
+    s + "</svg>\n"
 }
 
-pub(super) fn xml(text: &str) -> String {
+fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -461,12 +405,10 @@ pub(super) fn xml(text: &str) -> String {
 pub(super) fn write_markdown(path: &Path, section: &str) -> Result<(), Error> {
     let existing = std::fs::read_to_string(path).unwrap_or_default();
     let text = match (existing.find(BEGIN), existing.find(END)) {
-        (Some(a), Some(b)) if a < b => format!(
-            "{}{}{}",
-            &existing[..a],
-            section.trim_end(),
-            &existing[b + END.len()..]
-        ),
+        (Some(a), Some(b)) if a < b => {
+            let (before, after) = (&existing[..a], &existing[b + END.len()..]);
+            format!("{before}{}{after}", section.trim_end())
+        }
         _ if existing.is_empty() => format!(
             "# Benchmarks\n\nProduced by `cargo xtask bench` (see `xtask/src/bench/`).\n\n{section}"
         ),
@@ -483,21 +425,19 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
                  downloads excluded); crates: distinct crates in `cargo tree -e normal,build`.\n\n"
         .to_owned();
     let rows = d.builds.iter().map(|b| {
-        let line = match b.dependency.contains("path =") {
-            true => "cloudflare-ssl = { path = … }",
-            false => &b.dependency,
+        let ours = "cloudflare-ssl = { path = … }";
+        let line = if b.dependency.contains("path =") {
+            ours
+        } else {
+            &b.dependency
         };
         let (seconds, crates) = (format!("{:.1} s", b.seconds), b.crates.to_string());
         vec![b.label.clone(), format!("`{line}`"), seconds, crates]
     });
-    s.push_str(&table(
-        &["dependency", "Cargo.toml line", "cold build", "crates"],
-        rows,
-    ));
+    s += &table("dependency | Cargo.toml line | cold build | crates", rows);
     if let [ours, theirs] = d.builds.as_slice() {
-        let _ = writeln!(
-            s,
-            "\nThis crate: {:.2}× the build time and {:.2}× the crates of `{}`.",
+        s += &format!(
+            "\nThis crate: {:.2}× the build time and {:.2}× the crates of `{}`.\n",
             ours.seconds / theirs.seconds,
             ours.crates as f64 / theirs.crates as f64,
             theirs.dependency
@@ -507,111 +447,26 @@ pub(super) fn downstream_table(d: &Downstream) -> String {
 }
 
 /// What the machine reports about itself at run time: CPU model and available cores, memory,
-/// kernel, rustc.
+/// kernel, CPU pinning, rustc.
 pub(super) fn machine() -> Vec<(String, String)> {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_owned())
-        })
-        .unwrap_or_else(|| "?".into());
+    let cpu = proc_field("cpuinfo", "model name").unwrap_or_else(|| "?".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let mem = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-        })
-        .map_or("?".into(), |kib| {
-            format!("{:.0} GiB", kib / 1024.0 / 1024.0)
-        });
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default();
-    vec![
-        ("CPU".into(), format!("{cpu}, {cores} cores available")),
-        ("memory".into(), mem),
-        ("OS".into(), format!("Linux {kernel}")),
-        (
-            "CPU pinning".into(),
-            if super::host::pinning() {
-                "the mock on one CPU, each client driver on another (`taskset`)".into()
-            } else {
-                "none (`taskset` missing or one CPU): round medians can be bimodal".into()
-            },
-        ),
-        (
-            "rustc".into(),
-            command_output("rustc", &["-V"]).unwrap_or_default(),
-        ),
-    ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::downstream::{Downstream, DownstreamBuild};
-    use super::*;
-
-    #[test]
-    fn markdown_section_is_replaced_between_markers() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("BENCHMARKS.md");
-        write_markdown(&path, &format!("{BEGIN}\none\n{END}\n")).unwrap();
-        let first = std::fs::read_to_string(&path).unwrap();
-        let edited = first.replace("# Benchmarks", "# Benchmarks\n\nAnalysis kept.");
-        std::fs::write(&path, &edited).unwrap();
-        write_markdown(&path, &format!("{BEGIN}\ntwo\n{END}\n")).unwrap();
-        let second = std::fs::read_to_string(&path).unwrap();
-        assert!(second.contains("Analysis kept.") && second.contains("two"));
-        assert!(!second.contains("one"));
-    }
-
-    #[test]
-    fn machine_is_read_at_run_time() {
-        let m = machine();
-        let cpu = &m.iter().find(|(k, _)| k == "CPU").unwrap().1;
-        let cores = std::thread::available_parallelism().unwrap().get();
-        assert!(
-            cpu.ends_with(&format!(", {cores} cores available")),
-            "{cpu}"
-        );
-    }
-
-    #[test]
-    fn downstream_table_has_seconds_crates_and_ratios() {
-        let d = Downstream {
-            builds: vec![
-                DownstreamBuild {
-                    label: "ours".into(),
-                    dependency: "cloudflare-ssl = { path = \"/x\" }".into(),
-                    seconds: 30.0,
-                    crates: 100,
-                },
-                DownstreamBuild {
-                    label: "theirs".into(),
-                    dependency: "cloudflare = \"0.14\"".into(),
-                    seconds: 60.0,
-                    crates: 200,
-                },
-            ],
-        };
-        let t = downstream_table(&d);
-        assert!(
-            t.contains("| ours | `cloudflare-ssl = { path = … }` | 30.0 s | 100 |"),
-            "{t}"
-        );
-        assert!(
-            t.contains("| theirs | `cloudflare = \"0.14\"` | 60.0 s | 200 |"),
-            "{t}"
-        );
-        assert!(
-            t.contains("0.50× the build time and 0.50× the crates"),
-            "{t}"
-        );
-    }
+    let kib = proc_field("meminfo", "MemTotal:");
+    let kib = kib.and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok());
+    let gib = |kib: f64| format!("{:.0} GiB", kib / 1024.0 / 1024.0);
+    let memory = kib.map_or("?".into(), gib);
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let pinning = match pinning_cpus() {
+        Some(_) => "the mock on one CPU, each client driver on another (`taskset`)",
+        None => "none (`taskset` missing or one CPU): round medians can be bimodal",
+    };
+    let rustc = command_output("rustc", &["-V"]).unwrap_or_default();
+    let rows = [
+        ("CPU", format!("{cpu}, {cores} cores available")),
+        ("memory", memory),
+        ("OS", format!("Linux {}", kernel.trim())),
+        ("CPU pinning", pinning.to_owned()),
+        ("rustc", rustc),
+    ];
+    rows.map(|(key, value)| (key.to_owned(), value)).into()
 }
