@@ -728,7 +728,7 @@ pub fn relaxed_openapi(
     })
 }
 
-/// One operation of the document, in document order: what the generated [`Operation`] enum is
+/// One operation of the document, in document order: what the generated `Operation` enum is
 /// made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OperationDef {

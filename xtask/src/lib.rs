@@ -17,7 +17,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
-/// The generation code shared with `build.rs`: the very same file, not a copy.
+// The generation code shared with `build.rs`: the very same file, not a copy, documented by its
+// own `//!` (an outer `///` here would make rustdoc resolve its links in this module).
 #[rustfmt::skip] // Formatted (or not) by its owner, as part of the root crate's build script.
 #[path = "../../openapi/codegen.rs"]
 pub mod codegen;
