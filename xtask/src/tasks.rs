@@ -272,22 +272,24 @@ fn compare_files(root: &Path, files: Vec<ManagedFile>) -> Result<Vec<Stale>, Err
     Ok(stale)
 }
 
-/// The `cargo` that runs this task (`$CARGO`), or `cargo` from `PATH`.
-pub fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+/// `cargo {args}` run in `dir`, with no input: the `cargo` that runs this task (`$CARGO`), or
+/// `cargo` from `PATH`. Every nested cargo of xtask (and of the benchmark harness) starts here.
+pub fn cargo(dir: &Path, args: &str) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // `cargo run` sets these for the xtask binary; they must not leak into nested builds.
+    for var in "CARGO_PRIMARY_PACKAGE CARGO_MANIFEST_DIR CARGO_PKG_NAME".split(' ') {
+        cmd.env_remove(var);
+    }
+    cmd.current_dir(dir)
+        .args(args.split_whitespace())
+        .stdin(Stdio::null());
+    cmd
 }
 
 /// Runs `cargo <args>` in `root`, capturing its standard output (its errors go to the terminal).
 fn cargo_output(root: &Path, args: &str) -> Result<std::process::Output, Error> {
-    let mut command = cargo();
-    command
-        .current_dir(root)
-        .args(args.split(' '))
-        .stdin(Stdio::null());
-    let output = command.stdout(Stdio::piped()).stderr(Stdio::inherit());
-    output
-        .output()
-        .map_err(|e| Error::Io(format!("running `cargo {args}`: {e}")))
+    let output = cargo(root, args).stderr(Stdio::inherit()).output();
+    output.map_err(|e| Error::Io(format!("running `cargo {args}`: {e}")))
 }
 
 /// Exports the JSON Schemas of the crate's public types by running the `export_schemas` example
@@ -422,24 +424,18 @@ pub fn run_snapshot_suite(
     if !root.join(suite.file()).is_file() {
         return Ok(SuiteOutcome::Missing);
     }
-    let mut command = cargo();
+    let args = format!("test --package {} --test {}", suite.package, suite.test);
+    let mut command = cargo(root, &args);
     command
-        .current_dir(root)
-        .args(["test", "--package", suite.package, "--test", suite.test])
         .env("INSTA_UPDATE", if update { "always" } else { "no" })
         .env("INSTA_FORCE_PASS", if update { "1" } else { "0" })
-        .env_remove("INSTA_WORKSPACE_ROOT")
-        .stdin(Stdio::null());
+        .env_remove("INSTA_WORKSPACE_ROOT");
     match suite.fuzz_seeds && update {
         true => command.env("UPDATE_FUZZ_SEEDS", "1"),
         false => command.env_remove("UPDATE_FUZZ_SEEDS"),
     };
-    let status = command.status().map_err(|e| {
-        Error::Io(format!(
-            "running `cargo test --package {} --test {}`: {e}",
-            suite.package, suite.test
-        ))
-    })?;
+    let status = command.status();
+    let status = status.map_err(|e| Error::Io(format!("running `cargo {args}`: {e}")))?;
     Ok(if status.success() {
         SuiteOutcome::Passed
     } else {

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::drivers::{cargo, run_status, Client, Env, Mock};
+use super::drivers::{run_status, Client, Env, Mock};
 use super::{LIST_LATENCY_MS, LIST_PACKS};
+use crate::tasks::cargo;
 use crate::Error;
 
 /// The criterion benchmarks read, each with the one the report compares it with (or "").
