@@ -37,13 +37,11 @@ enum Task {
     /// Fail (exit 1) with a unified diff when the spec is not canonical, or the generated-code
     /// snapshot, a schema, the seed inventory, the upstream subset or a snapshot is stale, when
     /// the crate's public API differs from tests/snapshots/public_api.txt (the diff, and how
-    /// many items were removed or changed: a breaking change to review), when
-    /// the generated code differs from what build.rs generates, when `lint` finds errors or
-    /// warnings, when
-    /// the fuzz seeds are stale, or when the document departs from the seeds without a ledger
-    /// entry (x-source/x-since, x-added-values). Says which ../shared sources are absent (their
-    /// derived files are then not compared).
-    /// CI runs this.
+    /// many items were removed or changed: a breaking change to review), when the generated code
+    /// differs from what build.rs generates, when `lint` finds errors or warnings, when the fuzz
+    /// seeds are stale, or when the document departs from the seeds without a ledger entry
+    /// (x-source/x-since, x-added-values). Says which ../shared sources are absent (their derived
+    /// files are then not compared). CI runs this.
     Check(GenerateArgs),
     /// Validate the curated document as OpenAPI 3.0.
     ///
