@@ -29,9 +29,6 @@ use serde_json::{Map, Value};
 use crate::toolkit::{self, escape, METHODS};
 use crate::{entries, list, Error};
 
-/// The conversion of an OpenAPI 3.0 schema into JSON Schema ([`crate::toolkit`]).
-pub use crate::toolkit::to_json_schema;
-
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

@@ -229,7 +229,7 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     // The spec and the generated code first: they need no cargo, so a maintainer gets the new
     // generated code to review even when the change breaks the crate.
     let shared = shared_dir(root, args);
-    print_written(&tasks::generate(root, None, Some(&shared))?);
+    print_written(&tasks::generate(root, Some(&shared))?);
     // Lint before anything builds on the document: an example that breaks its schema is
     // reported here, not by a later `check`.
     let report = lint_spec(root)?;
@@ -271,7 +271,7 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
 
 fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     let shared = shared_dir(root, args);
-    let checked = tasks::check(root, None, Some(&shared))?;
+    let checked = tasks::check(root, Some(&shared))?;
     let mut problems: Vec<String> = checked.stale.iter().map(|s| s.path.clone()).collect();
     for s in &checked.stale {
         println!("{}", s.detail);

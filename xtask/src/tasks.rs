@@ -143,24 +143,17 @@ pub struct Written {
     pub skipped: Vec<String>,
 }
 
-/// Writes every managed file under `root` (schemas only when given; the files derived from
-/// `../shared` only when `shared` is given, and then only those whose source is there),
-/// removing orphaned schema files. Running it twice writes nothing the second time.
-pub fn generate(
-    root: &Path,
-    schemas: Option<&Schemas>,
-    shared: Option<&Path>,
-) -> Result<Written, Error> {
+/// Writes every managed file under `root` but the schemas ([`write_schemas`] writes those, once
+/// exported): the files derived from `../shared` only when `shared` is given, and then only those
+/// whose source is there. Running it twice writes nothing the second time.
+pub fn generate(root: &Path, shared: Option<&Path>) -> Result<Written, Error> {
     let mut out = write_files(root, expected_files(root)?, Written::default())?;
     if let Some(shared) = shared {
         // After the spec: the upstream subset is derived from the document on disk.
         let (files, skipped) = shared_files(root, shared)?;
         out = write_files(root, files, Written { skipped, ..out })?;
     }
-    match schemas {
-        Some(schemas) => write_schemas(root, schemas, out),
-        None => Ok(out),
-    }
+    Ok(out)
 }
 
 /// Writes one JSON file per schema to the schemas folder and removes orphaned ones, adding what
@@ -205,13 +198,10 @@ pub struct Checked {
     pub skipped: Vec<String>,
 }
 
-/// Compares every managed file with what `generate` would write (schemas only when given, the
-/// files derived from `../shared` only when `shared` is given and their source is there).
-pub fn check(
-    root: &Path,
-    schemas: Option<&Schemas>,
-    shared: Option<&Path>,
-) -> Result<Checked, Error> {
+/// Compares every managed file but the schemas ([`check_schemas`] compares those) with what
+/// `generate` would write, the files derived from `../shared` only when `shared` is given and
+/// their source is there.
+pub fn check(root: &Path, shared: Option<&Path>) -> Result<Checked, Error> {
     let mut stale = compare_files(root, expected_files(root)?)?;
     let mut skipped = Vec::new();
     if let Some(shared) = shared {
@@ -225,9 +215,6 @@ pub fn check(
             let path = upstream::SUBSET_PATH.to_owned();
             stale.push(Stale { path, detail });
         }
-    }
-    if let Some(schemas) = schemas {
-        stale.extend(check_schemas(root, schemas)?);
     }
     Ok(Checked { stale, skipped })
 }
