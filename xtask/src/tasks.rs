@@ -4,8 +4,7 @@
 //! inventory ([`crate::seeds`]) and the upstream subset ([`crate::upstream`]) when `../shared` is
 //! present, and the other insta snapshots (refreshed or checked by running their suites).
 //!
-//! The file logic takes the repository root, the schemas and `../shared` as parameters, so tests
-//! run it on copies; the steps that need `cargo` are separate functions, never called by tests.
+//! The steps that need `cargo` are separate functions, never called by tests.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
