@@ -180,10 +180,10 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--shared`, else the `../shared` folder beside the repository (seeds and upstream document).
 fn shared_dir(root: &Path, args: &GenerateArgs) -> PathBuf {
-    args.shared
-        .clone()
-        .unwrap_or_else(|| tasks::default_shared_dir(root))
+    let beside = || root.join("..").join("shared");
+    args.shared.clone().unwrap_or_else(beside)
 }
 
 fn print_written(written: &tasks::Written) {
@@ -272,9 +272,10 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
 fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     let shared = shared_dir(root, args);
     let checked = tasks::check(root, Some(&shared))?;
-    let mut problems: Vec<String> = checked.stale.iter().map(|s| s.path.clone()).collect();
-    for s in &checked.stale {
+    let mut problems = Vec::new();
+    for s in checked.stale {
         println!("{}", s.detail);
+        problems.push(s.path);
     }
     for note in &checked.skipped {
         println!("NOT CHECKED: {note}");

@@ -18,11 +18,6 @@ use crate::{
 /// Exported JSON Schemas by type name.
 pub type Schemas = BTreeMap<String, serde_json::Value>;
 
-/// The `../shared` folder beside the repository (seeds and the upstream document).
-pub fn default_shared_dir(root: &Path) -> PathBuf {
-    root.join("..").join("shared")
-}
-
 /// The insta header of the file at `path` (`---` … `---` and its newline), if it has one.
 fn snapshot_header(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;

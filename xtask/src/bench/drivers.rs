@@ -234,11 +234,10 @@ pub(super) struct Env {
 }
 
 impl Env {
-    /// The clients of part (a): the Rust drivers, then the SDKs found.
-    pub(super) fn clients(&self) -> Vec<Client> {
+    /// The clients of a part: its `rust` drivers, then the SDKs found.
+    pub(super) fn clients(&self, rust: &[Client]) -> Vec<Client> {
         let sdks = self.sdks.iter().map(|(client, _)| *client);
-        let rust = [Client::Crate, Client::Raw, Client::RawTyped];
-        rust.into_iter().chain(sdks).collect()
+        rust.iter().copied().chain(sdks).collect()
     }
 
     /// Runs `client`'s driver in `mode` against `mock`, with `args`; its JSON output.
