@@ -128,22 +128,8 @@ struct DriftArgs {
 
 #[derive(Args)]
 struct ImportArgs {
-    /// The upstream OpenAPI document (JSON or YAML).
-    #[arg(long, value_name = "file")]
-    from: PathBuf,
-    /// The upstream operationId, or "METHOD /path" (e.g. "GET /zones/{zone_id}/keyless_certificates").
-    #[arg(value_name = "operation")]
-    operation: String,
-    /// The operationId in the curated document [default: the summary in snake_case].
-    #[arg(long = "as", value_name = "name")]
-    name: Option<String>,
-    /// Whether a repeat has the effect of one; written as x-idempotent only when it differs from
-    /// what the method implies (GET, HEAD, PUT, DELETE, OPTIONS are).
-    #[arg(long, value_name = "bool")]
-    idempotent: Option<bool>,
-    /// The date recorded in x-since [default: today, UTC].
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    date: Option<String>,
+    #[command(flatten)]
+    options: xtask::import::ImportOptions,
     /// The curated document to import into [default: openapi/cloudflare-ssl.yaml].
     #[arg(long, value_name = "file")]
     spec: Option<PathBuf>,
@@ -395,14 +381,7 @@ fn run_import(root: &Path, args: &ImportArgs) -> Result<u8, Error> {
         ));
     }
     let spec = args.spec.clone().unwrap_or_else(|| root.join(SPEC));
-    let options = xtask::import::ImportOptions {
-        from: args.from.clone(),
-        selector: args.operation.clone(),
-        name: args.name.clone(),
-        idempotent: args.idempotent,
-        date: args.date.clone(),
-    };
-    let report = xtask::import::import(&spec, &options)?;
+    let report = xtask::import::import(&spec, &args.options)?;
     print!("{}", report.to_human());
     if report.lint.error_count() > 0 {
         eprintln!("the imported document does not lint: fix the findings above by hand");
