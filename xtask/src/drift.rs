@@ -488,10 +488,8 @@ impl OperationReport {
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftReport {
-    /// How the curated document is named in the report.
-    pub curated_label: String,
-    /// How the upstream document is named in the report.
-    pub upstream_label: String,
+    /// How the documents are named in the report, and the scope compared.
+    pub options: Options,
     /// Every curated operation, then every in-scope upstream-only operation (each by path, then
     /// method).
     pub operations: Vec<OperationReport>,
@@ -532,8 +530,8 @@ impl DriftReport {
         let mut out = format!(
             "Drift: curated {} vs upstream {}\nOperations: {both} in both, {curated_only} curated \
              only, {upstream_only} upstream only. {} differences in {} operations.\n",
-            self.curated_label,
-            self.upstream_label,
+            self.options.curated_label,
+            self.options.upstream_label,
             self.difference_count(),
             drifted.count()
         );
@@ -568,8 +566,8 @@ impl DriftReport {
     pub fn to_json(&self) -> Value {
         let (both, curated_only, upstream_only) = self.counts();
         crate::sorted_json(&json!({
-            "curated": self.curated_label,
-            "upstream": self.upstream_label,
+            "curated": self.options.curated_label,
+            "upstream": self.options.upstream_label,
             "drift": self.has_drift(),
             "summary": {
                 "operations_in_both": both,
@@ -587,7 +585,7 @@ impl DriftReport {
 // Comparison.
 
 /// What is compared and how the documents are named.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     /// How the curated document is named in the report.
     pub curated_label: String,
@@ -716,8 +714,7 @@ pub fn compare(curated: &Value, upstream: &Value, options: &Options) -> DriftRep
         });
     }
     DriftReport {
-        curated_label: options.curated_label.clone(),
-        upstream_label: options.upstream_label.clone(),
+        options: options.clone(),
         operations,
     }
 }

@@ -33,6 +33,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use clap::Args;
 use serde_json::{Map, Value};
 
 use crate::lint::{self, LintReport};
@@ -54,18 +55,24 @@ fn among(keywords: &str, keyword: &str) -> bool {
     keywords.split_whitespace().any(|k| k == keyword)
 }
 
-/// What to import and how.
-#[derive(Debug, Clone)]
+/// What to import and how: the arguments of `cargo xtask import` (their docs are its `--help`).
+#[derive(Args, Debug, Clone)]
 pub struct ImportOptions {
     /// The upstream OpenAPI document (JSON or YAML).
+    #[arg(long, value_name = "file")]
     pub from: PathBuf,
-    /// An upstream `operationId`, or `"METHOD /path"`.
+    /// The upstream operationId, or "METHOD /path" (e.g. "GET /zones/{zone_id}/keyless_certificates").
+    #[arg(value_name = "operation")]
     pub selector: String,
-    /// The `operationId` in the curated document (default: the summary in snake_case).
+    /// The operationId in the curated document [default: the summary in snake_case].
+    #[arg(long = "as", value_name = "name")]
     pub name: Option<String>,
-    /// `x-idempotent`, written only when it differs from what the method implies.
+    /// Whether a repeat has the effect of one; written as x-idempotent only when it differs from
+    /// what the method implies (GET, HEAD, PUT, DELETE, OPTIONS are).
+    #[arg(long, value_name = "bool")]
     pub idempotent: Option<bool>,
-    /// The date for `x-since` (`YYYY-MM-DD`; default: today, UTC).
+    /// The date recorded in x-since [default: today, UTC].
+    #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<String>,
 }
 

@@ -1,14 +1,7 @@
-//! Maintainer tasks for `cloudflare-ssl`, run as `cargo xtask <task>` (see `src/main.rs`).
-//!
-//! * [`tasks::generate`] / [`tasks::check`]: the canonical spec, the one reviewed copy of the
-//!   generated code (an insta snapshot), the exported JSON Schemas and the files derived from
-//!   `../shared` (the [`seeds`] inventory and the [`upstream`] subset), written or compared.
-//! * [`lint`]: validates the curated document as OpenAPI 3.0.
-//! * [`drift`]: compares the curated document with Cloudflare's upstream document.
-//! * [`import`](mod@import): brings one upstream operation into the curated document.
-//! * [`bench`](mod@bench): the benchmark harness.
-//!
-//! Every function takes the repository root (or the files) as a parameter, so tests run on copies.
+//! Maintainer tasks for `cloudflare-ssl`, run as `cargo xtask <task>` (see `src/main.rs`): one
+//! module per task, [`tasks`] holding `generate` and `check` (the module list below says what
+//! each does). Every function takes the repository root (or the files) as a parameter, so tests
+//! run on copies.
 
 #![warn(missing_docs)]
 

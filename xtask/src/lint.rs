@@ -1,24 +1,13 @@
-//! `cargo xtask lint`: validates the curated document as OpenAPI 3.0 (a step of `check`).
+//! `cargo xtask lint`: validates the curated document as OpenAPI 3.0 (a step of `check`) with
+//! the rules that `cargo xtask lint --help` lists under Redocly's names, each commented where it
+//! is implemented below: `struct` (the document deserializes into [`openapiv3::OpenAPI`], and a
+//! keyword the typed model drops, such as a misspelt `nulable`, is an error), `$ref`s that
+//! resolve and stand alone, `nullable` beside a `type`, examples valid against their schemas
+//! (converted as the mock converts them, [`crate::toolkit`]), and unused components, a warning.
 //!
 //! Why it is here: Redocly CLI, Spectral (Node) and vacuum (Go) lint OpenAPI documents, but none
 //! is a Rust crate, and `cargo xtask check` runs with cargo alone. Only the rules that catch this
-//! document's real mistakes are kept, named after the Redocly rules they cover:
-//!
-//! * **`struct`**: the document deserializes into [`openapiv3::OpenAPI`], strictly: a keyword the
-//!   typed model drops (a misspelt `nulable`) is an error; only `x-` extensions may be added.
-//! * **`no-unresolved-refs`**: every `$ref` is local and resolves.
-//! * **`no-ref-siblings`** (`no-$ref-siblings`): only `x-` extensions beside a schema `$ref`.
-//! * **`nullable-type-sibling`**: `nullable: true` needs a sibling `type`.
-//! * **`no-invalid-schema-examples`**, **`no-invalid-media-type-examples`**,
-//!   **`no-invalid-parameter-examples`**: every example validates against its schema, converted
-//!   by the conversion the mock validates with ([`crate::toolkit`]; a typeless `nullable`
-//!   accepts nothing, as under Redocly's ajv).
-//! * **`no-unused-components`**, a **warning**: a component no operation reaches through `$ref`s
-//!   (security schemes count as used when a security requirement names them).
-//!
-//! Not covered: the official OpenAPI 3.0 JSON meta-schema (no Rust crate ships it; the typed
-//! model plays that part) and Redocly's style rules. Errors make `lint` exit with status 1,
-//! warnings only with `--deny-warnings` (`check` counts both).
+//! document's real mistakes are kept.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -28,9 +17,6 @@ use serde_json::{Map, Value};
 
 use crate::toolkit::{self, escape, METHODS};
 use crate::{entries, list, Error};
-
-/// The conversion of an OpenAPI 3.0 schema into JSON Schema ([`crate::toolkit`]).
-pub use crate::toolkit::to_json_schema;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

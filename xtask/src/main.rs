@@ -37,13 +37,11 @@ enum Task {
     /// Fail (exit 1) with a unified diff when the spec is not canonical, or the generated-code
     /// snapshot, a schema, the seed inventory, the upstream subset or a snapshot is stale, when
     /// the crate's public API differs from tests/snapshots/public_api.txt (the diff, and how
-    /// many items were removed or changed: a breaking change to review), when
-    /// the generated code differs from what build.rs generates, when `lint` finds errors or
-    /// warnings, when
-    /// the fuzz seeds are stale, or when the document departs from the seeds without a ledger
-    /// entry (x-source/x-since, x-added-values). Says which ../shared sources are absent (their
-    /// derived files are then not compared).
-    /// CI runs this.
+    /// many items were removed or changed: a breaking change to review), when the generated code
+    /// differs from what build.rs generates, when `lint` finds errors or warnings, when the fuzz
+    /// seeds are stale, or when the document departs from the seeds without a ledger entry
+    /// (x-source/x-since, x-added-values). Says which ../shared sources are absent (their derived
+    /// files are then not compared). CI runs this.
     Check(GenerateArgs),
     /// Validate the curated document as OpenAPI 3.0.
     ///
@@ -130,22 +128,8 @@ struct DriftArgs {
 
 #[derive(Args)]
 struct ImportArgs {
-    /// The upstream OpenAPI document (JSON or YAML).
-    #[arg(long, value_name = "file")]
-    from: PathBuf,
-    /// The upstream operationId, or "METHOD /path" (e.g. "GET /zones/{zone_id}/keyless_certificates").
-    #[arg(value_name = "operation")]
-    operation: String,
-    /// The operationId in the curated document [default: the summary in snake_case].
-    #[arg(long = "as", value_name = "name")]
-    name: Option<String>,
-    /// Whether a repeat has the effect of one; written as x-idempotent only when it differs from
-    /// what the method implies (GET, HEAD, PUT, DELETE, OPTIONS are).
-    #[arg(long, value_name = "bool")]
-    idempotent: Option<bool>,
-    /// The date recorded in x-since [default: today, UTC].
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    date: Option<String>,
+    #[command(flatten)]
+    options: xtask::import::ImportOptions,
     /// The curated document to import into [default: openapi/cloudflare-ssl.yaml].
     #[arg(long, value_name = "file")]
     spec: Option<PathBuf>,
@@ -182,10 +166,10 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--shared`, else the `../shared` folder beside the repository (seeds and upstream document).
 fn shared_dir(root: &Path, args: &GenerateArgs) -> PathBuf {
-    args.shared
-        .clone()
-        .unwrap_or_else(|| tasks::default_shared_dir(root))
+    let beside = || root.join("..").join("shared");
+    args.shared.clone().unwrap_or_else(beside)
 }
 
 fn print_written(written: &tasks::Written) {
@@ -231,7 +215,7 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     // The spec and the generated code first: they need no cargo, so a maintainer gets the new
     // generated code to review even when the change breaks the crate.
     let shared = shared_dir(root, args);
-    print_written(&tasks::generate(root, None, Some(&shared))?);
+    print_written(&tasks::generate(root, Some(&shared))?);
     // Lint before anything builds on the document: an example that breaks its schema is
     // reported here, not by a later `check`.
     let report = lint_spec(root)?;
@@ -273,10 +257,11 @@ fn generate(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
 
 fn check(root: &Path, args: &GenerateArgs) -> Result<u8, Error> {
     let shared = shared_dir(root, args);
-    let checked = tasks::check(root, None, Some(&shared))?;
-    let mut problems: Vec<String> = checked.stale.iter().map(|s| s.path.clone()).collect();
-    for s in &checked.stale {
+    let checked = tasks::check(root, Some(&shared))?;
+    let mut problems = Vec::new();
+    for s in checked.stale {
         println!("{}", s.detail);
+        problems.push(s.path);
     }
     for note in &checked.skipped {
         println!("NOT CHECKED: {note}");
@@ -396,14 +381,7 @@ fn run_import(root: &Path, args: &ImportArgs) -> Result<u8, Error> {
         ));
     }
     let spec = args.spec.clone().unwrap_or_else(|| root.join(SPEC));
-    let options = xtask::import::ImportOptions {
-        from: args.from.clone(),
-        selector: args.operation.clone(),
-        name: args.name.clone(),
-        idempotent: args.idempotent,
-        date: args.date.clone(),
-    };
-    let report = xtask::import::import(&spec, &options)?;
+    let report = xtask::import::import(&spec, &args.options)?;
     print!("{}", report.to_human());
     if report.lint.error_count() > 0 {
         eprintln!("the imported document does not lint: fix the findings above by hand");

@@ -106,10 +106,7 @@ pub fn listing_from_file(path: &Path) -> Result<String, Error> {
 /// of cargo's fingerprints, so in the shared one every `check` would rebuild the dependencies
 /// twice (for rustdoc, then again for the snapshot suites).
 pub fn rustdoc_json(root: &Path) -> Result<PathBuf, Error> {
-    let output = tasks::cargo()
-        .current_dir(root)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .stdin(Stdio::null())
+    let output = tasks::cargo(root, "metadata --format-version 1 --no-deps")
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| Error::Io(format!("running `cargo metadata`: {e}")))?;
@@ -119,20 +116,11 @@ pub fn rustdoc_json(root: &Path) -> Result<PathBuf, Error> {
         Error::Io("`cargo metadata` did not report a target_directory".to_owned())
     })?;
     let target = Path::new(target).join("public-api");
-    let status = tasks::cargo()
-        .current_dir(root)
+    let status = tasks::cargo(root, "rustdoc --quiet --lib --package cloudflare-ssl")
         .env("RUSTC_BOOTSTRAP", "1")
-        .args([
-            "rustdoc",
-            "--quiet",
-            "--lib",
-            "--package",
-            "cloudflare-ssl",
-            "--target-dir",
-        ])
+        .arg("--target-dir")
         .arg(&target)
-        .args(["--", "-Z", "unstable-options", "--output-format", "json"])
-        .stdin(Stdio::null())
+        .args("-- -Z unstable-options --output-format json".split(' '))
         .status()
         .map_err(|e| Error::Io(format!("running `cargo rustdoc`: {e}")))?;
     if !status.success() {

@@ -1,13 +1,8 @@
 //! The seed inventory: what Cloudflare's API reference for the SSL section (the seed
-//! `../shared/seeds/003_*.txt`) says about each operation, derived once and committed as
-//! `openapi/seed-inventory.json`, so `tests/seed_fidelity.rs` holds the curated document against
-//! it on a fresh clone without `../shared`.
-//!
-//! For every operation: the method, the path, and for its parameters, request body and response,
-//! every field at every depth with its optionality, the string and integer enum values, and the
-//! field descriptions (whitespace normalised). `cargo xtask generate` rewrites the inventory when
-//! the seeds are present; `cargo xtask check` compares it with the seeds then, and says that it
-//! did not when they are absent.
+//! `../shared/seeds/003_*.txt`) says about each [`Operation`], committed as
+//! `openapi/seed-inventory.json` so that `tests/seed_fidelity.rs` holds the curated document
+//! against it on a fresh clone without `../shared` (README.md, "Maintainers: regenerate and
+//! check", says when `generate` rewrites it and `check` compares it with the seeds).
 
 use std::collections::BTreeSet;
 use std::path::Path;

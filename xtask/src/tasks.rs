@@ -4,8 +4,7 @@
 //! inventory ([`crate::seeds`]) and the upstream subset ([`crate::upstream`]) when `../shared` is
 //! present, and the other insta snapshots (refreshed or checked by running their suites).
 //!
-//! The file logic takes the repository root, the schemas and `../shared` as parameters, so tests
-//! run it on copies; the steps that need `cargo` are separate functions, never called by tests.
+//! The steps that need `cargo` are separate functions, never called by tests.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,11 +17,6 @@ use crate::{
 
 /// Exported JSON Schemas by type name.
 pub type Schemas = BTreeMap<String, serde_json::Value>;
-
-/// The `../shared` folder beside the repository (seeds and the upstream document).
-pub fn default_shared_dir(root: &Path) -> PathBuf {
-    root.join("..").join("shared")
-}
 
 /// The insta header of the file at `path` (`---` … `---` and its newline), if it has one.
 fn snapshot_header(path: &Path) -> Option<String> {
@@ -143,24 +137,17 @@ pub struct Written {
     pub skipped: Vec<String>,
 }
 
-/// Writes every managed file under `root` (schemas only when given; the files derived from
-/// `../shared` only when `shared` is given, and then only those whose source is there),
-/// removing orphaned schema files. Running it twice writes nothing the second time.
-pub fn generate(
-    root: &Path,
-    schemas: Option<&Schemas>,
-    shared: Option<&Path>,
-) -> Result<Written, Error> {
+/// Writes every managed file under `root` but the schemas ([`write_schemas`] writes those, once
+/// exported): the files derived from `../shared` only when `shared` is given, and then only those
+/// whose source is there. Running it twice writes nothing the second time.
+pub fn generate(root: &Path, shared: Option<&Path>) -> Result<Written, Error> {
     let mut out = write_files(root, expected_files(root)?, Written::default())?;
     if let Some(shared) = shared {
         // After the spec: the upstream subset is derived from the document on disk.
         let (files, skipped) = shared_files(root, shared)?;
         out = write_files(root, files, Written { skipped, ..out })?;
     }
-    match schemas {
-        Some(schemas) => write_schemas(root, schemas, out),
-        None => Ok(out),
-    }
+    Ok(out)
 }
 
 /// Writes one JSON file per schema to the schemas folder and removes orphaned ones, adding what
@@ -205,13 +192,10 @@ pub struct Checked {
     pub skipped: Vec<String>,
 }
 
-/// Compares every managed file with what `generate` would write (schemas only when given, the
-/// files derived from `../shared` only when `shared` is given and their source is there).
-pub fn check(
-    root: &Path,
-    schemas: Option<&Schemas>,
-    shared: Option<&Path>,
-) -> Result<Checked, Error> {
+/// Compares every managed file but the schemas ([`check_schemas`] compares those) with what
+/// `generate` would write, the files derived from `../shared` only when `shared` is given and
+/// their source is there.
+pub fn check(root: &Path, shared: Option<&Path>) -> Result<Checked, Error> {
     let mut stale = compare_files(root, expected_files(root)?)?;
     let mut skipped = Vec::new();
     if let Some(shared) = shared {
@@ -225,9 +209,6 @@ pub fn check(
             let path = upstream::SUBSET_PATH.to_owned();
             stale.push(Stale { path, detail });
         }
-    }
-    if let Some(schemas) = schemas {
-        stale.extend(check_schemas(root, schemas)?);
     }
     Ok(Checked { stale, skipped })
 }
@@ -272,22 +253,24 @@ fn compare_files(root: &Path, files: Vec<ManagedFile>) -> Result<Vec<Stale>, Err
     Ok(stale)
 }
 
-/// The `cargo` that runs this task (`$CARGO`), or `cargo` from `PATH`.
-pub fn cargo() -> Command {
-    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+/// `cargo {args}` run in `dir`, with no input: the `cargo` that runs this task (`$CARGO`), or
+/// `cargo` from `PATH`. Every nested cargo of xtask (and of the benchmark harness) starts here.
+pub fn cargo(dir: &Path, args: &str) -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    // `cargo run` sets these for the xtask binary; they must not leak into nested builds.
+    for var in "CARGO_PRIMARY_PACKAGE CARGO_MANIFEST_DIR CARGO_PKG_NAME".split(' ') {
+        cmd.env_remove(var);
+    }
+    cmd.current_dir(dir)
+        .args(args.split_whitespace())
+        .stdin(Stdio::null());
+    cmd
 }
 
 /// Runs `cargo <args>` in `root`, capturing its standard output (its errors go to the terminal).
 fn cargo_output(root: &Path, args: &str) -> Result<std::process::Output, Error> {
-    let mut command = cargo();
-    command
-        .current_dir(root)
-        .args(args.split(' '))
-        .stdin(Stdio::null());
-    let output = command.stdout(Stdio::piped()).stderr(Stdio::inherit());
-    output
-        .output()
-        .map_err(|e| Error::Io(format!("running `cargo {args}`: {e}")))
+    let output = cargo(root, args).stderr(Stdio::inherit()).output();
+    output.map_err(|e| Error::Io(format!("running `cargo {args}`: {e}")))
 }
 
 /// Exports the JSON Schemas of the crate's public types by running the `export_schemas` example
@@ -422,24 +405,18 @@ pub fn run_snapshot_suite(
     if !root.join(suite.file()).is_file() {
         return Ok(SuiteOutcome::Missing);
     }
-    let mut command = cargo();
+    let args = format!("test --package {} --test {}", suite.package, suite.test);
+    let mut command = cargo(root, &args);
     command
-        .current_dir(root)
-        .args(["test", "--package", suite.package, "--test", suite.test])
         .env("INSTA_UPDATE", if update { "always" } else { "no" })
         .env("INSTA_FORCE_PASS", if update { "1" } else { "0" })
-        .env_remove("INSTA_WORKSPACE_ROOT")
-        .stdin(Stdio::null());
+        .env_remove("INSTA_WORKSPACE_ROOT");
     match suite.fuzz_seeds && update {
         true => command.env("UPDATE_FUZZ_SEEDS", "1"),
         false => command.env_remove("UPDATE_FUZZ_SEEDS"),
     };
-    let status = command.status().map_err(|e| {
-        Error::Io(format!(
-            "running `cargo test --package {} --test {}`: {e}",
-            suite.package, suite.test
-        ))
-    })?;
+    let status = command.status();
+    let status = status.map_err(|e| Error::Io(format!("running `cargo {args}`: {e}")))?;
     Ok(if status.success() {
         SuiteOutcome::Passed
     } else {

@@ -1,12 +1,10 @@
 //! The committed subset of Cloudflare's upstream OpenAPI document: the path items `drift` puts in
-//! scope (the curated operations' paths, paths under them, and the [`drift::DEFAULT_SCOPE`]
-//! prefixes) and every component they reference, transitively.
+//! scope ([`drift::in_scope`]) and every component they reference, transitively.
 //!
 //! The full document (4 MB) lives beside the repository in `../shared/upstream/`; the subset is
 //! committed as [`SUBSET_PATH`] so the drift snapshot test (`xtask/tests/snapshots.rs`) runs on a
-//! fresh clone. `cargo xtask generate` rewrites it when the full document is present, and
-//! `cargo xtask check` then verifies both that it is up to date and that `drift` reports the same
-//! against the subset as against the full document.
+//! fresh clone. `cargo xtask check` also verifies that `drift` reports the same against the
+//! subset as against the full document ([`subset_is_faithful`]).
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xtask::tasks::{self, Schemas};
+use xtask::tasks::{self, Checked, Schemas, Written};
 use xtask::{codegen, seeds, upstream, Error, GENERATED_SNAPSHOT_PATH, SCHEMAS_DIR};
 
 fn repo_root() -> PathBuf {
@@ -32,6 +32,20 @@ fn schemas() -> Schemas {
     );
     s.insert("Beta".into(), serde_json::json!({"type": "integer"}));
     s
+}
+
+/// `generate` with the exported `schemas`, as `cargo xtask generate` runs it: the managed files,
+/// then the schemas.
+fn generate(root: &Path, schemas: &Schemas, shared: Option<&Path>) -> Result<Written, Error> {
+    tasks::write_schemas(root, schemas, tasks::generate(root, shared)?)
+}
+
+/// `check` with the exported `schemas`, as `cargo xtask check` runs it: the managed files, then
+/// the schemas.
+fn check(root: &Path, schemas: &Schemas, shared: Option<&Path>) -> Result<Checked, Error> {
+    let mut checked = tasks::check(root, shared)?;
+    checked.stale.extend(tasks::check_schemas(root, schemas)?);
+    Ok(checked)
 }
 
 /// A `shared` folder with a synthetic seed of 14 operations and a small upstream document.
@@ -81,7 +95,7 @@ fn generate_twice_is_byte_identical_and_check_passes() {
     let dir = scratch();
     let root = dir.path();
     let shared = shared(root);
-    let first = tasks::generate(root, Some(&schemas()), Some(&shared)).expect("generate");
+    let first = generate(root, &schemas(), Some(&shared)).expect("generate");
     for path in [
         GENERATED_SNAPSHOT_PATH,
         seeds::INVENTORY_PATH,
@@ -92,7 +106,7 @@ fn generate_twice_is_byte_identical_and_check_passes() {
     assert!(first.skipped.is_empty(), "{:?}", first.skipped);
     let after_first = snapshot_tree(root);
 
-    let second = tasks::generate(root, Some(&schemas()), Some(&shared)).expect("generate again");
+    let second = generate(root, &schemas(), Some(&shared)).expect("generate again");
     assert!(
         second.changed.is_empty(),
         "second run rewrote {:?}",
@@ -104,7 +118,7 @@ fn generate_twice_is_byte_identical_and_check_passes() {
         "a second generate changed bytes"
     );
 
-    let checked = tasks::check(root, Some(&schemas()), Some(&shared)).expect("check");
+    let checked = check(root, &schemas(), Some(&shared)).expect("check");
     assert_eq!(checked.stale, vec![]);
     assert!(checked.skipped.is_empty());
 
@@ -124,7 +138,7 @@ fn generate_twice_is_byte_identical_and_check_passes() {
 #[test]
 fn generated_snapshot_is_what_codegen_generates_under_insta_header() {
     let dir = scratch();
-    tasks::generate(dir.path(), None, None).expect("generate");
+    tasks::generate(dir.path(), None).expect("generate");
     let path = repo_root().join(codegen::SPEC_PATH);
     let spec =
         tasks::parse_spec(&path, &std::fs::read_to_string(&path).unwrap()).expect("the spec loads");
@@ -145,7 +159,7 @@ fn an_existing_insta_header_is_kept() {
     let header =
         "---\nsource: tests/generated.rs\nassertion_line: 51\nexpression: GENERATED\n---\n";
     std::fs::write(&snap, format!("{header}old code\n")).unwrap();
-    tasks::generate(root, None, None).expect("generate");
+    tasks::generate(root, None).expect("generate");
     let written = std::fs::read_to_string(&snap).unwrap();
     assert!(
         written.starts_with(&format!("{header}// @generated")),
@@ -175,7 +189,7 @@ fn the_committed_snapshot_is_the_generated_code() {
 fn check_detects_a_non_canonical_spec() {
     let dir = scratch();
     let root = dir.path();
-    tasks::generate(root, None, None).expect("generate");
+    tasks::generate(root, None).expect("generate");
     let spec_path = root.join(codegen::SPEC_PATH);
     let text = std::fs::read_to_string(&spec_path).unwrap();
     // Same document, different layout: a quoted version and a stray blank line.
@@ -183,7 +197,7 @@ fn check_detects_a_non_canonical_spec() {
     assert_ne!(edited, text);
     std::fs::write(&spec_path, &edited).unwrap();
 
-    let stale = tasks::check(root, None, None).expect("check").stale;
+    let stale = tasks::check(root, None).expect("check").stale;
     assert_eq!(stale.len(), 1, "{stale:#?}");
     assert_eq!(stale[0].path, codegen::SPEC_PATH);
     let detail = &stale[0].detail;
@@ -196,7 +210,7 @@ fn check_detects_a_non_canonical_spec() {
     assert!(detail.contains("\n+openapi: 3.0.3\n"), "{detail}");
 
     // generate restores the canonical bytes.
-    tasks::generate(root, None, None).expect("generate");
+    tasks::generate(root, None).expect("generate");
     assert_eq!(std::fs::read_to_string(&spec_path).unwrap(), text);
 }
 
@@ -204,14 +218,14 @@ fn check_detects_a_non_canonical_spec() {
 fn check_detects_a_stale_or_missing_generated_snapshot() {
     let dir = scratch();
     let root = dir.path();
-    tasks::generate(root, None, None).expect("generate");
+    tasks::generate(root, None).expect("generate");
     let copy = root.join(GENERATED_SNAPSHOT_PATH);
     let code = std::fs::read_to_string(&copy).unwrap();
     let edited = code.replacen("pub mod types {", "pub mod types {\n    // hand edit", 1);
     assert_ne!(edited, code);
     std::fs::write(&copy, edited).unwrap();
 
-    let stale = tasks::check(root, None, None).expect("check").stale;
+    let stale = tasks::check(root, None).expect("check").stale;
     assert_eq!(stale.len(), 1, "{stale:#?}");
     assert_eq!(stale[0].path, GENERATED_SNAPSHOT_PATH);
     assert!(stale[0]
@@ -224,7 +238,7 @@ fn check_detects_a_stale_or_missing_generated_snapshot() {
     );
 
     std::fs::remove_file(&copy).unwrap();
-    let stale = tasks::check(root, None, None).expect("check").stale;
+    let stale = tasks::check(root, None).expect("check").stale;
     assert_eq!(
         stale[0].detail,
         "tests/snapshots/generated__generated_code.snap is missing"
@@ -235,7 +249,7 @@ fn check_detects_a_stale_or_missing_generated_snapshot() {
 fn check_detects_a_spec_change_not_regenerated() {
     let dir = scratch();
     let root = dir.path();
-    tasks::generate(root, None, None).expect("generate");
+    tasks::generate(root, None).expect("generate");
     let spec_path = root.join(codegen::SPEC_PATH);
     let text = std::fs::read_to_string(&spec_path).unwrap();
     let edited = text.replacen(
@@ -245,7 +259,7 @@ fn check_detects_a_spec_change_not_regenerated() {
     );
     assert_ne!(edited, text);
     std::fs::write(&spec_path, edited).unwrap();
-    let stale: Vec<String> = tasks::check(root, None, None)
+    let stale: Vec<String> = tasks::check(root, None)
         .unwrap()
         .stale
         .into_iter()
@@ -258,13 +272,11 @@ fn check_detects_a_spec_change_not_regenerated() {
 fn check_detects_stale_and_orphaned_schemas() {
     let dir = scratch();
     let root = dir.path();
-    tasks::generate(root, Some(&schemas()), None).expect("generate");
+    generate(root, &schemas(), None).expect("generate");
     let mut changed = schemas();
     changed.insert("Beta".into(), serde_json::json!({"type": "string"}));
     changed.remove("Alpha");
-    let stale = tasks::check(root, Some(&changed), None)
-        .expect("check")
-        .stale;
+    let stale = check(root, &changed, None).expect("check").stale;
     let paths: Vec<&str> = stale.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(
         paths,
@@ -278,12 +290,9 @@ fn check_detects_stale_and_orphaned_schemas() {
         stale[0].detail
     );
 
-    let written = tasks::generate(root, Some(&changed), None).expect("generate");
+    let written = generate(root, &changed, None).expect("generate");
     assert_eq!(written.removed, ["openapi/schemas/Alpha.json"]);
-    assert!(tasks::check(root, Some(&changed), None)
-        .unwrap()
-        .stale
-        .is_empty());
+    assert!(check(root, &changed, None).unwrap().stale.is_empty());
 }
 
 #[test]
@@ -291,7 +300,7 @@ fn check_detects_stale_shared_derived_files() {
     let dir = scratch();
     let root = dir.path();
     let shared = shared(root);
-    tasks::generate(root, None, Some(&shared)).expect("generate");
+    tasks::generate(root, Some(&shared)).expect("generate");
 
     // A seed change the inventory does not have yet.
     let seed = shared.join("seeds").join(seeds::SEED_FILE);
@@ -304,9 +313,7 @@ fn check_detects_stale_shared_derived_files() {
     assert_ne!(edited, text);
     std::fs::write(&up, edited).unwrap();
 
-    let stale = tasks::check(root, None, Some(&shared))
-        .expect("check")
-        .stale;
+    let stale = tasks::check(root, Some(&shared)).expect("check").stale;
     let paths: Vec<&str> = stale.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(paths, [seeds::INVENTORY_PATH, upstream::SUBSET_PATH]);
     assert!(
@@ -326,9 +333,9 @@ fn absent_shared_sources_are_named_not_silently_skipped() {
     let dir = scratch();
     let root = dir.path();
     let nowhere = root.join("no-shared-here");
-    let written = tasks::generate(root, None, Some(&nowhere)).expect("generate");
+    let written = tasks::generate(root, Some(&nowhere)).expect("generate");
     assert_eq!(written.skipped.len(), 2, "{:?}", written.skipped);
-    let checked = tasks::check(root, None, Some(&nowhere)).expect("check");
+    let checked = tasks::check(root, Some(&nowhere)).expect("check");
     assert!(checked.stale.is_empty());
     assert_eq!(checked.skipped.len(), 2);
     assert!(
@@ -366,7 +373,7 @@ fn bad_specs_fail_with_the_file_named() {
     let spec_path = root.join(codegen::SPEC_PATH);
 
     std::fs::write(&spec_path, "openapi: 3.0.3\npaths: [\n").unwrap();
-    let e = tasks::generate(root, None, None).unwrap_err();
+    let e = tasks::generate(root, None).unwrap_err();
     assert!(matches!(e, Error::Io(_)), "{e:?}");
     assert!(
         e.to_string()
@@ -375,7 +382,7 @@ fn bad_specs_fail_with_the_file_named() {
     );
 
     std::fs::write(&spec_path, "openapi: 3.0.3\ninfo: 5\npaths: {}\n").unwrap();
-    let e = tasks::generate(root, None, None).unwrap_err();
+    let e = tasks::generate(root, None).unwrap_err();
     assert!(matches!(e, Error::Failed(_)), "{e:?}");
     assert!(e.to_string().contains("cloudflare-ssl.yaml"), "{e}");
     assert!(
@@ -384,7 +391,7 @@ fn bad_specs_fail_with_the_file_named() {
     );
 
     std::fs::remove_file(&spec_path).unwrap();
-    let e = tasks::generate(root, None, None).unwrap_err();
+    let e = tasks::generate(root, None).unwrap_err();
     assert!(e.to_string().starts_with("reading "), "{e}");
     assert_eq!(e.exit_code(), 2);
 }

@@ -110,7 +110,7 @@ fn unused_components_misspelt_keywords_and_dangling_refs() {
 
 #[test]
 fn nullable_becomes_a_null_type_in_json_schema() {
-    let converted = lint::to_json_schema(&serde_json::json!({
+    let converted = xtask::toolkit::to_json_schema(&serde_json::json!({
         "type": "string", "enum": ["a"], "nullable": true, "example": "a",
         "properties": {"n": {"type": "integer", "minimum": 1, "exclusiveMinimum": true}},
         "items": {"$ref": "#/components/schemas/X"}
@@ -124,7 +124,7 @@ fn nullable_becomes_a_null_type_in_json_schema() {
         })
     );
     assert_eq!(
-        lint::to_json_schema(&serde_json::json!({"nullable": true})),
+        xtask::toolkit::to_json_schema(&serde_json::json!({"nullable": true})),
         serde_json::json!(false)
     );
 }

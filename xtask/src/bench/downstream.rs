@@ -9,7 +9,8 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use super::drivers::{cargo, run_output, run_status, Env};
+use super::drivers::{run_output, run_status, Env};
+use crate::tasks::cargo;
 use crate::Error;
 
 /// The `cloudflare` crate version compared against.

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{DRIVER_TARGETS, MOCK_TARGET};
+use crate::tasks::cargo;
 use crate::Error;
 
 /// The JSON a driver printed or the mock answered, or why there is none.
@@ -233,11 +234,10 @@ pub(super) struct Env {
 }
 
 impl Env {
-    /// The clients of part (a): the Rust drivers, then the SDKs found.
-    pub(super) fn clients(&self) -> Vec<Client> {
+    /// The clients of a part: its `rust` drivers, then the SDKs found.
+    pub(super) fn clients(&self, rust: &[Client]) -> Vec<Client> {
         let sdks = self.sdks.iter().map(|(client, _)| *client);
-        let rust = [Client::Crate, Client::Raw, Client::RawTyped];
-        rust.into_iter().chain(sdks).collect()
+        rust.iter().copied().chain(sdks).collect()
     }
 
     /// Runs `client`'s driver in `mode` against `mock`, with `args`; its JSON output.
@@ -293,17 +293,6 @@ impl Client {
 pub(super) fn target_dir(root: &Path) -> PathBuf {
     let dir = std::env::var_os("CARGO_TARGET_DIR").map(|p| root.join(p));
     dir.unwrap_or_else(|| root.join("target"))
-}
-
-/// `cargo {args}`, run in `dir`.
-pub(super) fn cargo(dir: &Path, args: &str) -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    // `cargo run` sets these for the xtask binary; they must not leak into nested builds.
-    for var in "CARGO_PRIMARY_PACKAGE CARGO_MANIFEST_DIR CARGO_PKG_NAME".split(' ') {
-        cmd.env_remove(var);
-    }
-    cmd.current_dir(dir).args(args.split_whitespace());
-    cmd
 }
 
 /// Builds the mock ([`MOCK_TARGET`]) and, with `drivers`, the drivers ([`DRIVER_TARGETS`]) in

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use super::drivers::{cargo, run_status, Client, Env, Mock};
+use super::drivers::{run_status, Client, Env, Mock};
 use super::{LIST_LATENCY_MS, LIST_PACKS};
+use crate::tasks::cargo;
 use crate::Error;
 
 /// The criterion benchmarks read, each with the one the report compares it with (or "").
@@ -126,7 +127,7 @@ pub(super) fn get_overhead(env: &Env, mock: &Mock) -> Result<Vec<GetResult>, Err
     let page = mock.list_page(5)?;
     let pack = page["result"][1]["id"].as_str();
     let pack = pack.ok_or_else(|| Error::Failed(format!("no pack in {page}")))?;
-    let clients = env.clients();
+    let clients = env.clients(&[Client::Crate, Client::Raw, Client::RawTyped]);
     let new = |&client| GetResult {
         client,
         ..GetResult::default()
@@ -171,13 +172,12 @@ pub(super) fn listing(env: &Env, mock: &Mock) -> Result<Vec<ListResult>, Error> 
     );
     let latency = json!({"millis": latency, "operation": "list_certificate_packs"});
     mock.admin("POST", "latency", Some(&latency))?;
-    let clients = [Client::Crate, Client::CratePrefetch, Client::Raw].into_iter();
+    let clients = env.clients(&[Client::Crate, Client::CratePrefetch, Client::Raw]);
     let new = |client| ListResult {
         client,
         ..ListResult::default()
     };
-    let sdks = env.sdks.iter().map(|(client, _)| *client);
-    let mut results: Vec<ListResult> = clients.chain(sdks).map(new).collect();
+    let mut results: Vec<ListResult> = clients.into_iter().map(new).collect();
     for (round, index) in rotation(results.len(), rounds) {
         let r = &mut results[index];
         let client = r.client;

@@ -5,8 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
-
+use super::drivers::run_json;
 use crate::Error;
 
 /// The scaled limit and the run's length.
@@ -36,15 +35,9 @@ pub(super) fn pacing(driver: &Path, seconds: u32) -> Result<Vec<PacingRun>, Erro
             "run --processes {PROCESSES} --limit {LIMIT} --window {WINDOW_SECS} --seconds {seconds} \
              --zones {ZONES} --pacing {mode}"
         );
-        let (name, mut run) = (driver.display(), Command::new(driver));
-        let output = run.args(args.split(' ')).output();
-        let output = output.map_err(|e| Error::Io(format!("{name}: {e}")))?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(Error::Failed(format!("{name} run failed: {stderr}")));
-        }
-        let v: Value = serde_json::from_slice(&output.stdout)
-            .map_err(|e| Error::Failed(format!("bench-pacing output: {e}")))?;
+        let mut run = Command::new(driver);
+        run.args(args.split(' '));
+        let v = run_json(run, &format!("{} run", driver.display()))?;
         let count = |key: &str| v[key].as_u64().unwrap_or(0);
         let run = PacingRun {
             pacing,
