@@ -80,8 +80,9 @@ enum Task {
     /// Benchmarks against the mock on 127.0.0.1 (this crate, a raw reqwest floor, the official
     /// Python and TypeScript SDKs, installed under target/bench-sdks/): criterion
     /// micro-benchmarks, per-request overhead, listing 2,000 packs with 20 ms latency, peak
-    /// memory streaming vs collecting, clean and no-op build times, and the downstream build cost
-    /// against the `cloudflare` crate. Writes BENCHMARKS.md and benches/ratios.svg.
+    /// memory streaming vs collecting, clean and no-op build times, the downstream build cost
+    /// against the `cloudflare` crate, server-advised pacing (4 processes sharing one token), and
+    /// the mock against Prism under wrk. Writes BENCHMARKS.md and benches/ratios.svg.
     Bench(xtask::bench::BenchArgs),
 }
 
