@@ -249,10 +249,12 @@ pub fn json_schema_defs(doc: &Value) -> Value {
 }
 
 /// A self-contained JSON Schema 2020-12 document for one OpenAPI schema of the document:
-/// the converted schema, `$schema` and the converted components as `$defs` (from
-/// [`json_schema_defs`], computed once per document).
+/// the converted schema, `$schema` and, as `$defs`, the converted components it reaches (from
+/// [`json_schema_defs`], computed once per document). The others could not change what it
+/// accepts; copying them, and checking them against the meta-schema, for every schema made
+/// the mock's start-up several times slower.
 pub fn validation_schema(defs: &Value, schema: &Value) -> Value {
-    let mut root = match to_json_schema(schema) {
+    let root = match to_json_schema(schema) {
         Value::Object(map) => map,
         Value::Bool(true) => Map::new(),
         other => {
@@ -261,8 +263,24 @@ pub fn validation_schema(defs: &Value, schema: &Value) -> Value {
             map
         }
     };
+    let converted = Value::Object(root);
+    let mut todo: Vec<String> = refs(&converted, "#").into_iter().map(|(_, t)| t).collect();
+    let mut root = match converted {
+        Value::Object(map) => map,
+        _ => Map::new(), // made from a map just above
+    };
+    let mut reached = Map::new();
+    while let Some(target) = todo.pop() {
+        let Some(name) = target.strip_prefix("#/$defs/") else {
+            continue;
+        };
+        if let (false, Some(def)) = (reached.contains_key(name), defs.get(name)) {
+            todo.extend(refs(def, "#").into_iter().map(|(_, target)| target));
+            reached.insert(name.to_owned(), def.clone());
+        }
+    }
     root.insert("$schema".to_owned(), Value::String(DRAFT.to_owned()));
-    root.insert("$defs".to_owned(), defs.clone());
+    root.insert("$defs".to_owned(), Value::Object(reached));
     Value::Object(root)
 }
 
@@ -270,6 +288,32 @@ pub fn validation_schema(defs: &Value, schema: &Value) -> Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn validation_schemas_carry_only_the_components_they_reach() {
+        let doc = json!({"components": {"schemas": {
+            "A": {"type": "object", "properties": {
+                "b": {"$ref": "#/components/schemas/B"},
+                // A property named `example` is a property, not an example: followed.
+                "example": {"$ref": "#/components/schemas/E"},
+            }, "example": {"$ref": "#/components/schemas/NotFollowed"}},
+            "B": {"type": "array", "items": {"$ref": "#/components/schemas/C"}},
+            "C": {"allOf": [{"$ref": "#/components/schemas/A"}]},
+            "E": {"type": "integer"},
+            "NotFollowed": {"type": "string"},
+            "Unused": {"type": "string"},
+        }}});
+        let defs = json_schema_defs(&doc);
+        let root = validation_schema(&defs, &json!({"$ref": "#/components/schemas/A"}));
+        let reached: BTreeSet<&str> = root["$defs"]
+            .as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(reached, BTreeSet::from(["A", "B", "C", "E"]));
+        assert_eq!(root["$defs"]["B"], defs["B"], "copied as converted");
+        let alone = validation_schema(&defs, &json!({"type": "string"}));
+        assert_eq!(alone["$defs"], json!({}));
+    }
 
     #[test]
     fn resolution_follows_chains_and_one_element_all_of() {
