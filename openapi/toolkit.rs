@@ -254,7 +254,9 @@ pub fn json_schema_defs(doc: &Value) -> Value {
 /// accepts; copying them, and checking them against the meta-schema, for every schema made
 /// the mock's start-up several times slower.
 pub fn validation_schema(defs: &Value, schema: &Value) -> Value {
-    let root = match to_json_schema(schema) {
+    let converted = to_json_schema(schema);
+    let reached = reached_defs(defs, &converted);
+    let mut root = match converted {
         Value::Object(map) => map,
         Value::Bool(true) => Map::new(),
         other => {
@@ -263,25 +265,26 @@ pub fn validation_schema(defs: &Value, schema: &Value) -> Value {
             map
         }
     };
-    let converted = Value::Object(root);
-    let mut todo: Vec<String> = refs(&converted, "#").into_iter().map(|(_, t)| t).collect();
-    let mut root = match converted {
-        Value::Object(map) => map,
-        _ => Map::new(), // made from a map just above
-    };
+    root.insert("$schema".to_owned(), Value::String(DRAFT.to_owned()));
+    root.insert("$defs".to_owned(), Value::Object(reached));
+    Value::Object(root)
+}
+
+/// The converted components (`defs`) that the converted `schema` reaches through `$ref`s,
+/// transitively.
+fn reached_defs(defs: &Value, schema: &Value) -> Map<String, Value> {
     let mut reached = Map::new();
+    let mut todo: Vec<String> = refs(schema, "#").into_iter().map(|(_, t)| t).collect();
     while let Some(target) = todo.pop() {
         let Some(name) = target.strip_prefix("#/$defs/") else {
             continue;
         };
         if let (false, Some(def)) = (reached.contains_key(name), defs.get(name)) {
-            todo.extend(refs(def, "#").into_iter().map(|(_, target)| target));
+            todo.extend(refs(def, "#").into_iter().map(|(_, t)| t));
             reached.insert(name.to_owned(), def.clone());
         }
     }
-    root.insert("$schema".to_owned(), Value::String(DRAFT.to_owned()));
-    root.insert("$defs".to_owned(), Value::Object(reached));
-    Value::Object(root)
+    reached
 }
 
 #[cfg(test)]

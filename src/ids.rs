@@ -155,8 +155,8 @@ fn checked_identifier(
         IdSource::Server(s) => (s, MAX_SERVER_ID_LENGTH),
     };
     check_id_text(field, &text, max)?;
-    // Within the grammar and `max`: kept as the type keeps a server's id (a server id may be
-    // longer than the documented limit), without another copy.
+    // Within the grammar and `max` (checked above): wrapped as the type's lenient decoding
+    // wraps a server's id, which may exceed the documented limit, without another copy.
     let text: StringDeserializer<serde::de::value::Error> = text.into_deserializer();
     types::Identifier::deserialize(text).map_err(|e| Error::input(field, None, e.to_string()))
 }
