@@ -15,6 +15,12 @@ use serde_json::{json, Value};
 mod common;
 use common::Api;
 
+/// The item of `answer`'s `result` list whose `key` is `id`.
+fn item(answer: &Value, key: &str, id: &str) -> Option<Value> {
+    let list = answer["result"].as_array().expect("a list");
+    list.iter().find(|v| v[key] == id).cloned()
+}
+
 impl Api {
     /// The pack through `GET`, and through the list (`status=all`, one page of 50), both
     /// checked against its uncached rendering; `None` when it is gone (404, not listed).
@@ -30,20 +36,10 @@ impl Api {
                 None,
             )
             .await;
-        let listed = page["result"]
-            .as_array()
-            .expect("a list")
-            .iter()
-            .find(|p| p["id"] == id)
-            .cloned();
+        let listed = item(&page, "id", id);
         // The verification answer is composed from per-rendering parts too.
         let (_, verification) = self.call(Method::GET, "/ssl/verification", None).await;
-        let verified = verification["result"]
-            .as_array()
-            .expect("a list")
-            .iter()
-            .find(|v| v["cert_pack_uuid"] == id)
-            .cloned();
+        let verified = item(&verification, "cert_pack_uuid", id);
         match fresh {
             Some(fresh) => {
                 let certificate_status = match fresh["status"].as_str().unwrap_or_default() {
